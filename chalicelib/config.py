@@ -1,0 +1,122 @@
+"""Configuration, read in one place and lazily (Chalice's test client sets stage variables
+only during a call). A bad or missing setting raises ConfigError naming it."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+LOCAL, AWS = "local", "aws"
+DEFAULT_LOCAL_ENDPOINTS = ("painter:", "painter:")  # the original ran two endpoints
+ENDPOINT_SCHEMES = ("sagemaker:", "http://", "https://", "a1111://", "painter:")
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str                      # GARDEN_BACKEND: local | aws
+    data_dir: Path                    # GARDEN_DATA_DIR (local)
+    public_url: str                   # GARDEN_PUBLIC_URL: base of image URLs (local server)
+    bucket: str | None                # GARDEN_BUCKET (aws)
+    table: str | None                 # GARDEN_TABLE (aws)
+    cdn_domain: str | None            # GARDEN_CDN_DOMAIN (aws): CloudFront domain of the site
+    endpoints: tuple[str, ...]        # GARDEN_ENDPOINTS: JSON list of endpoint URIs
+    admin_key: str | None             # GARDEN_ADMIN_KEY
+    text2image_machine: str | None    # GARDEN_TEXT2IMAGE_MACHINE: state machine ARN (aws)
+    bulk_machine: str | None          # GARDEN_BULK_MACHINE: state machine ARN (aws)
+    wait_seconds: float               # GARDEN_WAIT_SECONDS: how long /text2image waits (default 25)
+    keep_photos_days: int             # GARDEN_KEEP_PHOTOS_DAYS: debug only; 0 = photos are never kept
+    analyzer: str                     # GARDEN_ANALYZER: local | rekognition (default by backend)
+    demo: bool                        # GARDEN_DEMO: plant demo images into an empty garden
+
+    @property
+    def is_aws(self) -> bool:
+        return self.backend == AWS
+
+
+def _env(env, name: str, default: str | None = None) -> str | None:
+    value = env.get(name)
+    return value.strip() if value and value.strip() else default
+
+
+def _required(env, name: str, why: str) -> str:
+    value = _env(env, name)
+    if value is None:
+        raise ConfigError(f"{name} is required {why}")
+    return value
+
+
+def _number(env, name: str, default: float, low: float, high: float) -> float:
+    raw = _env(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} must be between {low:g} and {high:g}")
+    return value
+
+
+def _flag(env, name: str, default: bool) -> bool:
+    raw = _env(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} must be true or false")
+
+
+def parse_endpoints(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None:
+        if not default:
+            raise ConfigError("GARDEN_ENDPOINTS is required with GARDEN_BACKEND=aws "
+                              '(a JSON list such as ["sagemaker:my-sd-endpoint"])')
+        return default
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError(f"GARDEN_ENDPOINTS is not JSON: {raw!r} "
+                          '(expected a list such as ["painter:", "http://127.0.0.1:8081/invocations"])') from None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError("GARDEN_ENDPOINTS must be a non-empty JSON list of endpoint URIs")
+    for uri in value:
+        if not uri.startswith(ENDPOINT_SCHEMES):
+            raise ConfigError(f"GARDEN_ENDPOINTS: {uri!r} is not one of "
+                              f"{', '.join(s + '…' for s in ENDPOINT_SCHEMES)}")
+    return tuple(value)
+
+
+def load(env: os._Environ | dict | None = None) -> Settings:
+    env = os.environ if env is None else env
+    backend = (_env(env, "GARDEN_BACKEND", LOCAL) or LOCAL).lower()
+    if backend not in (LOCAL, AWS):
+        raise ConfigError(f"GARDEN_BACKEND={backend!r} must be 'local' or 'aws'")
+    aws = backend == AWS
+    why = "when GARDEN_BACKEND=aws"
+    analyzer = (_env(env, "GARDEN_ANALYZER") or ("rekognition" if aws else "local")).lower()
+    if analyzer not in ("local", "rekognition"):
+        raise ConfigError(f"GARDEN_ANALYZER={analyzer!r} must be 'local' or 'rekognition'")
+    cdn = _required(env, "GARDEN_CDN_DOMAIN", why) if aws else _env(env, "GARDEN_CDN_DOMAIN")
+    public_url = f"https://{cdn}" if aws else _env(env, "GARDEN_PUBLIC_URL", "http://127.0.0.1:8000")
+    return Settings(
+        backend=backend,
+        data_dir=Path(_env(env, "GARDEN_DATA_DIR", ".garden")).expanduser().resolve(),
+        public_url=public_url.rstrip("/"),
+        bucket=_required(env, "GARDEN_BUCKET", why) if aws else None,
+        table=_required(env, "GARDEN_TABLE", why) if aws else None,
+        cdn_domain=cdn,
+        endpoints=parse_endpoints(_env(env, "GARDEN_ENDPOINTS"), () if aws else DEFAULT_LOCAL_ENDPOINTS),
+        admin_key=_env(env, "GARDEN_ADMIN_KEY"),
+        text2image_machine=_required(env, "GARDEN_TEXT2IMAGE_MACHINE", why) if aws else None,
+        bulk_machine=_required(env, "GARDEN_BULK_MACHINE", why) if aws else None,
+        wait_seconds=_number(env, "GARDEN_WAIT_SECONDS", 25.0, 0.0, 28.0),
+        keep_photos_days=int(_number(env, "GARDEN_KEEP_PHOTOS_DAYS", 0, 0, 30)),
+        analyzer=analyzer,
+        demo=_flag(env, "GARDEN_DEMO", True),
+    )

@@ -1,0 +1,98 @@
+"""Object keys: the store's layout (DESIGN.md) parsed and built in one place.
+
+- garden (served):       emotions/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
+- pool (under review):   pool/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
+- text-to-image results: text2image/{job id}/{n}.jpeg
+
+Backups made by the original system may spell the emotion in lower case; such keys parse,
+keep their spelling in the store, and are catalogued under the upper-case emotion.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .emotions import EMOTIONS
+from .errors import InvalidKey
+
+GARDEN = "emotions"
+POOL = "pool"
+TEXT2IMAGE = "text2image"
+AREAS = (GARDEN, POOL, TEXT2IMAGE)
+IMAGE_PREFIXES = tuple(f"{area}/" for area in AREAS)
+SUFFIX = ".jpeg"
+ORIENTATIONS = {"h": "landscape", "v": "portrait"}
+MAX_KEY_BYTES = 1024
+
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
+_SEGMENT = re.compile(r"^[^/]{1,255}$")
+
+
+@dataclass(frozen=True)
+class ImageKey:
+    """What a key says about its image."""
+
+    key: str
+    area: str                     # emotions | pool | text2image
+    emotion: str | None           # upper case; None for text2image
+    favorite: str | None          # e.g. "rose"; None when absent
+    name: str                     # file name without the orientation letter and suffix
+    orientation: str | None       # landscape | portrait; None for text2image
+    job_id: str | None = None     # text2image only
+
+    def moved_to(self, area: str) -> str:
+        """The same image's key in another area (pool → garden on publish)."""
+        if self.area == TEXT2IMAGE or area == TEXT2IMAGE:
+            raise InvalidKey(f"{self.key!r}: only garden and pool images move between areas")
+        return self.key.replace(f"{self.area}/", f"{area}/", 1)
+
+
+def check_safe(key: object) -> str:
+    """Reject keys that could escape the layout or the data directory, whatever the area."""
+    if not isinstance(key, str) or not key:
+        raise InvalidKey("a key must be a non-empty string")
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise InvalidKey(f"key longer than {MAX_KEY_BYTES} bytes")
+    if key.startswith("/") or _FORBIDDEN.search(key):
+        raise InvalidKey(f"{key!r}: keys are relative and hold no control characters or backslashes")
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        raise InvalidKey(f"{key!r}: empty, '.' or '..' path segments are not allowed")
+    return key
+
+
+def parse_key(key: object, areas: tuple[str, ...] = AREAS) -> ImageKey:
+    """Parse an image key or raise InvalidKey saying what is wrong with it."""
+    key = check_safe(key)
+    parts = key.split("/")
+    area = parts[0]
+    if area not in areas:
+        raise InvalidKey(f"{key!r}: expected a key under {', '.join(a + '/' for a in areas)}")
+    if not key.endswith(SUFFIX):
+        raise InvalidKey(f"{key!r}: image keys end in {SUFFIX}")
+    if any(not _SEGMENT.match(p) for p in parts):
+        raise InvalidKey(f"{key!r}: a path segment is empty or too long")
+    if area == TEXT2IMAGE:
+        if len(parts) != 3:
+            raise InvalidKey(f"{key!r}: expected text2image/{{job id}}/{{n}}{SUFFIX}")
+        return ImageKey(key, area, None, None, parts[2][: -len(SUFFIX)], None, parts[1])
+    if len(parts) not in (3, 4):
+        raise InvalidKey(f"{key!r}: expected {area}/{{EMOTION}}/[{{favorite}}/]{{name}}{{h|v}}{SUFFIX}")
+    emotion = parts[1].upper()
+    if emotion not in EMOTIONS:
+        raise InvalidKey(f"{key!r}: {parts[1]!r} is not one of {', '.join(EMOTIONS)}")
+    stem = parts[-1][: -len(SUFFIX)]
+    if len(stem) < 2 or stem[-1] not in ORIENTATIONS:
+        raise InvalidKey(f"{key!r}: the file name must end in h (landscape) or v (portrait) before {SUFFIX}")
+    favorite = parts[2] if len(parts) == 4 else None
+    return ImageKey(key, area, emotion, favorite, stem[:-1], ORIENTATIONS[stem[-1]])
+
+
+def garden_key(area: str, emotion: str, name: str, orientation: str, favorite: str | None = None) -> str:
+    """Build a garden or pool key; the result always parses."""
+    letter = {v: k for k, v in ORIENTATIONS.items()}[orientation]
+    middle = f"{favorite}/" if favorite else ""
+    return parse_key(f"{area}/{emotion}/{middle}{name}{letter}{SUFFIX}").key
+
+
+def text2image_key(job_id: str, n: int) -> str:
+    return parse_key(f"{TEXT2IMAGE}/{job_id}/{n}{SUFFIX}").key
