@@ -1,0 +1,118 @@
+"""The object store as a folder on disk (local mode). After each write or delete it hands an
+S3-shaped notification to ``on_event`` — the same handler S3 invokes in AWS."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import InvalidKey, ObjectNotFound
+from ..layout import check_safe
+from . import StoredObject
+from .events import notification
+
+log = logging.getLogger(__name__)
+BUCKET = "local"
+
+
+class FolderObjectStore:
+    def __init__(self, root: Path, public_url: str,
+                 on_event: Callable[[dict], None] | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._public_url = public_url.rstrip("/")
+        self._on_event = on_event
+
+    def path(self, key: str) -> Path:
+        """The file behind a key; never a path outside the root."""
+        check_safe(key)
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root) or path == self.root:
+            raise InvalidKey(f"{key!r} is outside the store")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str = "image/jpeg",
+            metadata: Mapping[str, str] | None = None) -> None:
+        # content type follows the suffix when served; provenance travels inside the JPEG.
+        self._write(key, data, "ObjectCreated:Put")
+
+    def _write(self, key: str, data: bytes, event_name: str) -> None:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)  # readers never see a half-written image
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._emit(event_name, key, len(data), hashlib.md5(data).hexdigest())
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+
+    def head(self, key: str, length: int) -> bytes:
+        try:
+            with self.path(key).open("rb") as f:
+                return f.read(length)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+
+    def exists(self, key: str) -> bool:
+        try:
+            return self.path(key).is_file()
+        except InvalidKey:
+            return False
+
+    def delete(self, key: str) -> None:
+        path = self.path(key)
+        try:
+            path.unlink()
+        except (FileNotFoundError, IsADirectoryError):
+            return  # like S3: deleting a missing key succeeds and sends no event here
+        self._prune(path.parent)
+        self._emit("ObjectRemoved:Delete", key)
+
+    def copy(self, source: str, destination: str) -> None:
+        self._write(destination, self.get(source), "ObjectCreated:Copy")
+
+    def list(self, prefix: str = "") -> Iterator[StoredObject]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.startswith(".tmp-"):
+                    continue
+                path = Path(dirpath, name)
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    stat = path.stat()
+                    yield StoredObject(key, stat.st_size, datetime.fromtimestamp(
+                        stat.st_mtime, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+
+    def url(self, key: str) -> str:
+        from urllib.parse import quote
+        return f"{self._public_url}/{quote(key)}"
+
+    def _prune(self, folder: Path) -> None:
+        while folder != self.root:
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
+
+    def _emit(self, name: str, key: str, size: int = 0, etag: str = "") -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(notification(name, BUCKET, key, size, etag))
+        except Exception:  # the write happened; a reindex repairs a missed event
+            log.exception("object event handler failed for %s", key)

@@ -1,0 +1,89 @@
+"""The object store on S3, with URLs through CloudFront (the bucket stays private)."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+
+from ..errors import ObjectNotFound, ServiceUnavailable, UpstreamFailed
+from ..layout import check_safe
+from . import StoredObject
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+_BUSY = {"SlowDown", "ServiceUnavailable", "RequestTimeout", "Throttling"}
+
+
+def _translate(exc: ClientError, key: str) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in _MISSING:
+        return ObjectNotFound(key)
+    if code in _BUSY:
+        return ServiceUnavailable(f"S3 is busy ({code}); try again")
+    return UpstreamFailed(f"S3 {code or 'error'} on {key}")
+
+
+class S3ObjectStore:
+    def __init__(self, client, bucket: str, public_url: str) -> None:
+        self._s3 = client
+        self._bucket = bucket
+        self._public_url = public_url.rstrip("/")
+
+    def put(self, key: str, data: bytes, content_type: str = "image/jpeg",
+            metadata: Mapping[str, str] | None = None) -> None:
+        try:
+            self._s3.put_object(Bucket=self._bucket, Key=check_safe(key), Body=data,
+                                ContentType=content_type, Metadata=dict(metadata or {}),
+                                CacheControl="public, max-age=31536000, immutable")
+        except ClientError as exc:
+            raise _translate(exc, key) from exc
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            raise _translate(exc, key) from exc
+
+    def head(self, key: str, length: int) -> bytes:
+        try:
+            return self._s3.get_object(Bucket=self._bucket, Key=key,
+                                       Range=f"bytes=0-{length - 1}")["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":  # empty object
+                return b""
+            raise _translate(exc, key) from exc
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self._bucket, Key=key)
+            return True
+        except ClientError as exc:
+            if isinstance(_translate(exc, key), ObjectNotFound):
+                return False
+            raise _translate(exc, key) from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self._s3.delete_object(Bucket=self._bucket, Key=check_safe(key))
+        except ClientError as exc:
+            raise _translate(exc, key) from exc
+
+    def copy(self, source: str, destination: str) -> None:
+        try:
+            self._s3.copy_object(Bucket=self._bucket, Key=check_safe(destination),
+                                 CopySource={"Bucket": self._bucket, "Key": source},
+                                 MetadataDirective="COPY")
+        except ClientError as exc:
+            raise _translate(exc, source) from exc
+
+    def list(self, prefix: str = "") -> Iterator[StoredObject]:
+        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix)
+        try:
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    yield StoredObject(obj["Key"], obj["Size"], obj["LastModified"].isoformat())
+        except ClientError as exc:
+            raise _translate(exc, prefix) from exc
+
+    def url(self, key: str) -> str:
+        return f"{self._public_url}/{quote(key)}"

@@ -1,0 +1,22 @@
+"""Shared fixtures: every test runs with its own data directory and fake AWS credentials,
+so nothing reaches a real account or the developer's ./.garden."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name in ("GARDEN_BACKEND", "GARDEN_ENDPOINTS", "GARDEN_ADMIN_KEY", "GARDEN_BUCKET",
+                 "GARDEN_TABLE", "GARDEN_CDN_DOMAIN", "GARDEN_ANALYZER", "GARDEN_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GARDEN_DATA_DIR", str(tmp_path / "garden"))
+    monkeypatch.setenv("GARDEN_DEMO", "0")
+    from chalicelib import bootstrap
+    bootstrap.reset()
+    yield
+    bootstrap.reset()
