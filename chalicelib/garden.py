@@ -1,0 +1,124 @@
+"""The garden: what a visitor sees for an emotion, and the likes they leave."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .catalog import Catalog, ImageRecord
+from .emotions import parse_emotion
+from .errors import InvalidRequest
+from .layout import GARDEN, IMAGE_PREFIXES, check_safe, parse_key
+
+DEFAULT_LIMIT, MAX_LIMIT = 24, 100
+ORIENTATIONS = ("landscape", "portrait")
+MAX_VISITOR_ID = 128
+
+
+@dataclass(frozen=True)
+class GardenQuery:
+    emotion: str
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    shuffle: bool = True
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> GardenQuery:
+        limit = params.get("limit", DEFAULT_LIMIT)
+        try:
+            limit = int(limit)
+        except (TypeError, ValueError):
+            raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}") from None
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        order = params.get("order", "mixed")
+        if order not in ("mixed", "rank"):
+            raise InvalidRequest("order must be 'mixed' (default) or 'rank'")
+        cursor = params.get("cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise InvalidRequest("cursor must be the string a previous answer gave")
+        return cls(parse_emotion(params.get("emotion")), limit, cursor or None, order == "mixed")
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, str | None]:
+    if cursor is None:
+        return {o: "" for o in ORIENTATIONS}  # "" = from the start; None = exhausted
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        value = None
+    if not isinstance(value, dict) or not all(
+            isinstance(value.get(o), (str, type(None))) for o in ORIENTATIONS):
+        raise InvalidRequest("cursor is not one this API gave out; start again without it")
+    return {o: value.get(o) for o in ORIENTATIONS}
+
+
+def _encode_cursor(cursors: dict[str, str | None]) -> str | None:
+    if all(c is None for c in cursors.values()):
+        return None
+    raw = json.dumps(cursors, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _mixed(items: list[ImageRecord], rng: random.Random) -> list[ImageRecord]:
+    """A weighted shuffle (Efraimidis–Spirakis) of one page: the most liked and freshest
+    still tend to come first, but visitors don't see the same three images every time."""
+    keyed = [(rng.random() ** (i + 1), item) for i, item in enumerate(items)]
+    return [item for _, item in sorted(keyed, key=lambda pair: pair[0], reverse=True)]
+
+
+def item_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any]:
+    return {"url": url(record.key), "key": record.key, "emotion": record.emotion,
+            "favorite": record.favorite, "likes": record.likes, "createdAt": record.created_at}
+
+
+def garden(catalog: Catalog, url: Callable[[str], str], query: GardenQuery, area: str = GARDEN,
+           rng: random.Random | None = None) -> dict[str, Any]:
+    """One page of the garden for an emotion, split by orientation."""
+    rng = rng or random.Random()
+    cursors = _decode_cursor(query.cursor)
+    answer: dict[str, Any] = {"emotion": query.emotion}
+    next_cursors: dict[str, str | None] = {}
+    for orientation in ORIENTATIONS:
+        start = cursors[orientation]
+        if start is None:
+            answer[orientation], next_cursors[orientation] = [], None
+            continue
+        page = catalog.query(area, query.emotion, orientation, query.limit, start or None)
+        items = _mixed(page.items, rng) if query.shuffle else page.items
+        answer[orientation] = [item_view(r, url) for r in items]
+        next_cursors[orientation] = page.cursor
+    cursor = _encode_cursor(next_cursors)
+    if cursor:
+        answer["cursor"] = cursor
+    if query.cursor is None and not answer["landscape"] and not answer["portrait"]:
+        answer["empty"] = True
+        answer["message"] = f"Nothing has bloomed for {query.emotion} yet."
+    return answer
+
+
+def item_key(item_id: object, public_url: str) -> str:
+    """A like names its image by key or by the URL the garden gave; both become the key."""
+    if not isinstance(item_id, str) or not item_id.strip():
+        raise InvalidRequest("itemId must be the key or URL of a garden image")
+    item_id = item_id.strip()
+    if "://" in item_id:
+        item_id = unquote(urlsplit(item_id).path).lstrip("/")
+    check_safe(item_id)
+    if not item_id.startswith(IMAGE_PREFIXES[0]):
+        raise InvalidRequest(f"{item_id!r} is not a garden image")
+    return parse_key(item_id).key
+
+
+def like(catalog: Catalog, body: Mapping[str, Any], public_url: str) -> dict[str, Any]:
+    visitor = body.get("id")
+    if not isinstance(visitor, str) or not 1 <= len(visitor.strip()) <= MAX_VISITOR_ID:
+        raise InvalidRequest(f"id must be the visitor's id (1–{MAX_VISITOR_ID} characters)")
+    key = item_key(body.get("itemId"), public_url)
+    likes, counted = catalog.like(key, visitor.strip())
+    return {"itemId": key, "likes": likes, "counted": counted}

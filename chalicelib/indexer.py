@@ -1,0 +1,105 @@
+"""The catalog's only writer for image items: object events in, catalog items out.
+
+Handles every record of an event, every ObjectCreated/ObjectRemoved kind, URL-encoded keys,
+duplicate and out-of-order deliveries (by sequencer, in the catalog), and keys outside the
+layout (skipped with a log line). ``reindex`` rebuilds from a listing for lost events.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import logs, provenance
+from .catalog import Catalog, ImageRecord, Outcome
+from .errors import InvalidKey, ObjectNotFound
+from .layout import IMAGE_PREFIXES, parse_key
+from .storage import ObjectStore
+from .storage.events import CREATED, parse
+
+
+def _epoch_ms(iso: str | None) -> int | None:
+    if not iso or not isinstance(iso, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def read_record(store: ObjectStore, key: str, size: int, fallback_time: str) -> ImageRecord | None:
+    """What the catalog should hold for the object under key, read from the object itself;
+    None when the key is outside the layout or the object is gone or not a JPEG."""
+    image = parse_key(key)
+    head = store.head(key, provenance.HEAD_BYTES)
+    if head[:2] != b"\xff\xd8":
+        logs.event("index.skipped", logging.WARNING, key=key, reason="not a JPEG")
+        return None
+    prov = provenance.read(head) or {}
+    created = _epoch_ms(prov.get("createdAt")) or _epoch_ms(fallback_time) or 0
+    return ImageRecord(key=key, area=image.area, emotion=image.emotion, favorite=image.favorite,
+                       orientation=image.orientation, created_ms=created, size=size, provenance=prov)
+
+
+def handle_event(event: dict, store: ObjectStore, catalog: Catalog) -> Counter:
+    """Apply every record of an S3 notification; returns how many of each outcome."""
+    outcomes: Counter = Counter()
+    for item in parse(event):
+        if isinstance(item, str):
+            logs.event("index.skipped", logging.WARNING, reason=item)
+            outcomes["skipped"] += 1
+            continue
+        try:
+            parse_key(item.key)
+            if item.kind == CREATED:
+                record = read_record(store, item.key, item.size, item.time)
+                outcome = catalog.apply_created(record, item.sequencer) if record else "skipped"
+            else:
+                outcome = catalog.apply_removed(item.key, item.sequencer)
+        except InvalidKey as exc:
+            logs.event("index.skipped", logging.INFO, key=item.key, reason=str(exc))
+            outcome = "skipped"
+        except ObjectNotFound:
+            # deleted again before we read it: its removal event follows and settles the item
+            outcome = "skipped"
+        outcomes[str(outcome)] += 1
+        logs.event("index.applied", key=item.key, event_name=item.name, outcome=str(outcome))
+    return outcomes
+
+
+@dataclass
+class ReindexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def reindex(store: ObjectStore, catalog: Catalog) -> ReindexReport:
+    """Rebuild the catalog's image items from a listing of the store."""
+    report = ReindexReport()
+    present: set[str] = set()
+    for prefix in IMAGE_PREFIXES:
+        for obj in store.list(prefix):
+            try:
+                record = read_record(store, obj.key, obj.size, obj.last_modified)
+            except (InvalidKey, ObjectNotFound):
+                record = None
+            if record is None:
+                report.skipped.append(obj.key)
+                continue
+            present.add(obj.key)
+            outcome = catalog.reconcile(record)
+            if outcome == Outcome.ADDED:
+                report.added.append(obj.key)
+            elif outcome == Outcome.UPDATED:
+                report.updated.append(obj.key)
+            else:
+                report.unchanged += 1
+    stale = [r.key for r in catalog.iter_images() if r.key not in present]
+    for key in stale:
+        if catalog.forget(key):
+            report.removed.append(key)
+    return report
