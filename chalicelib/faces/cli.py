@@ -1,0 +1,65 @@
+"""``emotion-garden analyze PHOTO...``: one JSON line per photo, the same fields as
+``POST /emotion`` plus ``photo`` (the path). A photo that fails prints
+``{"photo", "error", "message"}`` instead and the exit status is 1."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import GardenError
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``analyze`` to the top-level CLI. The parser's ``handler`` default is the function
+    to call with the parsed arguments; it returns the exit status."""
+    parser = subparsers.add_parser(
+        "analyze", help="read the emotion of the face in each photo (JSON lines)",
+        description="Analyse photos with the configured face analyzer (GARDEN_ANALYZER: local "
+                    "or rekognition) and print one JSON result per photo. Nothing is stored.")
+    parser.add_argument("photos", nargs="+", metavar="PHOTO", type=Path,
+                        help="a JPEG or PNG file")
+    parser.add_argument("--analyzer", choices=("local", "rekognition"),
+                        help="override GARDEN_ANALYZER for this run")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from .. import config
+    from . import build_analyzer
+    from .service import analyze_photo
+
+    out = out or sys.stdout
+    settings = config.load()
+    if args.analyzer and args.analyzer != settings.analyzer:
+        import dataclasses
+        settings = dataclasses.replace(settings, analyzer=args.analyzer)
+    analyzer = build_analyzer(settings)
+    status = 0
+    for path in args.photos:
+        result: dict[str, Any] = {"photo": str(path)}
+        try:
+            result.update(analyze_photo(path.read_bytes(), None, analyzer))
+        except OSError as exc:
+            result.update(error="OSError", message=exc.strerror or str(exc))
+            status = 1
+        except GardenError as exc:
+            result.update(error=type(exc).__name__, message=str(exc))
+            status = 1
+        print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m chalicelib.faces.cli analyze PHOTO...`` (the same as the top-level CLI)."""
+    parser = argparse.ArgumentParser(prog="emotion-garden")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
