@@ -1,0 +1,210 @@
+"""Text-to-image: validate a request, start its workflow, wait a little, report the job.
+
+The job record in the catalog is the source of truth: created here before the workflow
+starts, appended to by the workflow's tasks as each image lands (so a client polling
+``GET /jobs/{id}`` sees the first image before the last is done), settled by its last task.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import InvalidRequest, JobNotFound, NotFound
+
+KIND = "text2image"
+PRESETS = ((640, 480), (768, 512), (800, 600), (960, 640), (1024, 576), (1024, 600), (1280, 800))
+DEFAULT_WIDTH, DEFAULT_HEIGHT = 768, 512
+MIN_SIDE, MAX_SIDE, MULTIPLE = 256, 1280, 8
+MAX_TEXT = 1000
+MAX_COUNT = 16
+MAX_STEPS = 150
+DEFAULT_STEPS = 30
+MAX_SEED = 2**32 - 1
+RUNNING, SUCCEEDED, PARTIAL, FAILED = "RUNNING", "SUCCEEDED", "PARTIAL", "FAILED"
+FINAL = (SUCCEEDED, PARTIAL, FAILED)
+ALLOWED_SIZES = (", ".join(f"{w}x{h}" for w, h in PRESETS)
+                 + f", or any multiple of {MULTIPLE} from {MIN_SIDE} to {MAX_SIDE} for each side")
+
+
+@dataclass(frozen=True)
+class Text2ImageRequest:
+    text: str
+    width: int
+    height: int
+    count: int
+    seed: int | None = None
+    negative: str = ""
+    steps: int = DEFAULT_STEPS
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _integer(body: dict, name: str, default: int | None, low: int, high: int,
+             hint: str | None = None) -> int | None:
+    value = body.get(name)
+    if value is None or value == "":
+        return default
+    # The original's form posts sizes as strings ("768"); digits are accepted, nothing else.
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequest(f"{name} must be an integer, not {value!r}" + (f"; {hint}" if hint else ""))
+    if not low <= value <= high:
+        raise InvalidRequest(f"{name}={value} is out of range {low}..{high}" + (f"; {hint}" if hint else ""))
+    return value
+
+
+def _size(body: dict) -> tuple[int, int]:
+    hint = f"allowed sizes: {ALLOWED_SIZES}"
+    width = _integer(body, "width", DEFAULT_WIDTH, 1, 100_000, hint)
+    height = _integer(body, "height", DEFAULT_HEIGHT, 1, 100_000, hint)
+    assert width is not None and height is not None
+    if (width, height) in PRESETS:
+        return width, height
+    for value in (width, height):
+        if not MIN_SIDE <= value <= MAX_SIDE or value % MULTIPLE:
+            raise InvalidRequest(f"size {width}x{height} is not allowed; {hint}")
+    return width, height
+
+
+def _text(body: dict, name: str, required: bool) -> str:
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{name} must be a string of 1 to {MAX_TEXT} characters")
+    value = value.strip()
+    if (required and not value) or len(value) > MAX_TEXT:
+        raise InvalidRequest(f"{name} must be 1 to {MAX_TEXT} characters, not {len(value)}")
+    return value
+
+
+def parse_request(body: object, endpoint_count: int) -> Text2ImageRequest:
+    """``{"text", "width"?, "height"?, "count"?, "seed"?, "negative"?, "steps"?}`` or InvalidRequest.
+    Default: 768x512, one image per endpoint (as the original did)."""
+    if not isinstance(body, dict):
+        raise InvalidRequest('the body must be a JSON object such as {"text": "A flower, happy"}')
+    text = _text(body, "text", required=True)
+    width, height = _size(body)
+    count = _integer(body, "count", min(max(1, endpoint_count), MAX_COUNT), 1, MAX_COUNT)
+    seed = _integer(body, "seed", None, 0, MAX_SEED)
+    steps = _integer(body, "steps", DEFAULT_STEPS, 1, MAX_STEPS)
+    negative = _text(body, "negative", required=False)
+    assert count is not None and steps is not None
+    return Text2ImageRequest(text=text, width=width, height=height, count=count, seed=seed,
+                             negative=negative, steps=steps)
+
+
+def new_job_id() -> str:
+    """Sortable by creation time, unique, and valid as a key segment and an execution name."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(5)}"
+
+
+def job_record(job_id: str, request: Text2ImageRequest, endpoints: list[str] | tuple[str, ...],
+               kind: str = KIND) -> dict[str, Any]:
+    return {"jobId": job_id, "kind": kind, "status": RUNNING, "createdAt": utc_now(),
+            "request": request.to_dict(), "requested": request.count,
+            "endpoints": list(endpoints), "images": [], "errors": []}
+
+
+def start_job(request: Text2ImageRequest, *, catalog, engine, endpoints: tuple[str, ...],
+              job_id: str | None = None) -> str:
+    """Create the job record first (so it can be polled at once), then start the workflow
+    with an execution named after the job (unique, and idempotent on a retried start)."""
+    job_id = job_id or new_job_id()
+    catalog.create_job(job_record(job_id, request, endpoints))
+    try:
+        execution_id = engine.start("text2image", {"jobId": job_id, **request.to_dict()}, job_id)
+    except Exception as exc:
+        _fail(catalog, job_id, type(exc).__name__, str(exc))
+        raise
+    catalog.update_job(job_id, {"executionId": execution_id})
+    return job_id
+
+
+def _fail(catalog, job_id: str, error: str, message: str | None) -> None:
+    catalog.append_job_entry(job_id, "errors", {"endpoint": None, "error": error,
+                                                "message": (message or error)[:500]})
+    catalog.update_job(job_id, {"status": FAILED, "finishedAt": utc_now()})
+
+
+def _dedupe(images: list[dict]) -> list[dict]:
+    """A task retried by Lambda may append the same image twice; its key identifies it."""
+    seen: set[str] = set()
+    unique = []
+    for image in images:
+        if image.get("key") not in seen:
+            seen.add(image.get("key"))
+            unique.append(image)
+    return sorted(unique, key=lambda i: (i.get("n", 0), i.get("key", "")))
+
+
+def job_view(job: dict[str, Any]) -> dict[str, Any]:
+    images = _dedupe(list(job.get("images") or []))
+    errors = list(job.get("errors") or [])
+    view = {"jobId": job["jobId"], "kind": job.get("kind", KIND), "status": job.get("status", RUNNING),
+            "requested": job.get("requested", 0), "completed": len(images), "failed": len(errors),
+            "images": images, "errors": errors, "urls": [i["url"] for i in images],
+            "createdAt": job.get("createdAt")}
+    for optional in ("finishedAt", "timings", "request"):
+        if job.get(optional) is not None:
+            view[optional] = job[optional]
+    return view
+
+
+def get_job(job_id: str, *, catalog, engine) -> dict[str, Any]:
+    """The job's view; a job whose workflow died without settling it is settled as FAILED."""
+    job = catalog.get_job(job_id)
+    if job is None:
+        raise JobNotFound(f"no job {job_id!r}")
+    if job.get("status") == RUNNING and job.get("executionId"):
+        try:
+            execution = engine.describe(job["executionId"])
+        except NotFound:
+            execution = None
+        if execution is not None and execution.done and execution.status != "SUCCEEDED":
+            _fail(catalog, job_id, execution.error or execution.status, execution.cause)
+            job = catalog.get_job(job_id) or job
+    return job_view(job)
+
+
+def wait_for_job(job_id: str, timeout: float, *, catalog, engine) -> dict[str, Any]:
+    job = catalog.get_job(job_id)
+    if job is None:
+        raise JobNotFound(f"no job {job_id!r}")
+    if job.get("executionId") and job.get("status") == RUNNING:
+        engine.wait(job["executionId"], timeout)
+    return get_job(job_id, catalog=catalog, engine=engine)
+
+
+def finished_response(view: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The 200 body: ``body`` keeps the original's clients working (JSON.parse(response.body))."""
+    return {"statusCode": 200, "body": json.dumps(view["urls"]), "time": round(seconds, 3),
+            "urls": view["urls"], "jobId": view["jobId"], "status": view["status"],
+            "images": view["images"], "errors": view["errors"]}
+
+
+def running_response(job_id: str) -> dict[str, Any]:
+    return {"jobId": job_id, "status": RUNNING, "statusUrl": f"/jobs/{job_id}"}
+
+
+def text2image(body: object, *, catalog, engine, endpoints: tuple[str, ...],
+               wait_seconds: float) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body): 200 with the URLs when the job ends within ``wait_seconds``,
+    else 202 with where to poll."""
+    started = time.monotonic()
+    request = parse_request(body, len(endpoints))
+    job_id = start_job(request, catalog=catalog, engine=engine, endpoints=endpoints)
+    view = wait_for_job(job_id, wait_seconds, catalog=catalog, engine=engine)
+    if view["status"] in FINAL:
+        return 200, finished_response(view, time.monotonic() - started)
+    return 202, running_response(job_id)

@@ -1,0 +1,169 @@
+"""The local workflow engine: our ASL files executed in-process by moto's Step Functions
+interpreter (LocalStack's ASL engine, vendored in moto), with Lambda Task states dispatched to
+the app's own task functions.
+
+Everything moto-specific lives in this module:
+
+- Each engine owns a private ``StepFunctionsParserBackend`` under its own fake account id. It
+  is called directly — no ``mock_aws``, no patched boto3 — so it neither sees nor disturbs
+  tests that mock S3/DynamoDB, nor real boto3 use in the same process, and moto's global
+  resets never wipe it.
+- The interpreter invokes Lambda through one module-level function,
+  ``lambda_eval_utils.execute_lambda_function_integration``. ``install_dispatch`` wraps it
+  once per process: an ARN whose account belongs to a LocalEngine goes to that engine's task
+  function; every other ARN falls through to moto's own code unchanged.
+- A task's exception becomes a Lambda function error shaped like the Python runtime's
+  (``{"errorType": <class name>, "errorMessage": str(exc)}``), so ``Retry``/``Catch`` match on
+  our domain error names exactly as they do in AWS.
+
+Tested against moto 5.2.5 (pinned in requirements-dev.txt); tests/workflow/test_interpreter.py
+fails loudly when the interpreter's behaviour we rely on changes.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, InvalidRequest, NotFound
+from . import (RUNNING, STATEMACHINE_DIR, Execution, check_name, lambda_arn, load_definition,
+               placeholders, poll, render)
+
+TaskFunction = Callable[[dict], Any]
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::{account}:role/emotion-garden-local"
+_accounts = itertools.count(731000000001)   # one fake account per engine: dispatch key
+_engines: dict[str, Mapping[str, TaskFunction]] = {}
+_install_lock = threading.Lock()
+_installed: list[Callable[..., None]] = []  # moto's original function, once installed
+
+
+def _function_error(error_type: str, message: str) -> Exception:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    payload = json.dumps({"errorType": error_type, "errorMessage": message})
+    return lambda_eval_utils.LambdaFunctionErrorException("Unhandled", payload)
+
+
+def _invoke(tasks: Mapping[str, TaskFunction], function: str, payload: bytes | str) -> Any:
+    """Run one task the way Lambda would: JSON in, JSON out, exceptions as function errors."""
+    task = tasks.get(function)
+    if task is None:
+        raise _function_error("Lambda.ResourceNotFoundException", f"no task function {function!r}")
+    event = json.loads(payload or b"{}")
+    try:
+        result = task(event)
+    except Exception as exc:  # noqa: BLE001 - every task failure is the workflow's to handle
+        raise _function_error(type(exc).__name__, str(exc)) from None
+    try:
+        # Lambda serialises the return value; a non-JSON result fails there, so it fails here.
+        return json.loads(json.dumps(result))
+    except (TypeError, ValueError) as exc:
+        raise _function_error("Runtime.MarshalError", f"unable to marshal response: {exc}") from None
+
+
+def install_dispatch() -> None:
+    """Route Lambda invocations of local engines' fake ARNs to their task functions (once)."""
+    with _install_lock:
+        if _installed:
+            return
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+        original = getattr(lambda_eval_utils, "execute_lambda_function_integration", None)
+        if original is None:
+            raise RuntimeError("moto's Step Functions interpreter no longer has "
+                               "lambda_eval_utils.execute_lambda_function_integration; the local "
+                               "workflow engine needs porting to this moto version")
+
+        def execute_lambda_function_integration(env, parameters, region, state_credentials):
+            arn = str(parameters.get("FunctionName", ""))
+            parts = arn.split(":")
+            tasks = _engines.get(parts[4]) if len(parts) >= 7 else None
+            if tasks is None:
+                return original(env=env, parameters=parameters, region=region,
+                                state_credentials=state_credentials)
+            result = _invoke(tasks, parts[6], parameters.get("Payload"))
+            env.stack.append({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": result})
+
+        lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
+        _installed.append(original)
+
+
+class LocalEngine:
+    """Runs ``statemachine/{machine}.asl.json`` in this process."""
+
+    def __init__(self, tasks: Mapping[str, TaskFunction], *,
+                 directory: Path = STATEMACHINE_DIR, poll_interval: float = 0.005,
+                 keep_finished: int = 200) -> None:
+        # moto's interpreter logs tracebacks of task failures that Catch handles; they are
+        # expected here and reported through the job's error entries instead.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+        install_dispatch()
+        self.account = str(next(_accounts))
+        self._tasks = dict(tasks)
+        self._directory = directory
+        self._poll_interval = poll_interval
+        self._keep_finished = keep_finished
+        self._backend = StepFunctionsParserBackend(REGION, self.account)
+        self._machines: dict[str, str] = {}
+        self._lock = threading.Lock()
+        _engines[self.account] = self._tasks
+        weakref.finalize(self, _engines.pop, self.account, None)
+
+    def function_arn(self, function: str) -> str:
+        return lambda_arn(function, region=REGION, account=self.account)
+
+    def _machine_arn(self, machine: str) -> str:
+        with self._lock:
+            if machine not in self._machines:
+                definition = load_definition(machine, self._directory)
+                missing = placeholders(definition) - set(self._tasks)
+                if missing:
+                    raise ConfigError(f"state machine {machine!r} needs task functions "
+                                      f"{', '.join(sorted(missing))} that are not registered")
+                created = self._backend.create_state_machine(
+                    name=machine, definition=render(definition, self.function_arn),
+                    roleArn=ROLE.format(account=self.account))
+                self._machines[machine] = created.arn
+            return self._machines[machine]
+
+    def start(self, machine: str, input: Mapping[str, Any], name: str) -> str:
+        from moto.stepfunctions.exceptions import ExecutionAlreadyExists
+        check_name(name)
+        arn = self._machine_arn(machine)
+        try:
+            execution = self._backend.start_execution(arn, name=name,
+                                                      execution_input=json.dumps(dict(input)))
+        except ExecutionAlreadyExists:
+            raise InvalidRequest(f"an execution named {name!r} already exists") from None
+        self._forget_finished(arn)
+        return execution.exec_arn
+
+    def describe(self, execution_id: str) -> Execution:
+        from moto.stepfunctions.exceptions import (ExecutionDoesNotExist, InvalidArn,
+                                                   StateMachineDoesNotExist)
+        try:
+            execution = self._backend.describe_execution(execution_id)
+        except (ExecutionDoesNotExist, InvalidArn, StateMachineDoesNotExist):
+            raise NotFound(f"no execution {execution_id!r}") from None
+        status = execution.exec_status.value if execution.exec_status else RUNNING
+        return Execution(execution_id=execution.exec_arn, status=status,
+                         output=execution.output if status == "SUCCEEDED" else None,
+                         error=execution.error, cause=execution.cause)
+
+    def wait(self, execution_id: str, timeout: float) -> Execution:
+        # in-memory status reads: polling every few ms costs nothing and adds little latency
+        return poll(lambda: self.describe(execution_id), timeout, self._poll_interval)
+
+    def _forget_finished(self, machine_arn: str) -> None:
+        """A long-running server must not keep every execution's history forever."""
+        machine = self._backend.describe_state_machine(machine_arn)
+        finished = [e for e in machine.executions if e.exec_status and e.exec_status.value != RUNNING]
+        for execution in finished[: max(0, len(finished) - self._keep_finished)]:
+            machine.executions.remove(execution)
