@@ -100,3 +100,13 @@ class ThreadSafeChalice(Chalice):
     @lambda_context.setter
     def lambda_context(self, value) -> None:
         self._per_thread.context = value
+
+
+def uniform_errors(event, get_response):
+    """Chalice's own errors (unsupported media type, bad JSON…) say {"Code", "Message"};
+    ours say {"message"}. Give clients one shape, keeping Chalice's code beside it."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Message" in body and "message" not in body:
+        response.body = {"message": body["Message"], "code": body.get("Code")}
+    return response

@@ -2,7 +2,12 @@
 so nothing reaches a real account or the developer's ./.garden."""
 from __future__ import annotations
 
+import chalice.test
 import pytest
+
+# Chalice's test client defaults to the `dev` stage, whose environment points at AWS. Tests run
+# the embedded stand-ins unless they choose a stage themselves.
+chalice.test.Client.__init__.__defaults__ = ("local", ".")
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +25,13 @@ def _isolated_environment(monkeypatch, tmp_path):
     bootstrap.reset()
     yield
     bootstrap.reset()
+
+
+@pytest.fixture
+def client():
+    """Chalice's test client on the `local` stage (its environment: the embedded stand-ins)."""
+    from chalice.test import Client
+
+    from app import app
+    with Client(app, stage_name="local") as test_client:
+        yield test_client

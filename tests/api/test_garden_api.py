@@ -4,17 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalice.test import Client
 
 from chalicelib import bootstrap
 from tests.images import jpeg
-
-
-@pytest.fixture
-def client():
-    from app import app
-    with Client(app) as c:
-        yield c
 
 
 def plant(key: str, created: str = "2026-01-01T00:00:00Z") -> None:
