@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 
 from chalicelib import bootstrap, garden, indexer, logs
-from chalicelib.http import ThreadSafeChalice, handled, json_body
+from chalicelib.faces.service import analyze_photo
+from chalicelib.http import ThreadSafeChalice, handled, header, json_body, uniform_errors
 
 app = ThreadSafeChalice(app_name="emotion-garden")
 app.api.binary_types.extend(["image/jpeg", "image/png", "application/octet-stream"])
 logs.configure()
+app.register_middleware(uniform_errors, "http")
 
 # S3 invokes index_objects for every image written or removed; the bucket's name is known when
 # `chalice deploy` imports this module (make deploy exports it from the stack's outputs).
@@ -52,5 +54,64 @@ def index_objects(event):
 # Locally the folder store hands its events to the same handler, in-process.
 bootstrap.set_event_sink(lambda event: index_objects(event, None))
 
+# --- emotion analysis -------------------------------------------------------------------------
+PHOTO_TYPES = ["image/jpeg", "image/png", "application/octet-stream"]
+
+
+@app.route("/emotion", methods=["POST"], content_types=PHOTO_TYPES)
+@handled
+def emotion():
+    # The photo is analyzed and forgotten: it reaches no store, file or log.
+    request = app.current_request
+    return analyze_photo(request.raw_body or b"", header(request, "content-type"),
+                         bootstrap.analyzer(), header(request, "x-user-id"))
+
+
 # --- text-to-image and jobs (workflow) ---------------------------------------------------
+from chalice import Response  # noqa: E402
+
+from chalicelib import tasks, text2image  # noqa: E402
+
+
+@app.route("/text2image", methods=["POST"])
+@handled
+def text2image_post():
+    settings = bootstrap.settings()
+    status, body = text2image.text2image(
+        json_body(app.current_request), catalog=bootstrap.catalog(), engine=bootstrap.workflow(),
+        endpoints=settings.endpoints, wait_seconds=settings.wait_seconds)
+    headers = {"Content-Type": "application/json"}
+    if status == 202:
+        headers["Location"] = body["statusUrl"]
+    return Response(body=body, status_code=status, headers=headers)
+
+
+@app.route("/jobs/{job_id}", methods=["GET"])
+@handled
+def job_get(job_id):
+    return text2image.get_job(job_id, catalog=bootstrap.catalog(), engine=bootstrap.workflow())
+
+
+# The workflows' tasks: Step Functions invokes these Lambdas (statemachine/*.asl.json names
+# them); locally the workflow engine calls the same functions through tasks.TASKS.
+@app.lambda_function(name="workflow_plan_text2image")
+def workflow_plan_text2image(event, context):
+    return tasks.plan_text2image(event, context)
+
+
+@app.lambda_function(name="workflow_generate")
+def workflow_generate(event, context):
+    return tasks.generate(event, context)
+
+
+@app.lambda_function(name="workflow_record_error")
+def workflow_record_error(event, context):
+    return tasks.record_error(event, context)
+
+
+@app.lambda_function(name="workflow_finish")
+def workflow_finish(event, context):
+    return tasks.finish(event, context)
+
+
 # --- end text-to-image and jobs -------------------------------------------------------------
