@@ -1,0 +1,140 @@
+"""SQLite-only behaviour: concurrency, the query plan at scale, the schema's life cycle."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from chalicelib.catalog import Outcome, pad_sequencer
+from chalicelib.catalog.sqlite import SCHEMA_VERSION, SqliteCatalog
+from chalicelib.errors import ServiceUnavailable
+
+KEY = "emotions/HAPPY/rose/bloom 1h.jpeg"
+T0 = 1_700_000_000_000
+
+
+def test_eight_threads_liking_at_once_count_every_visitor_exactly_once(sqlite_catalog,
+                                                                     make_record):
+    sqlite_catalog.apply_created(make_record(KEY), "01")
+    start = threading.Barrier(8)
+
+    def worker(t: int) -> list[tuple[int, bool]]:
+        start.wait()
+        # Each visitor likes twice: the second must never count.
+        return [sqlite_catalog.like(KEY, f"v{t}-{i}") for i in range(50)] + \
+               [sqlite_catalog.like(KEY, f"v{t}-{i}") for i in range(0, 50, 10)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [r for rs in pool.map(worker, range(8)) for r in rs]
+    assert sum(counted for _, counted in results) == 400
+    assert sorted(n for n, counted in results if counted) == list(range(1, 401))
+    assert sqlite_catalog.get_image(KEY).likes == 400
+    (export,) = sqlite_catalog.export_likes()
+    assert export.likes == 400 and len(export.visitors) == 400
+
+
+def test_concurrent_created_events_leave_the_newest_one(sqlite_catalog, make_record):
+    start = threading.Barrier(8)
+    sequencers = [f"{n:X}" for n in range(1, 161)]
+
+    def deliver(chunk: int) -> list[Outcome]:
+        start.wait()
+        return [sqlite_catalog.apply_created(make_record(KEY, size=int(s, 16)), s)
+                for s in sequencers[chunk::8]]
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = [o for os in pool.map(deliver, range(8)) for o in os]
+    assert outcomes.count(Outcome.ADDED) == 1
+    assert set(outcomes) <= {Outcome.ADDED, Outcome.UPDATED, Outcome.STALE}
+    got = sqlite_catalog.get_image(KEY)
+    assert got.size == 160  # the newest event's fields, whatever the arrival order
+    row = sqlite3.connect(sqlite_catalog.path).execute(
+        "SELECT seq, tombstone FROM images WHERE key = ?", (KEY,)).fetchone()
+    assert row == (pad_sequencer("A0"), 0)
+
+
+def test_a_second_catalog_on_the_same_file_sees_the_same_data(tmp_path, make_record):
+    first = SqliteCatalog(tmp_path / "c.db")
+    first.apply_created(make_record(KEY), "01")
+    first.like(KEY, "ana")
+    second = SqliteCatalog(tmp_path / "c.db")  # the schema step is idempotent
+    assert second.get_image(KEY).likes == 1
+    assert second.like(KEY, "ana") == (1, False)
+    conn = sqlite3.connect(tmp_path / "c.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    first.close()
+    second.close()
+
+
+def test_a_newer_schema_than_the_code_knows_is_refused(tmp_path):
+    conn = sqlite3.connect(tmp_path / "c.db")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ServiceUnavailable, match="schema version"):
+        SqliteCatalog(tmp_path / "c.db")
+
+
+def test_a_write_lock_held_too_long_is_service_unavailable(tmp_path, make_record,
+                                                          monkeypatch):
+    import chalicelib.catalog.sqlite as module
+    monkeypatch.setattr(module, "BUSY_TIMEOUT_MS", 50)
+    catalog = SqliteCatalog(tmp_path / "c.db")
+    blocker = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ServiceUnavailable):
+            catalog.apply_created(make_record(KEY), "01")
+        assert catalog.get_image(KEY) is None  # WAL: reads go on meanwhile
+    finally:
+        blocker.execute("ROLLBACK")
+    assert catalog.apply_created(make_record(KEY), "01") is Outcome.ADDED
+
+
+@pytest.mark.parametrize("with_cursor", [False, True])
+def test_a_garden_page_is_an_index_range_scan_without_sorting(sqlite_catalog, make_record,
+                                                             with_cursor):
+    records = [make_record(f"emotions/{e}/f{i}{o}.jpeg", created_ms=T0 + i)
+               for e in ("HAPPY", "SAD") for o in "hv" for i in range(300)]
+    assert sqlite_catalog.bulk_insert(records, "01") == 1200
+    conn = sqlite3.connect(sqlite_catalog.path)
+    conn.execute("ANALYZE")
+    page = sqlite_catalog.query("emotions", "HAPPY", "landscape", 24)
+    assert len(page.items) == 24
+    cursor = page.cursor if with_cursor else None
+    plans: list[str] = []
+    real_read = sqlite_catalog._read
+
+    def explain(sql, params=()):
+        plans.extend(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, tuple(params)))
+        return real_read(sql, params)
+
+    sqlite_catalog._read = explain  # type: ignore[method-assign]
+    sqlite_catalog.query("emotions", "HAPPY", "landscape", 24, cursor)
+    assert plans and all("USING INDEX images_garden" in p for p in plans), plans
+    assert not any("TEMP B-TREE" in p for p in plans), plans
+
+
+def test_iter_images_reads_past_one_batch(sqlite_catalog, make_record):
+    keys = {f"pool/FEAR/i{i:04d}v.jpeg" for i in range(1203)}
+    sqlite_catalog.bulk_insert([make_record(k) for k in keys])
+    sqlite_catalog.reconcile(make_record("pool/HAPPY/zh.jpeg"))
+    sqlite_catalog.reconcile(make_record("emotions/FEAR/ah.jpeg"))
+    assert {r.key for r in sqlite_catalog.iter_images("pool/FEAR/")} == keys
+    assert len(list(sqlite_catalog.iter_images())) == 1205
+
+
+def test_bulk_insert_skips_catalogued_keys_and_tombstones(sqlite_catalog, make_record):
+    sqlite_catalog.apply_created(make_record(KEY, size=1), "05")
+    sqlite_catalog.apply_removed("emotions/SAD/xh.jpeg", "05")
+    added = sqlite_catalog.bulk_insert([make_record(KEY, size=2),
+                                        make_record("emotions/SAD/xh.jpeg"),
+                                        make_record("emotions/SAD/yh.jpeg")], "01")
+    assert added == 1
+    assert sqlite_catalog.get_image(KEY).size == 1
+    assert sqlite_catalog.get_image("emotions/SAD/xh.jpeg") is None
+    # Bulk items remember their sequencer like any other.
+    assert sqlite_catalog.apply_created(make_record("emotions/SAD/yh.jpeg"), "01") \
+        is Outcome.DUPLICATE
