@@ -41,7 +41,7 @@ ROLE = "arn:aws:iam::{account}:role/emotion-garden-local"
 _accounts = itertools.count(731000000001)   # one fake account per engine: dispatch key
 _engines: dict[str, Mapping[str, TaskFunction]] = {}
 _install_lock = threading.Lock()
-_installed: list[Callable[..., None]] = []  # moto's original function, once installed
+_moto_invoke: Callable[..., None] | None = None   # moto's own function, once we wrapped it
 
 
 def _function_error(error_type: str, message: str) -> Exception:
@@ -69,8 +69,9 @@ def _invoke(tasks: Mapping[str, TaskFunction], function: str, payload: bytes | s
 
 def install_dispatch() -> None:
     """Route Lambda invocations of local engines' fake ARNs to their task functions (once)."""
+    global _moto_invoke
     with _install_lock:
-        if _installed:
+        if _moto_invoke is not None:
             return
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
         original = getattr(lambda_eval_utils, "execute_lambda_function_integration", None)
@@ -84,13 +85,14 @@ def install_dispatch() -> None:
             parts = arn.split(":")
             tasks = _engines.get(parts[4]) if len(parts) >= 7 else None
             if tasks is None:
-                return original(env=env, parameters=parameters, region=region,
-                                state_credentials=state_credentials)
+                assert _moto_invoke is not None
+                return _moto_invoke(env=env, parameters=parameters, region=region,
+                                    state_credentials=state_credentials)
             result = _invoke(tasks, parts[6], parameters.get("Payload"))
             env.stack.append({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": result})
 
+        _moto_invoke = original
         lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
-        _installed.append(original)
 
 
 class LocalEngine:

@@ -1,0 +1,86 @@
+"""The text-to-image service around the workflow: console-started runs, jobs whose workflow
+died, and starts that fail."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib import bootstrap, text2image
+from chalicelib.errors import JobNotFound, ServiceUnavailable
+from chalicelib.workflow import Execution
+from tests.workflow.fakes import MemoryJobs
+
+
+def test_a_run_started_by_hand_with_text_and_size_creates_its_own_job():
+    # what an operator types into the Step Functions console; default local endpoints (painters)
+    engine = bootstrap.workflow()
+    execution = engine.wait(engine.start("text2image", {"text": "A flower, sad", "width": 640,
+                                                         "height": 480}, "console-run-1"), 60)
+    assert execution.status == "SUCCEEDED", execution
+    output = execution.output
+    assert (output["status"], output["completed"], len(output["urls"])) == ("SUCCEEDED", 2, 2)
+    job = bootstrap.catalog().get_job(output["jobId"])
+    assert job["kind"] == "text2image" and job["request"]["width"] == 640
+    assert {i["width"] for i in job["images"]} == {640}
+
+
+class StuckEngine:
+    """An engine whose run ended (or never started) without the workflow settling the job."""
+
+    def __init__(self, status="FAILED", fail_start: Exception | None = None):
+        self.status, self.fail_start = status, fail_start
+
+    def start(self, machine, input, name):
+        if self.fail_start:
+            raise self.fail_start
+        return f"exec:{name}"
+
+    def describe(self, execution_id):
+        return Execution(execution_id, self.status, error="States.Runtime", cause="plan crashed")
+
+    def wait(self, execution_id, timeout):
+        return self.describe(execution_id)
+
+
+def request():
+    return text2image.parse_request({"text": "rose"}, 2)
+
+
+def test_a_job_whose_workflow_died_is_reported_failed_with_the_cause():
+    catalog = MemoryJobs()
+    status, body = text2image.text2image({"text": "rose"}, catalog=catalog, engine=StuckEngine(),
+                                         endpoints=("painter:",), wait_seconds=1)
+    assert status == 200 and body["status"] == "FAILED"
+    assert body["errors"] == [{"endpoint": None, "error": "States.Runtime", "message": "plan crashed"}]
+    assert catalog.get_job(body["jobId"])["status"] == "FAILED"
+
+
+def test_a_running_workflow_leaves_the_job_running():
+    catalog = MemoryJobs()
+    status, body = text2image.text2image({"text": "rose"}, catalog=catalog,
+                                         engine=StuckEngine("RUNNING"), endpoints=("painter:",),
+                                         wait_seconds=0)
+    assert status == 202 and body["statusUrl"] == f"/jobs/{body['jobId']}"
+    assert text2image.get_job(body["jobId"], catalog=catalog, engine=StuckEngine("RUNNING"))["status"] == "RUNNING"
+
+
+def test_a_start_that_fails_marks_the_job_failed_and_says_why():
+    catalog = MemoryJobs()
+    with pytest.raises(ServiceUnavailable):
+        text2image.start_job(request(), catalog=catalog, endpoints=("painter:",), job_id="job-x",
+                             engine=StuckEngine(fail_start=ServiceUnavailable("busy")))
+    job = catalog.get_job("job-x")
+    assert job["status"] == "FAILED" and job["errors"][0]["message"] == "busy"
+
+
+def test_unknown_jobs_are_not_found():
+    with pytest.raises(JobNotFound):
+        text2image.get_job("nope", catalog=MemoryJobs(), engine=StuckEngine())
+
+
+def test_job_ids_are_unique_valid_keys_and_execution_names():
+    from chalicelib import layout, workflow
+    ids = {text2image.new_job_id() for _ in range(200)}
+    assert len(ids) == 200
+    for job_id in list(ids)[:5]:
+        workflow.check_name(job_id)
+        layout.text2image_key(job_id, 0)
