@@ -76,7 +76,9 @@ def parser() -> argparse.ArgumentParser:
 
 def _registrations():
     """Subcommands that live beside the parts they drive."""
-    return []
+    from .faces.cli import register as analyze
+    from .generators.server import register as endpoint
+    return [analyze, endpoint]
 
 
 def main(argv: list[str] | None = None) -> int:
