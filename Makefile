@@ -16,7 +16,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3; do \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
 	done)
 
-.PHONY: run test bench lint deploy destroy clean check-python
+.PHONY: run test bench lint deploy destroy clean check-python browser
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -37,7 +37,11 @@ $(VENV)/.installed: $(VENV)/.created requirements.txt requirements-dev.txt requi
 run: $(VENV)/.installed
 	$(VENV)/bin/emotion-garden serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed
+# Debian's chromium and chromium-driver for the browser tests (apt as root; a clear message otherwise).
+browser:
+	@bash tools/install-browser.sh
+
+test: $(VENV)/.installed browser
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
