@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from chalicelib import bootstrap, garden, indexer, logs
+from chalicelib import bootstrap, garden, indexer, logs, photos
 from chalicelib.faces.service import analyze_photo
 from chalicelib.http import ThreadSafeChalice, handled, header, json_body, uniform_errors
 
@@ -61,10 +61,13 @@ PHOTO_TYPES = ["image/jpeg", "image/png", "application/octet-stream"]
 @app.route("/emotion", methods=["POST"], content_types=PHOTO_TYPES)
 @handled
 def emotion():
-    # The photo is analyzed and forgotten: it reaches no store, file or log.
-    request = app.current_request
+    # The photo is analyzed and forgotten: it reaches no store, file or log — unless an
+    # operator turned on the debug setting GARDEN_KEEP_PHOTOS_DAYS (see chalicelib/photos.py).
+    request, settings = app.current_request, bootstrap.settings()
+    keep = photos.keeper(bootstrap.store(), settings.keep_photos_days, settings.bucket or "local") \
+        if settings.keep_photos_days else None
     return analyze_photo(request.raw_body or b"", header(request, "content-type"),
-                         bootstrap.analyzer(), header(request, "x-user-id"))
+                         bootstrap.analyzer(), header(request, "x-user-id"), keep)
 
 
 # --- text-to-image and jobs (workflow) ---------------------------------------------------
@@ -115,3 +118,60 @@ def workflow_finish(event, context):
 
 
 # --- end text-to-image and jobs -------------------------------------------------------------
+
+
+# --- image pools (admin) ----------------------------------------------------------------------
+# Admin routes: API Gateway checks the API key in AWS (api_key_required); locally
+# admin.require_admin compares x-api-key with GARDEN_ADMIN_KEY in constant time.
+from chalicelib import admin, pools  # noqa: E402
+
+
+def _admin() -> None:
+    admin.require_admin(app.current_request.headers, bootstrap.settings())
+
+
+@app.route("/bulk", methods=["POST"], api_key_required=True)
+@handled
+def bulk_post():
+    _admin()
+    body = pools.start_bulk(json_body(app.current_request), catalog=bootstrap.catalog(),
+                            engine=bootstrap.workflow(), endpoints=bootstrap.settings().endpoints)
+    return Response(body=body, status_code=202,
+                    headers={"Content-Type": "application/json", "Location": body["statusUrl"]})
+
+
+@app.route("/pool", methods=["GET"], api_key_required=True)
+@handled
+def pool_get():
+    _admin()
+    return pools.pool_page(bootstrap.catalog(), bootstrap.store().url,
+                           app.current_request.query_params or {})
+
+
+@app.route("/pool/publish", methods=["POST"], api_key_required=True)
+@handled
+def pool_publish():
+    _admin()
+    return pools.publish(bootstrap.store(), pools.parse_keys(json_body(app.current_request)))
+
+
+@app.route("/remove", methods=["POST"], api_key_required=True)
+@handled
+def remove_post():
+    _admin()
+    return pools.remove(bootstrap.store(), pools.parse_keys(json_body(app.current_request)))
+
+
+@app.route("/admin/overview", methods=["GET"], api_key_required=True)
+@handled
+def admin_overview():
+    _admin()
+    return pools.overview(bootstrap.catalog())
+
+
+@app.lambda_function(name="workflow_plan_bulk")
+def workflow_plan_bulk(event, context):
+    return tasks.plan_bulk(event, context)
+
+
+# --- end image pools --------------------------------------------------------------------------

@@ -120,3 +120,18 @@ def test_no_photo_bytes_reach_the_store_or_the_logs(client, astronaut, caplog, c
     data_dir = Path(bootstrap.settings().data_dir)
     stored = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
     assert not any(astronaut[-64:] in p.read_bytes() for p in stored)
+
+
+@pytest.mark.slow
+def test_the_debug_setting_keeps_photos_out_of_the_garden_for_a_while(client, astronaut, monkeypatch):
+    from datetime import UTC, datetime
+    from chalicelib import photos
+    monkeypatch.setenv("GARDEN_KEEP_PHOTOS_DAYS", "2")
+    store = bootstrap.store()
+    store.put("debug-photos/2020-01-01/old-visitor.jpeg", b"old")
+    status, body = post(client, astronaut, **{"X-user-id": "v9"})
+    assert status == 200 and body["bucket"] == "local" and body["key"].startswith("debug-photos/")
+    assert store.get(body["key"]) == astronaut
+    assert not store.exists("debug-photos/2020-01-01/old-visitor.jpeg")  # past retention
+    assert list(bootstrap.catalog().iter_images()) == []                  # never indexed
+    assert photos.purge(store, 0, datetime(2999, 1, 1, tzinfo=UTC)) == 1
