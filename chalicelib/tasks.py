@@ -205,9 +205,15 @@ def finish(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return finish_job(event, catalog=bootstrap.catalog())
 
 
+def plan_bulk(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    from .pools import plan_bulk_job  # the bulk request's rules live with the pools
+    return plan_bulk_job(event, catalog=bootstrap.catalog(), endpoints=bootstrap.settings().endpoints)
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "workflow_plan_text2image": plan_text2image,
     "workflow_generate": generate,
     "workflow_record_error": record_error,
     "workflow_finish": finish,
+    "workflow_plan_bulk": plan_bulk,
 }

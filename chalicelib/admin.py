@@ -1,0 +1,98 @@
+"""Admin authentication and the local per-client rate limit.
+
+In AWS, API Gateway enforces the admin routes' API key (``api_key_required=True`` with a usage
+plan) and throttles; a request without a valid key never reaches the Lambda, so the app does
+not check again there. Locally the app is its own gateway: it compares the ``x-api-key``
+header with ``GARDEN_ADMIN_KEY`` in constant time, and keeps a token bucket per client for
+the public route that costs GPU time (``/text2image``).
+"""
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+
+from .config import Settings
+from .errors import Forbidden, TooManyRequests, Unauthorized
+
+HEADER = "x-api-key"
+
+
+def require_admin(headers: Mapping[str, str] | None, settings: Settings) -> None:
+    """Raise Unauthorized (no key) or Forbidden (wrong key, or no key configured locally)."""
+    if settings.is_aws:
+        return  # API Gateway has already refused requests without a valid key
+    given = None
+    for name, value in (headers or {}).items():
+        if name.lower() == HEADER:
+            given = value
+            break
+    if not given:
+        raise Unauthorized(f"this is an admin route: send the admin key in the {HEADER} header")
+    expected = settings.admin_key
+    if not expected:
+        # nothing can match: the local server always sets one (`emotion-garden serve` prints it)
+        raise Forbidden("no admin key is configured on this server (set GARDEN_ADMIN_KEY)")
+    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        raise Forbidden("the admin key is wrong")
+
+
+class RateLimiter:
+    """A token bucket per client: ``burst`` requests at once, refilled at ``rate`` per second.
+    Bounded memory: the least recently seen clients are forgotten beyond ``max_clients``."""
+
+    def __init__(self, rate: float, burst: int, max_clients: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate, self.burst, self._max = rate, burst, max_clients
+        self._clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client → (tokens, at)
+        self._lock = threading.Lock()
+
+    def take(self, client_id: str) -> None:
+        """Spend one token for ``client_id`` or raise TooManyRequests saying when to retry."""
+        now = self._clock()
+        with self._lock:
+            tokens, at = self._buckets.pop(client_id, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+            if tokens < 1.0:
+                self._buckets[client_id] = (tokens, now)
+                wait = (1.0 - tokens) / self.rate
+                raise TooManyRequests(f"too many requests from this client; try again in {wait:.0f} s"
+                                      if wait >= 1 else "too many requests from this client; try again in a moment")
+            self._buckets[client_id] = (tokens - 1.0, now)
+            while len(self._buckets) > self._max:
+                self._buckets.popitem(last=False)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+
+
+# /text2image locally: a burst of 10, then one request every 3 s per client (each request
+# occupies every GPU endpoint for seconds; API Gateway's stage throttling does this in AWS).
+TEXT2IMAGE_LIMIT = RateLimiter(rate=1 / 3, burst=10)
+
+
+CLIENT_HEADER = "x-garden-client-ip"
+
+
+def client_id(request) -> str:
+    """The caller's address. Chalice's local gateway reports every caller as 127.0.0.1, so the
+    local server passes the socket's peer address in CLIENT_HEADER (replacing any such header a
+    client sent); without it, the gateway's sourceIp."""
+    for name, value in (getattr(request, "headers", None) or {}).items():
+        if name.lower() == CLIENT_HEADER and value:
+            return str(value)
+    context = getattr(request, "context", None) or {}
+    identity = context.get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def rate_limit(client: str, settings: Settings, limiter: RateLimiter = TEXT2IMAGE_LIMIT) -> None:
+    """Count one /text2image request for ``client`` locally; a no-op in AWS."""
+    if not settings.is_aws:
+        limiter.take(client)

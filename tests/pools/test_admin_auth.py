@@ -1,0 +1,141 @@
+"""Every admin route refuses a missing key (401) and a wrong one (403); public routes stay
+public; the rate limiter's token bucket."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib import admin, config
+from chalicelib.errors import Forbidden, TooManyRequests, Unauthorized
+from tests.pools.conftest import ADMIN_KEY, call, plant, wait_for_job
+
+ADMIN_ROUTES = [
+    ("POST", "/bulk", {"emotion": "HAPPY", "count": 1}),
+    ("GET", "/pool?emotion=HAPPY", None),
+    ("POST", "/pool/publish", {"keys": ["pool/HAPPY/ah.jpeg"]}),
+    ("POST", "/remove", {"keys": ["emotions/HAPPY/ah.jpeg"]}),
+    ("GET", "/admin/overview", None),
+]
+
+
+def test_the_table_covers_every_admin_route():
+    from app import app
+    guarded = {(method, path) for path, entries in app.routes.items()
+               for method, entry in entries.items() if entry.api_key_required}
+    assert guarded == {(m, p.split("?")[0]) for m, p, _ in ADMIN_ROUTES}
+
+
+@pytest.mark.parametrize("method, path, body", ADMIN_ROUTES)
+def test_a_missing_key_is_401(client, method, path, body):
+    status, answer = call(client, method, path, body, key=None)
+    assert status == 401 and "x-api-key" in answer["message"]
+
+
+@pytest.mark.parametrize("method, path, body", ADMIN_ROUTES)
+@pytest.mark.parametrize("wrong", ["nope", ADMIN_KEY[:-1], ADMIN_KEY + "x", ADMIN_KEY.upper()])
+def test_a_wrong_key_is_403(client, method, path, body, wrong):
+    status, answer = call(client, method, path, body, key=wrong)
+    assert status == 403 and "wrong" in answer["message"]
+
+
+@pytest.mark.parametrize("method, path, body", ADMIN_ROUTES)
+def test_the_right_key_gets_past_the_check(client, method, path, body):
+    plant("pool/HAPPY/ah.jpeg")
+    status, answer = call(client, method, path, body)
+    assert status in (200, 202)
+    if status == 202:
+        wait_for_job(client, answer["jobId"])   # leave no workflow running past the test
+
+
+def test_without_a_configured_key_every_admin_request_is_refused(client, monkeypatch):
+    monkeypatch.delenv("GARDEN_ADMIN_KEY")
+    status, answer = call(client, "GET", "/admin/overview", key="anything")
+    assert status == 403 and "GARDEN_ADMIN_KEY" in answer["message"]
+
+
+def test_public_routes_need_no_key(client):
+    plant("emotions/HAPPY/ah.jpeg")
+    assert call(client, "GET", "/garden?emotion=HAPPY", key=None)[0] == 200
+    assert call(client, "POST", "/like", {"id": "v", "itemId": "emotions/HAPPY/ah.jpeg"}, key=None)[0] == 200
+
+
+def _settings(**env):
+    return config.load({"GARDEN_DATA_DIR": "/tmp/x", **env})
+
+
+def test_require_admin_compares_the_header_case_insensitively():
+    settings = _settings(GARDEN_ADMIN_KEY="k1")
+    admin.require_admin({"X-Api-Key": "k1"}, settings)
+    with pytest.raises(Unauthorized):
+        admin.require_admin({"x-api-key": ""}, settings)
+    with pytest.raises(Unauthorized):
+        admin.require_admin(None, settings)
+    with pytest.raises(Forbidden):
+        admin.require_admin({"x-api-key": "k2"}, settings)
+
+
+def test_in_aws_the_gateway_checks_the_key_not_the_app():
+    settings = _settings(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t",
+                         GARDEN_CDN_DOMAIN="d.example", GARDEN_ENDPOINTS='["sagemaker:x"]',
+                         GARDEN_TEXT2IMAGE_MACHINE="arn:t", GARDEN_BULK_MACHINE="arn:b")
+    admin.require_admin({}, settings)   # API Gateway refused keyless requests before the Lambda
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_token_bucket_allows_a_burst_then_refills_at_its_rate():
+    clock = Clock()
+    limiter = admin.RateLimiter(rate=0.5, burst=3, clock=clock)
+    for _ in range(3):
+        limiter.take("a")
+    with pytest.raises(TooManyRequests, match="try again in 2 s"):
+        limiter.take("a")
+    limiter.take("b")                     # another client has its own bucket
+    clock.now = 1.9
+    with pytest.raises(TooManyRequests):
+        limiter.take("a")
+    clock.now = 2.0 + 1.9                 # one token back by t=2 (the refused tries spent none)
+    limiter.take("a")
+    clock.now = 1000
+    for _ in range(3):                    # never more than the burst, however long the wait
+        limiter.take("a")
+    with pytest.raises(TooManyRequests):
+        limiter.take("a")
+
+
+def test_the_limiter_forgets_the_least_recent_clients_beyond_its_bound():
+    clock = Clock()
+    limiter = admin.RateLimiter(rate=0.001, burst=1, max_clients=2, clock=clock)
+    limiter.take("a")
+    limiter.take("b")
+    limiter.take("c")                     # "a" is forgotten: it starts with a full bucket again
+    limiter.take("a")
+    with pytest.raises(TooManyRequests):
+        limiter.take("c")
+
+
+def test_rate_limit_is_local_only():
+    limiter = admin.RateLimiter(rate=0.001, burst=1, clock=Clock())
+    aws = _settings(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t",
+                    GARDEN_CDN_DOMAIN="d.example", GARDEN_ENDPOINTS='["sagemaker:x"]',
+                    GARDEN_TEXT2IMAGE_MACHINE="arn:t", GARDEN_BULK_MACHINE="arn:b")
+    for _ in range(5):
+        admin.rate_limit("a", aws, limiter)
+    local = _settings()
+    admin.rate_limit("a", local, limiter)
+    with pytest.raises(TooManyRequests):
+        admin.rate_limit("a", local, limiter)
+
+
+def test_client_id_prefers_the_local_servers_peer_address():
+    class Request:
+        headers = {"X-Garden-Client-IP": "10.0.0.7"}
+        context = {"identity": {"sourceIp": "127.0.0.1"}}
+    assert admin.client_id(Request()) == "10.0.0.7"
+    Request.headers = {}
+    assert admin.client_id(Request()) == "127.0.0.1"
