@@ -100,7 +100,6 @@ def test_a_garden_page_is_an_index_range_scan_without_sorting(sqlite_catalog, ma
                for e in ("HAPPY", "SAD") for o in "hv" for i in range(300)]
     assert sqlite_catalog.bulk_insert(records, "01") == 1200
     conn = sqlite3.connect(sqlite_catalog.path)
-    conn.execute("ANALYZE")
     page = sqlite_catalog.query("emotions", "HAPPY", "landscape", 24)
     assert len(page.items) == 24
     cursor = page.cursor if with_cursor else None

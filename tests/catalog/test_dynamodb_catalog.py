@@ -1,0 +1,145 @@
+"""DynamoDB-only behaviour: the documented table design and item shapes (the infrastructure
+template follows them), and ClientError translated into domain errors."""
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from chalicelib.catalog import pad_sequencer
+from chalicelib.catalog.dynamodb import (GARDEN_INDEX, RANK_PER_LIKE, DynamoCatalog,
+                                         create_table, table_definition)
+from chalicelib.errors import ImageNotFound, InvalidRequest, ServiceUnavailable
+
+KEY = "emotions/HAPPY/rose/bloom 1h.jpeg"
+T0 = 1_700_000_000_000
+
+
+@pytest.fixture
+def ddb(dynamo_table) -> DynamoCatalog:
+    return DynamoCatalog(dynamo_table)
+
+
+def raw(table, pk: str, sk: str = "IMG") -> dict | None:
+    return table.get_item(Key={"pk": pk, "sk": sk}).get("Item")
+
+
+def test_create_table_builds_the_documented_design_from_a_client():
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_table(client, "made-by-client")
+        table = client.describe_table(TableName="made-by-client")["Table"]
+        assert table["KeySchema"] == table_definition("x")["KeySchema"]
+        assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        (index,) = table["GlobalSecondaryIndexes"]
+        assert index["IndexName"] == GARDEN_INDEX == "garden"
+        assert index["KeySchema"] == [{"AttributeName": "gpk", "KeyType": "HASH"},
+                                      {"AttributeName": "rank", "KeyType": "RANGE"}]
+        assert index["Projection"] == {"ProjectionType": "ALL"}
+        ttl = client.describe_time_to_live(TableName="made-by-client")
+        assert ttl["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED",
+                                                "AttributeName": "ttl"}
+
+
+def test_image_items_have_the_documented_shape(ddb, dynamo_table, make_record):
+    ddb.apply_created(make_record(KEY, created_ms=T0, size=10,
+                                  provenance={"seed": 3, "guidance": 7.5}), "0A")
+    item = raw(dynamo_table, f"IMG#{KEY}")
+    assert item == {"pk": f"IMG#{KEY}", "sk": "IMG", "key": KEY, "area": "emotions",
+                    "emotion": "HAPPY", "favorite": "rose", "orientation": "landscape",
+                    "created_ms": T0, "size": 10,
+                    "provenance": {"seed": 3, "guidance": Decimal("7.5")},
+                    "likes": 0, "rank": T0, "seq": pad_sequencer("0A"),
+                    "gpk": "emotions#HAPPY#landscape"}
+    ddb.like(KEY, "ana")
+    ddb.like(KEY, "ben")
+    item = raw(dynamo_table, f"IMG#{KEY}")
+    assert (item["likes"], item["likes_rank"], item["rank"]) == \
+        (2, 2 * RANK_PER_LIKE, 2 * RANK_PER_LIKE + T0)
+    like = raw(dynamo_table, f"IMG#{KEY}", "LIKE#ana")
+    assert like["visitor"] == "ana" and abs(int(like["liked_ms"]) - time.time() * 1000) < 60_000
+    # A newer creation recomputes rank from the likes it keeps and the new time.
+    ddb.apply_created(make_record(KEY, created_ms=T0 + 9), "0B")
+    assert raw(dynamo_table, f"IMG#{KEY}")["rank"] == 2 * RANK_PER_LIKE + T0 + 9
+
+
+def test_tombstones_and_text2image_items_stay_out_of_the_index(ddb, dynamo_table,
+                                                               make_record):
+    ddb.apply_created(make_record("text2image/j/0.jpeg"), "01")
+    item = raw(dynamo_table, "IMG#text2image/j/0.jpeg")
+    assert "gpk" not in item and "emotion" not in item and "orientation" not in item
+    ddb.apply_created(make_record(KEY), "01")
+    ddb.like(KEY, "ana")
+    ddb.apply_removed(KEY, "02")
+    assert raw(dynamo_table, f"IMG#{KEY}") == {"pk": f"IMG#{KEY}", "sk": "IMG", "key": KEY,
+                                               "seq": pad_sequencer("02"), "tombstone": True}
+    assert raw(dynamo_table, f"IMG#{KEY}", "LIKE#ana") is None  # likes go with the image
+    listed = dynamo_table.query(IndexName="garden", KeyConditionExpression="gpk = :g",
+                                ExpressionAttributeValues={":g": "emotions#HAPPY#landscape"})
+    assert listed["Items"] == []
+
+
+def test_job_items_expire_after_thirty_days(ddb, dynamo_table):
+    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
+    item = raw(dynamo_table, "JOB#j-1", "JOB")
+    assert abs(int(item["ttl"]) - (time.time() + 30 * 86400)) < 120
+    assert "ttl" not in ddb.get_job("j-1")
+    with pytest.raises(InvalidRequest):
+        ddb.update_job("j-1", {"ttl": 0})  # the catalog's own attributes stay its own
+
+
+@pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException",
+                                  "ThrottlingException", "InternalServerError",
+                                  "ResourceNotFoundException"])
+def test_throttling_and_outages_become_service_unavailable(ddb, dynamo_table, code):
+    with Stubber(dynamo_table.meta.client) as stub:
+        stub.add_client_error("get_item", code, http_status_code=400)
+        stub.add_client_error("query", code, http_status_code=400)
+        stub.add_client_error("update_item", code, http_status_code=400)
+        with pytest.raises(ServiceUnavailable):
+            ddb.get_image(KEY)
+        with pytest.raises(ServiceUnavailable):
+            ddb.query("emotions", "HAPPY", "landscape", 5)
+        with pytest.raises(ServiceUnavailable):
+            ddb.append_job_entry("j", "images", {})
+
+
+def test_a_like_that_conflicts_with_another_transaction_is_retried(ddb, dynamo_table,
+                                                                   make_record):
+    ddb.apply_created(make_record(KEY), "01")
+    with Stubber(dynamo_table.meta.client) as stub:
+        stub.add_client_error(
+            "transact_write_items", "TransactionCanceledException",
+            modeled_fields={"CancellationReasons": [{"Code": "None"},
+                                                    {"Code": "TransactionConflict"}]})
+        stub.add_response("transact_write_items", {})
+        stub.add_response("get_item", {"Item": {
+            "pk": {"S": f"IMG#{KEY}"}, "sk": {"S": "IMG"}, "key": {"S": KEY},
+            "likes": {"N": "1"}}})
+        assert ddb.like(KEY, "ana") == (1, True)
+        stub.assert_no_pending_responses()
+
+
+def test_a_like_cancelled_because_the_image_vanished_is_image_not_found(ddb, dynamo_table):
+    with Stubber(dynamo_table.meta.client) as stub:
+        stub.add_client_error(
+            "transact_write_items", "TransactionCanceledException",
+            modeled_fields={"CancellationReasons": [{"Code": "None"},
+                                                    {"Code": "ConditionalCheckFailed"}]})
+        with pytest.raises(ImageNotFound):
+            ddb.like(KEY, "ana")
+
+
+def test_a_cursor_dynamodb_rejects_is_an_invalid_request(ddb, dynamo_table, make_record):
+    for i in range(3):
+        ddb.apply_created(make_record(f"emotions/SAD/k{i}h.jpeg", created_ms=T0 + i), "01")
+    cursor = ddb.query("emotions", "SAD", "landscape", 1).cursor
+    with Stubber(dynamo_table.meta.client) as stub:
+        stub.add_client_error("query", "ValidationException", "The provided starting key "
+                              "is invalid")
+        with pytest.raises(InvalidRequest):
+            ddb.query("emotions", "SAD", "landscape", 1, cursor)
