@@ -228,10 +228,11 @@ class DynamoCatalog:
                             "ConditionExpression": "attribute_not_exists(pk)"}},
                         {"Update": {
                             "TableName": self.table.name, "Key": image,
-                            "UpdateExpression": "ADD likes :one, #rank :step, likes_rank :step",
+                            "UpdateExpression": "ADD #likes :one, #rank :step, #lrank :step",
                             "ConditionExpression":
                                 "attribute_exists(pk) AND attribute_not_exists(tombstone)",
-                            "ExpressionAttributeNames": {"#rank": "rank"},
+                            "ExpressionAttributeNames": {"#likes": "likes", "#rank": "rank",
+                                                         "#lrank": "likes_rank"},
                             "ExpressionAttributeValues": {":one": 1, ":step": RANK_PER_LIKE}}},
                     ])
             except ClientError as exc:
@@ -291,9 +292,9 @@ class DynamoCatalog:
                 return True
             try:
                 self._update(image_key(entry.key),
-                             "ADD #likes :step, #rank :rank, likes_rank :rank",
+                             "ADD #likes :step, #rank :rank, #lrank :rank",
                              "#likes = :current AND attribute_not_exists(tombstone)",
-                             {"#likes": "likes", "#rank": "rank"},
+                             {"#likes": "likes", "#rank": "rank", "#lrank": "likes_rank"},
                              {":step": step, ":rank": step * RANK_PER_LIKE, ":current": current})
                 return True
             except _ConditionFailed:

@@ -1,10 +1,10 @@
 """The catalog in one SQLite file: the embedded, local implementation of the Catalog port.
 
-Concurrency: one connection per thread (``threading.local``), WAL journal so readers never
-wait for the writer, ``busy_timeout`` so writers queue instead of failing, and every write
-in a ``BEGIN IMMEDIATE`` transaction (the write lock is taken before the first read, so a
-read-modify-write cannot interleave with another one). A lock still held after the timeout
-becomes ServiceUnavailable.
+Concurrency: each call takes a connection of its own from a small pool; the WAL journal lets
+readers go on while one writer writes; ``busy_timeout`` makes writers queue instead of fail;
+every write runs in a ``BEGIN IMMEDIATE`` transaction (the write lock is taken before the
+first read, so two read-modify-writes cannot interleave). A lock still held after the
+timeout becomes ServiceUnavailable.
 
 Schema (version in ``PRAGMA user_version``; created on open, idempotent):
 
@@ -38,6 +38,7 @@ from ._common import (BAD_CURSOR, check_job_list, check_limit, decode_cursor, en
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE = 16  # idle connections kept; more are opened under load and closed after
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
@@ -78,32 +79,45 @@ class SqliteCatalog:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._idle_lock = threading.Lock()
         self._create_schema()
 
     # --- connections and transactions -----------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves.
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            # WAL + NORMAL: durable against application crashes, fast commits.
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves. check_same_thread=False:
+        # a pooled connection moves between threads, but is only ever used by one at a time.
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                               isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL + NORMAL: durable against application crashes, fast commits.
+        conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
     @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection for this call alone. Pooled rather than per thread: the local server
+        starts a thread per request, and per-thread connections would pile up."""
+        with self._idle_lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            with _translated():
+                conn = self._connect()
+        try:
+            yield conn
+        finally:
+            with self._idle_lock:
+                keep = len(self._idle) < POOL_SIZE and not conn.in_transaction
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with _translated():
+        with self._connection() as conn, _translated():
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -113,8 +127,8 @@ class SqliteCatalog:
             conn.execute("COMMIT")
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        with _translated():
-            return self._conn().execute(sql, tuple(params)).fetchall()
+        with self._connection() as conn, _translated():
+            return conn.execute(sql, tuple(params)).fetchall()
 
     def _create_schema(self) -> None:
         with self._write() as conn:
@@ -128,15 +142,11 @@ class SqliteCatalog:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
-        """Close every thread's connection (tests, shutdown)."""
-        with self._all_lock:
-            conns, self._all = self._all, []
+        """Close the pooled connections (tests, shutdown); later calls open new ones."""
+        with self._idle_lock:
+            conns, self._idle = self._idle, []
         for conn in conns:
-            try:
-                conn.close()
-            except sqlite3.ProgrammingError:  # closed from its own thread already
-                pass
-        self._local = threading.local()
+            conn.close()
 
     # --- image items: written from the store only ----------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:

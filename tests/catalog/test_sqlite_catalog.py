@@ -137,3 +137,19 @@ def test_bulk_insert_skips_catalogued_keys_and_tombstones(sqlite_catalog, make_r
     # Bulk items remember their sequencer like any other.
     assert sqlite_catalog.apply_created(make_record("emotions/SAD/yh.jpeg"), "01") \
         is Outcome.DUPLICATE
+
+
+def test_a_thread_per_request_reuses_pooled_connections(sqlite_catalog, make_record,
+                                                        monkeypatch):
+    # The local server starts one thread per request: connections must not pile up.
+    opened = []
+    real_connect = sqlite_catalog._connect
+    monkeypatch.setattr(sqlite_catalog, "_connect",
+                        lambda: opened.append(1) or real_connect())
+    sqlite_catalog.apply_created(make_record(KEY), "01")
+    for n in range(40):
+        thread = threading.Thread(target=sqlite_catalog.like, args=(KEY, f"v{n}"))
+        thread.start()
+        thread.join()
+    assert sqlite_catalog.get_image(KEY).likes == 40
+    assert len(opened) <= 1
