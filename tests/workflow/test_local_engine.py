@@ -91,3 +91,12 @@ def test_a_dropped_engine_leaves_no_dispatch_entry():
     del engine
     gc.collect()
     assert account not in local._engines
+
+
+def test_the_interpreters_json_paths_are_parsed_once():
+    from moto.stepfunctions.parser.asl.utils import json_path
+    LocalEngine(Script(1, 1).tasks())
+    assert hasattr(json_path.parse, "cache_info")
+    first = json_path.parse("$.branch.items")
+    assert json_path.parse("$.branch.items") is first
+    assert json_path.extract_json("$.branch.items", {"branch": {"items": [1, 2]}}) == [1, 2]
