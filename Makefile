@@ -52,3 +52,13 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .garden test-artifacts
+
+# AWS (docs/deploy.md): the stack, `chalice deploy`, the stack again with the API, the site.
+# make deploy STAGE=dev ENDPOINTS=sd-endpoint-1,sd-endpoint-2   (ENDPOINTS: the first time)
+ENDPOINTS ?=
+deploy: $(VENV)/.installed
+	$(PY) tools/deploy.py deploy --stage $(STAGE) --endpoints "$(ENDPOINTS)"
+
+# Asks for the stage's name before deleting anything; the bucket is emptied first.
+destroy: $(VENV)/.installed
+	$(PY) tools/deploy.py destroy --stage $(STAGE)

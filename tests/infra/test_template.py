@@ -1,0 +1,166 @@
+"""infra/template.yaml: lints clean, deploys exactly the state machines in statemachine/, wires
+them to the functions Chalice deploys, and mirrors what the code expects of bucket and table."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cfnlint.api import lint_file
+from statelint.config import Config
+from statelint.linter import Linter
+
+from chalicelib import workflow
+from chalicelib.catalog.dynamodb import table_definition
+from tests.infra.conftest import (ROOT, app_function_names, deploy, resolve_sub,
+                                  resources_of)
+
+MACHINE_FILES = sorted(workflow.STATEMACHINE_DIR.glob("*.asl.json"))
+
+
+def cfn_lint(path: Path) -> list[str]:
+    """Every cfn-lint match (errors, warnings and informational), as `cfn-lint PATH` prints."""
+    return [str(match) for match in lint_file(path)]
+
+
+def test_the_template_and_the_rendered_template_pass_cfn_lint(tmp_path):
+    assert cfn_lint(ROOT / "infra" / "template.yaml") == []
+    rendered = tmp_path / "template.json"
+    rendered.write_text(deploy.template_body(deploy.render_template()))
+    assert cfn_lint(rendered) == []
+
+
+def test_cfn_lint_is_not_a_rubber_stamp(tmp_path, template):
+    broken = json.loads(json.dumps(template))
+    broken["Resources"]["CatalogTable"]["Properties"]["BillingMode"] = "FREE_FOR_ALL"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    assert any("FREE_FOR_ALL" in problem for problem in cfn_lint(path))
+
+
+def test_every_state_machine_file_is_deployed_verbatim(template):
+    machines = resources_of(template, "AWS::StepFunctions::StateMachine")
+    deployed = {json.dumps(json.loads(m["Properties"]["DefinitionString"]), sort_keys=True)
+                for m in machines.values()}
+    files = {json.dumps(json.loads(p.read_text()), sort_keys=True) for p in MACHINE_FILES}
+    assert deployed == files and len(machines) == len(MACHINE_FILES) == len(workflow.MACHINES)
+    body = deploy.template_body(template)
+    assert "{{file:" not in body and len(body.encode()) < deploy.MAX_TEMPLATE_BODY
+
+
+def test_machines_are_standard_traced_and_named_as_the_app_expects(template):
+    machines = resources_of(template, "AWS::StepFunctions::StateMachine")
+    names = set()
+    for machine in machines.values():
+        props = machine["Properties"]
+        assert props["StateMachineType"] == "STANDARD"
+        assert props["TracingConfiguration"] == {"Enabled": True}
+        names.add(resolve_sub(props["StateMachineName"], "dev"))
+    assert names == {f"emotion-garden-dev-{m}" for m in workflow.MACHINES}
+
+
+@pytest.mark.parametrize("machine", workflow.MACHINES)
+def test_every_placeholder_has_a_substitution_naming_a_deployed_chalice_function(template, machine):
+    resource = next(r for r in resources_of(template, "AWS::StepFunctions::StateMachine").values()
+                    if resolve_sub(r["Properties"]["StateMachineName"], "dev").endswith("-" + machine))
+    props = resource["Properties"]
+    needed = workflow.placeholders(props["DefinitionString"])
+    substitutions = props["DefinitionSubstitutions"]
+    assert needed and set(substitutions) == needed
+    functions = app_function_names()
+    for name, value in substitutions.items():
+        arn = resolve_sub(value, "prod")
+        assert arn == f"arn:aws:lambda:us-east-1:123456789012:function:emotion-garden-prod-{name}"
+        assert name in functions, f"{machine} invokes {name}, which app.py does not deploy"
+    # the same ARNs the workflow package computes for the local engine's deployed twin
+    assert {k: resolve_sub(v, "dev") for k, v in substitutions.items()} == workflow.substitutions(
+        machine, app_name="emotion-garden", stage="dev", region="us-east-1", account="123456789012")
+
+
+@pytest.mark.parametrize("machine", workflow.MACHINES)
+def test_each_machine_role_invokes_exactly_its_functions(template, machine):
+    machines = resources_of(template, "AWS::StepFunctions::StateMachine")
+    resource = next(r for r in machines.values()
+                    if resolve_sub(r["Properties"]["StateMachineName"], "dev").endswith("-" + machine))
+    role = template["Resources"][resource["Properties"]["RoleArn"]["Fn::GetAtt"][0]]
+    statements = [s for p in role["Properties"]["Policies"]
+                  for s in p["PolicyDocument"]["Statement"]]
+    invoke = [s for s in statements if "lambda:InvokeFunction" in _list(s["Action"])]
+    granted = {resolve_sub(r, "dev") for s in invoke for r in _list(s["Resource"])}
+    wanted = {resolve_sub(v, "dev") for v in resource["Properties"]["DefinitionSubstitutions"].values()}
+    assert granted == wanted
+    assert all(_list(s["Action"]) == ["lambda:InvokeFunction"] for s in invoke)
+    others = [a for s in statements if s not in invoke for a in _list(s["Action"])]
+    assert all(a.startswith("xray:") for a in others)
+
+
+def test_every_state_machine_passes_statelint_once_deployed(template):
+    for resource in resources_of(template, "AWS::StepFunctions::StateMachine").values():
+        props = resource["Properties"]
+        arns = {k: resolve_sub(v, "dev") for k, v in props["DefinitionSubstitutions"].items()}
+        text = workflow.render(props["DefinitionString"], arns.__getitem__)
+        problems = list(Linter.validate(text, Config(set(), False, False)))
+        assert problems == [], problems
+
+
+def test_the_table_mirrors_the_catalogs_own_definition(template):
+    table = template["Resources"]["CatalogTable"]["Properties"]
+    expected = table_definition("emotion-garden-dev")
+    assert resolve_sub(table["TableName"], "dev") == expected["TableName"]
+    assert table["BillingMode"] == expected["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == expected["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(expected["AttributeDefinitions"], key=str)
+    assert table["GlobalSecondaryIndexes"] == expected["GlobalSecondaryIndexes"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_the_bucket_is_private_encrypted_and_leaves_notifications_to_chalice(template):
+    bucket = template["Resources"]["GardenBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert bucket["VersioningConfiguration"] == {"Status": {"Ref": "Versioning"}}
+    # Chalice puts index_objects' notification on the bucket; a stack update must not erase it
+    assert "NotificationConfiguration" not in bucket
+    policy = template["Resources"]["GardenBucketPolicy"]["Properties"]["PolicyDocument"]
+    allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert [s["Principal"] for s in allows] == [{"Service": "cloudfront.amazonaws.com"}]
+    assert allows[0]["Action"] == "s3:GetObject" and "AWS:SourceArn" in allows[0]["Condition"]["StringEquals"]
+
+
+def _cloudfront_matches(pattern: str, path: str) -> bool:
+    # CloudFront path patterns: * matches any run of characters (slashes too), ? one
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), path) is not None
+
+
+def test_cloudfront_forwards_every_api_route_to_the_api_and_nothing_else(template):
+    from app import app
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    behaviours = config["CacheBehaviors"]["Fn::If"][1]
+    assert config["CacheBehaviors"]["Fn::If"][0] == "HasApi"
+    assert all(b["TargetOriginId"] == "garden-api" and "POST" in b["AllowedMethods"]
+               and b["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"   # CachingDisabled
+               for b in behaviours)
+    patterns = [b["PathPattern"] for b in behaviours]
+    for route in app.routes:
+        concrete = re.sub(r"\{[^}]+\}", "some-id", route)
+        assert any(_cloudfront_matches(p, concrete) for p in patterns), f"{route} is not forwarded"
+    # the site and the images stay with the bucket
+    for path in ("/index.html", "/config.js", "/js/api.js", "/emotions/HAPPY/ah.jpeg",
+                 "/text2image/j1/0.jpeg"):
+        assert not any(_cloudfront_matches(p, path) for p in patterns), path
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "garden-bucket"
+
+
+def test_outputs_feed_every_setting_the_app_needs_in_aws(template):
+    outputs = set(template["Outputs"])
+    needed = {"BucketName", "TableName", "CdnDomain", "Text2ImageMachineArn", "BulkMachineArn",
+              "EndpointNames", "DistributionId", "SiteUrl"}
+    assert needed <= outputs
+
+
+def _list(value):
+    return value if isinstance(value, list) else [value]
