@@ -1,0 +1,297 @@
+"""`emotion-garden bulk | pool list|publish|remove | backup DIR | restore DIR`: the operator's
+pool and backup tools, with progress bars on stderr.
+
+They use the same adapters as the app: the local data directory by default (``--data-dir``),
+or a deployed stage (``--stage dev``: GARDEN_* settings from ``.chalice/config.json`` and the
+environment, AWS credentials from the usual boto3 chain). Exit status: 0 done, 1 done with
+failures, 2 refused (bad input or settings).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+CHALICE_CONFIG = Path(__file__).resolve().parents[1] / ".chalice" / "config.json"
+
+
+class Progress:
+    """A one-line progress bar on a terminal; a line per tenth when stderr is a file."""
+
+    def __init__(self, label: str, total: int, stream: TextIO | None = None, width: int = 30) -> None:
+        self.label, self.total, self.width = label, max(0, total), width
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last: tuple[int, int] | None = None
+        self._tenth = -1
+        self._started = time.monotonic()
+
+    def update(self, done: int, failed: int = 0, total: int | None = None) -> None:
+        if total is not None:
+            self.total = total
+        if (done, failed) == self._last:
+            return
+        self._last = (done, failed)
+        fraction = done / self.total if self.total else 1.0
+        if not self.tty:
+            tenth = int(fraction * 10)
+            if tenth == self._tenth:
+                return
+            self._tenth = tenth
+        filled = int(round(fraction * self.width))
+        line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}"
+                + (f" ({failed} failed)" if failed else "")
+                + f" {time.monotonic() - self._started:.0f}s")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self._last is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# --- settings ---------------------------------------------------------------------------------
+def _stage_environment(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"emotion-garden: cannot read {config_path}: {exc}") from None
+    stages = config.get("stages") or {}
+    if stage not in stages:
+        raise SystemExit(f"emotion-garden: no stage {stage!r} in {config_path} "
+                         f"(stages: {', '.join(sorted(stages)) or 'none'})")
+    return {**(config.get("environment_variables") or {}),
+            **(stages[stage].get("environment_variables") or {})}
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    """Point the composition root at the chosen data: a local folder or a deployed stage."""
+    if getattr(args, "stage", None):
+        for name, value in _stage_environment(args.stage).items():
+            os.environ.setdefault(name, str(value))   # the environment wins over the file
+    if getattr(args, "data_dir", None):
+        os.environ["GARDEN_DATA_DIR"] = str(args.data_dir)
+    import app  # noqa: F401 - registers the index handler the local store feeds
+    from . import bootstrap
+    bootstrap.reset()
+
+
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from .errors import GardenError
+        try:
+            _prepare(args)
+            return command(args)
+        except GardenError as exc:
+            print(f"emotion-garden: {exc}", file=sys.stderr)
+            return 2
+    return run
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+def bulk_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {"emotion": args.emotion, "count": args.count}
+    for name, value in (("favorite", args.favorite), ("emotionText", args.emotion_text),
+                        ("others", args.others), ("orientations", args.orientation),
+                        ("seed", args.seed), ("steps", args.steps)):
+        if value is not None:
+            body[name] = value
+    return body
+
+
+def _bulk(args: argparse.Namespace) -> int:
+    from . import bootstrap, pools, text2image
+    catalog, engine = bootstrap.catalog(), bootstrap.workflow()
+    started = pools.start_bulk(bulk_body(args), catalog=catalog, engine=engine,
+                               endpoints=bootstrap.settings().endpoints)
+    job_id = started["jobId"]
+    print(f"job {job_id}: {started['requested']} images over {len(bootstrap.settings().endpoints)} "
+          f"endpoint(s)\nprompt: {started['prompt']}", flush=True)
+    if args.no_wait:
+        return 0
+    bar = Progress("bulk", started["requested"])
+    try:
+        while True:
+            job = text2image.get_job(job_id, catalog=catalog, engine=engine)
+            bar.update(job["completed"] + job["failed"], job["failed"])
+            if job["status"] != text2image.RUNNING:
+                break
+            time.sleep(args.poll)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"stopped watching job {job_id} (a local job stops with this process; "
+              "a deployed one goes on: GET /jobs/{id})", file=sys.stderr)
+        return 1
+    bar.close()
+    for image in job["images"]:
+        print(image["key"])
+    for error in job["errors"]:
+        print(f"error\t{error.get('endpoint')}\t{error.get('error')}: {error.get('message')}", file=sys.stderr)
+    print(f"{job['status']}: {job['completed']} in the pool, {job['failed']} failed "
+          f"(review with: emotion-garden pool list --emotion {args.emotion.upper()})")
+    return 0 if job["status"] == text2image.SUCCEEDED else 1
+
+
+# --- pool ---------------------------------------------------------------------------------------
+def _pool_items(emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
+    from . import bootstrap, pools
+    cursor = None
+    while True:
+        params = {"emotion": emotion, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = pools.pool_page(bootstrap.catalog(), bootstrap.store().url, params)
+        yield from page["landscape"] + page["portrait"]
+        cursor = page.get("cursor")
+        if not cursor:
+            return
+
+
+def _pool_list(args: argparse.Namespace) -> int:
+    from .emotions import EMOTIONS
+    total = 0
+    for emotion in [args.emotion] if args.emotion else EMOTIONS:
+        for item in _pool_items(emotion):
+            prov = item.get("provenance") or {}
+            print("\t".join([item["key"], item["orientation"] or "", str(prov.get("seed", "")),
+                             item["createdAt"], str(prov.get("prompt", ""))[:80]]))
+            total += 1
+    print(f"{total} image(s) in the pool", file=sys.stderr)
+    return 0
+
+
+def _keys_for(args: argparse.Namespace) -> list[str]:
+    keys = list(args.keys or [])
+    if "-" in keys:
+        keys.remove("-")
+        keys += [line.strip() for line in sys.stdin if line.strip()]
+    if getattr(args, "all", False):
+        if not getattr(args, "emotion", None):
+            raise SystemExit("emotion-garden: --all needs --emotion")
+        keys += [item["key"] for item in _pool_items(args.emotion)]
+    if not keys:
+        raise SystemExit("emotion-garden: name the images' keys (or '-' to read them from stdin)")
+    return keys
+
+
+def _per_key(label: str, keys: list[str], action: Callable[[list[str]], dict[str, Any]]) -> int:
+    bar = Progress(label, len(keys))
+    failed = 0
+    lines = []
+    for done, key in enumerate(keys, 1):
+        result = action([key])["results"][0]
+        if result["status"] != 200:
+            failed += 1
+            lines.append((sys.stderr, f"{result['status']}\t{key}\t{result.get('message', '')}"))
+        else:
+            lines.append((sys.stdout, f"{label}\t{key}" + (f"\t{result['publishedAs']}" if "publishedAs" in result else "")))
+        bar.update(done, failed)
+    bar.close()
+    for stream, line in lines:
+        print(line, file=stream)
+    print(f"{label}: {len(keys) - failed} done, {failed} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _pool_publish(args: argparse.Namespace) -> int:
+    from . import bootstrap, pools
+    return _per_key("published", _keys_for(args), lambda keys: pools.publish(bootstrap.store(), keys))
+
+
+def _pool_remove(args: argparse.Namespace) -> int:
+    from . import bootstrap, pools
+    return _per_key("removed", _keys_for(args), lambda keys: pools.remove(bootstrap.store(), keys))
+
+
+# --- backup / restore ----------------------------------------------------------------------------
+def _backup(args: argparse.Namespace) -> int:
+    from . import backup, bootstrap
+    bar = Progress("backup", 0)
+    report = backup.backup(bootstrap.store(), bootstrap.catalog(), args.directory,
+                           progress=lambda done, total, _: bar.update(done, total=total))
+    bar.close()
+    for key, why in report.failed:
+        print(f"failed\t{key}\t{why}", file=sys.stderr)
+    print(f"backup {report.directory}: {report.objects} images ({report.bytes / 1e6:.1f} MB), "
+          f"{report.images} catalog entries, {report.liked} with likes"
+          + (f", {len(report.failed)} failed (run again)" if report.failed else ""))
+    return 1 if report.failed else 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from . import backup, bootstrap
+    wait = args.wait if args.wait is not None else (120.0 if bootstrap.settings().is_aws else 0.0)
+    bar = Progress("restore", 0)
+    report = backup.restore(bootstrap.store(), bootstrap.catalog(), args.directory,
+                            progress=lambda done, total, _: bar.update(done, total=total),
+                            wait_seconds=wait)
+    bar.close()
+    for path, why in report.skipped:
+        print(f"skipped\t{path}\t{why}", file=sys.stderr)
+    for key, why in report.failed:
+        print(f"failed\t{key}\t{why}", file=sys.stderr)
+    for key in report.likes_pending:
+        print(f"likes pending\t{key}\t(not catalogued yet)", file=sys.stderr)
+    print(f"restore {report.directory}: {len(report.written)} written, {report.unchanged} already there, "
+          f"{len(report.skipped)} skipped, {len(report.failed)} failed; likes: {report.likes_restored} "
+          f"restored, {len(report.likes_pending)} pending"
+          + ("" if report.complete else " — run restore again to finish"))
+    return 0 if report.complete else 1
+
+
+# --- registration --------------------------------------------------------------------------------
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="local data (default $GARDEN_DATA_DIR or ./.garden)")
+    parser.add_argument("--stage", help="a deployed stage from .chalice/config.json (e.g. dev)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``bulk``, ``pool list|publish|remove``, ``backup DIR`` and ``restore DIR``."""
+    from .pools import MAX_COUNT, ORIENTATIONS
+
+    bulk = subparsers.add_parser("bulk", help="generate a pool of images for an emotion")
+    bulk.add_argument("--emotion", required=True, help="HAPPY, SAD, ANGRY, CONFUSED, DISGUSTED, SURPRISED, CALM or FEAR")
+    bulk.add_argument("--count", type=int, required=True, help=f"images per orientation, 1-{MAX_COUNT}")
+    bulk.add_argument("--favorite", help="e.g. rose, 'with cat' (also the pool folder)")
+    bulk.add_argument("--emotion-text", help="words replacing the emotion's template words")
+    bulk.add_argument("--others", help="extra words for the prompt")
+    bulk.add_argument("--orientation", action="append", choices=ORIENTATIONS,
+                      help="landscape and/or portrait (default both; repeat for both)")
+    bulk.add_argument("--seed", type=int, help="first seed (default random)")
+    bulk.add_argument("--steps", type=int, help="inference steps (default 50)")
+    bulk.add_argument("--no-wait", action="store_true", help="start the job and return")
+    bulk.add_argument("--poll", type=float, default=0.25, help=argparse.SUPPRESS)
+    _target_options(bulk)
+    bulk.set_defaults(func=_guarded(_bulk))
+
+    pool = subparsers.add_parser("pool", help="review the pool: list, publish, remove")
+    actions = pool.add_subparsers(dest="pool_command", required=True)
+    listing = actions.add_parser("list", help="pool images with seed and prompt")
+    listing.add_argument("--emotion", help="one emotion (default all)")
+    _target_options(listing)
+    listing.set_defaults(func=_guarded(_pool_list))
+    for name, run, what in (("publish", _pool_publish, "move pool images to the garden"),
+                            ("remove", _pool_remove, "delete garden or pool images")):
+        action = actions.add_parser(name, help=what)
+        action.add_argument("keys", nargs="*", help="image keys ('-' reads them from stdin)")
+        if name == "publish":
+            action.add_argument("--all", action="store_true", help="every pool image of --emotion")
+            action.add_argument("--emotion", help="with --all")
+        _target_options(action)
+        action.set_defaults(func=_guarded(run))
+
+    saving = subparsers.add_parser("backup", help="copy garden and pool images plus the catalog (likes) to DIR")
+    saving.add_argument("directory", type=Path, metavar="DIR")
+    _target_options(saving)
+    saving.set_defaults(func=_guarded(_backup))
+
+    restoring = subparsers.add_parser("restore", help="write a backup's images back and restore likes")
+    restoring.add_argument("directory", type=Path, metavar="DIR")
+    restoring.add_argument("--wait", type=float, help="seconds to wait for indexing before likes "
+                           "are reported pending (default 0 locally, 120 on a stage)")
+    _target_options(restoring)
+    restoring.set_defaults(func=_guarded(_restore))
