@@ -1,0 +1,184 @@
+"""The deployed shape, end to end under moto: the stack made from infra/template.yaml, the stage
+configured from its outputs by tools/deploy.py, and the API run through Chalice's test client
+with GARDEN_BACKEND=aws — garden, likes, object events, text-to-image on SageMaker endpoints
+(results queued through moto's SageMaker hook) and emotion on a Stubber'd Rekognition.
+What moto cannot create is listed in tests/infra/moto_stack.py."""
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+import requests
+from botocore.stub import ANY, Stubber
+from chalice.test import Client
+from moto import mock_aws
+
+from tests.images import jpeg
+from tests.infra import moto_stack
+from tests.infra.conftest import ACCOUNT, REGION, ROOT, deploy
+
+STAGE = "dev"
+ENDPOINTS = "sd-one,SD-Two"      # the second has upper case: SageMaker ARNs lower-case it
+FACES = ROOT / "tests" / "faces" / "events" / "detect_faces_one.json"
+
+
+@pytest.fixture
+def stack(monkeypatch, tmp_path, template):
+    from app import app
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        reduced, dropped = moto_stack.reduced_template(template, STAGE)
+        assert set(dropped) == {"Distribution", "OriginAccessControl", "GardenBucketPolicy",
+                                "AdminUsagePlan", "AdminApiKey", "AdminUsagePlanKey"}
+        outputs = moto_stack.create_stack(cloudformation, reduced, STAGE, ENDPOINTS)
+        outputs.setdefault("CdnDomain", moto_stack.CDN_DOMAIN)   # CloudFront is not in moto
+        environment = deploy.stage_environment(outputs, STAGE)   # make deploy, step 2
+        # the stage's config.json as make deploy writes it, for the test client to load
+        project = tmp_path / "project"
+        (project / ".chalice").mkdir(parents=True)
+        config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+        deploy.write_json(project / ".chalice" / "config.json",
+                          deploy.chalice_stage(config, STAGE, environment))
+        # In Lambda the environment is always there; the test client sets it only during a
+        # call, and Step Functions runs the tasks on threads of its own.
+        for name, value in {**environment, "GARDEN_WAIT_SECONDS": "20"}.items():
+            monkeypatch.setenv(name, value)
+        from chalicelib import bootstrap
+        bootstrap.reset()
+        with moto_stack.lambda_tasks_run_the_app(app, STAGE) as invoked, \
+                Client(app, stage_name=STAGE, project_dir=str(project)) as client:
+            yield {"client": client, "outputs": outputs, "env": environment, "invoked": invoked,
+                   "s3": boto3.client("s3", region_name=REGION)}
+        bootstrap.reset()
+
+
+def s3_event(bucket: str, *changes: tuple[str, str, int]) -> dict:
+    """A real S3 notification: one record per (event name, key, sequencer), keys URL-encoded."""
+    return {"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": REGION,
+        "eventTime": "2026-03-01T10:00:00.000Z", "eventName": name,
+        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+        "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "x"},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "index_objects",
+               "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
+                          "arn": f"arn:aws:s3:::{bucket}"},
+               "object": {"key": quote_plus(key, safe="/"), "size": 1000, "eTag": "d41d8cd9",
+                          "sequencer": f"{sequencer:018X}"}},
+    } for name, key, sequencer in changes]}
+
+
+def call(client, method: str, path: str, body=None, headers=None):
+    raw = json.dumps(body) if isinstance(body, (dict, list)) else body
+    response = getattr(client.http, method)(
+        path, body=raw, headers={"Content-Type": "application/json", **(headers or {})})
+    return response.status_code, json.loads(response.body or b"null")
+
+
+def test_the_stack_gives_the_app_everything_it_needs(stack):
+    outputs, env = stack["outputs"], stack["env"]
+    assert outputs["BucketName"] == f"emotion-garden-{STAGE}-{ACCOUNT}-{REGION}"
+    assert env["GARDEN_ENDPOINTS"] == json.dumps(["sagemaker:sd-one", "sagemaker:SD-Two"])
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    table = dynamodb.describe_table(TableName=outputs["TableName"])["Table"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["garden"]
+    machines = boto3.client("stepfunctions", region_name=REGION)
+    for arn in (outputs["Text2ImageMachineArn"], outputs["BulkMachineArn"]):
+        definition = machines.describe_state_machine(stateMachineArn=arn)["definition"]
+        assert "${" not in definition and f"function:emotion-garden-{STAGE}-workflow_" in definition
+
+
+def test_garden_likes_and_object_events_through_the_deployed_shape(stack):
+    client, s3, bucket = stack["client"], stack["s3"], stack["outputs"]["BucketName"]
+    keys = ["emotions/HAPPY/rose/first bloomh.jpeg", "emotions/HAPPY/secondh.jpeg",
+            "emotions/HAPPY/tallv.jpeg"]
+    for n, key in enumerate(keys):
+        s3.put_object(Bucket=bucket, Key=key, Body=jpeg(prov={"prompt": "a flower", "seed": n}),
+                      ContentType="image/jpeg")
+    event = s3_event(bucket, *[("ObjectCreated:Put", key, 100 + n) for n, key in enumerate(keys)])
+    client.lambda_.invoke("index_objects", event)
+
+    status, garden = call(client, "get", "/garden?emotion=happy&order=rank")
+    assert status == 200
+    assert sorted(i["key"] for i in garden["landscape"]) == sorted(keys[:2])
+    assert [i["key"] for i in garden["portrait"]] == [keys[2]]
+    assert garden["landscape"][0]["url"].startswith(f"https://{moto_stack.CDN_DOMAIN}/emotions/HAPPY/")
+
+    status, liked = call(client, "post", "/like", {"id": "visitor-1", "itemId": keys[1]})
+    assert (status, liked["likes"]) == (200, 1)
+    assert call(client, "post", "/like", {"id": "visitor-1", "itemId": keys[1]})[1]["likes"] == 1
+    _, garden = call(client, "get", "/garden?emotion=HAPPY&order=rank")
+    assert [i["key"] for i in garden["landscape"]] == [keys[1], keys[0]]
+
+    s3.delete_object(Bucket=bucket, Key=keys[1])
+    client.lambda_.invoke("index_objects", s3_event(bucket, ("ObjectRemoved:Delete", keys[1], 200)))
+    _, garden = call(client, "get", "/garden?emotion=HAPPY")
+    assert [i["key"] for i in garden["landscape"]] == [keys[0]]
+    assert call(client, "post", "/like", {"id": "visitor-2", "itemId": keys[1]})[0] == 404
+
+
+def _queue_sagemaker_results(*images: bytes) -> None:
+    """moto's SageMaker hook: each new InvokeEndpoint request takes the next queued result."""
+    results = [{"Body": json.dumps({"generated_images": [base64.b64encode(i).decode()],
+                                    "prompt": "p"}),
+                "ContentType": "application/json"} for i in images]
+    response = requests.post("http://motoapi.amazonaws.com/moto-api/static/sagemaker/endpoint-results",
+                             json={"account_id": ACCOUNT, "region": REGION, "results": results},
+                             timeout=5)
+    assert response.status_code == 201, response.text
+
+
+def test_text_to_image_runs_the_deployed_state_machine_on_sagemaker(stack):
+    client, s3, bucket = stack["client"], stack["s3"], stack["outputs"]["BucketName"]
+    _queue_sagemaker_results(jpeg(768, 512, (30, 160, 90)), jpeg(768, 512, (200, 40, 40)))
+    status, body = call(client, "post", "/text2image",
+                        {"text": "A flower, fantasy, happy, young, smile, concept art"})
+    assert status == 200, body
+    assert len(body["urls"]) == 2 and json.loads(body["body"]) == body["urls"] and body["errors"] == []
+    prefix = f"https://{moto_stack.CDN_DOMAIN}/"
+    for url in body["urls"]:
+        assert url.startswith(prefix + f"text2image/{body['jobId']}/")
+        stored = s3.get_object(Bucket=bucket, Key=url[len(prefix):])
+        assert stored["ContentType"] == "image/jpeg" and stored["Body"].read()[:2] == b"\xff\xd8"
+    assert sorted(set(stack["invoked"])) == ["workflow_finish", "workflow_generate",
+                                             "workflow_plan_text2image"]
+    status, job = call(client, "get", f"/jobs/{body['jobId']}")
+    assert status == 200 and job["status"] == "SUCCEEDED" and job["completed"] == 2
+    assert sorted(i["endpoint"] for i in job["images"]) == ["sagemaker:SD-Two", "sagemaker:sd-one"]
+
+
+def test_an_endpoint_answering_garbage_fails_only_its_image(stack):
+    client = stack["client"]
+    _queue_sagemaker_results(jpeg(768, 512), b"not a jpeg")
+    status, body = call(client, "post", "/text2image", {"text": "a calm lake of lilies"})
+    assert status == 200, body
+    assert len(body["urls"]) == 1 and [e["error"] for e in body["errors"]] == ["BadImage"]
+    assert "workflow_record_error" in stack["invoked"]
+    assert call(client, "get", f"/jobs/{body['jobId']}")[1]["status"] == "PARTIAL"
+
+
+def test_emotion_through_a_stubbed_rekognition(stack, monkeypatch):
+    from chalicelib import bootstrap
+    rekognition = boto3.client("rekognition", region_name=REGION)
+    stubber = Stubber(rekognition)
+    stubber.add_response("detect_faces", json.loads(FACES.read_text()),
+                         {"Image": {"Bytes": ANY}, "Attributes": ["ALL"]})
+    real = bootstrap._boto
+    monkeypatch.setattr(bootstrap, "_boto", lambda service, **kw: rekognition
+                        if service == "rekognition" else real(service, **kw))
+    photo = jpeg(640, 480, (180, 150, 130))
+    with stubber:
+        response = stack["client"].http.post("/emotion", body=photo,
+                                             headers={"Content-Type": "image/jpeg",
+                                                      "X-user-id": "visitor-9"})
+        stubber.assert_no_pending_responses()
+    assert response.status_code == 200, response.body
+    answer = json.loads(response.body)
+    expected = max(json.loads(FACES.read_text())["FaceDetails"][0]["Emotions"],
+                   key=lambda e: e["Confidence"])["Type"]
+    assert answer["emotions"] == expected and answer["ageRange"] == {"Low": 29, "High": 37}
+    # the photo reached Rekognition only: nothing was written to the bucket
+    assert stack["s3"].list_objects_v2(Bucket=stack["outputs"]["BucketName"]).get("KeyCount") == 0
