@@ -1,0 +1,124 @@
+// Every call the pages make to the Emotion Garden API, in one place. Same origin by default
+// (config.js's apiBase). Errors come back as ApiError with the server's message.
+import { settings } from "./settings.js";
+
+export class ApiError extends Error {
+  constructor(status, message, body = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;   // 0 = the network or a timeout, never reached the server
+    this.body = body;
+  }
+}
+
+async function request(path, { method = "GET", json, body, headers = {}, adminKey, timeoutMs = 30000 } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store" };
+  if (json !== undefined) {
+    init.body = JSON.stringify(json);
+    init.headers["Content-Type"] = "application/json";
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  if (adminKey) init.headers["x-api-key"] = adminKey;
+  init.signal = AbortSignal.timeout(timeoutMs);
+  let response;
+  try {
+    response = await fetch(settings.apiBase + path, init);
+  } catch (error) {
+    const timedOut = error && error.name === "TimeoutError";
+    throw new ApiError(0, timedOut ? "The garden took too long to answer." : "The garden could not be reached.");
+  }
+  let data = null;
+  const text = await response.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const message = data && typeof data.message === "string" ? data.message : `${response.status} ${response.statusText}`;
+    throw new ApiError(response.status, message, data);
+  }
+  return { status: response.status, data: data ?? {} };
+}
+
+const query = (params) => {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+};
+
+// --- public -------------------------------------------------------------------------------
+export async function analyzeEmotion(blob, userId) {
+  const headers = { "Content-Type": blob.type || "image/jpeg" };
+  if (userId) headers["X-user-id"] = userId;
+  return (await request("/emotion", { method: "POST", body: blob, headers, timeoutMs: 20000 })).data;
+}
+
+export async function fetchGarden(emotion, { limit = 24, cursor } = {}) {
+  return (await request(`/garden${query({ emotion, limit, cursor })}`)).data;
+}
+
+export async function like(visitorId, itemId) {
+  return (await request("/like", { method: "POST", json: { id: visitorId, itemId } })).data;
+}
+
+// 200 {urls, images, errors, jobId, ...} when the job finished in the server's wait budget,
+// 202 {jobId, status: "RUNNING", statusUrl} when it did not: the caller polls getJob.
+export async function startText2Image({ text, width, height, count }) {
+  return request("/text2image", { method: "POST", json: { text, width, height, count }, timeoutMs: 35000 });
+}
+
+export async function getJob(jobId, adminKey) {
+  return (await request(`/jobs/${encodeURIComponent(jobId)}`, { adminKey })).data;
+}
+
+// --- admin (x-api-key) ----------------------------------------------------------------------
+export async function startBulk(adminKey, body) {
+  return (await request("/bulk", { method: "POST", json: body, adminKey })).data;
+}
+
+export async function listPool(adminKey, { emotion, cursor, limit } = {}) {
+  return (await request(`/pool${query({ emotion, cursor, limit })}`, { adminKey })).data;
+}
+
+export async function publish(adminKey, keys) {
+  return (await request("/pool/publish", { method: "POST", json: { keys }, adminKey })).data;
+}
+
+export async function remove(adminKey, keys) {
+  return (await request("/remove", { method: "POST", json: { keys }, adminKey })).data;
+}
+
+export async function overview(adminKey) {
+  return (await request("/admin/overview", { adminKey })).data;
+}
+
+export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED"]);
+
+// Polls a job until it settles, calling onUpdate with each view; gentle backoff.
+export async function followJob(jobId, onUpdate, { adminKey, firstDelayMs = 400, maxDelayMs = 2000, isCancelled = () => false } = {}) {
+  let delay = firstDelayMs;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (isCancelled()) return null;
+    let view;
+    try {
+      view = await getJob(jobId, adminKey);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 0) {
+        delay = Math.min(maxDelayMs, delay * 2);
+        continue;  // a dropped poll is retried; the job goes on server-side
+      }
+      throw error;
+    }
+    onUpdate(view);
+    if (FINAL_STATUSES.has(view.status)) return view;
+    delay = Math.min(maxDelayMs, Math.round(delay * 1.3));
+  }
+}

@@ -1,0 +1,90 @@
+// The camera: getUserMedia into a <video>, one still frame out as a JPEG. Photos are only
+// held in memory long enough to send them; nothing is written anywhere.
+const MAX_SIDE = 1280;   // plenty for a face; keeps uploads far under the API's 5 MB
+
+export class CameraUnavailable extends Error {
+  constructor(reason, message) {
+    super(message);
+    this.name = "CameraUnavailable";
+    this.reason = reason;   // "unsupported" | "denied" | "missing" | "busy" | "failed"
+  }
+}
+
+export function cameraSupported() {
+  return Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+}
+
+export async function openCamera(video) {
+  if (!cameraSupported()) throw new CameraUnavailable("unsupported", "This screen has no camera access.");
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: false,
+    });
+  } catch (error) {
+    const name = error && error.name;
+    if (name === "NotAllowedError" || name === "SecurityError") throw new CameraUnavailable("denied", "The camera is not allowed here.");
+    if (name === "NotFoundError" || name === "OverconstrainedError") throw new CameraUnavailable("missing", "No camera was found.");
+    if (name === "NotReadableError") throw new CameraUnavailable("busy", "The camera is busy.");
+    throw new CameraUnavailable("failed", "The camera could not start.");
+  }
+  video.srcObject = stream;
+  video.muted = true;
+  video.playsInline = true;
+  await video.play().catch(() => {});
+  await waitForFrames(video);
+  return stream;
+}
+
+function waitForFrames(video, timeoutMs = 5000) {
+  if (video.videoWidth > 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new CameraUnavailable("failed", "The camera sent no picture.")), timeoutMs);
+    video.addEventListener("loadeddata", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+export function closeCamera(video) {
+  const stream = video && video.srcObject;
+  if (stream) for (const track of stream.getTracks()) track.stop();
+  if (video) video.srcObject = null;
+}
+
+function scaled(width, height) {
+  const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+  return [Math.round(width * scale), Math.round(height * scale)];
+}
+
+function canvasToJpeg(canvas) {
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("could not encode the photo"))), "image/jpeg", 0.9);
+  });
+}
+
+export async function captureFrame(video) {
+  const [width, height] = scaled(video.videoWidth, video.videoHeight);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext("2d").drawImage(video, 0, 0, width, height);
+  return canvasToJpeg(canvas);
+}
+
+// A chosen file, re-encoded: EXIF rotation applied by the browser, size capped, any format
+// the browser can read turned into a JPEG the API takes.
+export async function photoFromFile(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  } catch {
+    throw new Error("That file does not look like a photo.");
+  }
+  const [width, height] = scaled(bitmap.width, bitmap.height);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  return canvasToJpeg(canvas);
+}

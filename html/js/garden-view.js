@@ -1,0 +1,155 @@
+// The garden: a few images at a time in a calm composition that follows the screen's shape,
+// one of them slowly giving way to the next every few seconds. Each image has a like button.
+import { h, icon, HEART } from "./dom.js";
+
+const WIDE = { slots: ["portrait", "landscape", "landscape", "portrait"], names: ["p1", "l1", "l2", "p2"] };
+const TALL = { slots: ["landscape", "portrait", "portrait"], names: ["l1", "p1", "p2"] };
+const FADE_MS = 1800;
+
+function imageAlt(item, noun) {
+  const what = item.favorite ? `A painted ${item.favorite}` : "A painted flower";
+  return `${what} grown for ${noun}`;
+}
+
+export class GardenView {
+  constructor(root, { rotateSeconds, onLike, isLiked, noun = "your mood" }) {
+    this.root = root;
+    this.rotateMs = rotateSeconds * 1000;
+    this.onLike = onLike;
+    this.isLiked = isLiked;
+    this.noun = noun;
+    this.timer = null;
+    this.turn = 0;
+    this.queues = { landscape: [], portrait: [] };
+    this.shown = new Set();
+    this.media = window.matchMedia("(min-aspect-ratio: 1/1)");
+    this.onShape = () => this.layout();
+  }
+
+  show(body, noun) {
+    this.stop();
+    this.noun = noun || this.noun;
+    this.queues = { landscape: [...(body.landscape || [])], portrait: [...(body.portrait || [])] };
+    this.media.addEventListener("change", this.onShape);
+    this.layout();
+    if (this.count() > this.slotCount()) this.timer = setInterval(() => this.rotate(), this.rotateMs);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+    this.media.removeEventListener("change", this.onShape);
+    this.root.replaceChildren();
+    this.shown.clear();
+  }
+
+  count() {
+    return this.queues.landscape.length + this.queues.portrait.length;
+  }
+
+  plan() {
+    return this.media.matches ? WIDE : TALL;
+  }
+
+  slotCount() {
+    return this.plan().slots.length;
+  }
+
+  // The next image for a slot: its own orientation first, the other one when that runs dry,
+  // never one already on screen.
+  take(orientation) {
+    const other = orientation === "landscape" ? "portrait" : "landscape";
+    for (const name of [orientation, other]) {
+      const queue = this.queues[name];
+      for (let i = 0; i < queue.length; i += 1) {
+        const item = queue[0];
+        queue.push(queue.shift());
+        if (!this.shown.has(item.key)) return item;
+      }
+    }
+    return null;
+  }
+
+  layout() {
+    this.root.replaceChildren();
+    this.shown.clear();
+    const plan = this.plan();
+    const sparse = this.count() < plan.slots.length;
+    this.root.className = `garden-grid ${this.media.matches ? "wide" : "tall"}${sparse ? " sparse" : ""}`;
+    plan.slots.forEach((orientation, index) => {
+      const item = this.take(orientation);
+      if (!item) return;
+      const slot = h("div", { class: `slot ${orientation}`, dataset: { area: plan.names[index], orientation } });
+      slot.style.gridArea = sparse ? "" : plan.names[index];
+      this.root.append(slot);
+      this.fill(slot, item, false);
+    });
+  }
+
+  fill(slot, item, fade) {
+    const previous = slot.querySelector("figure");
+    if (previous) this.shown.delete(previous.dataset.key);
+    this.shown.add(item.key);
+    const figure = this.figure(item);
+    if (fade) figure.classList.add("arriving");
+    slot.append(figure);
+    if (fade) {
+      requestAnimationFrame(() => requestAnimationFrame(() => figure.classList.remove("arriving")));
+      if (previous) {
+        previous.classList.add("leaving");
+        previous.inert = true;
+        setTimeout(() => previous.remove(), FADE_MS);
+      }
+    } else if (previous) {
+      previous.remove();
+    }
+  }
+
+  figure(item) {
+    const liked = this.isLiked(item.key);
+    const count = h("span", { class: "like-count", text: String(item.likes ?? 0) });
+    const button = h("button", {
+      type: "button", class: "like", "aria-pressed": liked ? "true" : "false",
+      "aria-label": liked ? "You like this flower" : "Like this flower",
+    }, icon(HEART), count);
+    const img = h("img", { src: item.url, alt: imageAlt(item, this.noun), decoding: "async", draggable: "false" });
+    const figure = h("figure", { class: "bloom", dataset: { key: item.key } }, img, button);
+    button.addEventListener("click", async () => {
+      if (button.getAttribute("aria-pressed") === "true" || button.disabled) return;
+      button.disabled = true;
+      try {
+        const answer = await this.onLike(item);
+        item.likes = answer.likes;
+        count.textContent = String(answer.likes);
+        button.setAttribute("aria-pressed", "true");
+        button.setAttribute("aria-label", "You like this flower");
+        figure.classList.add("loved");
+      } catch {
+        figure.classList.add("like-failed");
+        setTimeout(() => figure.classList.remove("like-failed"), 1200);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return figure;
+  }
+
+  // One slot at a time, in turn, gives way to an image not yet on screen — after it loads.
+  async rotate() {
+    const slots = [...this.root.querySelectorAll(".slot")];
+    if (!slots.length || document.hidden) return;
+    const slot = slots[this.turn % slots.length];
+    this.turn += 1;
+    if (slot.matches(":focus-within, :hover")) return;  // never pull an image from under a visitor's hand
+    const item = this.take(slot.dataset.orientation);
+    if (!item) return;
+    const probe = new Image();
+    probe.src = item.url;
+    try {
+      await probe.decode();
+    } catch {
+      return;
+    }
+    if (slot.isConnected) this.fill(slot, item, true);
+  }
+}

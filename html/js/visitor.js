@@ -1,0 +1,58 @@
+// The visitor's id: random, kept in sessionStorage (gone when the tab closes), renewed when
+// the kiosk goes back to its start screen so the next visitor's likes count as their own.
+const KEY = "garden.visitor";
+const LIKED = "garden.liked";
+
+function newId() {
+  return crypto.randomUUID ? crypto.randomUUID() : `v-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function read(name) {
+  try {
+    return sessionStorage.getItem(name);
+  } catch {
+    return null;  // storage blocked: the id lives for this page only
+  }
+}
+
+function write(name, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(name);
+    else sessionStorage.setItem(name, value);
+  } catch {
+    /* storage blocked */
+  }
+}
+
+let memoryId = null;
+
+export function visitorId() {
+  let id = read(KEY) || memoryId;
+  if (!id) {
+    id = newId();
+    write(KEY, id);
+  }
+  memoryId = id;
+  return id;
+}
+
+export function newVisitor() {
+  memoryId = null;
+  write(KEY, null);
+  write(LIKED, null);
+  return visitorId();
+}
+
+export function likedKeys() {
+  try {
+    return new Set(JSON.parse(read(LIKED) || "[]"));
+  } catch {
+    return new Set();
+  }
+}
+
+export function rememberLike(key) {
+  const keys = likedKeys();
+  keys.add(key);
+  write(LIKED, JSON.stringify([...keys]));
+}
