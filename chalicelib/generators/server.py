@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import EndpointThrottled, EndpointTimeout, GardenError, InvalidRequest
 from . import GenerationRequest, Generator, jumpstart
-from .checks import encode_jpeg
+from .checks import check_request_size, encode_jpeg
 
 MODES = ("ok", "fail", "throttle", "garbage", "wrong-size", "hang")
 MAX_BODY = 1 << 20
@@ -115,6 +115,7 @@ class EndpointServer:
             return 504, _error("injected hang")
         try:
             request = jumpstart.parse_request(body)
+            check_request_size(request.width, request.height)
             jpeg = self.paint(request)
         except InvalidRequest as exc:
             return 400, _error(str(exc))

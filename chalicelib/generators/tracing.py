@@ -53,8 +53,13 @@ def traced(name: str, **annotations: str | int | float | bool) -> Iterator[Any]:
         yield _NOTHING
         return
     recorder = _get_recorder()
+    # No segment (a test, a local run with Lambda's variables set): begin_subsegment would log
+    # a warning even with context_missing ignored, so look first — quietly.
+    if recorder.current_segment() is None:
+        yield _NOTHING
+        return
     with recorder.in_subsegment(name[:200]) as subsegment:
-        if subsegment is None:          # context missing and ignored
+        if subsegment is None:
             yield _NOTHING
             return
         for key, value in annotations.items():
