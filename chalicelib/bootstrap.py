@@ -84,7 +84,11 @@ def generators() -> list:
 def analyzer():
     def build(s: config.Settings):
         from .faces import build_analyzer
-        return build_analyzer(s, rekognition_client=_boto("rekognition") if s.analyzer == "rekognition" else None)
+        client = None
+        if s.analyzer == "rekognition":
+            from .faces.rekognition import RETRY_CONFIG  # throttling retried with backoff
+            client = _boto("rekognition", config=RETRY_CONFIG)
+        return build_analyzer(s, rekognition_client=client)
     return _once("analyzer", build)
 
 

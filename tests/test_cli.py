@@ -32,3 +32,11 @@ def test_the_demo_garden_is_planted_and_indexed(tmp_path):
         assert catalog.count("emotions", emotion) == 2
     record = catalog.get_image(keys[0])
     assert record.provenance["demo"] is True and record.provenance["width"] == 1280
+
+
+def test_every_subcommand_is_reachable_from_the_top_level_command():
+    from chalicelib.cli import parser
+    top = parser()
+    commands = next(a for a in top._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        assert sub.get_default("func") is not None, name

@@ -13,7 +13,7 @@ from ..errors import GardenError
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``analyze`` to the top-level CLI. The parser's ``handler`` default is the function
+    """Add ``analyze`` to the top-level CLI. The parser's ``func`` default is the function
     to call with the parsed arguments; it returns the exit status."""
     parser = subparsers.add_parser(
         "analyze", help="read the emotion of the face in each photo (JSON lines)",
@@ -23,7 +23,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                         help="a JPEG or PNG file")
     parser.add_argument("--analyzer", choices=("local", "rekognition"),
                         help="override GARDEN_ANALYZER for this run")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(func=run)
     return parser
 
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="emotion-garden")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.handler(args)
+    return args.func(args)
 
 
 if __name__ == "__main__":

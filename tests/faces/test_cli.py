@@ -17,7 +17,7 @@ def test_register_adds_the_analyze_subcommand(tmp_path):
     cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["analyze", "a.jpg", "b.png", "--analyzer", "rekognition"])
     assert [str(p) for p in args.photos] == ["a.jpg", "b.png"]
-    assert args.analyzer == "rekognition" and args.handler is cli.run
+    assert args.analyzer == "rekognition" and args.func is cli.run
 
 
 @pytest.mark.slow
