@@ -1,0 +1,137 @@
+"""CloudWatch metrics in the embedded metric format (EMF): one JSON line on stdout per
+measurement, which Lambda ships to CloudWatch Logs and CloudWatch turns into metrics — no API
+call, no dependency, no added latency.
+
+Namespace ``EmotionGarden``; every metric has a ``Stage`` dimension (GARDEN_STAGE, set per
+stage by make deploy) and, where it says so, an ``Endpoint`` or ``Emotion`` one. Locally
+nothing is printed (the lines would only clutter the server's output) unless GARDEN_METRICS=1;
+tests use ``capture()``. Never put face data or image bytes in a property.
+
+    metrics.image_generated("sagemaker:sd-1", 7.2)
+    metrics.image_failed("sagemaker:sd-1", "EndpointTimeout")
+    metrics.emotion_analyzed("HAPPY")
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+NAMESPACE = "EmotionGarden"
+SECONDS, COUNT, MILLISECONDS = "Seconds", "Count", "Milliseconds"
+Sink = Callable[[str], None]
+
+_lock = threading.Lock()
+_sinks: list[Sink] = []
+
+
+def enabled() -> bool:
+    """On inside Lambda, or when GARDEN_METRICS says so."""
+    flag = os.environ.get("GARDEN_METRICS", "").strip().lower()
+    if flag in ("0", "false", "no", "off"):
+        return False
+    return flag in ("1", "true", "yes", "on") or bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def _stage() -> str:
+    return os.environ.get("GARDEN_STAGE") or "local"
+
+
+def document(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str],
+             properties: Mapping[str, Any] | None = None,
+             timestamp_ms: int | None = None) -> dict[str, Any]:
+    """One EMF document: ``metrics`` name → (value, unit), all under one dimension set."""
+    dims = {"Stage": _stage(), **{k: str(v) for k, v in dimensions.items()}}
+    doc: dict[str, Any] = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [sorted(dims)],
+                "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()],
+            }],
+        },
+        **(properties or {}),   # searchable in Logs Insights, not metrics (no cost per value)
+        **dims,
+        **{name: value for name, (value, _) in metrics.items()},
+    }
+    return doc
+
+
+def emit(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str] | None = None,
+         **properties: Any) -> None:
+    """Print one EMF line (or hand it to the capturing sinks). Never raises: a metric must not
+    fail the request or the image it measures."""
+    with _lock:
+        sinks = list(_sinks)
+    if not sinks and not enabled():
+        return
+    try:
+        from . import logs
+        correlation = logs.correlation_id()
+        if correlation:
+            properties.setdefault("correlationId", correlation)
+        line = json.dumps(document(metrics, dimensions or {}, properties), default=str,
+                          ensure_ascii=False)
+    except Exception:  # noqa: BLE001 - see docstring
+        return
+    if sinks:
+        for sink in sinks:
+            sink(line)
+    else:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+@contextmanager
+def capture() -> Iterator[list[dict[str, Any]]]:
+    """Collect the documents emitted inside the block (tests; the bench)."""
+    seen: list[dict[str, Any]] = []
+
+    def sink(line: str) -> None:
+        seen.append(json.loads(line))
+    with _lock:
+        _sinks.append(sink)
+    try:
+        yield seen
+    finally:
+        with _lock:
+            _sinks.remove(sink)
+
+
+# --- what the garden measures ----------------------------------------------------------------
+def image_generated(endpoint: str, seconds: float, **properties: Any) -> None:
+    """One image made and stored by ``endpoint`` in ``seconds`` (the endpoint call's latency)."""
+    emit({"ImagesGenerated": (1, COUNT), "GenerationLatency": (float(seconds), SECONDS)},
+         {"Endpoint": endpoint}, **properties)
+
+
+def image_failed(endpoint: str, error: str, **properties: Any) -> None:
+    """One image that ``endpoint`` did not deliver; ``error`` is the domain error's name
+    (EndpointTimeout, EndpointThrottled, EndpointFailed, BadImage…), kept as a property so
+    error names do not multiply metrics."""
+    emit({"ImagesFailed": (1, COUNT)}, {"Endpoint": endpoint}, error=error, **properties)
+
+
+def emotion_analyzed(emotion: str, seconds: float | None = None, **properties: Any) -> None:
+    """One photo read; ``emotion`` the dominant one (or NO_FACE). No other face data."""
+    metrics: dict[str, tuple[float, str]] = {"EmotionsAnalyzed": (1, COUNT)}
+    if seconds is not None:
+        metrics["AnalysisLatency"] = (float(seconds), SECONDS)
+    emit(metrics, {"Emotion": emotion}, **properties)
+
+
+def job_finished(kind: str, status: str, seconds: float | None, images: int, failed: int,
+                 **properties: Any) -> None:
+    """A workflow run settled (text2image or bulk): its wall time and outcome."""
+    metrics: dict[str, tuple[float, str]] = {"JobsFinished": (1, COUNT),
+                                             "JobImages": (images, COUNT),
+                                             "JobFailures": (failed, COUNT)}
+    if seconds is not None:
+        metrics["JobSeconds"] = (float(seconds), SECONDS)
+    emit(metrics, {"Kind": kind}, status=status, **properties)
