@@ -146,13 +146,14 @@ def run() -> str:
                "p95 first image − L (ms)"], rows),
         "Goals: overhead ≤ 100 ms at N = 4 including the local engine; first image ≤ L + 100 ms.\n\n"
         + "\n".join(f"- {v}" for v in verdicts),
-        f"Measured: `text2image.text2image()` (the POST /text2image service, without HTTP) from call to "
+        (f"Measured: `text2image.text2image()` (the POST /text2image service, without HTTP) from call to "
         f"return, {REPEATS} runs per row after one warm-up run, L = {L:g} s per image at each simulated "
         f"endpoint (`serve_endpoint`, one image at a time per endpoint, a pre-encoded {WIDTH}×{HEIGHT} "
         "JPEG so the stand-in GPU costs no CPU here). Included: moto's ASL interpreter, the HTTP "
         "calls, JPEG checks, provenance, folder-store writes, object-event indexing into SQLite, "
         "job-record appends and the service's 5 ms completion polling. First image: from the call "
-        "to the first image appended to the job record (what GET /jobs/{id} shows).",
+        "to the first image appended to the job record (what GET /jobs/{id} shows). With "
+        f"{REPEATS} runs a row, p95 is the worst run."),
     ])
 
 

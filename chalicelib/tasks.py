@@ -14,14 +14,23 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from . import bootstrap, layout, provenance
 from .errors import EndpointFailed, InvalidRequest, JobNotFound
 from .generators import GenerationRequest
-from .text2image import (FAILED, KIND, PARTIAL, SUCCEEDED, job_record, job_view, new_job_id,
-                         parse_request, utc_now)
+from .text2image import (
+    FAILED,
+    KIND,
+    PARTIAL,
+    SUCCEEDED,
+    job_record,
+    job_view,
+    new_job_id,
+    parse_request,
+    utc_now,
+)
 
 MAX_OUTPUT_ENTRIES = 100   # the execution's output stays far below Step Functions' 256 KB
 MAX_MESSAGE = 500
@@ -141,8 +150,7 @@ def record_error_entry(event: dict[str, Any], *, catalog) -> dict[str, Any]:
 def _seconds_between(start: str | None, end: str) -> float | None:
     if not start:
         return None
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
-    return round((parse(end) - parse(start)).total_seconds(), 3)
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 3)
 
 
 def settle(job: dict[str, Any], finished_at: str) -> dict[str, Any]:
