@@ -83,9 +83,8 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
             time.sleep(0.1)
         if err.isatty():
             err.write("\n")
-        for error in view["errors"]:
-            err.write(f"error: image {error.get('n')} on {error.get('endpoint')}: "
-                      f"{error.get('error')}: {error.get('message')}\n")
+        err.writelines(f"error: image {error.get('n')} on {error.get('endpoint')}: "
+                      f"{error.get('error')}: {error.get('message')}\n" for error in view["errors"])
         store = bootstrap.store() if args.out else None
         for image in view["images"]:
             if store is not None:

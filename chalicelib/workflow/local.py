@@ -33,8 +33,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InvalidRequest, NotFound
-from . import (RUNNING, STATEMACHINE_DIR, Execution, check_name, lambda_arn, load_definition,
-               placeholders, poll, render)
+from . import (
+    RUNNING,
+    STATEMACHINE_DIR,
+    Execution,
+    check_name,
+    lambda_arn,
+    load_definition,
+    placeholders,
+    poll,
+    render,
+)
 
 TaskFunction = Callable[[dict], Any]
 
@@ -165,8 +174,11 @@ class LocalEngine:
         return execution.exec_arn
 
     def describe(self, execution_id: str) -> Execution:
-        from moto.stepfunctions.exceptions import (ExecutionDoesNotExist, InvalidArn,
-                                                   StateMachineDoesNotExist)
+        from moto.stepfunctions.exceptions import (
+            ExecutionDoesNotExist,
+            InvalidArn,
+            StateMachineDoesNotExist,
+        )
         try:
             execution = self._backend.describe_execution(execution_id)
         except (ExecutionDoesNotExist, InvalidArn, StateMachineDoesNotExist):

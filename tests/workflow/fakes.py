@@ -11,8 +11,14 @@ from typing import Any
 
 from PIL import Image
 
-from chalicelib.errors import (BadImage, EndpointFailed, EndpointThrottled, EndpointTimeout,
-                               JobNotFound, ObjectNotFound)
+from chalicelib.errors import (
+    BadImage,
+    EndpointFailed,
+    EndpointThrottled,
+    EndpointTimeout,
+    JobNotFound,
+    ObjectNotFound,
+)
 from chalicelib.generators import GenerationRequest
 
 

@@ -11,8 +11,13 @@ from moto import mock_aws
 
 from chalicelib import workflow
 from chalicelib.config import load
-from chalicelib.errors import (ConfigError, InvalidRequest, NotFound, ServiceUnavailable,
-                               UpstreamFailed)
+from chalicelib.errors import (
+    ConfigError,
+    InvalidRequest,
+    NotFound,
+    ServiceUnavailable,
+    UpstreamFailed,
+)
 from chalicelib.workflow.aws import StepFunctionsEngine
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:emotion-garden-dev-text2image"

@@ -8,8 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.workflow import SUCCEEDED
-from chalicelib.workflow import local
+from chalicelib.workflow import SUCCEEDED, local
 from chalicelib.workflow.local import LocalEngine
 from tests.workflow.test_interpreter import Script, run
 
