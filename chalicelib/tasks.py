@@ -93,6 +93,19 @@ def _generator(generators: Sequence[Any], index: int, uri: str):
     raise EndpointFailed(f"endpoint {uri!r} is no longer configured")
 
 
+# An endpoint that failed these ways is down or hung: its other images in the same job are not
+# tried (a hung endpoint would cost a full timeout, and its retries, for every one of them).
+DEAD_ENDPOINT_ERRORS = ("EndpointFailed", "EndpointTimeout")
+
+
+def _check_endpoint_alive(catalog, job_id: str, uri: str) -> None:
+    job = catalog.get_job(job_id) or {}
+    for error in job.get("errors") or []:
+        if error.get("endpoint") == uri and error.get("error") in DEAD_ENDPOINT_ERRORS:
+            raise EndpointFailed(f"not tried: {uri} already failed in this job "
+                                 f"({error['error']}: {error.get('message', '')})"[:MAX_MESSAGE])
+
+
 def generate_image(event: dict[str, Any], *, generators: Sequence[Any], store, catalog,
                    now: Callable[[], str] = utc_now) -> dict[str, Any]:
     from .generators.checks import ensure_jpeg
@@ -100,6 +113,7 @@ def generate_image(event: dict[str, Any], *, generators: Sequence[Any], store, c
     job_id, request, item = event["jobId"], event.get("request") or {}, event["item"]
     uri = event["uri"]
     generator = _generator(generators, int(event["endpoint"]), uri)
+    _check_endpoint_alive(catalog, job_id, uri)
     width, height = int(item["width"]), int(item["height"])
     prompt = item.get("prompt") or request["prompt"]
     negative = item.get("negative", request.get("negative", ""))

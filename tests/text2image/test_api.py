@@ -92,6 +92,16 @@ def test_a_dead_endpoint_fails_only_its_own_image(client, endpoints):
     assert (job["status"], job["completed"], job["failed"]) == ("PARTIAL", 1, 1)
 
 
+def test_a_dead_endpoint_is_tried_once_per_job_and_its_other_images_say_why(client, endpoints):
+    _, dead = endpoints("ok", "fail")
+    status, body = post(client, {"text": PROMPT, "count": 6})
+    assert status == 200 and body["status"] == "PARTIAL" and len(body["urls"]) == 3
+    assert dead.requests == 1
+    first, *rest = sorted(body["errors"], key=lambda e: e["n"])
+    assert "500" in first["message"]
+    assert len(rest) == 2 and all(e["message"].startswith("not tried") for e in rest)
+
+
 def test_all_endpoints_dead_is_a_failed_job_with_the_reasons(client, endpoints):
     endpoints("fail", "fail")
     status, body = post(client, {"text": PROMPT, "count": 3})

@@ -163,3 +163,26 @@ def test_finish_output_stays_small_for_big_jobs():
 def test_make_plan_needs_an_endpoint():
     with pytest.raises(InvalidRequest):
         tasks.make_plan("j", "bulk", {}, [{"n": 0}], [])
+
+
+@pytest.mark.parametrize("earlier, skipped", [("EndpointFailed", True), ("EndpointTimeout", True),
+                                              ("BadImage", False), ("EndpointThrottled", False)])
+def test_an_endpoint_that_is_down_or_hung_is_not_tried_again_in_the_same_job(earlier, skipped):
+    catalog, store = MemoryJobs(), MemoryStore()
+    p = plan(catalog, count=4)
+    catalog.append_job_entry(p["jobId"], "errors", {"n": 1, "endpoint": ENDPOINTS[1],
+                                                    "error": earlier, "message": "first"})
+    generator = ScriptedGenerator(ENDPOINTS[1])
+    event = generate_event(p, branch=1, index=1)
+    if skipped:
+        with pytest.raises(EndpointFailed, match=f"not tried.*{earlier}: first"):
+            tasks.generate_image(event, generators=[ScriptedGenerator("painter:"), generator],
+                                 store=store, catalog=catalog)
+        assert generator.calls == []
+    else:
+        tasks.generate_image(event, generators=[ScriptedGenerator("painter:"), generator],
+                             store=store, catalog=catalog)
+        assert len(generator.calls) == 1
+    # the other endpoint is unaffected
+    tasks.generate_image(generate_event(p, branch=0), generators=[ScriptedGenerator("painter:"), generator],
+                         store=store, catalog=catalog)
