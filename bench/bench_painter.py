@@ -55,10 +55,10 @@ def run() -> str:
         "|---|---|---|---|---|---|",
         *rows,
         "",
-        f"Measured: `PainterGenerator.generate` (paint + JPEG q88) in-process, {len(PROMPTS)} prompts "
-        f"covering all eight emotions and the motifs × {ROUNDS} seeds per size, one warm-up image "
-        f"first; wall time and process CPU time (CPU time is what the painter costs when other work "
-        f"shares the cores; load average {load:.1f} when measured, on {os.cpu_count()} cores).",
+        (f"Measured: `PainterGenerator.generate` (paint + JPEG q88) in-process, {len(PROMPTS)} prompts "
+         f"covering all eight emotions and the motifs × {ROUNDS} seeds per size, one warm-up image "
+         f"first; wall time and process CPU time (CPU time is what the painter costs when other work "
+         f"shares the cores; load average {load:.1f} when measured, on {os.cpu_count()} cores)."),
     ])
 
 

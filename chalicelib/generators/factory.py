@@ -44,7 +44,7 @@ def build_generator(uri: str, *, timeout: float | None = None,
     if scheme == "painter":
         if uri[len("painter:"):].strip("/"):
             raise _bad(uri, "takes no arguments")
-        from .painter import PainterGenerator   # numpy: local installs only, never in Lambda
+        from .painter import PainterGenerator  # numpy: local installs only, never in Lambda
         return PainterGenerator(uri=uri, timeout=timeout)
     if scheme == "sagemaker":
         name = uri[len("sagemaker:"):]

@@ -21,7 +21,16 @@ from . import GenerationRequest
 from .checks import JPEG_QUALITY, check_request_size, encode_jpeg
 from .painter_mood import Mood, Style, hex_rgb, read_prompt, style_for
 from .painter_shapes import (
-    F, Flower, bezier, col3, ellipse_points, heart_points, paint_flower, paint_leaf, sprite, stroke,
+    F,
+    Flower,
+    bezier,
+    col3,
+    ellipse_points,
+    heart_points,
+    paint_flower,
+    paint_leaf,
+    sprite,
+    stroke,
     to_image,
 )
 from .tracing import traced

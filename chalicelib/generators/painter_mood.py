@@ -10,24 +10,24 @@ from dataclasses import dataclass, field, replace
 # word → (emotion, weight). Weight 2: the word names the feeling; 1: a cue ("smile").
 _EMOTION_WORDS: dict[str, tuple[str, int]] = {}
 for _emotion, _strong, _weak in (
-    ("HAPPY", "happy happiness joy joyful joyous glad cheerful delighted delight elated ecstatic "
-              "blissful bliss merry jolly content", "smile smiling smiles laugh laughing sunny "
-              "playful excited fun"),
-    ("SAD", "sad sadness unhappy unhappiness sorrow sorrowful melancholy melancholic gloomy gloom "
-            "depressed depression grief grieving heartbroken miserable lonely downcast despair",
+    ("HAPPY", ("happy happiness joy joyful joyous glad cheerful delighted delight elated ecstatic "
+               "blissful bliss merry jolly content"),
+     "smile smiling smiles laugh laughing sunny playful excited fun"),
+    ("SAD", ("sad sadness unhappy unhappiness sorrow sorrowful melancholy melancholic gloomy gloom "
+             "depressed depression grief grieving heartbroken miserable lonely downcast despair"),
      "tears crying cry weeping tearful blue-mood mourning"),
     ("ANGRY", "angry anger rage raging furious fury mad wrath wrathful irate enraged outraged",
      "annoyed irritated hate hatred hostile fierce"),
     ("CONFUSED", "confused confusion puzzled bewildered perplexed baffled disoriented",
      "uncertain chaos chaotic lost dizzy strange surreal"),
-    ("DISGUSTED", "disgusted disgust disgusting revolted repulsed revolting repulsive gross "
-                  "nauseous nausea", "rotten yuck sick slimy decay decaying wilted"),
-    ("SURPRISED", "surprised surprise surprising amazed amazing astonished astonishment shocked "
-                  "stunned startled", "wow wonder awe sudden burst"),
-    ("CALM", "calm calmness peaceful peace serene serenity tranquil tranquility relaxed "
-             "relaxing", "quiet gentle still zen soothing soft meditative"),
-    ("FEAR", "fear fearful afraid scared frightened terrified terror horror horrified anxious "
-             "anxiety dread", "scary spooky creepy dark haunted nervous nightmare"),
+    ("DISGUSTED", ("disgusted disgust disgusting revolted repulsed revolting repulsive gross "
+                   "nauseous nausea"), "rotten yuck sick slimy decay decaying wilted"),
+    ("SURPRISED", ("surprised surprise surprising amazed amazing astonished astonishment shocked "
+                   "stunned startled"), "wow wonder awe sudden burst"),
+    ("CALM", "calm calmness peaceful peace serene serenity tranquil tranquility relaxed relaxing",
+     "quiet gentle still zen soothing soft meditative"),
+    ("FEAR", ("fear fearful afraid scared frightened terrified terror horror horrified anxious "
+              "anxiety dread"), "scary spooky creepy dark haunted nervous nightmare"),
 ):
     for _word in _strong.split():
         _EMOTION_WORDS[_word] = (_emotion, 2)
@@ -42,8 +42,8 @@ _KOREAN: tuple[tuple[str, str], ...] = (
     ("평온", "CALM"), ("차분", "CALM"), ("평화", "CALM"), ("두려", "FEAR"), ("공포", "FEAR"),
     ("무서", "FEAR"),
 )
-_INTENSIFIERS = frozenset("very so extremely super really truly deeply utterly too".split())
-_NEGATIONS = frozenset("not no never without".split())
+_INTENSIFIERS = frozenset(["very", "so", "extremely", "super", "really", "truly", "deeply", "utterly", "too"])
+_NEGATIONS = frozenset(["not", "no", "never", "without"])
 
 _SPECIES = {
     "rose": "rose", "roses": "rose", "daisy": "daisy", "daisies": "daisy",
@@ -207,18 +207,18 @@ STYLES: dict[str | None, Style] = {
 }
 
 _SPECIES_FORM = {
-    "rose": dict(petal_count=(5, 5), petal_width=(0.95, 1.1), tip=(0.4, 0.45), layers=(4, 4),
-                 centre=(0.0, 0.0), swirl=0.3),
-    "daisy": dict(petal_count=(20, 28), petal_width=(0.55, 0.7), tip=(0.45, 0.55), layers=(1, 1),
-                  centre=(0.2, 0.26)),
-    "sunflower": dict(petal_count=(20, 26), petal_width=(0.7, 0.85), tip=(0.9, 1.1), layers=(2, 2),
-                      centre=(0.38, 0.45)),
-    "lotus": dict(petal_count=(8, 10), petal_width=(0.9, 1.1), tip=(0.95, 1.1), layers=(3, 3),
-                  tilt=(45, 60), centre=(0.12, 0.16)),
-    "blossom": dict(petal_count=(5, 5), petal_width=(1.1, 1.25), tip=(0.45, 0.5), layers=(1, 1),
-                    notch=0.22, size=(0.06, 0.09), count=(8, 12), centre=(0.12, 0.16)),
-    "poppy": dict(petal_count=(4, 5), petal_width=(1.5, 1.7), tip=(0.45, 0.5), layers=(2, 2),
-                  centre=(0.16, 0.2)),
+    "rose": {"petal_count": (5, 5), "petal_width": (0.95, 1.1), "tip": (0.4, 0.45), "layers": (4, 4),
+        "centre": (0.0, 0.0), "swirl": 0.3},
+    "daisy": {"petal_count": (20, 28), "petal_width": (0.55, 0.7), "tip": (0.45, 0.55), "layers": (1, 1),
+        "centre": (0.2, 0.26)},
+    "sunflower": {"petal_count": (20, 26), "petal_width": (0.7, 0.85), "tip": (0.9, 1.1), "layers": (2, 2),
+        "centre": (0.38, 0.45)},
+    "lotus": {"petal_count": (8, 10), "petal_width": (0.9, 1.1), "tip": (0.95, 1.1), "layers": (3, 3),
+        "tilt": (45, 60), "centre": (0.12, 0.16)},
+    "blossom": {"petal_count": (5, 5), "petal_width": (1.1, 1.25), "tip": (0.45, 0.5), "layers": (1, 1),
+        "notch": 0.22, "size": (0.06, 0.09), "count": (8, 12), "centre": (0.12, 0.16)},
+    "poppy": {"petal_count": (4, 5), "petal_width": (1.5, 1.7), "tip": (0.45, 0.5), "layers": (2, 2),
+        "centre": (0.16, 0.2)},
 }
 
 
@@ -249,9 +249,9 @@ def _recolour(colour: str, target: tuple[float | None, float | None, float | Non
     s = max(s, 0.6) if ts is None and th is not None else (s if ts is None else ts)
     v = v if tv is None else tv
     r, g, b = colorsys.hsv_to_rgb(h, s, v)
-    return "#%02x%02x%02x" % (round(r * 255), round(g * 255), round(b * 255))
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def _tint_white(colour: str) -> str:
     r, g, b = hex_rgb(colour)
-    return "#%02x%02x%02x" % tuple(round((0.82 + 0.18 * c) * 255) for c in (r, g, b))
+    return "#" + "".join(f"{round((0.82 + 0.18 * c) * 255):02x}" for c in (r, g, b))

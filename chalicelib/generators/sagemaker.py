@@ -56,7 +56,10 @@ class SageMakerGenerator:
 
     def _invoke(self, body: bytes, source: str) -> bytes:
         from botocore.exceptions import (
-            BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError,
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            ReadTimeoutError,
         )
         try:
             response = self.client.invoke_endpoint(

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from ..errors import EndpointThrottled, EndpointTimeout, GardenError, InvalidRequest
 from . import GenerationRequest, Generator, jumpstart
@@ -75,7 +75,7 @@ class EndpointServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> EndpointServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -26,8 +26,10 @@ def _get_recorder() -> Any:
     with _lock:
         if _recorder is None:
             from aws_xray_sdk.core import xray_recorder
-            # A missing segment must never fail (or spam) an image generation.
-            xray_recorder.configure(context_missing="IGNORE_ERROR")
+            # A missing segment must never fail (or spam) an image generation. Lambda decides
+            # sampling from the trace header, so the SDK's own sampler — a thread polling the
+            # X-Ray daemon for rules — is never wanted here.
+            xray_recorder.configure(context_missing="IGNORE_ERROR", sampling=False)
             _recorder = xray_recorder
         return _recorder
 
@@ -46,7 +48,7 @@ _NOTHING = _NoSubsegment()
 
 
 @contextmanager
-def traced(name: str, **annotations: str | int | float | bool) -> Iterator[Any]:
+def traced(name: str, **annotations: str | float | bool) -> Iterator[Any]:
     """``with traced("endpoint painter:", endpoint=uri) as sub:`` — an X-Ray subsegment in AWS
     (annotations are indexed, so traces can be filtered by endpoint), nothing locally."""
     if not enabled():

@@ -8,7 +8,11 @@ from PIL import Image
 
 from chalicelib.errors import BadImage, InvalidRequest
 from chalicelib.generators.checks import (
-    check_request_size, decode_base64_image, encode_jpeg, ensure_jpeg, to_jpeg,
+    check_request_size,
+    decode_base64_image,
+    encode_jpeg,
+    ensure_jpeg,
+    to_jpeg,
 )
 
 

@@ -31,16 +31,14 @@ def test_the_painter_served_over_http_answers_the_jpeg_asked_for(request_768):
     ("wrong-size", BadImage),
 ])
 def test_each_fault_becomes_its_domain_error(solid, request_768, mode, error):
-    with serve_endpoint(solid, mode=mode) as server:
-        with pytest.raises(error) as caught:
-            HttpGenerator(server.url, timeout=5).generate(request_768)
+    with serve_endpoint(solid, mode=mode) as server, pytest.raises(error) as caught:
+        HttpGenerator(server.url, timeout=5).generate(request_768)
     assert server.url in str(caught.value)           # the message names the endpoint
 
 
 def test_a_hung_endpoint_times_out(solid, request_768):
-    with serve_endpoint(solid, mode="hang") as server:
-        with pytest.raises(EndpointTimeout, match="0.3"):
-            HttpGenerator(server.url, timeout=0.3).generate(request_768)
+    with serve_endpoint(solid, mode="hang") as server, pytest.raises(EndpointTimeout, match="0.3"):
+        HttpGenerator(server.url, timeout=0.3).generate(request_768)
 
 
 def test_a_dead_endpoint_fails(request_768):
@@ -96,9 +94,8 @@ def test_ping_bad_paths_and_bad_bodies(solid):
 
 
 def test_the_painter_refuses_sizes_it_cannot_paint_with_400(request_768):
-    with serve_endpoint(PainterGenerator()) as server:
-        with pytest.raises(EndpointFailed, match="HTTP 400"):
-            HttpGenerator(server.url, timeout=5).generate(GenerationRequest("x", 2048, 64))
+    with serve_endpoint(PainterGenerator()) as server, pytest.raises(EndpointFailed, match="HTTP 400"):
+        HttpGenerator(server.url, timeout=5).generate(GenerationRequest("x", 2048, 64))
 
 
 def test_unknown_modes_are_refused(solid):

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib.generators import GenerationRequest
-from chalicelib.generators import tracing
+from chalicelib.generators import GenerationRequest, tracing
 from chalicelib.generators.painter import PainterGenerator
 
 
