@@ -193,7 +193,7 @@ class _Painting:
             path = bezier((x + sway, h + 4), (x + sway, y + (h - y) * 0.4), (x, y + (h - y) * 0.3), (x, y))
             stroke(draw, path, max(1.5, radius * 0.09), max(1.0, radius * 0.06), fill=stem)
             droop = self.rng.random() < self.style.droop
-            flower = self.flower(x, y, radius, haze=0.3, droop=droop)
+            flower = self.flower(x, y, radius, haze=0.2, droop=droop)
             flower.layers = 1                # out of focus: one ring reads the same
             paint_flower(canvas, flower)
 

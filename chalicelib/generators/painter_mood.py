@@ -236,7 +236,7 @@ def style_for(mood: Mood) -> Style:
     if mood.colour is not None:
         style = replace(style, petals=tuple(_recolour(c, mood.colour) for c in style.petals))
     if "young" in mood.motifs:
-        style = replace(style, buds=max(style.buds, 0.35),
+        style = replace(style, buds=max(style.buds, 0.25),
                         size=(style.size[0] * 0.85, style.size[1] * 0.85))
     return style
 
