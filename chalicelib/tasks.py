@@ -72,9 +72,15 @@ def seeds(first: int | None, count: int, rng: random.Random | None = None) -> li
 
 
 def plan_text2image_job(event: dict[str, Any], *, catalog, endpoints: Sequence[str]) -> dict[str, Any]:
-    request = parse_request(event, len(endpoints))
-    job_id = event.get("jobId") or new_job_id()
-    ensure_job(catalog, job_record(job_id, request, tuple(endpoints)))
+    """``event``: ``{"request": <the execution's input>, "executionId": ...}`` (the state's
+    Parameters), so a run started by hand in the console gets a job that knows its run."""
+    body = event.get("request") or {}
+    request = parse_request(body, len(endpoints))
+    job_id = body.get("jobId") or new_job_id()
+    job = job_record(job_id, request, tuple(endpoints))
+    if event.get("executionId"):
+        job["executionId"] = event["executionId"]
+    ensure_job(catalog, job)
     items = [{"n": n, "seed": seed, "width": request.width, "height": request.height,
               "key": layout.text2image_key(job_id, n)}
              for n, seed in enumerate(seeds(request.seed, request.count))]

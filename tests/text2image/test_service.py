@@ -13,13 +13,15 @@ from tests.workflow.fakes import MemoryJobs
 def test_a_run_started_by_hand_with_text_and_size_creates_its_own_job():
     # what an operator types into the Step Functions console; default local endpoints (painters)
     engine = bootstrap.workflow()
-    execution = engine.wait(engine.start("text2image", {"text": "A flower, sad", "width": 640,
-                                                         "height": 480}, "console-run-1"), 60)
+    execution_id = engine.start("text2image", {"text": "A flower, sad", "width": 640, "height": 480},
+                                "console-run-1")
+    execution = engine.wait(execution_id, 60)
     assert execution.status == "SUCCEEDED", execution
     output = execution.output
     assert (output["status"], output["completed"], len(output["urls"])) == ("SUCCEEDED", 2, 2)
     job = bootstrap.catalog().get_job(output["jobId"])
     assert job["kind"] == "text2image" and job["request"]["width"] == 640
+    assert job["executionId"] == execution_id   # so GET /jobs can tell if the run died
     assert {i["width"] for i in job["images"]} == {640}
 
 

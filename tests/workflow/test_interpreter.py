@@ -32,6 +32,9 @@ class Script:
 
     def plan(self, event):
         self.record("plan", event)
+        assert event["executionId"].startswith("arn:aws:states:") and \
+            event["executionId"].endswith(":" + event["request"]["jobId"])
+        event = event["request"]
         if event.get("text") == "":
             raise InvalidRequest("text must not be empty")
         branches = [{"endpoint": e, "uri": f"test:{e}", "items": []} for e in range(self.endpoints)]
@@ -113,7 +116,7 @@ def test_map_output_is_dropped_so_finish_gets_the_plan_and_the_run_outputs_finis
     script = Script(endpoints=2, count=3)
     result = run(script, job="job-out")
     (finish_event,) = script.events["finish"]
-    assert finish_event == script.plan({"jobId": "job-out", "text": "a flower"})
+    assert finish_event == script.plan(script.events["plan"][0])
     assert result.output == {"jobId": "job-out", "finished": True, "generated": 3, "errors": 0}
 
 

@@ -13,7 +13,8 @@ ENDPOINTS = ("painter:", "http://127.0.0.1:9/invocations")
 
 
 def plan(catalog, **body):
-    return tasks.plan_text2image_job({"text": "A flower, happy", **body}, catalog=catalog,
+    return tasks.plan_text2image_job({"request": {"text": "A flower, happy", **body},
+                                      "executionId": "arn:exec"}, catalog=catalog,
                                      endpoints=ENDPOINTS)
 
 
@@ -28,6 +29,7 @@ def test_plan_fills_defaults_creates_the_job_and_deals_images_round_robin():
     p = plan(catalog, count=5, seed=7)
     job = catalog.get_job(p["jobId"])
     assert job["status"] == "RUNNING" and job["requested"] == 5 and job["images"] == []
+    assert job["executionId"] == "arn:exec"
     assert job["request"]["width"] == 768 and job["request"]["height"] == 512
     assert [[i["n"] for i in b["items"]] for b in p["branches"]] == [[0, 2, 4], [1, 3]]
     assert [b["uri"] for b in p["branches"]] == list(ENDPOINTS)
