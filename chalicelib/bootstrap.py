@@ -76,7 +76,10 @@ def generators() -> list:
     """One generator per configured endpoint, in GARDEN_ENDPOINTS order."""
     def build(s: config.Settings):
         from .generators.factory import build_generator
-        client = _boto("sagemaker-runtime") if any(u.startswith("sagemaker:") for u in s.endpoints) else None
+        client = None
+        if any(u.startswith("sagemaker:") for u in s.endpoints):
+            from .generators.sagemaker import client_config  # read timeout, no SDK retries:
+            client = _boto("sagemaker-runtime", config=client_config(60))  # the workflow retries
         return [build_generator(uri, sagemaker_client=client) for uri in s.endpoints]
     return _once("generators", build)
 

@@ -46,3 +46,12 @@ def test_serve_refuses_to_start_on_a_bad_setting(monkeypatch, capsys):
     monkeypatch.setenv("GARDEN_ENDPOINTS", "not json")
     assert main(["serve", "--port", "0"]) == 2
     assert "GARDEN_ENDPOINTS" in capsys.readouterr().err
+
+
+def test_sagemaker_endpoints_share_a_client_without_sdk_retries(monkeypatch):
+    from chalicelib import bootstrap
+    monkeypatch.setenv("GARDEN_ENDPOINTS", '["sagemaker:sd-a", "sagemaker:sd-b", "painter:"]')
+    first, second, painter = bootstrap.generators()
+    assert (first.uri, second.uri, painter.uri) == ("sagemaker:sd-a", "sagemaker:sd-b", "painter:")
+    assert first._client is second._client
+    assert first._client.meta.config.retries["total_max_attempts"] == 1
