@@ -220,6 +220,19 @@ def plan_text2image(event: dict[str, Any], context: Any = None) -> dict[str, Any
                                endpoints=bootstrap.settings().endpoints)
 
 
+def plan_bulk(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Bulk generation's plan (chalicelib.pools decides the images); same event shape as
+    text-to-image's: the execution's input under ``request``, plus its ``executionId``."""
+    from .pools import plan_bulk_job
+    catalog = bootstrap.catalog()
+    plan = plan_bulk_job(event.get("request") or {}, catalog=catalog,
+                         endpoints=bootstrap.settings().endpoints)
+    job = catalog.get_job(plan["jobId"]) or {}
+    if event.get("executionId") and not job.get("executionId"):
+        catalog.update_job(plan["jobId"], {"executionId": event["executionId"]})
+    return plan
+
+
 def generate(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return generate_image(event, generators=bootstrap.generators(), store=bootstrap.store(),
                           catalog=bootstrap.catalog())
@@ -233,15 +246,10 @@ def finish(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return finish_job(event, catalog=bootstrap.catalog())
 
 
-def plan_bulk(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    from .pools import plan_bulk_job  # the bulk request's rules live with the pools
-    return plan_bulk_job(event, catalog=bootstrap.catalog(), endpoints=bootstrap.settings().endpoints)
-
-
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "workflow_plan_text2image": plan_text2image,
+    "workflow_plan_bulk": plan_bulk,
     "workflow_generate": generate,
     "workflow_record_error": record_error,
     "workflow_finish": finish,
-    "workflow_plan_bulk": plan_bulk,
 }

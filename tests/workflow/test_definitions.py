@@ -88,9 +88,9 @@ def test_bulk_has_the_text2image_shape_with_its_own_plan():
         == {"workflow_plan_bulk"}
 
 
-def test_text2image_tasks_are_all_registered_and_deployed_by_the_app():
+def test_every_machines_tasks_are_registered_and_deployed_by_the_app():
     import app
-    needed = workflow.placeholders(workflow.load_definition("text2image"))
+    needed = set().union(*(workflow.placeholders(workflow.load_definition(m)) for m in workflow.MACHINES))
     assert needed <= set(TASKS)
     deployed = {f.name for f in app.app.pure_lambda_functions}
     assert set(TASKS) <= deployed
