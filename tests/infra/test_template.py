@@ -164,3 +164,20 @@ def test_outputs_feed_every_setting_the_app_needs_in_aws(template):
 
 def _list(value):
     return value if isinstance(value, list) else [value]
+
+
+def _tasks(node: dict):
+    for state in node["States"].values():
+        yield state
+        for inner in [state.get("ItemProcessor") or state.get("Iterator")] + state.get("Branches", []):
+            if inner:
+                yield from _tasks(inner)
+
+
+@pytest.mark.parametrize("path", MACHINE_FILES, ids=lambda p: p.name)
+def test_a_task_state_waits_longer_than_its_lambda_may_run(path):
+    # otherwise Step Functions gives up (States.Timeout) on a Lambda that is still working
+    for state in _tasks(json.loads(path.read_text())):
+        if state.get("Type") == "Task" and "TimeoutSeconds" in state:
+            function = state["Resource"].strip("${}")
+            assert deploy.LAMBDA_FUNCTIONS[function]["lambda_timeout"] < state["TimeoutSeconds"]
