@@ -10,12 +10,13 @@ import os
 
 from chalicelib import bootstrap, garden, indexer, logs, photos
 from chalicelib.faces.service import analyze_photo
-from chalicelib.http import ThreadSafeChalice, handled, header, json_body, uniform_errors
+from chalicelib.http import ThreadSafeChalice, correlate, handled, header, json_body, uniform_errors
 
 app = ThreadSafeChalice(app_name="emotion-garden")
 app.api.binary_types.extend(["image/jpeg", "image/png", "application/octet-stream"])
 logs.configure()
 app.register_middleware(uniform_errors, "http")
+app.register_middleware(correlate, "http")
 
 # S3 invokes index_objects for every image written or removed; the bucket's name is known when
 # `chalice deploy` imports this module (make deploy exports it from the stack's outputs).
@@ -48,7 +49,11 @@ def like():
 @app.on_s3_event(bucket=BUCKET, events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
                  suffix=".jpeg", name="index_objects")
 def index_objects(event):
-    indexer.handle_event(event.to_dict(), bootstrap.store(), bootstrap.catalog())
+    raw = event.to_dict()
+    request_ids = [r.get("responseElements", {}).get("x-amz-request-id") for r in raw.get("Records", [])
+                   if isinstance(r, dict)]
+    with logs.correlated(next((r for r in request_ids if r), None)):
+        indexer.handle_event(raw, bootstrap.store(), bootstrap.catalog())
 
 
 # Locally the folder store hands its events to the same handler, in-process.

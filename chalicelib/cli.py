@@ -78,7 +78,8 @@ def _registrations():
     """Subcommands that live beside the parts they drive."""
     from .faces.cli import register as analyze
     from .generators.server import register as endpoint
-    return [analyze, endpoint]
+    from .workflow.cli import register as generate
+    return [analyze, endpoint, generate]
 
 
 def main(argv: list[str] | None = None) -> int:

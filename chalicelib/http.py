@@ -110,3 +110,16 @@ def uniform_errors(event, get_response):
     if response.status_code >= 400 and isinstance(body, dict) and "Message" in body and "message" not in body:
         response.body = {"message": body["Message"], "code": body.get("Code")}
     return response
+
+
+def correlate(event, get_response):
+    """Every log line and metric of one request carries its id (the client's
+    X-Correlation-Id, else API Gateway's request id), returned in the response too."""
+    from . import logs
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    given = headers.get("x-correlation-id", "")
+    wanted = given if 0 < len(given) <= 128 and given.isprintable() else None
+    with logs.correlated(wanted or (event.context or {}).get("requestId")) as correlation:
+        response = get_response(event)
+    response.headers["X-Correlation-Id"] = correlation
+    return response

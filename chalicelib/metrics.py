@@ -64,7 +64,7 @@ def document(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, 
 
 
 def emit(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str] | None = None,
-         **properties: Any) -> None:
+         correlate: bool = True, **properties: Any) -> None:
     """Print one EMF line (or hand it to the capturing sinks). Never raises: a metric must not
     fail the request or the image it measures."""
     with _lock:
@@ -73,7 +73,7 @@ def emit(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str]
         return
     try:
         from . import logs
-        correlation = logs.correlation_id()
+        correlation = logs.correlation_id() if correlate else None
         if correlation:
             properties.setdefault("correlationId", correlation)
         line = json.dumps(document(metrics, dimensions or {}, properties), default=str,
@@ -119,11 +119,12 @@ def image_failed(endpoint: str, error: str, **properties: Any) -> None:
 
 
 def emotion_analyzed(emotion: str, seconds: float | None = None, **properties: Any) -> None:
-    """One photo read; ``emotion`` the dominant one (or NO_FACE). No other face data."""
+    """One photo read; ``emotion`` the dominant one (or NO_FACE). No other face data, and no
+    correlation id: a count per emotion must not be traceable to one visitor's request."""
     metrics: dict[str, tuple[float, str]] = {"EmotionsAnalyzed": (1, COUNT)}
     if seconds is not None:
         metrics["AnalysisLatency"] = (float(seconds), SECONDS)
-    emit(metrics, {"Emotion": emotion}, **properties)
+    emit(metrics, {"Emotion": emotion}, correlate=False, **properties)
 
 
 def job_finished(kind: str, status: str, seconds: float | None, images: int, failed: int,

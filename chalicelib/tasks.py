@@ -10,6 +10,7 @@ through the store's object events.
 """
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from . import bootstrap, layout, provenance
+from . import bootstrap, layout, logs, metrics, provenance
 from .errors import EndpointFailed, InvalidRequest, JobNotFound
 from .generators import GenerationRequest
 from .text2image import (
@@ -139,6 +140,7 @@ def generate_image(event: dict[str, Any], *, generators: Sequence[Any], store, c
     entry = {"n": item.get("n"), "url": store.url(key), "key": key, "endpoint": uri,
              "width": width, "height": height, "seconds": seconds, "seed": item.get("seed")}
     catalog.append_job_entry(job_id, "images", entry)
+    metrics.image_generated(uri, seconds, jobId=job_id)
     return entry
 
 
@@ -163,6 +165,7 @@ def record_error_entry(event: dict[str, Any], *, catalog) -> dict[str, Any]:
     entry = {"n": (event.get("item") or {}).get("n"), "endpoint": event.get("uri"),
              "error": error, "message": _message(failure.get("Cause"), error)}
     catalog.append_job_entry(event["jobId"], "errors", entry)
+    metrics.image_failed(str(event.get("uri")), error, jobId=event["jobId"])
     return {"ok": False, "error": error}
 
 
@@ -206,6 +209,8 @@ def finish_job(event: dict[str, Any], *, catalog, now: Callable[[], str] = utc_n
     fields = settle(job, now())
     catalog.update_job(job_id, fields)
     view = job_view({**job, **fields})
+    metrics.job_finished(str(view.get("kind")), fields["status"], fields["timings"]["totalSeconds"],
+                         view["completed"], view["failed"], jobId=job_id)
     output = {key: view[key] for key in ("jobId", "kind", "status", "requested", "completed",
                                          "failed", "urls", "images", "errors")}
     if len(view["images"]) + len(view["errors"]) > MAX_OUTPUT_ENTRIES:
@@ -215,11 +220,24 @@ def finish_job(event: dict[str, Any], *, catalog, now: Callable[[], str] = utc_n
 
 
 # --- Lambda-shaped entry points (deployed by app.py, dispatched locally by name) ---------------
+def _correlated(task: Callable[[dict[str, Any], Any], dict[str, Any]]):
+    """Every log line and metric of a task carries its job's id (tasks run on threads of
+    their own, where the request's context does not follow)."""
+    @functools.wraps(task)
+    def wrapper(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        job = event.get("jobId") if isinstance(event, dict) else None
+        with logs.correlated(job or ((event or {}).get("request") or {}).get("jobId")):
+            return task(event, context)
+    return wrapper
+
+
+@_correlated
 def plan_text2image(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return plan_text2image_job(event, catalog=bootstrap.catalog(),
                                endpoints=bootstrap.settings().endpoints)
 
 
+@_correlated
 def plan_bulk(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Bulk generation's plan (chalicelib.pools decides the images); same event shape as
     text-to-image's: the execution's input under ``request``, plus its ``executionId``."""
@@ -233,15 +251,18 @@ def plan_bulk(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return plan
 
 
+@_correlated
 def generate(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return generate_image(event, generators=bootstrap.generators(), store=bootstrap.store(),
                           catalog=bootstrap.catalog())
 
 
+@_correlated
 def record_error(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return record_error_entry(event, catalog=bootstrap.catalog())
 
 
+@_correlated
 def finish(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return finish_job(event, catalog=bootstrap.catalog())
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .. import logs
+from .. import logs, metrics
 from ..emotions import EMOTIONS, generation
 from ..errors import GardenError, InvalidRequest, NotFound
 from . import Face, FaceAnalyzer
@@ -48,8 +48,11 @@ def analyze_photo(body: bytes, content_type: str | None, analyzer: FaceAnalyzer,
                                analyzer.name, bucket, key)
     except GardenError as exc:
         _log(started, fields, outcome=type(exc).__name__, level=logging.WARNING)
+        if isinstance(exc, NotFound):
+            metrics.emotion_analyzed("NO_FACE", time.perf_counter() - started, analyzer=analyzer.name)
         raise
     _log(started, fields, outcome="ok")
+    metrics.emotion_analyzed(response["emotions"], time.perf_counter() - started, analyzer=analyzer.name)
     return response
 
 

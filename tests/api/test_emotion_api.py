@@ -135,3 +135,20 @@ def test_the_debug_setting_keeps_photos_out_of_the_garden_for_a_while(client, as
     assert not store.exists("debug-photos/2020-01-01/old-visitor.jpeg")  # past retention
     assert list(bootstrap.catalog().iter_images()) == []                  # never indexed
     assert photos.purge(store, 0, datetime(2999, 1, 1, tzinfo=UTC)) == 1
+
+
+@pytest.mark.slow
+def test_each_analysis_counts_its_emotion_without_tracing_the_visitor(client, astronaut):
+    import skimage.data
+    from chalicelib import metrics
+    with metrics.capture() as seen:
+        post(client, astronaut, **{"X-Correlation-Id": "kiosk-req-1"})
+        post(client, photo(skimage.data.coffee()))
+    assert [d["Emotion"] for d in seen] == ["HAPPY", "NO_FACE"]
+    assert all("correlationId" not in d and "AnalysisLatency" in d for d in seen)
+
+
+def test_responses_carry_the_correlation_id(client):
+    response = client.http.get("/garden?emotion=HAPPY", headers={"X-Correlation-Id": "kiosk-42"})
+    assert response.headers["X-Correlation-Id"] == "kiosk-42"
+    assert client.http.get("/garden?emotion=HAPPY").headers["X-Correlation-Id"]
