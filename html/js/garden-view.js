@@ -114,6 +114,9 @@ export class GardenView {
     }, icon(HEART), count);
     const img = h("img", { src: item.url, alt: imageAlt(item, this.noun), decoding: "async", draggable: "false" });
     const figure = h("figure", { class: "bloom", dataset: { key: item.key } }, img, button);
+    const loaded = () => figure.classList.add("loaded");
+    if (img.complete && img.naturalWidth) loaded();
+    else img.addEventListener("load", loaded, { once: true });
     button.addEventListener("click", async () => {
       if (button.getAttribute("aria-pressed") === "true" || button.disabled) return;
       button.disabled = true;

@@ -61,7 +61,7 @@ def test_camera_capture_grows_a_garden_for_the_emotion_and_a_like_counts(page):
     assert text(page, "garden-title")  # friendly words, not the API's enum
     assert emotion.lower() not in text(page, "garden-title").lower()
     wait(page).until(lambda d: page.js(
-        "return [...document.querySelectorAll('#garden-grid img')].every(i => i.complete && i.naturalWidth > 0)"))
+        "return [...document.querySelectorAll('#garden-grid figure')].every(f => f.classList.contains('loaded'))"))
     alts = page.js("return [...document.querySelectorAll('#garden-grid img')].map(i => i.alt)")
     assert all(alt.startswith("A painted") for alt in alts), alts
     page.shot("kiosk-3-garden")
@@ -107,6 +107,7 @@ def test_a_chosen_photo_works_without_the_camera_and_idle_returns_to_start(page,
     wait(page, 5).until(lambda d: set(visible_keys(page)) - first)
     phone(page)
     wait(page).until(lambda d: page.js("return document.querySelector('#garden-grid').classList.contains('tall')"))
+    wait(page).until(lambda d: page.js("return document.querySelectorAll('#garden-grid figure.loaded').length >= 3"))
     page.shot("kiosk-6-garden-phone")
     # nobody touches the screen: back to the start, with a new visitor id for the next person
     wait(page, 15).until(lambda d: screen(page) == "welcome")

@@ -1,0 +1,26 @@
+// The admin key: asked once, kept in sessionStorage (this tab only, gone when it closes).
+const NAME = "garden.adminKey";
+
+export function getKey() {
+  try {
+    return sessionStorage.getItem(NAME) || "";
+  } catch {
+    return "";
+  }
+}
+
+export function setKey(key) {
+  try {
+    sessionStorage.setItem(NAME, key);
+  } catch {
+    /* storage blocked: the key lives as long as the page */
+  }
+}
+
+export function clearKey() {
+  try {
+    sessionStorage.removeItem(NAME);
+  } catch {
+    /* nothing kept */
+  }
+}

@@ -1,0 +1,138 @@
+// Review: the pool (or the published garden) of one emotion as a grid of selectable images,
+// with select-all, publish and remove. Remove asks for a second press, never a dialog.
+import { fetchGarden, listPool, publish, remove } from "../api.js";
+import { h } from "../dom.js";
+import { titleCase } from "../words.js";
+
+const CONFIRM_MS = 5000;
+
+function describe(item) {
+  const parts = [item.orientation || (item.key.endsWith("v.jpeg") ? "portrait" : "landscape")];
+  if (item.favorite) parts.push(item.favorite);
+  const endpoint = item.provenance && item.provenance.endpoint;
+  if (endpoint) parts.push(String(endpoint).replace(/:$/, ""));
+  return parts.join(" · ");
+}
+
+export class Review {
+  constructor(els, { adminKey, onChanged, onAuthError }) {
+    Object.assign(this, els);
+    this.adminKey = adminKey;
+    this.onChanged = onChanged;
+    this.onAuthError = onAuthError;
+    this.cursor = null;
+    this.confirmTimer = null;
+    this.selectAll.addEventListener("change", () => {
+      for (const box of this.boxes()) box.checked = this.selectAll.checked;
+      this.sync();
+    });
+    this.grid.addEventListener("change", () => this.sync());
+    this.emotion.addEventListener("change", () => this.load());
+    this.area.addEventListener("change", () => this.load());
+    this.more.addEventListener("click", () => this.load(true));
+    this.publishButton.addEventListener("click", () => this.act("publish"));
+    this.removeButton.addEventListener("click", () => this.confirmRemove());
+  }
+
+  boxes() {
+    return [...this.grid.querySelectorAll("input[type=checkbox]")];
+  }
+
+  selected() {
+    return this.boxes().filter((box) => box.checked).map((box) => box.value);
+  }
+
+  sync() {
+    const boxes = this.boxes();
+    const chosen = boxes.filter((box) => box.checked).length;
+    this.selectAll.checked = boxes.length > 0 && chosen === boxes.length;
+    this.selectAll.indeterminate = chosen > 0 && chosen < boxes.length;
+    this.selectAll.disabled = boxes.length === 0;
+    const inPool = this.area.value === "pool";
+    this.publishButton.hidden = !inPool;
+    this.publishButton.disabled = chosen === 0;
+    this.publishButton.textContent = chosen ? `Publish ${chosen}` : "Publish";
+    this.resetRemove(chosen);
+  }
+
+  resetRemove(chosen = this.selected().length) {
+    clearTimeout(this.confirmTimer);
+    this.removeButton.dataset.confirm = "";
+    this.removeButton.disabled = chosen === 0;
+    this.removeButton.textContent = chosen ? `Remove ${chosen}` : "Remove";
+  }
+
+  say(text, tone = "") {
+    this.message.textContent = text;
+    this.message.className = `message ${tone}`.trim();
+  }
+
+  async load(append = false) {
+    const emotion = this.emotion.value;
+    if (!append) {
+      this.cursor = null;
+      this.grid.replaceChildren();
+    }
+    this.more.hidden = true;
+    let page;
+    try {
+      page = this.area.value === "pool"
+        ? await listPool(this.adminKey(), { emotion, cursor: this.cursor || undefined, limit: 48 })
+        : await fetchGarden(emotion, { limit: 48, cursor: this.cursor || undefined });
+    } catch (failure) {
+      if (!this.onAuthError(failure)) this.say(failure.message, "bad");
+      return;
+    }
+    const items = [...(page.landscape || []), ...(page.portrait || [])];
+    this.cursor = page.cursor || null;
+    this.more.hidden = !this.cursor;
+    const where = this.area.value === "pool" ? "pool" : "garden";
+    this.grid.append(...items.map((item) => this.card(item)));
+    if (!this.grid.children.length) this.say(`The ${where} for ${titleCase(emotion)} is empty.`);
+    else this.say(`${this.grid.children.length}${this.cursor ? "+" : ""} images in the ${where} for ${titleCase(emotion)}.`);
+    this.sync();
+  }
+
+  card(item) {
+    const label = describe(item);
+    const prompt = item.provenance && item.provenance.prompt;
+    return h("li", { class: "pool-card", dataset: { key: item.key } },
+      h("label", { title: prompt || item.key },
+        h("input", { type: "checkbox", value: item.key, "aria-label": `Select ${label}` }),
+        h("img", { src: item.url, alt: prompt ? `Pool image: ${prompt}` : `Pool image ${item.key}`, loading: "lazy" }),
+        h("span", { class: "meta", text: label })));
+  }
+
+  confirmRemove() {
+    if (this.removeButton.dataset.confirm !== "yes") {
+      this.removeButton.dataset.confirm = "yes";
+      this.removeButton.textContent = `Really remove ${this.selected().length}?`;
+      clearTimeout(this.confirmTimer);
+      this.confirmTimer = setTimeout(() => this.resetRemove(), CONFIRM_MS);
+      return;
+    }
+    this.act("remove");
+  }
+
+  async act(what) {
+    const keys = this.selected();
+    if (!keys.length) return;
+    this.publishButton.disabled = true;
+    this.removeButton.disabled = true;
+    let answer;
+    try {
+      answer = what === "publish" ? await publish(this.adminKey(), keys) : await remove(this.adminKey(), keys);
+    } catch (failure) {
+      if (!this.onAuthError(failure)) this.say(failure.message, "bad");
+      this.sync();
+      return;
+    }
+    const failed = (answer.results || []).filter((r) => r.status !== 200);
+    const verb = what === "publish" ? "Published" : "Removed";
+    const text = `${verb} ${answer.succeeded ?? keys.length - failed.length} of ${keys.length}.`
+      + (failed.length ? ` Not done: ${failed.map((r) => `${r.key} (${r.message || r.status})`).join("; ")}` : "");
+    await this.load();
+    this.say(text, failed.length ? "bad" : "good");
+    this.onChanged();
+  }
+}

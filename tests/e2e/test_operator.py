@@ -1,0 +1,130 @@
+"""The operator's screens in a real browser: the admin key gate; clear an emotion's garden,
+see it flagged empty, grow a pool with a progress bar, review it (select all, publish, remove),
+and the kiosk's garden for that emotion shows exactly the new flowers."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from . import media
+from .conftest import ADMIN_KEY, desktop, phone
+
+pytestmark = pytest.mark.slow
+
+
+def wait(page, seconds: float = 60):
+    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+
+
+def js_text(page, selector: str) -> str:
+    return page.js("const n = document.querySelector(arguments[0]); return n ? n.textContent.trim() : null", selector)
+
+
+def cards(page) -> list[str]:
+    return page.js("return [...document.querySelectorAll('#pool .pool-card')].map(c => c.dataset.key)")
+
+
+def state_of(page, emotion: str) -> str:
+    return page.js("const r = document.querySelector(`#overview-rows tr[data-emotion='${arguments[0]}']`);"
+                   "return r ? r.dataset.state : null", emotion)
+
+
+def face_emotion(origin: str, tmp_path) -> str:
+    """What the analyzer makes of the astronaut: the emotion whose garden the kiosk will show."""
+    photo = media.write_jpeg(media.astronaut(), tmp_path / "face.jpg").read_bytes()
+    request = urllib.request.Request(origin + "/emotion", data=photo, method="POST",
+                                     headers={"Content-Type": "image/jpeg"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)["emotions"]
+
+
+def unlock(page) -> None:
+    page.open("/admin/")
+    wait(page).until(lambda d: d.find_element(By.ID, "admin-key").is_displayed())
+    page.driver.find_element(By.ID, "admin-key").send_keys(ADMIN_KEY + "\n")
+    wait(page).until(lambda d: page.js("return document.body.dataset.ready") == "true")
+
+
+def test_a_wrong_key_is_refused_and_asked_again(page):
+    page.allow_error("/admin/overview - Failed to load resource: the server responded with a status of 403")
+    page.open("/admin/")
+    wait(page).until(lambda d: d.find_element(By.ID, "admin-key").is_displayed())
+    page.shot("operator-1-gate")
+    page.driver.find_element(By.ID, "admin-key").send_keys("not-the-key\n")
+    wait(page, 10).until(lambda d: d.find_element(By.ID, "lock-error").is_displayed())
+    assert "not accepted" in js_text(page, "#lock-error")
+    assert page.js("return sessionStorage.getItem('garden.adminKey')") is None
+    assert not page.driver.find_element(By.ID, "desk").is_displayed()
+
+
+def test_grow_review_publish_and_the_kiosk_shows_the_new_flowers(page, photos, tmp_path):
+    emotion = face_emotion(page.origin, tmp_path)
+    unlock(page)
+    assert page.js("return sessionStorage.getItem('garden.adminKey')") == ADMIN_KEY  # asked once
+    assert len(page.driver.find_elements(By.CSS_SELECTOR, "#overview-rows tr")) == 8
+
+    # clear this emotion's garden from the review grid: select all, remove (pressed twice)
+    Select(page.driver.find_element(By.ID, "bulk-emotion")).select_by_value(emotion)
+    Select(page.driver.find_element(By.ID, "review-area")).select_by_value("garden")
+    wait(page).until(lambda d: len(cards(page)) > 0 and all(k.startswith(f"emotions/{emotion}/") for k in cards(page)))
+    page.driver.find_element(By.ID, "select-all").click()
+    remove = page.driver.find_element(By.ID, "remove")
+    remove.click()
+    assert js_text(page, "#remove").startswith("Really remove")
+    remove.click()
+    wait(page).until(lambda d: js_text(page, "#review-message").startswith("Removed"))
+    wait(page).until(lambda d: state_of(page, emotion) == "empty")
+    assert cards(page) == []
+
+    # grow a pool: 3 per orientation with a favorite, progress bar to the end
+    Select(page.driver.find_element(By.ID, "review-area")).select_by_value("pool")
+    count = page.driver.find_element(By.ID, "bulk-count")
+    count.clear()
+    count.send_keys("3")
+    page.driver.find_element(By.ID, "bulk-favorite").send_keys("tulip")
+    page.driver.find_element(By.ID, "bulk-others").send_keys("watercolor")
+    page.driver.find_element(By.ID, "bulk-start").click()
+    wait(page).until(lambda d: page.js("return document.querySelector('#jobs .job')?.dataset.status") in ("SUCCEEDED", "PARTIAL", "FAILED"), message=str(page.js("return document.getElementById('bulk').textContent")))
+    assert page.js("return document.querySelector('#jobs .job').dataset.status") == "SUCCEEDED", js_text(page, "#jobs")
+    assert page.js("const p = document.querySelector('#jobs progress'); return [p.value, p.max]") == [6, 6]
+    wait(page).until(lambda d: len(cards(page)) == 6)
+    pool_keys = cards(page)
+    assert all(k.startswith(f"pool/{emotion}/tulip/") for k in pool_keys), pool_keys
+    wait(page).until(lambda d: page.js("return [...document.querySelectorAll('#pool img')].every(i => i.complete && i.naturalWidth > 0)"))
+    page.shot("operator-2-review")
+
+    # publish all but one; remove that one
+    page.driver.find_element(By.ID, "select-all").click()
+    kept_back = page.driver.find_elements(By.CSS_SELECTOR, "#pool .pool-card input")[0]
+    kept_back.click()
+    assert page.js("return document.getElementById('select-all').indeterminate") is True
+    page.driver.find_element(By.ID, "publish").click()
+    wait(page).until(lambda d: js_text(page, "#review-message").startswith("Published 5 of 5"))
+    assert len(cards(page)) == 1
+    wait(page).until(lambda d: state_of(page, emotion) in ("thin", "ok"))
+    page.driver.find_element(By.ID, "select-all").click()
+    page.driver.find_element(By.ID, "remove").click()
+    page.driver.find_element(By.ID, "remove").click()
+    wait(page).until(lambda d: js_text(page, "#review-message").startswith("Removed 1 of 1"))
+    assert cards(page) == []
+    page.js("window.scrollTo(0, 0)")
+    page.shot("operator-3-published")
+    phone(page)
+    page.shot("operator-4-phone")
+
+    # the kiosk's garden for that emotion now holds exactly the published tulips
+    desktop(page.driver)
+    page.open("/?rotate=60")
+    wait(page).until(lambda d: page.js("return document.body.dataset.screen") == "welcome")
+    page.driver.find_element(By.CSS_SELECTOR, "#welcome input[type=file]").send_keys(str(photos["face"]))
+    wait(page).until(lambda d: page.js("return document.body.dataset.screen") == "garden")
+    assert page.js("return document.body.dataset.emotion") == emotion
+    shown_keys = "return [...document.querySelectorAll('#garden-grid figure:not(.leaving)')].map(f => f.dataset.key)"
+    wait(page, 20).until(lambda d: len(page.js(shown_keys)) == 4)
+    shown = page.js(shown_keys)
+    published = {k.replace("pool/", "emotions/", 1) for k in pool_keys}
+    assert set(shown) <= published, shown
