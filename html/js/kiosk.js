@@ -65,8 +65,9 @@ async function begin() {
   const visit = ++run;
   show("camera");
   countdown.textContent = "";
+  let stream;
   try {
-    await openCamera(video);
+    stream = await openCamera(video);
   } catch (error) {
     if (visit !== run) return;
     const reason = error instanceof CameraUnavailable ? error.reason : "failed";
@@ -77,15 +78,22 @@ async function begin() {
     );
     return;
   }
+  // a visit abandoned while the camera was starting or counting lets go of its own stream
+  const abandoned = () => {
+    if (visit === run) return false;
+    for (const track of stream.getTracks()) track.stop();
+    if (video.srcObject === stream) video.srcObject = null;
+    return true;
+  };
   for (let n = settings.countdownSeconds; n > 0; n -= 1) {
-    if (visit !== run) return;
+    if (abandoned()) return;
     countdown.textContent = String(n);
     countdown.classList.remove("tick");
     void countdown.offsetWidth;  // restart the ring's animation
     countdown.classList.add("tick");
     await sleep(1000);
   }
-  if (visit !== run) return;
+  if (abandoned()) return;
   countdown.textContent = "";
   $("#camera").classList.add("flash");
   let photo;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from .conftest import phone
@@ -41,6 +41,12 @@ def test_the_welcome_screen_explains_what_happens_to_the_photo(page):
     assert begin.get_attribute("aria-describedby") == "consent"
     assert page.driver.switch_to.active_element == begin  # keyboard users start on Begin
     page.shot("kiosk-1-welcome")
+    # the keyboard alone: Enter starts the camera, Escape goes back to the start
+    begin.send_keys(Keys.ENTER)
+    wait(page).until(lambda d: screen(page) == "camera")
+    page.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(page).until(lambda d: screen(page) == "welcome")
+    wait(page, 10).until(lambda d: page.js("return document.getElementById('camera-video').srcObject") is None)
     phone(page)
     page.shot("kiosk-1-welcome-phone")
 

@@ -47,6 +47,7 @@ def unlock(page) -> None:
     wait(page).until(lambda d: d.find_element(By.ID, "admin-key").is_displayed())
     page.driver.find_element(By.ID, "admin-key").send_keys(ADMIN_KEY + "\n")
     wait(page).until(lambda d: page.js("return document.body.dataset.ready") == "true")
+    assert not page.driver.find_element(By.ID, "lock").is_displayed()
 
 
 def test_a_wrong_key_is_refused_and_asked_again(page):
