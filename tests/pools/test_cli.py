@@ -28,7 +28,7 @@ def test_bulk_fills_the_pool_and_shows_progress(data_dir, capsys):
     code = run(["bulk", "--emotion", "calm", "--count", "2", "--favorite", "lotus",
                 "--orientation", "landscape", "--data-dir", str(data_dir)])
     out, err = capsys.readouterr()
-    assert code == 0
+    assert code == 0, (out, err)
     assert "bulk [" in err and "2/2" in err
     keys = [line for line in out.splitlines() if line.startswith("pool/")]
     assert len(keys) == 2 and all(k.startswith("pool/CALM/lotus/img_") and k.endswith("h.jpeg") for k in keys)
