@@ -87,7 +87,7 @@ def run() -> str:
         table(["N endpoints", "images", "wall (s)", "ideal wall (s)", "median endpoint s/image",
                "images/min", "ideal 60·N/L", "of ideal"], rows),
         f"Goal: ≥ {GOAL:.0%} of the ideal images per minute.\n\n" + "\n".join(f"- {v}" for v in verdicts),
-        f"Measured: one bulk job per row (after a warm-up job), `pools.start_bulk()` (the POST /bulk "
+        (f"Measured: one bulk job per row (after a warm-up job), `pools.start_bulk()` (the POST /bulk "
         f"service, without HTTP) until its execution has ended, {PER_ENDPOINT} images per endpoint "
         f"(count {PER_ENDPOINT // 2} per orientation × N; landscape 1280×800 and portrait 800×1280 "
         f"interleaved), L = {L:g} s per image at each simulated endpoint (`serve_endpoint`, one image "
@@ -96,7 +96,7 @@ def run() -> str:
         "writes, object-event indexing into SQLite, job-record appends and settling. Scaled down "
         f"from real pools (hundreds of images at ~20 s each) to {PER_ENDPOINT} images at 1 s so the "
         "benchmark fits in about a minute; the fixed per-job costs (plan, finish, polling) weigh "
-        "more here than in a real job, so the real ratio is at least this good.",
+        "more here than in a real job, so the real ratio is at least this good."),
     ])
 
 

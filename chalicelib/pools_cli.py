@@ -43,7 +43,7 @@ class Progress:
             if tenth == self._tenth:
                 return
             self._tenth = tenth
-        filled = int(round(fraction * self.width))
+        filled = round(fraction * self.width)
         line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}"
                 + (f" ({failed} failed)" if failed else "")
                 + f" {time.monotonic() - self._started:.0f}s")
@@ -78,6 +78,7 @@ def _prepare(args: argparse.Namespace) -> None:
     if getattr(args, "data_dir", None):
         os.environ["GARDEN_DATA_DIR"] = str(args.data_dir)
     import app  # noqa: F401 - registers the index handler the local store feeds
+
     from . import bootstrap
     bootstrap.reset()
 

@@ -134,8 +134,7 @@ def test_rate_limit_is_local_only():
 
 def test_client_id_prefers_the_local_servers_peer_address():
     class Request:
-        headers = {"X-Garden-Client-IP": "10.0.0.7"}
-        context = {"identity": {"sourceIp": "127.0.0.1"}}
-    assert admin.client_id(Request()) == "10.0.0.7"
-    Request.headers = {}
-    assert admin.client_id(Request()) == "127.0.0.1"
+        def __init__(self, headers: dict) -> None:
+            self.headers, self.context = headers, {"identity": {"sourceIp": "127.0.0.1"}}
+    assert admin.client_id(Request({"X-Garden-Client-IP": "10.0.0.7"})) == "10.0.0.7"
+    assert admin.client_id(Request({})) == "127.0.0.1"

@@ -72,7 +72,7 @@ def test_the_full_local_flow(client):
 
 
 def test_bulk_with_one_orientation_and_the_emotion_words_overridden(client):
-    status, started = call(client, "POST", "/bulk", {"emotion": "SAD", "count": 3, "orientations": ["portrait"],
+    _, started = call(client, "POST", "/bulk", {"emotion": "SAD", "count": 3, "orientations": ["portrait"],
                                                      "emotionText": "quietly weeping", "seed": 41})
     job = wait_for_job(client, started["jobId"])
     assert job["status"] == "SUCCEEDED" and job["completed"] == 3
