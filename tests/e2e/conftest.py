@@ -1,5 +1,5 @@
 """End-to-end fixtures: one local server (its own data directory, demo garden planted) and one
-headless Chromium for the whole session — Debian's chromium and chromedriver, a fake camera
+headless Chromium for the whole package (set up once, gone before other test folders run) — Debian's chromium and chromedriver, a fake camera
 playing a public-domain face, every host but 127.0.0.1 unresolvable."""
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.support.ui import WebDriverWait
 
 from . import media
 
@@ -35,7 +37,7 @@ def _isolated_environment() -> Iterator[None]:
     yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_environment(tmp_path_factory) -> Iterator[Path]:
     data_dir = tmp_path_factory.mktemp("e2e-garden")
     with pytest.MonkeyPatch.context() as env:
@@ -44,6 +46,9 @@ def e2e_environment(tmp_path_factory) -> Iterator[Path]:
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         for name in _SETTINGS:
             env.delenv(name, raising=False)
+        # make_server writes GARDEN_PUBLIC_URL into os.environ; registering it here first
+        # means it is removed again when the e2e package is done
+        env.setenv("GARDEN_PUBLIC_URL", "")
         env.setenv("GARDEN_DATA_DIR", str(data_dir))
         env.setenv("GARDEN_DEMO", "0")
         env.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
@@ -60,7 +65,7 @@ def _plant(store) -> None:
     demo.plant(store, per_orientation=3)  # 6 per emotion: more than one screen holds, so it rotates
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(e2e_environment):
     from chalicelib import bootstrap
     from chalicelib.server import make_server
@@ -73,12 +78,12 @@ def server(e2e_environment):
     srv.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def camera_file(tmp_path_factory) -> Path:
     return media.write_y4m(media.astronaut(), tmp_path_factory.mktemp("camera") / "astronaut.y4m")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def photos(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("photos")
     return {"face": media.write_jpeg(media.astronaut(), folder / "astronaut.jpg"),
@@ -95,7 +100,7 @@ def _require_browser() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(camera_file, server):
     _require_browser()
     from selenium import webdriver
@@ -137,7 +142,17 @@ class Page:
     def open(self, path: str) -> None:
         self.driver.get(self.origin + path)
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, settle: bool = True) -> Path:
+        """A screenshot once the page's finite transitions (screens fading in) have ended
+        (settle=False: right now, for a moment that does not wait, like a countdown)."""
+        try:
+            if not settle:
+                raise TimeoutException()
+            WebDriverWait(self.driver, 3, poll_frequency=0.1).until(lambda d: d.execute_script(
+                "return document.getAnimations().every(a => a.playState !== 'running'"
+                " || a.effect.getComputedTiming().iterations === Infinity)"))
+        except TimeoutException:
+            pass  # a picture mid-fade is still worth keeping
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.driver.save_screenshot(str(path))

@@ -57,7 +57,7 @@ def test_camera_capture_grows_a_garden_for_the_emotion_and_a_like_counts(page):
     page.driver.find_element(By.ID, "begin").click()
     wait(page).until(lambda d: text(page, "countdown") in ("1", "2"))
     assert page.js("return document.getElementById('camera-video').videoWidth") == 640  # the fake camera
-    page.shot("kiosk-2-countdown")
+    page.shot("kiosk-2-countdown", settle=False)
     wait(page, 60).until(lambda d: screen(page) == "garden")
     emotion = page.js("return document.body.dataset.emotion")
     assert emotion in EMOTIONS
