@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 
-from chalicelib import bootstrap, garden, indexer, logs, photos
+from chalice import Response
+
+from chalicelib import admin, bootstrap, garden, indexer, logs, photos, pools, tasks, text2image
 from chalicelib.faces.service import analyze_photo
 from chalicelib.http import ThreadSafeChalice, correlate, handled, header, json_body, uniform_errors
 
@@ -76,15 +78,11 @@ def emotion():
 
 
 # --- text-to-image and jobs (workflow) ---------------------------------------------------
-from chalice import Response  # noqa: E402
-
-from chalicelib import tasks, text2image  # noqa: E402
-
-
 @app.route("/text2image", methods=["POST"])
 @handled
 def text2image_post():
     settings = bootstrap.settings()
+    admin.rate_limit(admin.client_id(app.current_request), settings)  # API Gateway throttles in AWS
     status, body = text2image.text2image(
         json_body(app.current_request), catalog=bootstrap.catalog(), engine=bootstrap.workflow(),
         endpoints=settings.endpoints, wait_seconds=settings.wait_seconds)
@@ -128,9 +126,6 @@ def workflow_finish(event, context):
 # --- image pools (admin) ----------------------------------------------------------------------
 # Admin routes: API Gateway checks the API key in AWS (api_key_required); locally
 # admin.require_admin compares x-api-key with GARDEN_ADMIN_KEY in constant time.
-from chalicelib import admin, pools  # noqa: E402
-
-
 def _admin() -> None:
     admin.require_admin(app.current_request.headers, bootstrap.settings())
 

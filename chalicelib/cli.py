@@ -46,6 +46,7 @@ def _reindex(args: argparse.Namespace) -> int:
     if args.data_dir:
         os.environ["GARDEN_DATA_DIR"] = str(args.data_dir)
     import app  # noqa: F401 - registers the event handler the local store feeds
+
     from . import bootstrap, indexer
     report = indexer.reindex(bootstrap.store(), bootstrap.catalog())
     for label, keys in (("added", report.added), ("updated", report.updated),
@@ -78,8 +79,9 @@ def _registrations():
     """Subcommands that live beside the parts they drive."""
     from .faces.cli import register as analyze
     from .generators.server import register as endpoint
+    from .pools_cli import register as pools
     from .workflow.cli import register as generate
-    return [analyze, endpoint, generate]
+    return [analyze, endpoint, generate, pools]
 
 
 def main(argv: list[str] | None = None) -> int:

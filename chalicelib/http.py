@@ -12,9 +12,20 @@ from typing import Any
 from chalice import Chalice, Response
 
 from . import logs
-from .errors import (ConfigError, Forbidden, GardenError, GeneratorError, InvalidRequest,
-                     NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests,
-                     Unauthorized, UnsupportedMediaType, UpstreamFailed)
+from .errors import (
+    ConfigError,
+    Forbidden,
+    GardenError,
+    GeneratorError,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+    UpstreamFailed,
+)
 
 MAX_JSON_BYTES = 64 * 1024
 
@@ -46,7 +57,7 @@ def handled(view):
             return view(*args, **kwargs)
         except GardenError as exc:
             return error_response(status_of(exc), str(exc) or type(exc).__name__)
-        except Exception as exc:  # noqa: BLE001 - the edge of the system
+        except Exception as exc:
             incident = uuid.uuid4().hex[:12]
             logs.event("http.unhandled", logging.ERROR, view=view.__name__, incident=incident,
                        error=type(exc).__name__)

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import logs
+from .admin import CLIENT_HEADER
 from .errors import InvalidKey
 from .layout import IMAGE_PREFIXES
 
@@ -140,6 +141,9 @@ class GardenHandler(BaseHTTPRequestHandler):
         except ValueError as exc:
             return self._json(int(str(exc).split(":")[0]), {"message": str(exc).split(":", 1)[1].strip()})
         headers = {k.lower(): v for k, v in self.headers.items()}
+        # Chalice's local gateway reports every caller as 127.0.0.1: pass the real peer on
+        # (replacing any such header a client sent) for the per-client rate limit
+        headers[CLIENT_HEADER] = self.client_address[0]
         try:
             response = self.server.gateway.handle_request(self.command, self.path, headers, body)
         except LocalGatewayException as exc:

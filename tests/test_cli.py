@@ -20,9 +20,9 @@ def test_reindex_prints_what_it_added_updated_and_removed(tmp_path, capsys):
 
 
 def test_the_demo_garden_is_planted_and_indexed(tmp_path):
+    import app  # noqa: F401 - the local store feeds app.index_objects
     from chalicelib import bootstrap, demo
     from chalicelib.emotions import EMOTIONS
-    import app  # noqa: F401 - the local store feeds app.index_objects
     store = bootstrap.store()
     assert demo.is_empty(store)
     keys = demo.plant(store, per_orientation=1)
@@ -35,8 +35,19 @@ def test_the_demo_garden_is_planted_and_indexed(tmp_path):
 
 
 def test_every_subcommand_is_reachable_from_the_top_level_command():
+    import argparse
+
     from chalicelib.cli import parser
-    top = parser()
-    commands = next(a for a in top._actions if a.dest == "command").choices
-    for name, sub in commands.items():
-        assert sub.get_default("func") is not None, name
+
+    def leaves(command_parser, path):
+        nested = [a for a in command_parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not nested:
+            yield path, command_parser
+        for action in nested:
+            for name, sub in action.choices.items():
+                yield from leaves(sub, path + [name])
+    found = list(leaves(parser(), []))
+    assert {" ".join(p) for p, _ in found} >= {"serve", "reindex", "analyze", "endpoint", "generate", "bulk",
+                                               "pool list", "pool publish", "pool remove", "backup", "restore"}
+    for path, sub in found:
+        assert sub.get_default("func") is not None, path

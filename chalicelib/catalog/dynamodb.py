@@ -50,8 +50,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..errors import ImageNotFound, InvalidRequest, JobNotFound, ServiceUnavailable
 from ..layout import GARDEN, POOL
 from . import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
-from ._common import (BAD_CURSOR, check_job_list, check_limit, decode_cursor, encode_cursor,
-                      new_job_doc, same_fields)
+from ._common import (
+    BAD_CURSOR,
+    check_job_list,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    new_job_doc,
+    same_fields,
+)
 
 GARDEN_INDEX = "garden"
 IMAGE_SK = "IMG"

@@ -33,8 +33,15 @@ from typing import Any
 
 from ..errors import ImageNotFound, InvalidRequest, JobNotFound, ServiceUnavailable
 from . import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
-from ._common import (BAD_CURSOR, check_job_list, check_limit, decode_cursor, encode_cursor,
-                      new_job_doc, same_fields)
+from ._common import (
+    BAD_CURSOR,
+    check_job_list,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    new_job_doc,
+    same_fields,
+)
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000

@@ -125,6 +125,7 @@ def test_no_photo_bytes_reach_the_store_or_the_logs(client, astronaut, caplog, c
 @pytest.mark.slow
 def test_the_debug_setting_keeps_photos_out_of_the_garden_for_a_while(client, astronaut, monkeypatch):
     from datetime import UTC, datetime
+
     from chalicelib import photos
     monkeypatch.setenv("GARDEN_KEEP_PHOTOS_DAYS", "2")
     store = bootstrap.store()
@@ -140,6 +141,7 @@ def test_the_debug_setting_keeps_photos_out_of_the_garden_for_a_while(client, as
 @pytest.mark.slow
 def test_each_analysis_counts_its_emotion_without_tracing_the_visitor(client, astronaut):
     import skimage.data
+
     from chalicelib import metrics
     with metrics.capture() as seen:
         post(client, astronaut, **{"X-Correlation-Id": "kiosk-req-1"})

@@ -11,8 +11,13 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from chalicelib.catalog import pad_sequencer
-from chalicelib.catalog.dynamodb import (GARDEN_INDEX, RANK_PER_LIKE, DynamoCatalog,
-                                         create_table, table_definition)
+from chalicelib.catalog.dynamodb import (
+    GARDEN_INDEX,
+    RANK_PER_LIKE,
+    DynamoCatalog,
+    create_table,
+    table_definition,
+)
 from chalicelib.errors import ImageNotFound, InvalidRequest, ServiceUnavailable
 
 KEY = "emotions/HAPPY/rose/bloom 1h.jpeg"

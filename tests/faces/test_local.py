@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 from chalicelib.errors import NotFound, ServiceUnavailable
-from chalicelib.faces import prepare_image
-from chalicelib.faces import local
+from chalicelib.faces import local, prepare_image
 from chalicelib.faces.service import analyze_photo
 
 from .conftest import jpeg, png

@@ -9,8 +9,13 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 from PIL import Image
 
-from chalicelib.errors import (InvalidRequest, NotFound, PayloadTooLarge, ServiceUnavailable,
-                               UpstreamFailed)
+from chalicelib.errors import (
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UpstreamFailed,
+)
 from chalicelib.faces import prepare_image
 from chalicelib.faces.rekognition import RETRY_CONFIG, RekognitionAnalyzer, make_client
 from chalicelib.faces.service import analyze_photo

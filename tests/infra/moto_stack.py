@@ -60,7 +60,7 @@ def lambda_tasks_run_the_app(app, stage: str) -> Iterator[list[str]]:
     yields the list of function names invoked, in order."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
-    from chalicelib.workflow.local import _invoke   # the Lambda runtime's JSON and error shape
+    from chalicelib.workflow.local import _invoke  # the Lambda runtime's JSON and error shape
     functions = {f.name: f.func for f in app.pure_lambda_functions}
     tasks = {name: (lambda fn: lambda event: fn(event, None))(fn) for name, fn in functions.items()}
     prefix = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:emotion-garden-{stage}-"
@@ -86,7 +86,7 @@ def lambda_tasks_run_the_app(app, stage: str) -> Iterator[list[str]]:
 
 @contextlib.contextmanager
 def state_machines_in_the_interpreter() -> Iterator[None]:
-    import moto.stepfunctions.models as models
+    from moto.stepfunctions import models
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
     original = models.stepfunctions_backends
     models.stepfunctions_backends = stepfunctions_parser_backends

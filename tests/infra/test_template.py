@@ -13,8 +13,7 @@ from statelint.linter import Linter
 
 from chalicelib import workflow
 from chalicelib.catalog.dynamodb import table_definition
-from tests.infra.conftest import (ROOT, app_function_names, deploy, resolve_sub,
-                                  resources_of)
+from tests.infra.conftest import ROOT, app_function_names, deploy, resolve_sub, resources_of
 
 MACHINE_FILES = sorted(workflow.STATEMACHINE_DIR.glob("*.asl.json"))
 

@@ -169,3 +169,12 @@ def test_an_unknown_job_is_404(client, endpoints):
     endpoints("ok")
     status, body = get_job(client, "20260101T000000-0000000000")
     assert status == 404 and "no job" in body["message"]
+
+
+def test_text2image_is_rate_limited_per_client_locally(client):
+    from chalicelib import admin
+    body = json.dumps({"text": ""})  # refused as bad input, but each request still counts
+    burst = admin.TEXT2IMAGE_LIMIT.burst
+    statuses = [client.http.post("/text2image", body=body, headers={"Content-Type": "application/json"}).status_code
+                for _ in range(burst + 1)]
+    assert statuses == [400] * burst + [429]
