@@ -89,7 +89,8 @@ def _text(body: dict, name: str, required: bool) -> str:
 
 
 def parse_request(body: object, endpoint_count: int) -> Text2ImageRequest:
-    """``{"text", "width"?, "height"?, "count"?, "seed"?, "negative"?, "steps"?}`` or InvalidRequest.
+    """``{"text", "width"?, "height"?, "count"?, "seed"?, "negative"?, "steps"?}`` or InvalidRequest
+    (``"wait"`` is the HTTP request's own, see wait_budget).
     Default: 768x512, one image per endpoint (as the original did)."""
     if not isinstance(body, dict):
         raise InvalidRequest('the body must be a JSON object such as {"text": "A flower, happy"}')
@@ -102,6 +103,17 @@ def parse_request(body: object, endpoint_count: int) -> Text2ImageRequest:
     assert count is not None and steps is not None
     return Text2ImageRequest(text=text, width=width, height=height, count=count, seed=seed,
                              negative=negative, steps=steps)
+
+
+def wait_budget(body: dict[str, Any], ceiling: float) -> float:
+    """How long the caller wants the request held: ``"wait"`` seconds (0 = answer 202 at once,
+    for a page that shows each image as it lands), never more than the server's budget."""
+    raw = body.get("wait")
+    if raw is None:
+        return ceiling
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= ceiling:
+        raise InvalidRequest(f"wait must be a number of seconds from 0 to {ceiling:g}")
+    return float(raw)
 
 
 def new_job_id() -> str:
@@ -203,8 +215,9 @@ def text2image(body: object, *, catalog, engine, endpoints: tuple[str, ...],
     else 202 with where to poll."""
     started = time.monotonic()
     request = parse_request(body, len(endpoints))
+    budget = wait_budget(body, wait_seconds)
     job_id = start_job(request, catalog=catalog, engine=engine, endpoints=endpoints)
-    view = wait_for_job(job_id, wait_seconds, catalog=catalog, engine=engine)
+    view = wait_for_job(job_id, budget, catalog=catalog, engine=engine)
     if view["status"] in FINAL:
         return 200, finished_response(view, time.monotonic() - started)
     return 202, running_response(job_id)

@@ -71,7 +71,8 @@ export async function like(visitorId, itemId) {
 // 200 {urls, images, errors, jobId, ...} when the job finished in the server's wait budget,
 // 202 {jobId, status: "RUNNING", statusUrl} when it did not: the caller polls getJob.
 export async function startText2Image({ text, width, height, count }) {
-  return request("/text2image", { method: "POST", json: { text, width, height, count }, timeoutMs: 35000 });
+  // wait: 0 — answer 202 at once, so the page can show each image as soon as it lands
+  return request("/text2image", { method: "POST", json: { text, width, height, count, wait: 0 }, timeoutMs: 35000 });
 }
 
 export async function getJob(jobId, adminKey) {

@@ -178,3 +178,17 @@ def test_text2image_is_rate_limited_per_client_locally(client):
     statuses = [client.http.post("/text2image", body=body, headers={"Content-Type": "application/json"}).status_code
                 for _ in range(burst + 1)]
     assert statuses == [400] * burst + [429]
+
+
+def test_wait_zero_answers_202_at_once_for_pages_that_poll(client):
+    response = client.http.post("/text2image", body=json.dumps({"text": "a calm flower", "wait": 0}),
+                                headers={"Content-Type": "application/json"})
+    body = json.loads(response.body)
+    assert response.status_code == 202 and body["statusUrl"] == f"/jobs/{body['jobId']}"
+
+
+@pytest.mark.parametrize("wait", [-1, 26, "soon", True])
+def test_a_bad_wait_is_400(client, wait):
+    response = client.http.post("/text2image", body=json.dumps({"text": "a flower", "wait": wait}),
+                                headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "wait" in json.loads(response.body)["message"]
