@@ -372,6 +372,19 @@ def deploy_stack(stage: str, region: str, endpoints: Sequence[str], api_id: str)
           f"ApiId={api_id}"])
 
 
+# Public text-to-image is throttled at the API (the usage plan only covers keyed admin calls):
+# per-method settings on the stage Chalice created, since Chalice has no option for them.
+TEXT2IMAGE_THROTTLE = {"rateLimit": 2.0, "burstLimit": 10}
+
+
+def throttle_patches(route: str = "/text2image", method: str = "POST",
+                     limits: Mapping[str, float] = TEXT2IMAGE_THROTTLE) -> list[dict[str, str]]:
+    """API Gateway UpdateStage patch operations setting one method's throttling."""
+    path = route.replace("~", "~0").replace("/", "~1")
+    return [{"op": "replace", "path": f"/{path}/{method}/throttling/{name}", "value": str(value)}
+            for name, value in limits.items()]
+
+
 def deploy(stage: str, endpoints: Sequence[str]) -> str:
     import boto3
     session = boto3.session.Session()
@@ -402,6 +415,8 @@ def deploy(stage: str, endpoints: Sequence[str]) -> str:
          env={**os.environ, **environment, "AWS_DEFAULT_REGION": region})
 
     api_id = deployed_api_id(stage)
+    session.client("apigateway").update_stage(restApiId=api_id, stageName="api",
+                                              patchOperations=throttle_patches())
     if api_id != outputs.get("ApiId", ""):
         print(f"4/5 stack again: CloudFront forwards the API ({api_id}), admin API key", flush=True)
         deploy_stack(stage, region, endpoints, api_id)

@@ -134,3 +134,20 @@ def test_stages_are_checked():
     with pytest.raises(deploy.DeployError, match="dev, prod"):
         deploy.stack_name("production")
     assert deploy.main(["deploy", "--stage", "staging"]) == 2
+
+
+def test_public_text2image_is_throttled_at_the_api_stage():
+    patches = deploy.throttle_patches()
+    assert {p["path"] for p in patches} == {"/~1text2image/POST/throttling/rateLimit",
+                                            "/~1text2image/POST/throttling/burstLimit"}
+    with mock_aws():  # the patch operations are ones API Gateway takes
+        client = boto3.client("apigateway", region_name="us-east-1")
+        api = client.create_rest_api(name="emotion-garden")["id"]
+        root = client.get_resources(restApiId=api)["items"][0]["id"]
+        resource = client.create_resource(restApiId=api, parentId=root, pathPart="text2image")["id"]
+        client.put_method(restApiId=api, resourceId=resource, httpMethod="POST", authorizationType="NONE")
+        client.put_integration(restApiId=api, resourceId=resource, httpMethod="POST", type="MOCK")
+        client.create_deployment(restApiId=api, stageName="api")
+        stage = client.update_stage(restApiId=api, stageName="api", patchOperations=patches)
+        settings = stage["methodSettings"]["~1text2image/POST"]
+        assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (2.0, 10)
