@@ -28,14 +28,15 @@ class GardenQuery:
     shuffle: bool = True
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> GardenQuery:
-        limit = params.get("limit", DEFAULT_LIMIT)
+    def from_params(cls, params: Mapping[str, Any], default_limit: int = DEFAULT_LIMIT,
+                    max_limit: int = MAX_LIMIT) -> GardenQuery:
+        limit = params.get("limit", default_limit)
         try:
             limit = int(limit)
         except (TypeError, ValueError):
-            raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}") from None
-        if not 1 <= limit <= MAX_LIMIT:
-            raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+            raise InvalidRequest(f"limit must be a whole number from 1 to {max_limit}") from None
+        if not 1 <= limit <= max_limit:
+            raise InvalidRequest(f"limit must be a whole number from 1 to {max_limit}")
         order = params.get("order", "mixed")
         if order not in ("mixed", "rank"):
             raise InvalidRequest("order must be 'mixed' (default) or 'rank'")
@@ -77,23 +78,30 @@ def item_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any]:
             "favorite": record.favorite, "likes": record.likes, "createdAt": record.created_at}
 
 
+def pages(catalog: Catalog, area: str, query: GardenQuery) -> tuple[dict[str, list[ImageRecord]], str | None]:
+    """One page per orientation, from where the query's cursor left each, and the cursor of
+    the pages after them (None when both orientations are done)."""
+    cursors = _decode_cursor(query.cursor)
+    found: dict[str, list[ImageRecord]] = {}
+    following: dict[str, str | None] = {}
+    for orientation in ORIENTATIONS:
+        start = cursors[orientation]
+        if start is None:
+            found[orientation], following[orientation] = [], None
+            continue
+        page = catalog.query(area, query.emotion, orientation, query.limit, start or None)
+        found[orientation], following[orientation] = page.items, page.cursor
+    return found, _encode_cursor(following)
+
+
 def garden(catalog: Catalog, url: Callable[[str], str], query: GardenQuery, area: str = GARDEN,
            rng: random.Random | None = None) -> dict[str, Any]:
     """One page of the garden for an emotion, split by orientation."""
     rng = rng or random.Random()
-    cursors = _decode_cursor(query.cursor)
+    found, cursor = pages(catalog, area, query)
     answer: dict[str, Any] = {"emotion": query.emotion}
-    next_cursors: dict[str, str | None] = {}
-    for orientation in ORIENTATIONS:
-        start = cursors[orientation]
-        if start is None:
-            answer[orientation], next_cursors[orientation] = [], None
-            continue
-        page = catalog.query(area, query.emotion, orientation, query.limit, start or None)
-        items = _mixed(page.items, rng) if query.shuffle else page.items
-        answer[orientation] = [item_view(r, url) for r in items]
-        next_cursors[orientation] = page.cursor
-    cursor = _encode_cursor(next_cursors)
+    for orientation, items in found.items():
+        answer[orientation] = [item_view(r, url) for r in (_mixed(items, rng) if query.shuffle else items)]
     if cursor:
         answer["cursor"] = cursor
     if query.cursor is None and not answer["landscape"] and not answer["portrait"]:

@@ -16,7 +16,7 @@ from . import layout, prompts
 from .catalog import Catalog, ImageRecord
 from .emotions import EMOTIONS, parse_emotion
 from .errors import InvalidKey, InvalidRequest, ObjectNotFound
-from .garden import _decode_cursor, _encode_cursor, item_view
+from .garden import GardenQuery, item_view, pages
 from .storage import ObjectStore
 
 KIND = "bulk"
@@ -203,21 +203,6 @@ def start_bulk(body: object, *, catalog: Catalog, engine, endpoints: tuple[str, 
 
 
 # --- review ----------------------------------------------------------------------------------
-def _page_params(params: Mapping[str, Any]) -> tuple[str, int, str | None]:
-    emotion = parse_emotion(params.get("emotion"))
-    raw = params.get("limit", DEFAULT_PAGE)
-    try:
-        limit = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}") from None
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
-    cursor = params.get("cursor")
-    if cursor is not None and not isinstance(cursor, str):
-        raise InvalidRequest("cursor must be the string a previous answer gave")
-    return emotion, limit, cursor or None
-
-
 def review_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any]:
     return {**item_view(record, url), "orientation": record.orientation, "size": record.size,
             "provenance": record.provenance}
@@ -226,21 +211,13 @@ def review_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any
 def pool_page(catalog: Catalog, url: Callable[[str], str], params: Mapping[str, Any],
               area: str = layout.POOL) -> dict[str, Any]:
     """One page of an emotion's pool, newest first, split by orientation, with provenance."""
-    emotion, limit, cursor = _page_params(params)
-    cursors = _decode_cursor(cursor)
-    answer: dict[str, Any] = {"emotion": emotion, "area": area}
-    following: dict[str, str | None] = {}
-    for orientation in ORIENTATIONS:
-        start = cursors[orientation]
-        if start is None:
-            answer[orientation], following[orientation] = [], None
-            continue
-        page = catalog.query(area, emotion, orientation, limit, start or None)
-        answer[orientation] = [review_view(r, url) for r in page.items]
-        following[orientation] = page.cursor
-    next_cursor = _encode_cursor(following)
-    if next_cursor:
-        answer["cursor"] = next_cursor
+    query = GardenQuery.from_params({**params, "order": "rank"}, DEFAULT_PAGE, MAX_PAGE)
+    found, cursor = pages(catalog, area, query)
+    answer: dict[str, Any] = {"emotion": query.emotion, "area": area}
+    for orientation, items in found.items():
+        answer[orientation] = [review_view(r, url) for r in items]
+    if cursor:
+        answer["cursor"] = cursor
     return answer
 
 
