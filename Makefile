@@ -8,13 +8,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # A Python 3.12 or newer (3.12 preferred: Lambda and the model wheels): python3.12/python3.13 on PATH (if they really run), else pyenv's.
-PYTHON ?= $(shell for c in python3.12 python3.13 python3; do \
-	  p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+ifndef PYTHON
+PYTHON := $(shell for c in python3.12 python3.13 python3; do \
+	  p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; exit 0; }; \
 	done; \
-	r=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
+	r=$${PYENV_ROOT:-$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)}; \
 	for p in $$(ls -d $$r/versions/3.12*/bin/python3.12 $$r/versions/3.13*/bin/python3.13 2>/dev/null); do \
-	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; exit 0; }; \
 	done)
+endif
 
 .PHONY: run test bench lint deploy destroy clean check-python browser
 
@@ -22,6 +24,7 @@ check-python:
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "error: Emotion Garden needs Python 3.12 or newer (python3.12/python3.13 on PATH or in pyenv); none was found." >&2; \
 	  echo "       Install one (e.g. 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; fi
+	@echo "Python: $(PYTHON)"
 
 $(VENV)/.created: | check-python
 	$(PYTHON) -m venv $(VENV)
