@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import http.client
 import io
-import os
 import tempfile
 import threading
 import time
 
+from .environment import local_garden
 from .stats import summary, table, timed
 
 
@@ -20,12 +20,9 @@ def _photo(size: tuple[int, int]) -> bytes:
 
 
 def run() -> str:
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.update(GARDEN_DATA_DIR=tmp, GARDEN_DEMO="0")
-        os.environ.pop("GARDEN_PUBLIC_URL", None)
-        from chalicelib import bootstrap, demo
-        from chalicelib.server import make_server
-        bootstrap.reset()
+    from chalicelib import bootstrap, demo
+    from chalicelib.server import make_server
+    with tempfile.TemporaryDirectory() as tmp, local_garden(tmp):
         server = make_server("127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         demo.plant(bootstrap.store())
@@ -51,7 +48,6 @@ def run() -> str:
         conn.close()
         server.shutdown()
         server.server_close()
-        bootstrap.reset()
     return (
         "## End to end on the local server\n\n"
         "Keep-alive HTTP on 127.0.0.1 through the threaded server and Chalice's local gateway; "

@@ -5,9 +5,6 @@ catalog and object-event indexing. Images per minute against the ideal 60·N/L."
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
-import os
 import statistics
 import tempfile
 import time
@@ -16,34 +13,13 @@ from chalicelib import bootstrap, pools, text2image
 from chalicelib.generators.server import serve_endpoint
 
 from .bench_workflow import ConstantGenerator
+from .environment import local_garden
 from .stats import table
 
 L = 1.0                  # seconds per image at each endpoint (the issue's simulated GPU)
 ENDPOINTS = (1, 2, 4, 8)
 PER_ENDPOINT = 12        # images per endpoint per job (scaled down from a real pool: see the note)
 GOAL = 0.95              # of the ideal images per minute
-
-
-@contextlib.contextmanager
-def _environment(data_dir: str, urls: list[str]):
-    names = ("GARDEN_DATA_DIR", "GARDEN_ENDPOINTS", "GARDEN_DEMO", "GARDEN_BACKEND")
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update(GARDEN_DATA_DIR=data_dir, GARDEN_ENDPOINTS=json.dumps(urls), GARDEN_DEMO="0",
-                      GARDEN_BACKEND="local")
-    bootstrap.reset()
-    quiet = logging.getLogger("emotion_garden")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)   # one index line per image would flood stderr
-    try:
-        yield
-    finally:
-        quiet.setLevel(level)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        bootstrap.reset()
 
 
 def _job(count: int) -> tuple[float, dict]:
@@ -64,7 +40,7 @@ def measure(n: int) -> tuple[float, dict, float]:
     generator = ConstantGenerator()
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as data_dir:
         servers = [stack.enter_context(serve_endpoint(generator, delay=L)) for _ in range(n)]
-        stack.enter_context(_environment(data_dir, [s.url for s in servers]))
+        stack.enter_context(local_garden(data_dir, [s.url for s in servers]))
         _job(max(1, n // 2))                      # warm-up: machine creation, connections
         wall, job = _job(n * PER_ENDPOINT // 2)   # count is per orientation; both orientations
     if job["status"] != "SUCCEEDED" or job["completed"] != n * PER_ENDPOINT:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
-import logging
 import math
-import os
 import statistics
 import tempfile
 import time
@@ -19,6 +16,7 @@ from chalicelib import bootstrap, text2image
 from chalicelib.generators import GenerationRequest
 from chalicelib.generators.server import serve_endpoint
 
+from .environment import local_garden
 from .stats import percentile, table
 
 L = 1.0                      # seconds per image at each endpoint (the issue's simulated GPU)
@@ -64,28 +62,15 @@ class FirstImageClock:
 
 @contextlib.contextmanager
 def _environment(data_dir: str, urls: list[str]):
-    saved = {k: os.environ.get(k) for k in ("GARDEN_DATA_DIR", "GARDEN_ENDPOINTS", "GARDEN_DEMO",
-                                            "GARDEN_BACKEND")}
-    os.environ.update(GARDEN_DATA_DIR=data_dir, GARDEN_ENDPOINTS=json.dumps(urls), GARDEN_DEMO="0",
-                      GARDEN_BACKEND="local")
-    bootstrap.reset()
-    build_catalog = bootstrap.catalog
-    clock = FirstImageClock(build_catalog())
-    bootstrap.catalog = lambda: clock            # the tasks' catalog, timed
-    quiet = logging.getLogger("emotion_garden")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)              # one index line per image would flood stderr
-    try:
-        yield clock
-    finally:
-        quiet.setLevel(level)
-        bootstrap.catalog = build_catalog
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        bootstrap.reset()
+    """A local garden whose tasks' catalog notes when each job's first image lands."""
+    with local_garden(data_dir, urls):
+        build_catalog = bootstrap.catalog
+        clock = FirstImageClock(build_catalog())
+        bootstrap.catalog = lambda: clock            # the tasks' catalog, timed
+        try:
+            yield clock
+        finally:
+            bootstrap.catalog = build_catalog
 
 
 def _one(n: int, k: int, clock: FirstImageClock) -> tuple[float, float]:
