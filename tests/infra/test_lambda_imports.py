@@ -1,0 +1,37 @@
+"""The Lambda package holds only requirements.txt (plus the runtime's boto3): the deployed app
+must import and run its AWS paths without any local-only package."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL_ONLY = ["numpy", "cv2", "mediapipe", "onnxruntime", "ai_edge_litert", "dlib", "skimage",
+              "matplotlib", "moto", "selenium", "statelint", "cfnlint", "pytest"]
+
+PROGRAM = f"""
+import sys, importlib.abc
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {LOCAL_ONLY!r}:
+            raise ImportError(f"{{name}} is not in the Lambda package")
+sys.meta_path.insert(0, Refuse())
+import os
+os.environ.update(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t", GARDEN_CDN_DOMAIN="d.net",
+                  GARDEN_ENDPOINTS='["sagemaker:sd-1"]', GARDEN_TEXT2IMAGE_MACHINE="arn:t",
+                  GARDEN_BULK_MACHINE="arn:b", AWS_DEFAULT_REGION="us-east-1",
+                  AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
+import app
+from chalicelib import bootstrap, tasks
+bootstrap.store(); bootstrap.catalog(); bootstrap.generators(); bootstrap.analyzer(); bootstrap.workflow()
+from chalicelib.generators import checks  # the generate task's JPEG checks (Pillow)
+print("ok", sorted(app.app.routes))
+"""
+
+
+def test_the_app_imports_and_builds_its_aws_adapters_with_lambdas_packages_only():
+    result = subprocess.run([sys.executable, "-c", PROGRAM], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("ok") and "/emotion" in result.stdout
