@@ -139,6 +139,8 @@ class GardenHandler(BaseHTTPRequestHandler):
         try:
             body = self._body()
         except ValueError as exc:
+            # the body was not read: what follows on this connection is not a request
+            self.close_connection = True
             return self._json(int(str(exc).split(":")[0]), {"message": str(exc).split(":", 1)[1].strip()})
         headers = {k.lower(): v for k, v in self.headers.items()}
         # Chalice's local gateway reports every caller as 127.0.0.1: pass the real peer on
@@ -171,7 +173,6 @@ class GardenHandler(BaseHTTPRequestHandler):
         if size < 0:
             raise ValueError("400: Content-Length is negative")
         if size > MAX_BODY:
-            self.close_connection = True
             raise ValueError(f"413: the body is over {MAX_BODY // (1024 * 1024)} MB")
         return self.rfile.read(size)
 

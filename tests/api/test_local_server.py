@@ -96,3 +96,18 @@ def test_concurrent_requests_each_get_their_own_answer(server):
     for t in threads:
         t.join()
     assert errors == []
+
+
+@pytest.mark.parametrize("framing", [{"Content-Length": "abc"}, {"Transfer-Encoding": "chunked"}])
+def test_a_body_left_unread_is_never_taken_for_the_next_request(server, framing):
+    import socket
+    host, port = server.server_address[:2]
+    hidden = b"GET /garden?emotion=HAPPY HTTP/1.1\r\nHost: x\r\n\r\n"
+    head = "".join(f"{k}: {v}\r\n" for k, v in framing.items())
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(f"POST /like HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{head}\r\n".encode()
+                     + hidden)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.count(b"HTTP/1.1 ") == 1 and b'"landscape"' not in answer
