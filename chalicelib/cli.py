@@ -18,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"emotion-garden: {exc}", file=sys.stderr)
         return 2
-    if settings.admin_key is None and not settings.is_aws:
+    if settings.admin_key is None:  # this server checks the key itself, whatever the backend
         os.environ["GARDEN_ADMIN_KEY"] = secrets.token_urlsafe(24)
         print(f"Admin key for this run (set GARDEN_ADMIN_KEY to choose one): {os.environ['GARDEN_ADMIN_KEY']}",
               flush=True)

@@ -73,11 +73,22 @@ def test_require_admin_compares_the_header_case_insensitively():
         admin.require_admin({"x-api-key": "k2"}, settings)
 
 
-def test_in_aws_the_gateway_checks_the_key_not_the_app():
-    settings = _settings(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t",
-                         GARDEN_CDN_DOMAIN="d.example", GARDEN_ENDPOINTS='["sagemaker:x"]',
-                         GARDEN_TEXT2IMAGE_MACHINE="arn:t", GARDEN_BULK_MACHINE="arn:b")
-    admin.require_admin({}, settings)   # API Gateway refused keyless requests before the Lambda
+AWS_SETTINGS = dict(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t", GARDEN_CDN_DOMAIN="d.example",
+                    GARDEN_ENDPOINTS='["sagemaker:x"]', GARDEN_TEXT2IMAGE_MACHINE="arn:t",
+                    GARDEN_BULK_MACHINE="arn:b", GARDEN_ADMIN_KEY="k1")
+
+
+def test_inside_lambda_the_gateway_checks_the_key_not_the_app(monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "emotion-garden-dev")
+    admin.require_admin({}, _settings(**AWS_SETTINGS))  # API Gateway refused keyless requests first
+
+
+def test_a_local_server_on_the_aws_backend_still_checks_the_key(monkeypatch):
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    with pytest.raises(Unauthorized):
+        admin.require_admin({}, _settings(**AWS_SETTINGS))
+    with pytest.raises(Forbidden):
+        admin.require_admin({"x-api-key": "nope"}, _settings(**AWS_SETTINGS))
 
 
 class Clock:
@@ -119,17 +130,15 @@ def test_the_limiter_forgets_the_least_recent_clients_beyond_its_bound():
         limiter.take("c")
 
 
-def test_rate_limit_is_local_only():
+def test_rate_limit_is_left_to_api_gateway_inside_lambda(monkeypatch):
     limiter = admin.RateLimiter(rate=0.001, burst=1, clock=Clock())
-    aws = _settings(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t",
-                    GARDEN_CDN_DOMAIN="d.example", GARDEN_ENDPOINTS='["sagemaker:x"]',
-                    GARDEN_TEXT2IMAGE_MACHINE="arn:t", GARDEN_BULK_MACHINE="arn:b")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "emotion-garden-dev")
     for _ in range(5):
-        admin.rate_limit("a", aws, limiter)
-    local = _settings()
-    admin.rate_limit("a", local, limiter)
+        admin.rate_limit("a", _settings(**AWS_SETTINGS), limiter)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
+    admin.rate_limit("a", _settings(**AWS_SETTINGS), limiter)  # a local server on AWS resources
     with pytest.raises(TooManyRequests):
-        admin.rate_limit("a", local, limiter)
+        admin.rate_limit("a", _settings(), limiter)
 
 
 def test_client_id_prefers_the_local_servers_peer_address():
