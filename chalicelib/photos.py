@@ -2,7 +2,8 @@
 
 Photos go under ``debug-photos/{date}/`` — outside the image layout, so they are never
 indexed, never in the garden and never served by the local server. Each kept photo purges
-the days past retention; in AWS the bucket's lifecycle rule on the prefix expires them too.
+the days past retention (at most once a day per process); in AWS the bucket's lifecycle rule
+on the prefix expires them too, old versions included, and CloudFront is denied the prefix.
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 PREFIX = "debug-photos/"
 
 
+_purged_on: set[str] = set()  # days already purged by this process
+
+
 def keeper(store, days: int, bucket: str, now: Callable[[], datetime] = lambda: datetime.now(UTC)):
     """A ``keep_photo(visitor, bytes) -> (bucket, key)`` for the emotion service."""
     def keep(visitor: str, data: bytes) -> tuple[str, str]:
@@ -20,7 +24,10 @@ def keeper(store, days: int, bucket: str, now: Callable[[], datetime] = lambda: 
         kind = "png" if data[:4] == b"\x89PNG" else "jpeg"
         key = f"{PREFIX}{today:%Y-%m-%d}/{visitor}-{uuid.uuid4().hex[:8]}.{kind}"
         store.put(key, data, content_type=f"image/{kind}")
-        purge(store, days, today)
+        day = f"{today:%Y-%m-%d}"
+        if day not in _purged_on:  # one listing a day, not one per visitor
+            _purged_on.add(day)
+            purge(store, days, today)
         return bucket, key
     return keep
 

@@ -32,7 +32,7 @@ def stack(monkeypatch, tmp_path, template):
         cloudformation = boto3.client("cloudformation", region_name=REGION)
         reduced, dropped = moto_stack.reduced_template(template, STAGE)
         assert set(dropped) == {"Distribution", "OriginAccessControl", "GardenBucketPolicy",
-                                "AdminUsagePlan", "AdminApiKey", "AdminUsagePlanKey"}
+                                "AdminUsagePlan", "AdminApiKey", "AdminUsagePlanKey", "DirectoryIndex"}
         outputs = moto_stack.create_stack(cloudformation, reduced, STAGE, ENDPOINTS)
         outputs.setdefault("CdnDomain", moto_stack.CDN_DOMAIN)   # CloudFront is not in moto
         environment = deploy.stage_environment(outputs, STAGE)   # make deploy, step 2

@@ -149,7 +149,8 @@ def test_cloudfront_forwards_every_api_route_to_the_api_and_nothing_else(templat
         assert any(_cloudfront_matches(p, concrete) for p in patterns), f"{route} is not forwarded"
     # the site and the images stay with the bucket
     for path in ("/index.html", "/config.js", "/js/api.js", "/emotions/HAPPY/ah.jpeg",
-                 "/text2image/j1/0.jpeg"):
+                 "/text2image/j1/0.jpeg", "/pool/HAPPY/ah.jpeg", "/pool/HAPPY/rose/bv.jpeg",
+                 "/admin/", "/admin/index.html", "/admin/js/main.js", "/text2image.html"):
         assert not any(_cloudfront_matches(p, path) for p in patterns), path
     assert config["DefaultCacheBehavior"]["TargetOriginId"] == "garden-bucket"
 
@@ -180,3 +181,19 @@ def test_a_task_state_waits_longer_than_its_lambda_may_run(path):
         if state.get("Type") == "Task" and "TimeoutSeconds" in state:
             function = state["Resource"].strip("${}")
             assert deploy.LAMBDA_FUNCTIONS[function]["lambda_timeout"] < state["TimeoutSeconds"]
+
+
+def test_directories_serve_their_index_page(template):
+    function = template["Resources"]["DirectoryIndex"]
+    assert function["Type"] == "AWS::CloudFront::Function" and 'endsWith("/")' in function["Properties"]["FunctionCode"]
+    default = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert default["FunctionAssociations"][0]["EventType"] == "viewer-request"
+
+
+def test_visitors_photos_are_never_served_and_expire(template):
+    bucket = template["Resources"]["GardenBucket"]["Properties"]
+    rule = next(r for r in bucket["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "debug-photos/")
+    assert rule["Status"] == "Enabled" and rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
+    statements = template["Resources"]["GardenBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    deny = next(s for s in statements if s["Sid"] == "NeverServeVisitorsPhotos")
+    assert deny["Effect"] == "Deny" and deny["Resource"]["Fn::Sub"].endswith("/debug-photos/*")
