@@ -15,7 +15,7 @@ from chalicelib.faces.service import analyze_photo
 from chalicelib.http import ThreadSafeChalice, correlate, handled, header, json_body, uniform_errors
 
 app = ThreadSafeChalice(app_name="emotion-garden")
-app.api.binary_types.extend(["image/jpeg", "image/png", "application/octet-stream"])
+app.api.binary_types.extend(["image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"])
 logs.configure()
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(correlate, "http")
@@ -44,7 +44,7 @@ def garden_post():
 @app.route("/like", methods=["POST"])
 @handled
 def like():
-    return garden.like(bootstrap.catalog(), json_body(app.current_request), bootstrap.settings().public_url)
+    return garden.like(bootstrap.catalog(), json_body(app.current_request))
 
 
 # --- object events: the catalog's only writer -------------------------------------------------
@@ -62,7 +62,7 @@ def index_objects(event):
 bootstrap.set_event_sink(lambda event: index_objects(event, None))
 
 # --- emotion analysis -------------------------------------------------------------------------
-PHOTO_TYPES = ["image/jpeg", "image/png", "application/octet-stream"]
+PHOTO_TYPES = ["image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"]
 
 
 @app.route("/emotion", methods=["POST"], content_types=PHOTO_TYPES)

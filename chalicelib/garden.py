@@ -30,12 +30,12 @@ class GardenQuery:
     @classmethod
     def from_params(cls, params: Mapping[str, Any], default_limit: int = DEFAULT_LIMIT,
                     max_limit: int = MAX_LIMIT) -> GardenQuery:
-        limit = params.get("limit", default_limit)
-        try:
-            limit = int(limit)
-        except (TypeError, ValueError):
-            raise InvalidRequest(f"limit must be a whole number from 1 to {max_limit}") from None
-        if not 1 <= limit <= max_limit:
+        limit = params.get("limit")
+        if limit is None:
+            limit = default_limit
+        if isinstance(limit, str) and limit.isascii() and limit.isdigit() and len(limit) <= 6:
+            limit = int(limit)  # a query string's "24"
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
             raise InvalidRequest(f"limit must be a whole number from 1 to {max_limit}")
         order = params.get("order", "mixed")
         if order not in ("mixed", "rank"):
@@ -110,7 +110,7 @@ def garden(catalog: Catalog, url: Callable[[str], str], query: GardenQuery, area
     return answer
 
 
-def item_key(item_id: object, public_url: str) -> str:
+def item_key(item_id: object) -> str:
     """A like names its image by key or by the URL the garden gave; both become the key."""
     if not isinstance(item_id, str) or not item_id.strip():
         raise InvalidRequest("itemId must be the key or URL of a garden image")
@@ -123,10 +123,10 @@ def item_key(item_id: object, public_url: str) -> str:
     return parse_key(item_id).key
 
 
-def like(catalog: Catalog, body: Mapping[str, Any], public_url: str) -> dict[str, Any]:
+def like(catalog: Catalog, body: Mapping[str, Any]) -> dict[str, Any]:
     visitor = body.get("id")
     if not isinstance(visitor, str) or not 1 <= len(visitor.strip()) <= MAX_VISITOR_ID:
         raise InvalidRequest(f"id must be the visitor's id (1–{MAX_VISITOR_ID} characters)")
-    key = item_key(body.get("itemId"), public_url)
+    key = item_key(body.get("itemId"))
     likes, counted = catalog.like(key, visitor.strip())
     return {"itemId": key, "likes": likes, "counted": counted}

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from ..errors import InvalidKey, ObjectNotFound
 from ..layout import check_safe
 from . import StoredObject
-from .events import notification
+from .events import next_sequencer, notification
 
 log = logging.getLogger(__name__)
 BUCKET = "local"
@@ -26,6 +27,7 @@ class FolderObjectStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._public_url = public_url.rstrip("/")
         self._on_event = on_event
+        self._order = threading.Lock()
 
     def path(self, key: str) -> Path:
         """The file behind a key; never a path outside the root."""
@@ -42,16 +44,19 @@ class FolderObjectStore:
 
     def _write(self, key: str, data: bytes, event_name: str) -> None:
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with self._order:  # a delete's pruning of empty folders must not race this mkdir
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
-            os.replace(tmp, path)  # readers never see a half-written image
+            with self._order:  # the sequencer follows the order the files really changed in
+                os.replace(tmp, path)  # readers never see a half-written image
+                sequencer = next_sequencer()
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self._emit(event_name, key, len(data), hashlib.md5(data).hexdigest())
+        self._emit(event_name, key, sequencer, len(data), hashlib.md5(data).hexdigest())
 
     def get(self, key: str) -> bytes:
         try:
@@ -75,11 +80,13 @@ class FolderObjectStore:
     def delete(self, key: str) -> None:
         path = self.path(key)
         try:
-            path.unlink()
+            with self._order:
+                path.unlink()
+                sequencer = next_sequencer()
+                self._prune(path.parent)
         except (FileNotFoundError, IsADirectoryError):
             return  # like S3: deleting a missing key succeeds and sends no event here
-        self._prune(path.parent)
-        self._emit("ObjectRemoved:Delete", key)
+        self._emit("ObjectRemoved:Delete", key, sequencer)
 
     def copy(self, source: str, destination: str) -> None:
         self._write(destination, self.get(source), "ObjectCreated:Copy")
@@ -109,10 +116,10 @@ class FolderObjectStore:
                 return
             folder = folder.parent
 
-    def _emit(self, name: str, key: str, size: int = 0, etag: str = "") -> None:
+    def _emit(self, name: str, key: str, sequencer: str, size: int = 0, etag: str = "") -> None:
         if self._on_event is None:
             return
         try:
-            self._on_event(notification(name, BUCKET, key, size, etag))
+            self._on_event(notification(name, BUCKET, key, size, etag, sequencer))
         except Exception:  # the write happened; a reindex repairs a missed event
             log.exception("object event handler failed for %s", key)

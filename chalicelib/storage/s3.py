@@ -11,6 +11,8 @@ from ..layout import check_safe
 from . import StoredObject
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
+# A day, not "immutable": a removed or unpublished image must leave CloudFront's caches soon.
+CACHE_CONTROL = "public, max-age=86400"
 _BUSY = {"SlowDown", "ServiceUnavailable", "RequestTimeout", "Throttling"}
 
 
@@ -34,7 +36,7 @@ class S3ObjectStore:
         try:
             self._s3.put_object(Bucket=self._bucket, Key=check_safe(key), Body=data,
                                 ContentType=content_type, Metadata=dict(metadata or {}),
-                                CacheControl="public, max-age=31536000, immutable")
+                                CacheControl=CACHE_CONTROL)
         except ClientError as exc:
             raise _translate(exc, key) from exc
 

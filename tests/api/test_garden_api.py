@@ -97,6 +97,8 @@ def test_paging_visits_every_image_once(client):
     ("/garden?emotion=HAPPY&limit=x", "limit"),
     ("/garden?emotion=HAPPY&cursor=garbage!!", "cursor"),
     ("/garden?emotion=HAPPY&order=random", "order"),
+    ("/garden?emotion=HAPPY&limit=²", "limit"),
+    ("/garden?emotion=HAPPY&limit=" + "9" * 5000, "limit"),
 ])
 def test_bad_garden_queries_get_400_with_a_message(client, query, message):
     status, body = get(client, query)
@@ -134,3 +136,9 @@ def test_malformed_json_is_400_and_wrong_type_is_415(client):
 def test_an_oversize_json_body_is_413(client):
     status, body = post(client, "/like", {"id": "v", "itemId": "x" * 70_000})
     assert status == 413
+
+
+@pytest.mark.parametrize("limit", [1e400, True, 2.9, "Infinity", [3]])
+def test_the_original_post_with_a_strange_limit_is_400(client, limit):
+    status, body = post(client, "/garden", {"emotion": "HAPPY", "limit": limit})
+    assert status == 400 and "limit" in body["message"]

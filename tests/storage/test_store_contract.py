@@ -107,3 +107,30 @@ def test_folder_store_never_leaves_a_partial_file(tmp_path, monkeypatch):
         store.put(KEY, b"new")
     assert store.get(KEY) == b"old"
     assert [o.key for o in store.list()] == [KEY]
+
+
+def test_folder_events_follow_the_order_the_files_changed_in(tmp_path):
+    """Concurrent puts and deletes of one key: the newest event always matches the file."""
+    import threading
+    events: list[dict] = []
+    lock = threading.Lock()
+
+    def record(event):
+        with lock:
+            events.append(event["Records"][0])
+    store = FolderObjectStore(tmp_path, "http://x", on_event=record)
+    key = "emotions/HAPPY/rose/racing h.jpeg"
+
+    def churn(n):
+        for i in range(60):
+            if (i + n) % 3:
+                store.put(key, b"x")
+            else:
+                store.delete(key)
+    threads = [threading.Thread(target=churn, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    newest = max(events, key=lambda r: r["s3"]["object"]["sequencer"])
+    assert newest["eventName"].startswith("ObjectCreated") == store.exists(key)
