@@ -62,6 +62,7 @@ def test_png_and_octet_stream_are_accepted(client, astronaut):
     png = photo(skimage.data.astronaut(), "PNG")
     assert post(client, png, "image/png")[0] == 200
     assert post(client, astronaut, "application/octet-stream")[0] == 200
+    assert post(client, astronaut, "image/jpg")[0] == 200  # a common misspelling, as Rekognition takes it
 
 
 @pytest.mark.parametrize("body, content_type, status", [
