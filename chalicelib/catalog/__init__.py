@@ -22,6 +22,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 SEQUENCER_WIDTH = 32
+# Errors after which an endpoint is treated as down or hung for the rest of a job: recording
+# one of these marks the endpoint in the job's ``deadEndpoints``.
+DEAD_ENDPOINT_ERRORS = ("EndpointFailed", "EndpointTimeout")
+MAX_ENTRY_N = 999_999   # an entry's ``n`` is zero-padded to 6 digits in its storage key
 
 
 def pad_sequencer(sequencer: str) -> str:
@@ -94,6 +98,10 @@ class Catalog(Protocol):
     def count(self, area: str, emotion: str) -> int:
         """Visible images of an emotion in an area (the admin overview)."""
 
+    def likes_total(self, area: str, emotion: str) -> int:
+        """The likes of an emotion's visible images in an area, summed (the admin overview);
+        read from the garden index, never by scanning the whole catalog."""
+
     def iter_images(self, prefix: str = "") -> Iterator[ImageRecord]:
         """Every visible image whose key starts with prefix, in no particular order."""
 
@@ -109,13 +117,32 @@ class Catalog(Protocol):
         backup's count and the union's size). False when the image is not catalogued."""
 
     # --- job records ---------------------------------------------------------------------
+    # A job is a document (``jobId``, status, request, timings…) plus two lists of entries,
+    # ``images`` and ``errors``. Each entry is stored on its own (a row, an item), so a job of
+    # any size stays within every per-item limit and an append is one small write.
     def create_job(self, job: dict[str, Any]) -> None:
-        """Store a new job document (``jobId`` required, ``images``/``errors`` lists)."""
+        """Store a new job document (``jobId`` required; ``images``/``errors`` lists, if any,
+        become its first entries). Creating an existing job replaces it, entries included."""
 
     def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
-        """Atomically append to the job's ``images`` or ``errors`` list; raises JobNotFound."""
+        """Add one entry to the job's ``images`` or ``errors``; raises JobNotFound.
+
+        Idempotent by ``n``: an entry with an integer ``n`` (0..MAX_ENTRY_N) replaces the
+        entry of the same field and ``n`` (a retried task records once); an entry without
+        ``n`` is always added. An ``errors`` entry whose ``error`` is one of
+        DEAD_ENDPOINT_ERRORS also adds its ``endpoint`` to the job's ``deadEndpoints``, as an
+        atomic set addition made before the entry is visible (concurrent branches never
+        lose each other's marks)."""
 
     def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
-        """Set top-level fields of a job (status, finishedAt…); raises JobNotFound."""
+        """Set top-level fields of a job (status, finishedAt…); raises JobNotFound. The entry
+        lists and ``deadEndpoints`` are the catalog's own: naming them is InvalidRequest."""
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None: ...
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        """The whole document: its fields, ``images`` and ``errors`` (each sorted by ``n``,
+        entries without ``n`` after, in the order they came), and ``deadEndpoints`` (a
+        sorted list) when an endpoint died. One Query / one SELECT, however many entries."""
+
+    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+        """The document without its entry lists — fields and ``deadEndpoints`` — read from the
+        job's main item/row alone: cheap enough to call once per image."""

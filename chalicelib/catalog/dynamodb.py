@@ -21,8 +21,16 @@ Like item — ``pk = "IMG#{key}"``, ``sk = "LIKE#{visitor}"``: visitor (S), like
   Removing an image deletes its like items.
 
 Job item — ``pk = "JOB#{jobId}"``, ``sk = "JOB"``: the job document's fields as top-level
-  attributes (``images``/``errors`` lists appended with list_append), ``ttl`` (N, epoch
-  seconds) 30 days after creation.
+  attributes, ``deadEndpoints`` (SS, absent when none; ``ADD`` keeps it atomic), ``ttl``
+  (N, epoch seconds) 30 days after creation.
+Job entry item — ``pk = "JOB#{jobId}"``, ``sk = "IMG#{n:06d}"`` / ``"ERR#{n:06d}"`` (or a
+  unique time-ordered key for an entry without n): ``entry`` (M), and the job's own ``ttl``,
+  so the whole job expires together. An append is one PutItem of one small item (plus, for a
+  dead endpoint's error, an atomic ``ADD`` to the job item's set first): a job of any
+  size stays under the 400 KB item limit, and re-recording the same n replaces its entry.
+  ``get_job`` is one Query of the partition (paged); ``job_summary`` one GetItem.
+  Job items written before entries had items of their own keep ``images``/``errors`` lists
+  inside; reads merge them with the entry items.
 
 GSI ``garden``: partition ``gpk`` (S), sort ``rank`` (N), projection ALL; queried with
   ScanIndexForward=False, it lists one emotion's images of one orientation in one area
@@ -52,12 +60,22 @@ from ..layout import GARDEN, POOL
 from . import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
 from ._common import (
     BAD_CURSOR,
-    check_job_list,
+    DEAD,
+    JOB_LISTS,
+    JOB_OWN,
+    assemble_job,
+    check_job_entry,
+    check_job_fields,
     check_limit,
+    dead_endpoint,
+    dead_endpoints,
     decode_cursor,
+    dedupe_entries,
     encode_cursor,
+    legacy_entry_key,
     new_job_doc,
     same_fields,
+    summarize_job,
 )
 
 GARDEN_INDEX = "garden"
@@ -69,6 +87,9 @@ JOB_TTL_S = 30 * 24 * 3600
 GARDEN_AREAS = (GARDEN, POOL)
 ORIENTATIONS = ("landscape", "portrait")
 _JOB_RESERVED = ("pk", "sk", "ttl")
+ENTRY_PREFIX = {"images": "IMG#", "errors": "ERR#"}
+_FIELD_OF = {prefix: field for field, prefix in ENTRY_PREFIX.items()}
+_TTL_CACHE = 1024  # jobs whose ttl an adapter remembers (a ttl never changes)
 _WRITE_RETRIES = 5
 _UNAVAILABLE = {
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
@@ -127,6 +148,7 @@ class DynamoCatalog:
     def __init__(self, table: Any) -> None:
         self.table = table
         self._client = table.meta.client  # takes Python values, like the resource
+        self._ttls: dict[str, int] = {}
 
     # --- image items: written from the store only ----------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
@@ -212,6 +234,18 @@ class DynamoCatalog:
             for response in self._pages(self.table.query, IndexName=GARDEN_INDEX,
                                         KeyConditionExpression=condition, Select="COUNT"):
                 total += int(response["Count"])
+        return total
+
+    def likes_total(self, area: str, emotion: str) -> int:
+        # The garden index holds every visible image of the emotion; only likes come back.
+        total = 0
+        for orientation in ORIENTATIONS:
+            condition = Key("gpk").eq(garden_partition(area, emotion, orientation))
+            for response in self._pages(self.table.query, IndexName=GARDEN_INDEX,
+                                        KeyConditionExpression=condition,
+                                        ProjectionExpression="#likes",
+                                        ExpressionAttributeNames={"#likes": "likes"}):
+                total += sum(int(item.get("likes", 0)) for item in response.get("Items", []))
         return total
 
     def iter_images(self, prefix: str = "") -> Iterator[ImageRecord]:
@@ -312,48 +346,104 @@ class DynamoCatalog:
 
     # --- job records ----------------------------------------------------------------------
     def create_job(self, job: dict[str, Any]) -> None:
-        doc = new_job_doc(job)
+        doc, entries = new_job_doc(job)
         _check_job_fields(doc)
-        item = {**_to_dynamo(doc), "pk": f"JOB#{doc['jobId']}", "sk": JOB_SK,
-                "ttl": int(time.time()) + JOB_TTL_S}
-        with _aws():
+        pk = _job_pk(doc["jobId"])
+        ttl = int(time.time()) + JOB_TTL_S
+        item = {**_to_dynamo(doc), "pk": pk, "sk": JOB_SK, "ttl": ttl}
+        if dead := dead_endpoints(entries):
+            item[DEAD] = dead
+        with _job_write():
+            stale = [key for page in self._job_pages(doc["jobId"], ProjectionExpression="pk, sk")
+                     for key in page.get("Items", []) if key["sk"] != JOB_SK]
+            with self.table.batch_writer() as batch:
+                for key in stale:  # a re-created job starts with its own entries only
+                    batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
             self.table.put_item(Item=item)
+            with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                for field, key, entry in entries:
+                    batch.put_item(Item=_entry_item(pk, field, key, entry, ttl))
+        self._remember_ttl(doc["jobId"], ttl)
 
     def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
-        check_job_list(field)
-        try:
-            self._update({"pk": f"JOB#{job_id}", "sk": JOB_SK},
-                         "SET #f = list_append(if_not_exists(#f, :empty), :entry)",
-                         "attribute_exists(pk)", {"#f": field},
-                         {":empty": [], ":entry": [_to_dynamo(entry)]})
-        except _ConditionFailed:
-            raise JobNotFound(f"no job {job_id!r}") from None
+        key = check_job_entry(field, entry)
+        item = _entry_item(_job_pk(job_id), field, key, entry, self._job_ttl(job_id))
+        dead = dead_endpoint(field, entry)
+        if dead is not None:
+            # ADD to a string set is atomic on its own; it goes first so that once the entry
+            # is visible, so is the mark (a failure in between is retried by the workflow,
+            # and both writes are idempotent).
+            try:
+                with _job_write():
+                    self._update(_job_key(job_id), "ADD #dead :dead", "attribute_exists(pk)",
+                                 {"#dead": DEAD}, {":dead": {dead}})
+            except _ConditionFailed:
+                raise JobNotFound(f"no job {job_id!r}") from None
+        with _job_write():
+            self.table.put_item(Item=item)
 
     def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
         fields = {k: v for k, v in fields.items() if k != "jobId"}
+        check_job_fields(fields)
         _check_job_fields(fields)
         if not fields:
-            if self.get_job(job_id) is None:
+            if self.job_summary(job_id) is None:
                 raise JobNotFound(f"no job {job_id!r}")
             return
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": _to_dynamo(value) for i, value in enumerate(fields.values())}
         expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
         try:
-            self._update({"pk": f"JOB#{job_id}", "sk": JOB_SK}, expression,
-                         "attribute_exists(pk)", names, values)
+            with _job_write():
+                self._update(_job_key(job_id), expression, "attribute_exists(pk)", names, values)
         except _ConditionFailed:
             raise JobNotFound(f"no job {job_id!r}") from None
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
-        with _aws():
-            item = self.table.get_item(Key={"pk": f"JOB#{job_id}", "sk": JOB_SK},
-                                       ConsistentRead=True).get("Item")
-        if item is None:
+        main: dict[str, Any] | None = None
+        entries: list[tuple[str, str, dict[str, Any]]] = []
+        with _job_write():
+            for page in self._job_pages(job_id, ConsistentRead=True):
+                for item in page.get("Items", []):
+                    if item["sk"] == JOB_SK:
+                        main = item
+                    elif (field := _FIELD_OF.get(item["sk"][:4])) is not None:
+                        entries.append((field, item["sk"][4:], _from_dynamo(item["entry"])))
+        if main is None:
             return None
-        doc: dict[str, Any] = _from_dynamo({k: v for k, v in item.items()
-                                            if k not in _JOB_RESERVED})
-        return doc
+        legacy = _legacy_entries(main)
+        entries = dedupe_entries([*legacy, *entries])
+        return assemble_job(_job_doc(main), entries, _dead_of(main, legacy))
+
+    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+        with _job_write():
+            main = self.table.get_item(Key=_job_key(job_id), ConsistentRead=True).get("Item")
+        if main is None:
+            return None
+        return summarize_job(_job_doc(main), _dead_of(main, _legacy_entries(main)))
+
+    def _job_ttl(self, job_id: str) -> int:
+        """The job's ttl, which its entries share; JobNotFound when there is no job."""
+        if job_id in self._ttls:
+            return self._ttls[job_id]
+        with _job_write():
+            item = self.table.get_item(Key=_job_key(job_id), ConsistentRead=True,
+                                       ProjectionExpression="#ttl",
+                                       ExpressionAttributeNames={"#ttl": "ttl"}).get("Item")
+        if item is None:
+            raise JobNotFound(f"no job {job_id!r}")
+        ttl = int(item.get("ttl") or time.time() + JOB_TTL_S)
+        self._remember_ttl(job_id, ttl)
+        return ttl
+
+    def _remember_ttl(self, job_id: str, ttl: int) -> None:
+        if len(self._ttls) >= _TTL_CACHE:
+            self._ttls.clear()
+        self._ttls[job_id] = ttl
+
+    def _job_pages(self, job_id: str, **extra: Any) -> Iterator[dict[str, Any]]:
+        yield from self._pages(self.table.query,
+                               KeyConditionExpression=Key("pk").eq(_job_pk(job_id)), **extra)
 
     # --- internals ------------------------------------------------------------------------
     def _get(self, key: str) -> dict[str, Any] | None:
@@ -523,6 +613,50 @@ def _decode_start_key(cursor: str, gpk: str) -> dict[str, Any]:
             and data["sk"] == IMAGE_SK and type(data["rank"]) is int and data["rank"] >= 0):
         raise InvalidRequest(BAD_CURSOR)
     return {**data, "rank": Decimal(data["rank"])}
+
+
+@contextmanager
+def _job_write() -> Iterator[None]:
+    """Job records are the workflow's bookkeeping: any refusal by DynamoDB is reported as the
+    catalog being unavailable (a retryable 503), never as an unexplained 500."""
+    try:
+        with _aws():
+            yield
+    except ClientError as exc:
+        if _code(exc) == "ConditionalCheckFailedException":
+            raise  # _update turns it into _ConditionFailed for its caller
+        raise ServiceUnavailable(
+            f"the catalog refused a job record write ({_code(exc)}); try again") from exc
+
+
+def _job_pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def _job_key(job_id: str) -> dict[str, str]:
+    return {"pk": _job_pk(job_id), "sk": JOB_SK}
+
+
+def _entry_item(pk: str, field: str, key: str, entry: dict[str, Any], ttl: int) -> dict[str, Any]:
+    return {"pk": pk, "sk": ENTRY_PREFIX[field] + key, "entry": _to_dynamo(entry), "ttl": ttl}
+
+
+def _job_doc(main: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = _from_dynamo({k: v for k, v in main.items()
+                                        if k not in _JOB_RESERVED and k not in JOB_OWN})
+    return doc
+
+
+def _legacy_entries(main: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Entries kept inside a job item written before entries had items of their own."""
+    return dedupe_entries(
+        (name, legacy_entry_key(i, e), e)
+        for name in JOB_LISTS for i, e in enumerate(_from_dynamo(main.get(name) or []))
+        if isinstance(e, dict))
+
+
+def _dead_of(main: dict[str, Any], legacy: list[tuple[str, str, dict[str, Any]]]) -> set[str]:
+    return {str(uri) for uri in main.get(DEAD) or ()} | dead_endpoints(legacy)
 
 
 def _check_job_fields(fields: dict[str, Any]) -> None:

@@ -12,7 +12,14 @@ Schema (version in ``PRAGMA user_version``; created on open, idempotent):
   last event's sequencer (``seq``, padded) so a late older creation cannot resurrect it, and
   no read ever returns it. ``likes`` is the counter kept across re-creates.
 - ``likes``: (key, visitor) primary key — one like per visitor per image.
-- ``jobs``: job documents as JSON text.
+- ``jobs``: each job's main document as JSON text (its fields and ``deadEndpoints``).
+- ``job_entries``: one row per entry of a job's ``images``/``errors``, primary key
+  (job_id, field, entry_key) where entry_key is the entry's ``n`` zero-padded (a re-recorded
+  n replaces its row) or a unique time-ordered key. An append is one small insert, never a
+  rewrite of the job; a job is read back with one SELECT.
+
+Migrations: version 1 kept the entry lists inside the job document; opening such a file
+moves them into ``job_entries`` (the same transaction sets version 2).
 
 Garden order (likes DESC, created_ms DESC, key ASC) is the partial index ``images_garden``
 on (area, emotion, orientation, likes DESC, created_ms DESC, key) over visible rows. A page
@@ -35,15 +42,25 @@ from ..errors import ImageNotFound, InvalidRequest, JobNotFound, ServiceUnavaila
 from . import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
 from ._common import (
     BAD_CURSOR,
-    check_job_list,
+    DEAD,
+    JOB_LISTS,
+    assemble_job,
+    check_job_entry,
+    check_job_fields,
     check_limit,
+    dead_endpoint,
+    dead_endpoints,
     decode_cursor,
+    dedupe_entries,
     encode_cursor,
+    legacy_entry_key,
     new_job_doc,
     same_fields,
+    summarize_job,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_MAX_INT64 = 2**63  # SQLite's integers are signed 64-bit; a bigger one raises OverflowError
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 16  # idle connections kept; more are opened under load and closed after
 
@@ -74,6 +91,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT PRIMARY KEY,
     doc    TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS job_entries (
+    job_id    TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
+    entry     TEXT NOT NULL,
+    PRIMARY KEY (job_id, field, entry_key)
+) WITHOUT ROWID;
 """
 
 _COLUMNS = "key, area, emotion, favorite, orientation, created_ms, size, provenance, likes"
@@ -146,6 +170,8 @@ class SqliteCatalog:
                     f"up to {SCHEMA_VERSION}")
             for statement in _statements(_SCHEMA):
                 conn.execute(statement)
+            if version == 1:
+                _migrate_jobs_from_v1(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -251,6 +277,12 @@ class SqliteCatalog:
                           "AND emotion = ?", (area, emotion))
         return int(rows[0][0])
 
+    def likes_total(self, area: str, emotion: str) -> int:
+        # A search of images_garden (area, emotion, …): only this emotion's rows are read.
+        rows = self._read("SELECT coalesce(sum(likes), 0) FROM images WHERE tombstone = 0 "
+                          "AND area = ? AND emotion = ?", (area, emotion))
+        return int(rows[0][0])
+
     def iter_images(self, prefix: str = "") -> Iterator[ImageRecord]:
         # Keyset batches so a long iteration holds no read transaction open. Keys with the
         # prefix form one contiguous range in key order, starting at the prefix itself.
@@ -315,27 +347,57 @@ class SqliteCatalog:
 
     # --- job records ----------------------------------------------------------------------
     def create_job(self, job: dict[str, Any]) -> None:
-        doc = new_job_doc(job)
+        doc, entries = new_job_doc(job)
+        job_id = doc["jobId"]
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO jobs (job_id, doc) VALUES (?, ?)",
-                         (doc["jobId"], json.dumps(doc)))
+                         (job_id, _dump({**doc, DEAD: sorted(dead_endpoints(entries))})))
+            conn.execute("DELETE FROM job_entries WHERE job_id = ?", (job_id,))
+            conn.executemany("INSERT INTO job_entries (job_id, field, entry_key, entry) "
+                             "VALUES (?, ?, ?, ?)",
+                             ((job_id, f, k, _dump(e)) for f, k, e in entries))
 
     def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
-        check_job_list(field)
+        key = check_job_entry(field, entry)
+        data = _dump(entry)
+        dead = dead_endpoint(field, entry)
         with self._write() as conn:
-            doc = _job_doc(conn, job_id)
-            doc.setdefault(field, []).append(entry)
-            conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (json.dumps(doc), job_id))
+            if dead is None:
+                if conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone() is None:
+                    raise JobNotFound(f"no job {job_id!r}")
+            else:  # the main document is small: rewriting it is cheap, and atomic with the entry
+                doc = _job_doc(conn, job_id)
+                if dead not in doc.get(DEAD, []):
+                    doc[DEAD] = sorted({*doc.get(DEAD, []), dead})
+                    conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (_dump(doc), job_id))
+            conn.execute("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
+                         "VALUES (?, ?, ?, ?)", (job_id, field, key, data))
 
     def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
+        fields = {k: v for k, v in fields.items() if k != "jobId"}
+        check_job_fields(fields)
         with self._write() as conn:
             doc = _job_doc(conn, job_id)
-            doc.update({k: v for k, v in fields.items() if k != "jobId"})
-            conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (json.dumps(doc), job_id))
+            doc.update(fields)
+            conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (_dump(doc), job_id))
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT j.doc AS doc, e.field AS field, e.entry_key AS entry_key, "
+                          "e.entry AS entry FROM jobs j LEFT JOIN job_entries e "
+                          "ON e.job_id = j.job_id WHERE j.job_id = ?", (job_id,))
+        if not rows:
+            return None
+        doc = json.loads(rows[0]["doc"])
+        entries = [(r["field"], r["entry_key"], json.loads(r["entry"]))
+                   for r in rows if r["field"] is not None]
+        return assemble_job(doc, entries, doc.get(DEAD, []))
+
+    def job_summary(self, job_id: str) -> dict[str, Any] | None:
         rows = self._read("SELECT doc FROM jobs WHERE job_id = ?", (job_id,))
-        return json.loads(rows[0]["doc"]) if rows else None
+        if not rows:
+            return None
+        doc = json.loads(rows[0]["doc"])
+        return summarize_job(doc, doc.get(DEAD, []))
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -395,9 +457,33 @@ def _decode_cursor(cursor: str, scope: tuple[str, str, str]) -> tuple[int, int, 
     data = decode_cursor(cursor)
     if not (set(data) == {"s", "l", "c", "k"} and data["s"] == list(scope)
             and type(data["l"]) is int and type(data["c"]) is int
-            and isinstance(data["k"], str) and data["l"] >= 0):
+            and isinstance(data["k"], str) and 0 <= data["l"] < _MAX_INT64
+            and -_MAX_INT64 <= data["c"] < _MAX_INT64):
         raise InvalidRequest(BAD_CURSOR)
     return data["l"], data["c"], data["k"]
+
+
+def _dump(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"cannot store this in a job record: {exc}") from exc
+
+
+def _migrate_jobs_from_v1(conn: sqlite3.Connection) -> None:
+    """Version 1 kept ``images``/``errors`` inside each job's document: move them into rows."""
+    for row in conn.execute("SELECT job_id, doc FROM jobs").fetchall():
+        old = json.loads(row["doc"])
+        entries = dedupe_entries(
+            (name, legacy_entry_key(i, e), e)
+            for name in JOB_LISTS for i, e in enumerate(old.get(name) or [])
+            if isinstance(e, dict))
+        doc = {k: v for k, v in old.items() if k not in JOB_LISTS}
+        doc[DEAD] = sorted(set(doc.get(DEAD) or []) | dead_endpoints(entries))
+        conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (_dump(doc), row["job_id"]))
+        conn.executemany("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
+                         "VALUES (?, ?, ?, ?)",
+                         ((row["job_id"], f, k, _dump(e)) for f, k, e in entries))
 
 
 def _job_doc(conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:

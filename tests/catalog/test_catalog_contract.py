@@ -331,6 +331,20 @@ def test_liking_an_unknown_or_removed_image_is_image_not_found(catalog, make_rec
     assert catalog.get_image(KEY) is None  # the failed like created nothing
 
 
+def test_likes_total_sums_an_emotions_visible_images_in_one_area(catalog, make_record):
+    liked = {"emotions/HAPPY/ah.jpeg": 2, "emotions/HAPPY/rose/bv.jpeg": 3,
+             "emotions/SAD/ch.jpeg": 4, "pool/HAPPY/dh.jpeg": 5, "emotions/HAPPY/goneh.jpeg": 6}
+    for key, likes in liked.items():
+        catalog.apply_created(make_record(key), OLD)
+        for visitor in range(likes):
+            catalog.like(key, f"v{visitor}")
+    catalog.apply_removed("emotions/HAPPY/goneh.jpeg", NEW)  # its likes go with it
+    assert catalog.likes_total("emotions", "HAPPY") == 5
+    assert catalog.likes_total("emotions", "SAD") == 4
+    assert catalog.likes_total("pool", "HAPPY") == 5
+    assert catalog.likes_total("emotions", "FEAR") == 0
+
+
 def test_export_and_restore_likes_merge_visitors(catalog, make_record):
     other = "emotions/SAD/bv.jpeg"
     catalog.apply_created(make_record(KEY), OLD)
@@ -403,3 +417,133 @@ def test_bad_job_documents_are_invalid_requests(catalog):
     assert catalog.get_job("j-2") == {"jobId": "j-2", "images": [], "errors": []}
     with pytest.raises(InvalidRequest):
         catalog.append_job_entry("j-2", "secrets", {"x": 1})
+
+
+# --- jobs of any size: entries stored on their own ------------------------------------------
+DOWN = "sagemaker:garden-sd-2"
+
+
+def image_entry(n: int) -> dict:
+    key = f"pool/HAPPY/with cat/img_20260101T000000-0123456789_{n // 2}{'hv'[n % 2]}.jpeg"
+    return {"n": n, "url": f"https://d111111abcdef8.cloudfront.net/{key}", "key": key,
+            "endpoint": "sagemaker:garden-sd-1", "width": 1280 if n % 2 == 0 else 800,
+            "height": 800 if n % 2 == 0 else 1280, "seconds": 11.734, "seed": 1_234_567_890 + n}
+
+
+def error_entry(n: int, error: str = "EndpointFailed") -> dict:
+    # Real messages are capped at 500 characters (tasks.MAX_MESSAGE); most are long-ish.
+    return {"n": n, "endpoint": DOWN, "error": error,
+            "message": f"not tried: {DOWN} already failed in this job (EndpointFailed: "
+                       + "An error occurred (ModelError) when calling InvokeEndpoint: " * 5}
+
+
+def test_a_bulk_sized_job_keeps_every_entry(catalog):
+    """1,200 entries of realistic size: far more than one 400 KB DynamoDB item could hold
+    (moto enforces that limit, so a job kept in one item fails here)."""
+    catalog.create_job({"jobId": "big", "kind": "bulk", "status": "RUNNING", "requested": 1200})
+    for n in range(1200):
+        if n % 2:
+            catalog.append_job_entry("big", "errors", error_entry(n))
+        else:
+            catalog.append_job_entry("big", "images", image_entry(n))
+    job = catalog.get_job("big")
+    assert [e["n"] for e in job["images"]] == list(range(0, 1200, 2))
+    assert [e["n"] for e in job["errors"]] == list(range(1, 1200, 2))
+    assert job["images"][7] == image_entry(14) and job["errors"][3] == error_entry(7)
+    assert job["deadEndpoints"] == [DOWN]
+    assert (job["status"], job["requested"]) == ("RUNNING", 1200)
+
+
+def test_a_re_recorded_entry_with_the_same_n_counts_once(catalog):
+    catalog.create_job({"jobId": "j", "status": "RUNNING"})
+    catalog.append_job_entry("j", "errors", {"n": 3, "endpoint": DOWN, "error": "BadImage",
+                                             "message": "first try"})
+    catalog.append_job_entry("j", "errors", {"n": 3, "endpoint": DOWN, "error": "BadImage",
+                                             "message": "the retry"})  # RecordError retried
+    catalog.append_job_entry("j", "images", image_entry(3))  # an image may share an error's n
+    catalog.append_job_entry("j", "images", image_entry(3))
+    job = catalog.get_job("j")
+    assert [e["message"] for e in job["errors"]] == ["the retry"]
+    assert job["images"] == [image_entry(3)]
+
+
+def test_entries_come_back_sorted_by_n_then_unnumbered_in_order(catalog):
+    catalog.create_job({"jobId": "j", "images": [image_entry(5)],
+                        "errors": [{"endpoint": None, "error": "Early"}]})
+    for n in (9, 0, 12):
+        catalog.append_job_entry("j", "images", image_entry(n))
+    for name in ("Second", "Third"):
+        catalog.append_job_entry("j", "errors", {"endpoint": None, "error": name})
+    catalog.append_job_entry("j", "errors", error_entry(1, "BadImage"))
+    job = catalog.get_job("j")
+    assert [e["n"] for e in job["images"]] == [0, 5, 9, 12]
+    assert [e["error"] for e in job["errors"]] == ["BadImage", "Early", "Second", "Third"]
+
+
+def test_the_summary_is_the_document_without_its_entries(catalog):
+    catalog.create_job({"jobId": "j", "kind": "bulk", "status": "RUNNING", "requested": 4,
+                        "request": {"emotion": "HAPPY", "guidance": 7.5}})
+    assert catalog.job_summary("j") == {"jobId": "j", "kind": "bulk", "status": "RUNNING",
+                                        "requested": 4,
+                                        "request": {"emotion": "HAPPY", "guidance": 7.5}}
+    catalog.append_job_entry("j", "images", image_entry(0))
+    catalog.append_job_entry("j", "errors", error_entry(1, "BadImage"))
+    catalog.update_job("j", {"status": "PARTIAL"})
+    summary = catalog.job_summary("j")
+    assert "images" not in summary and "errors" not in summary and "deadEndpoints" not in summary
+    assert summary["status"] == "PARTIAL"
+    assert catalog.job_summary("nope") is None
+
+
+@pytest.mark.parametrize("error, dead", [("EndpointFailed", True), ("EndpointTimeout", True),
+                                         ("BadImage", False), ("EndpointThrottled", False),
+                                         ("States.TaskFailed", False)])
+def test_a_dead_endpoints_error_marks_it_in_the_summary(catalog, error, dead):
+    catalog.create_job({"jobId": "j", "status": "RUNNING"})
+    catalog.append_job_entry("j", "errors", error_entry(0, error))
+    catalog.append_job_entry("j", "errors", error_entry(1, error))
+    catalog.append_job_entry("j", "errors", {"endpoint": None, "error": "EndpointFailed"})
+    expected = [DOWN] if dead else None
+    assert catalog.job_summary("j").get("deadEndpoints") == expected
+    assert catalog.get_job("j").get("deadEndpoints") == expected
+
+
+def test_two_dead_endpoints_are_both_remembered(catalog):
+    catalog.create_job({"jobId": "j", "errors": [{**error_entry(0), "endpoint": "http://b"}]})
+    catalog.append_job_entry("j", "errors", error_entry(1, "EndpointTimeout"))
+    assert catalog.job_summary("j")["deadEndpoints"] == ["http://b", DOWN]
+
+
+def test_creating_a_job_again_replaces_its_entries(catalog):
+    catalog.create_job({"jobId": "j", "status": "RUNNING"})
+    catalog.append_job_entry("j", "images", image_entry(0))
+    catalog.append_job_entry("j", "errors", error_entry(1))
+    catalog.create_job({"jobId": "j", "status": "RUNNING", "images": [image_entry(4)]})
+    job = catalog.get_job("j")
+    assert job["images"] == [image_entry(4)] and job["errors"] == []
+    assert "deadEndpoints" not in job
+
+
+@pytest.mark.parametrize("entry", [{"n": -1}, {"n": "3"}, {"n": True}, {"n": 1.0},
+                                   {"n": 10**6}, "not an object"])
+def test_bad_job_entries_are_invalid_requests(catalog, entry):
+    catalog.create_job({"jobId": "j"})
+    with pytest.raises(InvalidRequest):
+        catalog.append_job_entry("j", "images", entry)
+    assert catalog.get_job("j")["images"] == []
+
+
+@pytest.mark.parametrize("field", ["images", "errors", "deadEndpoints"])
+def test_a_jobs_entries_and_dead_endpoints_are_the_catalogs_own(catalog, field):
+    catalog.create_job({"jobId": "j"})
+    with pytest.raises(InvalidRequest):
+        catalog.update_job("j", {field: []})
+
+
+def test_an_entry_for_an_unknown_job_writes_nothing(catalog):
+    for field, entry in (("images", image_entry(0)), ("errors", error_entry(1))):
+        with pytest.raises(JobNotFound):
+            catalog.append_job_entry("ghost", field, entry)
+    assert catalog.get_job("ghost") is None and catalog.job_summary("ghost") is None
+    catalog.create_job({"jobId": "ghost"})
+    assert catalog.get_job("ghost") == {"jobId": "ghost", "images": [], "errors": []}

@@ -104,13 +104,14 @@ def test_throttling_and_outages_become_service_unavailable(ddb, dynamo_table, co
     with Stubber(dynamo_table.meta.client) as stub:
         stub.add_client_error("get_item", code, http_status_code=400)
         stub.add_client_error("query", code, http_status_code=400)
-        stub.add_client_error("update_item", code, http_status_code=400)
+        stub.add_client_error("get_item", code, http_status_code=400)
         with pytest.raises(ServiceUnavailable):
             ddb.get_image(KEY)
         with pytest.raises(ServiceUnavailable):
             ddb.query("emotions", "HAPPY", "landscape", 5)
         with pytest.raises(ServiceUnavailable):
             ddb.append_job_entry("j", "images", {})
+        stub.assert_no_pending_responses()  # each failure was the one stubbed, not the stub's own
 
 
 def test_a_like_that_conflicts_with_another_transaction_is_retried(ddb, dynamo_table,
@@ -148,3 +149,82 @@ def test_a_cursor_dynamodb_rejects_is_an_invalid_request(ddb, dynamo_table, make
                               "is invalid")
         with pytest.raises(InvalidRequest):
             ddb.query("emotions", "SAD", "landscape", 1, cursor)
+
+
+def test_job_entries_are_items_of_their_own_expiring_with_the_job(ddb, dynamo_table):
+    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
+    ddb.append_job_entry("j-1", "images", {"n": 7, "key": "k7", "seconds": 1.5})
+    ddb.append_job_entry("j-1", "errors", {"n": 8, "endpoint": "http://b",
+                                           "error": "EndpointTimeout", "message": "slow"})
+    ddb.append_job_entry("j-1", "errors", {"endpoint": None, "error": "States.Runtime"})
+    main = raw(dynamo_table, "JOB#j-1", "JOB")
+    assert "images" not in main and "errors" not in main
+    assert main["deadEndpoints"] == {"http://b"}
+    image = raw(dynamo_table, "JOB#j-1", "IMG#000007")
+    assert image["entry"] == {"n": 7, "key": "k7", "seconds": Decimal("1.5")}
+    assert image["ttl"] == main["ttl"]
+    assert raw(dynamo_table, "JOB#j-1", "ERR#000008")["ttl"] == main["ttl"]
+    items = dynamo_table.query(KeyConditionExpression="pk = :pk",
+                               ExpressionAttributeValues={":pk": "JOB#j-1"})["Items"]
+    unnumbered = [i for i in items if i["sk"].startswith("ERR#~")]
+    assert len(items) == 4 and len(unnumbered) == 1 and unnumbered[0]["ttl"] == main["ttl"]
+
+
+def test_a_job_summary_reads_the_job_item_alone(ddb, dynamo_table):
+    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
+    for n in range(5):
+        ddb.append_job_entry("j-1", "images", {"n": n})
+    with Stubber(dynamo_table.meta.client) as stub:
+        stub.add_response("get_item", {"Item": {"pk": {"S": "JOB#j-1"}, "sk": {"S": "JOB"},
+                                                "jobId": {"S": "j-1"}, "ttl": {"N": "1"},
+                                                "deadEndpoints": {"SS": ["http://b"]}}},
+                          {"TableName": dynamo_table.name, "ConsistentRead": True,
+                           "Key": {"pk": "JOB#j-1", "sk": "JOB"}})
+        assert ddb.job_summary("j-1") == {"jobId": "j-1", "deadEndpoints": ["http://b"]}
+        stub.assert_no_pending_responses()
+
+
+def test_job_items_written_with_embedded_lists_are_still_read(ddb, dynamo_table):
+    """Before entries had items of their own, they were lists inside the job item."""
+    dynamo_table.put_item(Item={
+        "pk": "JOB#old", "sk": "JOB", "jobId": "old", "status": "RUNNING", "ttl": 2_000_000_000,
+        "images": [{"n": 0, "key": "k0"}, {"n": 1, "key": "k1"}],
+        "errors": [{"n": 2, "endpoint": "http://b", "error": "EndpointFailed", "message": "x"},
+                   {"endpoint": None, "error": "Stopped"}]})
+    assert ddb.job_summary("old") == {"jobId": "old", "status": "RUNNING",
+                                      "deadEndpoints": ["http://b"]}
+    ddb.append_job_entry("old", "images", {"n": 1, "key": "k1 again"})   # replaces
+    ddb.append_job_entry("old", "images", {"n": 3, "key": "k3"})
+    ddb.append_job_entry("old", "errors", {"endpoint": None, "error": "Later"})
+    job = ddb.get_job("old")
+    assert [i["key"] for i in job["images"]] == ["k0", "k1 again", "k3"]
+    assert [e["error"] for e in job["errors"]] == ["EndpointFailed", "Stopped", "Later"]
+    assert raw(dynamo_table, "JOB#old", "IMG#000003")["ttl"] == 2_000_000_000
+
+
+def test_a_job_write_dynamodb_refuses_is_service_unavailable_not_a_crash(ddb, dynamo_table):
+    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
+    ddb.append_job_entry("j-1", "images", {"n": 0})  # its ttl is known from here on
+    with Stubber(dynamo_table.meta.client) as stub:
+        stub.add_client_error("put_item", "ValidationException",
+                              "Item size has exceeded the maximum allowed size")
+        stub.add_client_error("update_item", "ValidationException", "something else")
+        stub.add_client_error("query", "AccessDeniedException")
+        with pytest.raises(ServiceUnavailable, match="ValidationException"):
+            ddb.append_job_entry("j-1", "images", {"n": 1})
+        with pytest.raises(ServiceUnavailable):
+            ddb.update_job("j-1", {"status": "FAILED"})
+        with pytest.raises(ServiceUnavailable):
+            ddb.get_job("j-1")
+
+
+def test_likes_totals_come_from_the_index_not_a_scan(ddb, dynamo_table, make_record,
+                                                     monkeypatch):
+    ddb.apply_created(make_record(KEY), "01")
+    ddb.like(KEY, "ana")
+
+    def no_scan(**_):
+        raise AssertionError("likes_total scanned the table")
+
+    monkeypatch.setattr(dynamo_table, "scan", no_scan)
+    assert ddb.likes_total("emotions", "HAPPY") == 1

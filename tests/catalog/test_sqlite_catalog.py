@@ -1,6 +1,8 @@
 """SQLite-only behaviour: concurrency, the query plan at scale, the schema's life cycle."""
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -8,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.catalog import Outcome, pad_sequencer
+from chalicelib.catalog._common import encode_cursor
 from chalicelib.catalog.sqlite import SCHEMA_VERSION, SqliteCatalog
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.errors import InvalidRequest, ServiceUnavailable
 
 KEY = "emotions/HAPPY/rose/bloom 1h.jpeg"
 T0 = 1_700_000_000_000
@@ -153,3 +156,91 @@ def test_a_thread_per_request_reuses_pooled_connections(sqlite_catalog, make_rec
         thread.join()
     assert sqlite_catalog.get_image(KEY).likes == 40
     assert len(opened) <= 1
+
+
+_V1_SCHEMA = """
+CREATE TABLE images (key TEXT PRIMARY KEY, area TEXT, emotion TEXT, favorite TEXT,
+    orientation TEXT, created_ms INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0,
+    provenance TEXT NOT NULL DEFAULT '{}', likes INTEGER NOT NULL DEFAULT 0,
+    seq TEXT NOT NULL DEFAULT '', tombstone INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE likes (key TEXT NOT NULL, visitor TEXT NOT NULL, liked_ms INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key, visitor)) WITHOUT ROWID;
+CREATE TABLE jobs (job_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_version_1_catalog_moves_its_job_lists_into_rows(tmp_path):
+    conn = sqlite3.connect(tmp_path / "c.db")
+    conn.executescript(_V1_SCHEMA)
+    old = {"jobId": "old", "status": "PARTIAL", "requested": 3,
+           "images": [{"n": 1, "key": "k1"}, {"n": 0, "key": "k0"}, {"n": 0, "key": "k0"}],
+           "errors": [{"n": 2, "endpoint": "http://b", "error": "EndpointFailed"},
+                      {"endpoint": None, "error": "Stopped"}]}
+    conn.execute("INSERT INTO jobs VALUES (?, ?)", ("old", json.dumps(old)))
+    conn.commit()
+    conn.close()
+    catalog = SqliteCatalog(tmp_path / "c.db")
+    assert catalog.job_summary("old") == {"jobId": "old", "status": "PARTIAL", "requested": 3,
+                                          "deadEndpoints": ["http://b"]}
+    catalog.append_job_entry("old", "errors", {"endpoint": None, "error": "Later"})
+    job = catalog.get_job("old")
+    assert job["images"] == [{"n": 0, "key": "k0"}, {"n": 1, "key": "k1"}]  # the retry once
+    assert [e["error"] for e in job["errors"]] == ["EndpointFailed", "Stopped", "Later"]
+    check = sqlite3.connect(tmp_path / "c.db")
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert "images" not in json.loads(check.execute("SELECT doc FROM jobs").fetchone()[0])
+    assert check.execute("SELECT count(*) FROM job_entries").fetchone()[0] == 5  # 4 + Later
+    check.close()
+    catalog.close()
+    SqliteCatalog(tmp_path / "c.db").close()  # opening again migrates nothing twice
+    assert SqliteCatalog(tmp_path / "c.db").get_job("old") == job
+
+
+def test_appending_to_a_job_writes_one_row_and_never_the_document(sqlite_catalog):
+    sqlite_catalog.create_job({"jobId": "j", "status": "RUNNING", "request": {"text": "x" * 5000}})
+    statements: list[str] = []
+    real_connect = sqlite_catalog._connect
+
+    def traced():
+        conn = real_connect()
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    sqlite_catalog.close()
+    sqlite_catalog._connect = traced  # type: ignore[method-assign]
+    sqlite_catalog.append_job_entry("j", "images", {"n": 0, "key": "k0"})
+    writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert len(writes) == 1 and "job_entries" in writes[0] and "x" * 100 not in writes[0]
+
+
+@pytest.mark.parametrize("likes, created", [(2**63, 0), (2**70, 0), (0, 2**63), (0, -(2**63) - 1)])
+def test_a_cursor_with_numbers_sqlite_cannot_hold_is_an_invalid_request(sqlite_catalog, likes,
+                                                                        created):
+    cursor = encode_cursor({"s": ["emotions", "HAPPY", "landscape"], "l": likes, "c": created,
+                            "k": "emotions/HAPPY/ah.jpeg"})
+    with pytest.raises(InvalidRequest):
+        sqlite_catalog.query("emotions", "HAPPY", "landscape", 5, cursor)
+
+
+def test_a_cursor_smuggling_a_lone_surrogate_is_an_invalid_request(sqlite_catalog):
+    raw_json = '{"c":0,"k":"\\ud800","l":0,"s":["emotions","HAPPY","landscape"]}'
+    cursor = base64.urlsafe_b64encode(raw_json.encode()).decode().rstrip("=")
+    with pytest.raises(InvalidRequest):
+        sqlite_catalog.query("emotions", "HAPPY", "landscape", 5, cursor)
+
+
+def test_likes_total_reads_the_garden_index_alone(sqlite_catalog, make_record):
+    sqlite_catalog.bulk_insert([make_record(f"emotions/HAPPY/f{i}h.jpeg") for i in range(50)], "01")
+    conn = sqlite3.connect(sqlite_catalog.path)
+    plans: list[str] = []
+    real_read = sqlite_catalog._read
+
+    def explain(sql, params=()):
+        plans.extend(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, tuple(params)))
+        return real_read(sql, params)
+
+    sqlite_catalog._read = explain  # type: ignore[method-assign]
+    assert sqlite_catalog.likes_total("emotions", "HAPPY") == 0
+    assert plans and all("USING INDEX images_garden (area=? AND emotion=?)" in p
+                         for p in plans), plans
