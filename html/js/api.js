@@ -102,9 +102,20 @@ export async function overview(adminKey) {
 
 export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED"]);
 
-// Polls a job until it settles, calling onUpdate with each view; gentle backoff.
-export async function followJob(jobId, onUpdate, { adminKey, firstDelayMs = 400, maxDelayMs = 2000, isCancelled = () => false } = {}) {
+// A poll that may succeed if asked again: no answer at all, the server busy or failing
+// for a moment (5xx), or asked to slow down (429). The job goes on server-side meanwhile.
+function transient(error) {
+  return error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
+}
+
+// Polls a job until it settles, calling onUpdate with each view; gentle backoff. Transient
+// failures are retried with a longer backoff, up to maxFailures in a row; then, or on any
+// other error, it throws — what onUpdate already showed stays the caller's to keep.
+export async function followJob(jobId, onUpdate, {
+  adminKey, firstDelayMs = 400, maxDelayMs = 2000, maxFailures = 6, isCancelled = () => false,
+} = {}) {
   let delay = firstDelayMs;
+  let failures = 0;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (isCancelled()) return null;
@@ -112,12 +123,12 @@ export async function followJob(jobId, onUpdate, { adminKey, firstDelayMs = 400,
     try {
       view = await getJob(jobId, adminKey);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 0) {
-        delay = Math.min(maxDelayMs, delay * 2);
-        continue;  // a dropped poll is retried; the job goes on server-side
-      }
-      throw error;
+      if (!transient(error) || ++failures >= maxFailures) throw error;
+      delay = Math.min(4 * maxDelayMs, Math.max(firstDelayMs, delay) * 2);
+      continue;
     }
+    failures = 0;
+    if (isCancelled()) return null;
     onUpdate(view);
     if (FINAL_STATUSES.has(view.status)) return view;
     delay = Math.min(maxDelayMs, Math.round(delay * 1.3));

@@ -82,6 +82,20 @@ function render(view, words) {
   runStatus.textContent = `${images.length} of ${requested} ready${errors.length ? `, ${errors.length} failed` : ""}`;
 }
 
+// The page stopped hearing from a job it started: what arrived stays on screen, the tiles
+// still waiting say they are unknown, and the message says why.
+function lostTrack(message) {
+  run.dataset.status = "LOST";
+  runTitle.textContent = "Lost track of the painters";
+  const shown = results.querySelectorAll(".tile[data-key]").length;
+  runStatus.textContent = `${shown} of ${results.children.length} shown before the garden stopped answering (${message}). Try again in a moment.`;
+  for (const tile of results.querySelectorAll(".tile.waiting")) {
+    tile.classList.remove("waiting");
+    tile.classList.add("failed");
+    tile.replaceChildren(h("span", { class: "tile-note", text: "not heard from" }));
+  }
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   showFormError("");
@@ -108,22 +122,30 @@ form.addEventListener("submit", async (event) => {
   progress.value = 0;
   errorsList.hidden = true;
   placeholders(number, width, height);
+  let jobId = null;
   try {
     const { status, data } = await startText2Image({ text, width, height, count: number });
     if (mine !== current) return;
     if (status === 202) {
+      jobId = data.jobId;
       render({ requested: number, status: "RUNNING", images: [], errors: [] }, text);
-      await followJob(data.jobId, (view) => { if (mine === current) render(view, text); }, { isCancelled: () => mine !== current });
+      await followJob(jobId, (view) => { if (mine === current) render(view, text); }, { isCancelled: () => mine !== current });
     } else {
       render({ requested: number, ...data, status: data.status || "SUCCEEDED" }, text);
     }
   } catch (error) {
     if (mine !== current) return;
+    const message = error instanceof ApiError ? error.message : "Something went wrong; please try again.";
+    if (jobId) {
+      // the job was started and may still be painting: keep every image already shown
+      lostTrack(message);
+      return;
+    }
     run.dataset.status = "FAILED";
     runTitle.textContent = "Nothing could be painted";
     runStatus.textContent = "";
     results.replaceChildren();
-    showFormError(error instanceof ApiError ? error.message : "Something went wrong; please try again.");
+    showFormError(message);
   } finally {
     if (mine === current) grow.disabled = false;
   }

@@ -2,6 +2,9 @@
 job reports them (polling /jobs/{id}); a dead endpoint's images fail with their reason."""
 from __future__ import annotations
 
+import json
+import threading
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -18,6 +21,44 @@ def wait(page, seconds: float = 60):
 def loaded_sizes(page) -> list[list[int]]:
     return page.js("return [...document.querySelectorAll('#results .tile.loaded img')]"
                    ".map(i => [i.naturalWidth, i.naturalHeight])")
+
+
+class ScriptedPolls:
+    """Wraps the server's API gateway in this test process so that GET /jobs/{id} follows a
+    script: the first answer holding an image is cut back to that one image, still RUNNING
+    (the rest "still painting"); the next `failures` polls (None: all of them) answer
+    `status`; later polls get the real answers again."""
+
+    def __init__(self, server, monkeypatch, status: int, failures: int | None) -> None:
+        self.real = server.gateway.handle_request
+        self.status = status
+        self.failures = failures
+        self.failed = 0
+        self.phase = "before"
+        self.lock = threading.Lock()
+        monkeypatch.setattr(server.gateway, "handle_request", self.handle)
+
+    def handle(self, method, path, headers, body):
+        if method != "GET" or not path.startswith("/jobs/"):
+            return self.real(method, path, headers, body)
+        with self.lock:
+            if self.phase == "failing":
+                if self.failures is None or self.failed < self.failures:
+                    self.failed += 1
+                    return {"statusCode": self.status, "headers": {"Content-Type": "application/json"},
+                            "body": json.dumps({"message": f"scripted {self.status}"})}
+                self.phase = "after"
+            phase = self.phase
+        response = self.real(method, path, headers, body)
+        if phase == "before" and response["statusCode"] == 200:
+            raw = response.get("body") or b"{}"
+            view = json.loads(raw if isinstance(raw, str) else raw.decode())
+            if view.get("images"):
+                view.update(images=view["images"][:1], errors=[], status="RUNNING")
+                response = {**response, "body": json.dumps(view)}
+                with self.lock:
+                    self.phase = "failing"
+        return response
 
 
 def ask(page, prompt: str, size: str, count: int) -> None:
@@ -71,3 +112,29 @@ def test_an_empty_prompt_is_answered_on_the_page(page):
     page.driver.find_element(By.ID, "grow").click()
     wait(page, 5).until(lambda d: d.find_element(By.ID, "form-error").is_displayed())
     assert page.driver.switch_to.active_element == page.driver.find_element(By.ID, "prompt")
+
+
+def test_a_poll_that_fails_once_loses_nothing_and_the_run_finishes(page, server, monkeypatch):
+    page.allow_error("the server responded with a status of 503")
+    polls = ScriptedPolls(server, monkeypatch, 503, failures=1)
+    ask(page, "A sunflower in the rain, hopeful", "640x480", 3)
+    # one image shown, then a 503 from /jobs: retried, and the run goes on to the end
+    wait(page).until(lambda d: page.js("return document.getElementById('run').dataset.status") == "SUCCEEDED")
+    assert polls.failed == 1
+    wait(page).until(lambda d: len(loaded_sizes(page)) == 3)
+    assert page.js("return document.querySelectorAll('#results .tile.failed').length") == 0
+    assert not page.driver.find_element(By.ID, "form-error").is_displayed()
+
+
+def test_losing_the_job_keeps_the_images_already_shown(page, server, monkeypatch):
+    page.allow_error("the server responded with a status of 404")
+    polls = ScriptedPolls(server, monkeypatch, 404, failures=None)
+    ask(page, "A peony under moonlight, quiet", "640x480", 3)
+    wait(page).until(lambda d: page.js("return document.getElementById('run').dataset.status") == "LOST")
+    assert polls.failed == 1  # a 404 is not retried
+    wait(page).until(lambda d: len(loaded_sizes(page)) == 1)  # the image that had arrived stays
+    notes = page.js("return [...document.querySelectorAll('#results .tile.failed')].map(t => t.textContent)")
+    assert notes == ["not heard from", "not heard from"], notes
+    status = page.js("return document.getElementById('run-status').textContent")
+    assert status.startswith("1 of 3 shown") and "scripted 404" in status, status
+    page.shot("text2image-3-lost-track")
