@@ -18,6 +18,8 @@ from .emotions import EMOTIONS, parse_emotion
 from .errors import InvalidKey, InvalidRequest, ObjectNotFound
 from .garden import GardenQuery, item_view, pages
 from .storage import ObjectStore
+from .text2image import launch, new_job, new_job_id
+from .validation import MAX_SEED, whole_number
 
 KIND = "bulk"
 MACHINE = "bulk"
@@ -29,7 +31,6 @@ MAX_WORDS = 300                        # emotionText / others
 MAX_KEYS = 500                         # per publish/remove request
 DEFAULT_PAGE, MAX_PAGE = 50, 100
 THIN_BELOW = 10                        # fewer published images than this: the garden looks bare
-MAX_SEED = 2**32 - 1
 # A favorite becomes one key segment: words, spaces, hyphens, apostrophes (any script).
 _FAVORITE = re.compile(r"^[^\W_](?:[\w '\-]{0,62}[^\W_])?$")
 
@@ -76,11 +77,8 @@ def _whole(body: Mapping[str, Any], name: str, default: int | None, low: int, hi
         if default is None and name == "count":
             raise InvalidRequest(f"count is required: a whole number from {low} to {high}")
         return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequest(f"{name} must be a whole number from {low} to {high}, not {value!r}")
-    if not low <= value <= high:
-        raise InvalidRequest(f"{name}={value} is out of range: use a whole number from {low} to {high}")
-    return value
+    # JSON numbers only: the operator desk and the CLI send them as such.
+    return whole_number(value, name, low, high)
 
 
 def _words(body: Mapping[str, Any], name: str) -> str | None:
@@ -158,21 +156,19 @@ def plan_items(job_id: str, request: BulkRequest, seeds: list[int]) -> list[dict
     return items
 
 
-def job_record(job_id: str, request: BulkRequest, endpoints: Iterable[str], created_at: str) -> dict[str, Any]:
-    return {"jobId": job_id, "kind": KIND, "status": "RUNNING", "createdAt": created_at,
-            "request": {**request.to_dict(), "prompt": request.prompt}, "requested": request.total,
-            "endpoints": list(endpoints), "images": [], "errors": []}
+def job_record(job_id: str, request: BulkRequest, endpoints: Iterable[str]) -> dict[str, Any]:
+    return new_job(job_id, KIND, {**request.to_dict(), "prompt": request.prompt}, request.total,
+                   endpoints)
 
 
 def plan_bulk_job(event: Mapping[str, Any], *, catalog: Catalog, endpoints: tuple[str, ...]) -> dict[str, Any]:
     """The workflow's Plan task: the request checked again (a console start skips the API),
     the job record made when there is none, the images split over the endpoints."""
     from .tasks import ensure_job, make_plan, seeds
-    from .text2image import new_job_id, utc_now
 
     request = parse_bulk(event)
     job_id = str(event.get("jobId") or new_job_id())
-    ensure_job(catalog, job_record(job_id, request, endpoints, utc_now()))
+    ensure_job(catalog, job_record(job_id, request, endpoints))
     items = plan_items(job_id, request, seeds(request.seed, request.total))
     shared = {"prompt": request.prompt, "negative": prompts.negative_prompt(), "steps": request.steps,
               "provenance": {"kind": KIND, "emotion": request.emotion,
@@ -183,21 +179,12 @@ def plan_bulk_job(event: Mapping[str, Any], *, catalog: Catalog, endpoints: tupl
 def start_bulk(body: object, *, catalog: Catalog, engine, endpoints: tuple[str, ...]) -> dict[str, Any]:
     """Check the request, create the job record (pollable at once), start the workflow with an
     execution named after the job. Returns ``{"jobId", "statusUrl", ...}`` for a 202."""
-    from .text2image import new_job_id, utc_now
-
     request = parse_bulk(body)
     if not endpoints:
         raise InvalidRequest("no inference endpoints are configured")
     job_id = new_job_id()
-    catalog.create_job(job_record(job_id, request, endpoints, utc_now()))
-    try:
-        execution_id = engine.start(MACHINE, {"jobId": job_id, **request.to_input()}, job_id)
-    except Exception as exc:
-        catalog.append_job_entry(job_id, "errors", {"endpoint": None, "error": type(exc).__name__,
-                                                    "message": (str(exc) or type(exc).__name__)[:500]})
-        catalog.update_job(job_id, {"status": "FAILED", "finishedAt": utc_now()})
-        raise
-    catalog.update_job(job_id, {"executionId": execution_id})
+    launch(job_record(job_id, request, endpoints), MACHINE,
+           {"jobId": job_id, **request.to_input()}, catalog=catalog, engine=engine)
     return {"jobId": job_id, "status": "RUNNING", "statusUrl": f"/jobs/{job_id}",
             "requested": request.total, "prompt": request.prompt}
 
@@ -292,20 +279,14 @@ def remove(store: ObjectStore, keys: Iterable[object]) -> dict[str, Any]:
 
 # --- overview --------------------------------------------------------------------------------
 def overview(catalog: Catalog, thin_below: int = THIN_BELOW) -> dict[str, Any]:
-    """Per emotion: published and pool counts and likes; which emotions are empty or thin."""
-    likes = dict.fromkeys(EMOTIONS, 0)
-    for entry in catalog.export_likes():
-        try:
-            image = layout.parse_key(entry.key, areas=(layout.GARDEN,))
-        except InvalidKey:
-            continue
-        if image.emotion:
-            likes[image.emotion] += entry.likes
+    """Per emotion: published and pool counts and likes; which emotions are empty or thin.
+    Index reads per emotion only (never a scan of the catalog): it is polled by the desk."""
     rows = []
     for emotion in EMOTIONS:
         published = catalog.count(layout.GARDEN, emotion)
         rows.append({"emotion": emotion, "published": published,
-                     "pool": catalog.count(layout.POOL, emotion), "likes": likes[emotion],
+                     "pool": catalog.count(layout.POOL, emotion),
+                     "likes": catalog.likes_total(layout.GARDEN, emotion),
                      "empty": published == 0, "thin": 0 < published < thin_below})
     return {"emotions": rows, "empty": [r["emotion"] for r in rows if r["empty"]],
             "thin": [r["emotion"] for r in rows if r["thin"]], "thinBelow": thin_below}

@@ -6,7 +6,9 @@ the same names to the same functions. Payloads carry keys and URLs, never image 
 
 A job's images and errors are appended to its record as they happen, so the record — not
 the Map's output — is what ``finish`` reads; image items themselves reach the catalog only
-through the store's object events.
+through the store's object events. Each entry carries its image's ``n``, so a retried task
+records it once; an endpoint that is down or hung is marked in the record by the catalog
+(``deadEndpoints``), and the job's other images skip it.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from . import bootstrap, layout, logs, metrics, provenance
+from .catalog import DEAD_ENDPOINT_ERRORS
 from .errors import EndpointFailed, InvalidRequest, JobNotFound
 from .generators import GenerationRequest
 from .text2image import (
@@ -57,7 +60,7 @@ def make_plan(job_id: str, kind: str, request: dict[str, Any], items: Sequence[d
 
 def ensure_job(catalog, job: dict[str, Any]) -> dict[str, Any]:
     """The job's record, created from ``job`` when there is none (a run started by hand)."""
-    existing = catalog.get_job(job["jobId"])
+    existing = catalog.job_summary(job["jobId"])
     if existing is not None:
         return existing
     catalog.create_job(job)
@@ -100,17 +103,14 @@ def _generator(generators: Sequence[Any], index: int, uri: str):
     raise EndpointFailed(f"endpoint {uri!r} is no longer configured")
 
 
-# An endpoint that failed these ways is down or hung: its other images in the same job are not
-# tried (a hung endpoint would cost a full timeout, and its retries, for every one of them).
-DEAD_ENDPOINT_ERRORS = ("EndpointFailed", "EndpointTimeout")
-
-
 def _check_endpoint_alive(catalog, job_id: str, uri: str) -> None:
-    job = catalog.get_job(job_id) or {}
-    for error in job.get("errors") or []:
-        if error.get("endpoint") == uri and error.get("error") in DEAD_ENDPOINT_ERRORS:
-            raise EndpointFailed(f"not tried: {uri} already failed in this job "
-                                 f"({error['error']}: {error.get('message', '')})"[:MAX_MESSAGE])
+    """An endpoint that failed with one of DEAD_ENDPOINT_ERRORS is down or hung: its other
+    images in the same job are not tried (a hung endpoint would cost a full timeout, and its
+    retries, for every one of them). Reads the job's summary only, never its entries."""
+    summary = catalog.job_summary(job_id) or {}
+    if uri in (summary.get("deadEndpoints") or ()):
+        raise EndpointFailed(f"not tried: {uri} already failed in this job "
+                             f"({' or '.join(DEAD_ENDPOINT_ERRORS)}; see its first error)")
 
 
 def generate_image(event: dict[str, Any], *, generators: Sequence[Any], store, catalog,
@@ -245,7 +245,7 @@ def plan_bulk(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     catalog = bootstrap.catalog()
     plan = plan_bulk_job(event.get("request") or {}, catalog=catalog,
                          endpoints=bootstrap.settings().endpoints)
-    job = catalog.get_job(plan["jobId"]) or {}
+    job = catalog.job_summary(plan["jobId"]) or {}
     if event.get("executionId") and not job.get("executionId"):
         catalog.update_job(plan["jobId"], {"executionId": event["executionId"]})
     return plan

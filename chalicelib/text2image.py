@@ -7,13 +7,17 @@ starts, appended to by the workflow's tasks as each image lands (so a client pol
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import InvalidRequest, JobNotFound, NotFound
+from . import logs
+from .errors import InvalidRequest, JobNotFound, NotFound, ServiceUnavailable
+from .validation import MAX_SEED, whole_number
 
 KIND = "text2image"
 PRESETS = ((640, 480), (768, 512), (800, 600), (960, 640), (1024, 576), (1024, 600), (1280, 800))
@@ -23,7 +27,6 @@ MAX_TEXT = 1000
 MAX_COUNT = 16
 MAX_STEPS = 150
 DEFAULT_STEPS = 30
-MAX_SEED = 2**32 - 1
 RUNNING, SUCCEEDED, PARTIAL, FAILED = "RUNNING", "SUCCEEDED", "PARTIAL", "FAILED"
 FINAL = (SUCCEEDED, PARTIAL, FAILED)
 ALLOWED_SIZES = (", ".join(f"{w}x{h}" for w, h in PRESETS)
@@ -53,14 +56,8 @@ def _integer(body: dict, name: str, default: int | None, low: int, high: int,
     value = body.get(name)
     if value is None or value == "":
         return default
-    # The original's form posts sizes as strings ("768"); digits are accepted, nothing else.
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequest(f"{name} must be an integer, not {value!r}" + (f"; {hint}" if hint else ""))
-    if not low <= value <= high:
-        raise InvalidRequest(f"{name}={value} is out of range {low}..{high}" + (f"; {hint}" if hint else ""))
-    return value
+    # The original's form posts sizes as strings ("768"): ASCII digit strings are accepted.
+    return whole_number(value, name, low, high, digits=True, hint=hint)
 
 
 def _size(body: dict) -> tuple[int, int]:
@@ -121,21 +118,28 @@ def new_job_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(5)}"
 
 
-def job_record(job_id: str, request: Text2ImageRequest, endpoints: list[str] | tuple[str, ...],
-               kind: str = KIND) -> dict[str, Any]:
+def new_job(job_id: str, kind: str, request: dict[str, Any], requested: int,
+            endpoints: Iterable[str]) -> dict[str, Any]:
+    """A generation job's first record, whatever its workflow (text-to-image, bulk)."""
     return {"jobId": job_id, "kind": kind, "status": RUNNING, "createdAt": utc_now(),
-            "request": request.to_dict(), "requested": request.count,
-            "endpoints": list(endpoints), "images": [], "errors": []}
+            "request": request, "requested": requested, "endpoints": list(endpoints),
+            "images": [], "errors": []}
 
 
-def start_job(request: Text2ImageRequest, *, catalog, engine, endpoints: tuple[str, ...],
-              job_id: str | None = None) -> str:
-    """Create the job record first (so it can be polled at once), then start the workflow
-    with an execution named after the job (unique, and idempotent on a retried start)."""
-    job_id = job_id or new_job_id()
-    catalog.create_job(job_record(job_id, request, endpoints))
+def job_record(job_id: str, request: Text2ImageRequest, endpoints: Iterable[str],
+               kind: str = KIND) -> dict[str, Any]:
+    return new_job(job_id, kind, request.to_dict(), request.count, endpoints)
+
+
+def launch(job: dict[str, Any], machine: str, execution_input: dict[str, Any], *, catalog,
+           engine) -> str:
+    """Create the job record first (so it can be polled at once), then start ``machine`` with
+    an execution named after the job (unique, and idempotent on a retried start); a start that
+    fails settles the job as FAILED and re-raises. The job's id."""
+    job_id = str(job["jobId"])
+    catalog.create_job(job)
     try:
-        execution_id = engine.start("text2image", {"jobId": job_id, **request.to_dict()}, job_id)
+        execution_id = engine.start(machine, execution_input, job_id)
     except Exception as exc:
         _fail(catalog, job_id, type(exc).__name__, str(exc))
         raise
@@ -143,10 +147,24 @@ def start_job(request: Text2ImageRequest, *, catalog, engine, endpoints: tuple[s
     return job_id
 
 
+def start_job(request: Text2ImageRequest, *, catalog, engine, endpoints: tuple[str, ...],
+              job_id: str | None = None) -> str:
+    job_id = job_id or new_job_id()
+    return launch(job_record(job_id, request, endpoints), "text2image",
+                  {"jobId": job_id, **request.to_dict()}, catalog=catalog, engine=engine)
+
+
 def _fail(catalog, job_id: str, error: str, message: str | None) -> None:
-    catalog.append_job_entry(job_id, "errors", {"endpoint": None, "error": error,
-                                                "message": (message or error)[:500]})
+    """Settle a job whose workflow could not start or died. The status goes first: if the
+    error entry cannot be written too, the job still stops being RUNNING, so a poll does not
+    try again (and fail again) forever."""
     catalog.update_job(job_id, {"status": FAILED, "finishedAt": utc_now()})
+    try:
+        catalog.append_job_entry(job_id, "errors", {"endpoint": None, "error": error,
+                                                    "message": (message or error)[:500]})
+    except ServiceUnavailable as exc:
+        logs.event("job_error_not_recorded", logging.WARNING, jobId=job_id, error=error,
+                   reason=str(exc))
 
 
 def _dedupe(images: list[dict]) -> list[dict]:

@@ -73,9 +73,10 @@ def test_require_admin_compares_the_header_case_insensitively():
         admin.require_admin({"x-api-key": "k2"}, settings)
 
 
-AWS_SETTINGS = dict(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t", GARDEN_CDN_DOMAIN="d.example",
-                    GARDEN_ENDPOINTS='["sagemaker:x"]', GARDEN_TEXT2IMAGE_MACHINE="arn:t",
-                    GARDEN_BULK_MACHINE="arn:b", GARDEN_ADMIN_KEY="k1")
+AWS_SETTINGS = {"GARDEN_BACKEND": "aws", "GARDEN_BUCKET": "b", "GARDEN_TABLE": "t",
+                "GARDEN_CDN_DOMAIN": "d.example", "GARDEN_ENDPOINTS": '["sagemaker:x"]',
+                "GARDEN_TEXT2IMAGE_MACHINE": "arn:t", "GARDEN_BULK_MACHINE": "arn:b",
+                "GARDEN_ADMIN_KEY": "k1"}
 
 
 def test_inside_lambda_the_gateway_checks_the_key_not_the_app(monkeypatch):

@@ -192,3 +192,15 @@ def test_a_bad_wait_is_400(client, wait):
     response = client.http.post("/text2image", body=json.dumps({"text": "a flower", "wait": wait}),
                                 headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and "wait" in json.loads(response.body)["message"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"text": "x", "width": "²"}, "width"),          # "²".isdigit() is True; int("²") fails
+    ({"text": "x", "height": "٥١٢"}, "height"),
+    ({"text": "x", "count": "9" * 5000}, "count"),    # past Python's int-string limit
+    ({"text": "x", "count": True}, "count"),
+    ({"text": "x", "seed": "1" * 40}, "seed"),
+])
+def test_hostile_numbers_are_400_not_500(client, body, field):
+    status, answer = post(client, body)
+    assert status == 400 and field in answer["message"]

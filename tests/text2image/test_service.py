@@ -86,3 +86,47 @@ def test_job_ids_are_unique_valid_keys_and_execution_names():
     for job_id in list(ids)[:5]:
         workflow.check_name(job_id)
         layout.text2image_key(job_id, 0)
+
+
+class NoErrorEntries(MemoryJobs):
+    """A catalog that can settle a job but cannot take one more error entry (e.g. DynamoDB
+    refusing the write)."""
+
+    def __init__(self):
+        super().__init__()
+        self.refused = 0
+
+    def append_job_entry(self, job_id, field, entry):
+        self.refused += 1
+        raise ServiceUnavailable("the catalog refused a job record write (ValidationException)")
+
+
+def test_a_dead_run_is_settled_even_when_its_error_cannot_be_recorded():
+    catalog = NoErrorEntries()
+    catalog.create_job(text2image.job_record("job-d", request(), ("painter:",)))
+    catalog.update_job("job-d", {"executionId": "exec:job-d"})
+    view = text2image.get_job("job-d", catalog=catalog, engine=StuckEngine())
+    assert view["status"] == "FAILED" and catalog.refused == 1
+    # the next poll finds it settled: no new attempt to write, no error
+    assert text2image.get_job("job-d", catalog=catalog, engine=StuckEngine())["status"] == "FAILED"
+    assert catalog.refused == 1
+
+
+def test_a_job_record_too_big_for_one_dynamodb_item_still_settles_under_moto():
+    """The reviewer's case: hundreds of long error entries on one job, then the run dies."""
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib.catalog.dynamodb import DynamoCatalog, create_table
+    with mock_aws():
+        resource = boto3.resource("dynamodb", region_name="us-east-1")
+        create_table(resource, "jobs-test")
+        catalog = DynamoCatalog(resource.Table("jobs-test"))
+        catalog.create_job(text2image.job_record("job-big", request(), ("a", "b")))
+        catalog.update_job("job-big", {"executionId": "exec:job-big"})
+        for n in range(700):
+            catalog.append_job_entry("job-big", "errors", {"n": n, "endpoint": "b",
+                                                           "error": "EndpointFailed",
+                                                           "message": "m" * 500})
+        view = text2image.get_job("job-big", catalog=catalog, engine=StuckEngine())
+    assert view["status"] == "FAILED" and view["failed"] == 701
