@@ -46,6 +46,7 @@ Cursors are base64url JSON of the index's LastEvaluatedKey (pk, sk, gpk, rank).
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -670,7 +671,7 @@ def _to_dynamo(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
         return value
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise InvalidRequest("numbers must be finite")
         return Decimal(repr(value))
     if isinstance(value, dict):
