@@ -4,6 +4,7 @@ and the kiosk's garden for that emotion shows exactly the new flowers."""
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
 
 import pytest
@@ -115,6 +116,13 @@ def test_grow_review_publish_and_the_kiosk_shows_the_new_flowers(page, photos, t
     page.js("window.scrollTo(0, 0)")
     page.shot("operator-3-published")
     phone(page)
+    # the overview's State column (the flags) fits a phone's width, nothing cut off
+    wait(page).until(lambda d: page.js(
+        "const box = document.querySelector('.overview-table').parentElement;"
+        "return box.scrollWidth <= box.clientWidth"))
+    flags_right = page.js("return [...document.querySelectorAll('#overview-rows .flag')]"
+                          ".map(f => f.getBoundingClientRect().right)")
+    assert flags_right and max(flags_right) <= 390, flags_right
     page.shot("operator-4-phone")
 
     # the kiosk's garden for that emotion now holds exactly the published tulips
@@ -129,3 +137,74 @@ def test_grow_review_publish_and_the_kiosk_shows_the_new_flowers(page, photos, t
     shown = page.js(shown_keys)
     published = {k.replace("pool/", "emotions/", 1) for k in pool_keys}
     assert set(shown) <= published, shown
+
+
+def _wrap_gateway(server, monkeypatch, wrapper):
+    """Puts wrapper(real, method, path, headers, body) around the server's API gateway, in
+    this test process, for one test."""
+    real = server.gateway.handle_request
+    monkeypatch.setattr(server.gateway, "handle_request",
+                        lambda method, path, headers, body: wrapper(real, method, path, headers, body))
+
+
+def test_a_slow_answer_for_the_previous_emotion_never_lands_in_the_review_grid(page, server, monkeypatch):
+    slow, fast = "ANGRY", "CALM"
+    release = threading.Event()
+    answered = threading.Event()
+
+    def hold_slow(real, method, path, headers, body):
+        if path.startswith("/garden") and f"emotion={slow}" in path:
+            release.wait(30)
+            answered.set()
+        return real(method, path, headers, body)
+    _wrap_gateway(server, monkeypatch, hold_slow)
+    try:
+        unlock(page)
+        Select(page.driver.find_element(By.ID, "review-emotion")).select_by_value(slow)
+        Select(page.driver.find_element(By.ID, "review-area")).select_by_value("garden")  # the slow load
+        Select(page.driver.find_element(By.ID, "review-emotion")).select_by_value(fast)   # then this one
+        wait(page).until(lambda d: js_text(page, "#review-message").endswith("garden for Calm."))
+        shown = cards(page)
+        assert shown and all(k.startswith(f"emotions/{fast}/") for k in shown), shown
+    finally:
+        release.set()
+    assert answered.wait(30)
+    # the browser has the slow answer once its resource timing entry is there; a moment
+    # later its load() has run to the end too
+    wait(page).until(lambda d: page.js(
+        "return performance.getEntriesByType('resource').some(e => e.name.includes(arguments[0]) && e.responseEnd > 0)",
+        f"emotion={slow}"))
+    page.driver.execute_async_script("const done = arguments[0]; setTimeout(() => requestAnimationFrame(() => done()), 300);")
+    assert cards(page) == shown
+    assert js_text(page, "#review-message").endswith("garden for Calm.")
+
+
+def test_locking_the_desk_stops_following_jobs_without_a_key_error(page, server, monkeypatch):
+    locked = threading.Event()
+    polls_after_lock = []
+
+    def never_done(real, method, path, headers, body):
+        response = real(method, path, headers, body)
+        if method == "GET" and path.startswith("/jobs/"):
+            if locked.is_set():
+                polls_after_lock.append(path)
+            if response["statusCode"] == 200:  # the job never seems to finish
+                raw = response.get("body") or b"{}"
+                view = json.loads(raw if isinstance(raw, str) else raw.decode())
+                response = {**response, "body": json.dumps({**view, "status": "RUNNING"})}
+        return response
+    _wrap_gateway(server, monkeypatch, never_done)
+
+    unlock(page)
+    Select(page.driver.find_element(By.ID, "bulk-emotion")).select_by_value("FEAR")
+    count = page.driver.find_element(By.ID, "bulk-count")
+    count.clear()
+    count.send_keys("1")
+    page.driver.find_element(By.ID, "bulk-start").click()
+    wait(page).until(lambda d: (js_text(page, "#jobs .job-status") or "").endswith("growing"))
+    page.driver.find_element(By.ID, "lock-again").click()
+    locked.set()
+    wait(page).until(lambda d: d.find_element(By.ID, "admin-key").is_displayed())
+    wait(page).until(lambda d: js_text(page, "#jobs .job-status") == "not followed while locked")
+    assert len(polls_after_lock) <= 1, polls_after_lock  # at most the one already on its way
+    assert not page.driver.find_element(By.ID, "lock-error").is_displayed()

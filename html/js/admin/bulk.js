@@ -70,10 +70,18 @@ export function setupBulk({ form, jobs, error, adminKey, onSettled, onAuthError 
       view.errors.textContent = errors.slice(0, 3).map((e) => `${e.endpoint || "endpoint"}: ${e.error || "Error"} — ${e.message || ""}`).join("  ·  ")
         + (errors.length > 3 ? `  (+${errors.length - 3} more)` : "");
     };
+    // "Lock" forgets the key: polling stops with it, and the row just says so
+    const locked = () => !adminKey();
     try {
-      const final = await followJob(answer.jobId, update, { adminKey: adminKey() });
+      const final = await followJob(answer.jobId, update, { adminKey: adminKey(), isCancelled: locked });
+      if (final === null) {
+        view.status.textContent = "not followed while locked";
+        return;
+      }
       onSettled(final, body);
     } catch (failure) {
+      if (locked()) return;  // the desk was locked on purpose: no key error to show
+      if (onAuthError(failure)) return;
       view.row.dataset.status = "FAILED";
       view.status.textContent = `lost track: ${failure.message}`;
     }

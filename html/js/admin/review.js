@@ -21,6 +21,7 @@ export class Review {
     this.onChanged = onChanged;
     this.onAuthError = onAuthError;
     this.cursor = null;
+    this.loads = 0;   // the newest load's number
     this.confirmTimer = null;
     this.selectAll.addEventListener("change", () => {
       for (const box of this.boxes()) box.checked = this.selectAll.checked;
@@ -67,27 +68,39 @@ export class Review {
     this.message.className = `message ${tone}`.trim();
   }
 
+  // Loads overlap (the emotion changes while a page is on its way, a bulk job settles): only
+  // the newest load's answer is shown, and the grid is cleared only when it arrives, so one
+  // emotion's images never land among another's.
   async load(append = false) {
+    const token = ++this.loads;
     const emotion = this.emotion.value;
-    if (!append) {
-      this.cursor = null;
-      this.grid.replaceChildren();
-    }
+    const area = this.area.value;
+    const cursor = append ? this.cursor : null;
     this.more.hidden = true;
     let page;
     try {
-      page = this.area.value === "pool"
-        ? await listPool(this.adminKey(), { emotion, cursor: this.cursor || undefined, limit: 48 })
-        : await fetchGarden(emotion, { limit: 48, cursor: this.cursor || undefined });
+      page = area === "pool"
+        ? await listPool(this.adminKey(), { emotion, cursor: cursor || undefined, limit: 48 })
+        : await fetchGarden(emotion, { limit: 48, cursor: cursor || undefined });
     } catch (failure) {
+      if (token !== this.loads) return;
+      if (!append) {  // never leave another emotion's images under this one's name
+        this.cursor = null;
+        this.grid.replaceChildren();
+        this.sync();
+      }
+      this.more.hidden = !this.cursor;
       if (!this.onAuthError(failure)) this.say(failure.message, "bad");
       return;
     }
+    if (token !== this.loads) return;
     const items = [...(page.landscape || []), ...(page.portrait || [])];
     this.cursor = page.cursor || null;
     this.more.hidden = !this.cursor;
-    const where = this.area.value === "pool" ? "pool" : "garden";
-    this.grid.append(...items.map((item) => this.card(item)));
+    const where = area === "pool" ? "pool" : "garden";
+    const cards = items.map((item) => this.card(item));
+    if (append) this.grid.append(...cards);
+    else this.grid.replaceChildren(...cards);
     if (!this.grid.children.length) this.say(`The ${where} for ${titleCase(emotion)} is empty.`);
     else this.say(`${this.grid.children.length}${this.cursor ? "+" : ""} images in the ${where} for ${titleCase(emotion)}.`);
     this.sync();
