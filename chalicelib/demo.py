@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 from . import provenance
 from .emotions import EMOTIONS
 from .generators import GenerationRequest
-from .layout import GARDEN, IMAGE_PREFIXES, garden_key
+from .layout import GARDEN, IMAGE_PREFIXES, SIZES, garden_key
 
 PER_ORIENTATION = 2
-SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
 WORDS = {
     "HAPPY": "happy, joyful", "SAD": "sad, melancholic", "ANGRY": "angry, fierce",
     "CONFUSED": "confused, puzzled", "DISGUSTED": "disgusted", "SURPRISED": "surprised, amazed",

@@ -14,6 +14,7 @@ from .catalog import Catalog, ImageRecord
 from .emotions import parse_emotion
 from .errors import InvalidRequest
 from .layout import GARDEN, IMAGE_PREFIXES, check_safe, parse_key
+from .validation import whole_number
 
 DEFAULT_LIMIT, MAX_LIMIT = 24, 100
 ORIENTATIONS = ("landscape", "portrait")
@@ -30,13 +31,8 @@ class GardenQuery:
     @classmethod
     def from_params(cls, params: Mapping[str, Any], default_limit: int = DEFAULT_LIMIT,
                     max_limit: int = MAX_LIMIT) -> GardenQuery:
-        limit = params.get("limit")
-        if limit is None:
-            limit = default_limit
-        if isinstance(limit, str) and limit.isascii() and limit.isdigit() and len(limit) <= 6:
-            limit = int(limit)  # a query string's "24"
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
-            raise InvalidRequest(f"limit must be a whole number from 1 to {max_limit}")
+        raw = params.get("limit")
+        limit = whole_number(default_limit if raw is None else raw, "limit", 1, max_limit, digits=True)
         order = params.get("order", "mixed")
         if order not in ("mixed", "rank"):
             raise InvalidRequest("order must be 'mixed' (default) or 'rank'")

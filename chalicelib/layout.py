@@ -22,6 +22,7 @@ AREAS = (GARDEN, POOL, TEXT2IMAGE)
 IMAGE_PREFIXES = tuple(f"{area}/" for area in AREAS)
 SUFFIX = ".jpeg"
 ORIENTATIONS = {"h": "landscape", "v": "portrait"}
+SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}  # the original's …h / …v images
 MAX_KEY_BYTES = 1024
 
 _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")

@@ -24,7 +24,7 @@ from .validation import MAX_SEED, whole_number
 KIND = "bulk"
 MACHINE = "bulk"
 MIN_COUNT, MAX_COUNT = 1, 500
-SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}   # the original's …h / …v images
+SIZES = layout.SIZES
 ORIENTATIONS = tuple(SIZES)
 DEFAULT_STEPS, MAX_STEPS = 50, 150     # the original's bulk Lambda ran 50 steps
 MAX_WORDS = 300                        # emotionText / others
