@@ -186,6 +186,7 @@ def page(browser, server) -> Iterator[Page]:
     requests = _requests(browser.get_log("performance"))
     # Leave a blank page behind: no timers or camera of this test run into the next.
     browser.get("about:blank")
+    _forget(browser, server.url)
     errors = [e["message"] for e in console if e["level"] == "SEVERE"
               and not any(fragment in e["message"] for fragment in current.allowed_errors)]
     assert errors == [], f"console errors: {errors}"
@@ -196,6 +197,24 @@ def page(browser, server) -> Iterator[Page]:
     assert outside == [], f"requests that left {server.url}: {outside}"
     assert any(u.startswith(server.url) for u in requests), \
         "the performance log saw no request to the server: the network check is not working"
+
+
+def _forget(driver, origin: str) -> None:
+    """Nothing one test did is seen by the next: the origin's storage (the visitor id and
+    likes, the admin key — "local_storage" clears the tab's sessionStorage too in Chromium)
+    is wiped and the virtual mouse is put back in the top-left corner, hovering nothing."""
+    driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "local_storage"})
+    park_mouse(driver)
+
+
+def park_mouse(driver) -> None:
+    """The virtual mouse to the top-left corner and every button and key released: a pointer
+    left over a garden slot would hold that slot still (the kiosk never rotates a hovered one)."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(0, 0)
+    actions.perform()
+    actions.clear_actions()  # W3C "release actions": nothing stays pressed
 
 
 def desktop(driver) -> None:
