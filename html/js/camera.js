@@ -14,7 +14,9 @@ export function cameraSupported() {
   return Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
 }
 
-export async function openCamera(video) {
+// isCurrent says whether the visit that asked still wants the camera: a stream that arrives
+// for an abandoned visit is stopped at once and never attached (null comes back).
+export async function openCamera(video, { isCurrent = () => true } = {}) {
   if (!cameraSupported()) throw new CameraUnavailable("unsupported", "This screen has no camera access.");
   let stream;
   try {
@@ -29,11 +31,28 @@ export async function openCamera(video) {
     if (name === "NotReadableError") throw new CameraUnavailable("busy", "The camera is busy.");
     throw new CameraUnavailable("failed", "The camera could not start.");
   }
+  const release = () => {
+    for (const track of stream.getTracks()) track.stop();
+    if (video.srcObject === stream) video.srcObject = null;
+  };
+  if (!isCurrent()) {
+    release();
+    return null;
+  }
   video.srcObject = stream;
   video.muted = true;
   video.playsInline = true;
   await video.play().catch(() => {});
-  await waitForFrames(video);
+  try {
+    await waitForFrames(video);
+  } catch (error) {
+    release();  // a camera that sends nothing is let go, its light off
+    throw error;
+  }
+  if (!isCurrent()) {
+    release();
+    return null;
+  }
   return stream;
 }
 

@@ -11,6 +11,14 @@ function imageAlt(item, noun) {
   return `${what} grown for ${noun}`;
 }
 
+// The button's name carries the count too: an aria-label replaces the visible text, and a
+// screen reader user should hear how loved a flower is, as a sighted one sees it.
+function likeLabel(liked, likes) {
+  const n = Number(likes ?? 0);
+  const count = `${n} ${n === 1 ? "like" : "likes"}`;
+  return liked ? `You like this flower (${count})` : `Like this flower (${count})`;
+}
+
 export class GardenView {
   constructor(root, { rotateSeconds, onLike, isLiked, noun = "your mood" }) {
     this.root = root;
@@ -22,7 +30,9 @@ export class GardenView {
     this.turn = 0;
     this.queues = { landscape: [], portrait: [] };
     this.shown = new Set();
-    this.media = window.matchMedia("(min-aspect-ratio: 1/1)");
+    // the wide plan needs height as well as width: a landscape phone (844×390) gets the
+    // tall plan, which scrolls, instead of a postage-stamp garden; kiosk.css uses the same query
+    this.media = window.matchMedia("(min-aspect-ratio: 1/1) and (min-height: 560px)");
     this.onShape = () => this.layout();
   }
 
@@ -110,7 +120,7 @@ export class GardenView {
     const count = h("span", { class: "like-count", text: String(item.likes ?? 0) });
     const button = h("button", {
       type: "button", class: "like", "aria-pressed": liked ? "true" : "false",
-      "aria-label": liked ? "You like this flower" : "Like this flower",
+      "aria-label": likeLabel(liked, item.likes),
     }, icon(HEART), count);
     const img = h("img", { src: item.url, alt: imageAlt(item, this.noun), decoding: "async", draggable: "false" });
     const figure = h("figure", { class: "bloom", dataset: { key: item.key } }, img, button);
@@ -125,7 +135,7 @@ export class GardenView {
         item.likes = answer.likes;
         count.textContent = String(answer.likes);
         button.setAttribute("aria-pressed", "true");
-        button.setAttribute("aria-label", "You like this flower");
+        button.setAttribute("aria-label", likeLabel(true, answer.likes));
         figure.classList.add("loved");
       } catch {
         figure.classList.add("like-failed");

@@ -23,9 +23,12 @@ const garden = new GardenView(gardenGrid, {
   rotateSeconds: settings.rotateSeconds,
   isLiked: (key) => likedKeys().has(key),
   onLike: async (item) => {
+    const visit = run;   // a like answered after this visitor left is not the next one's
     const answer = await like(visitorId(), item.key);
-    rememberLike(item.key);
-    announce("Thank you — your like was planted.");
+    if (visit === run) {
+      rememberLike(item.key);
+      announce("Thank you — your like was planted.");
+    }
     return answer;
   },
 });
@@ -67,7 +70,7 @@ async function begin() {
   countdown.textContent = "";
   let stream;
   try {
-    stream = await openCamera(video);
+    stream = await openCamera(video, { isCurrent: () => visit === run });
   } catch (error) {
     if (visit !== run) return;
     const reason = error instanceof CameraUnavailable ? error.reason : "failed";
@@ -78,7 +81,8 @@ async function begin() {
     );
     return;
   }
-  // a visit abandoned while the camera was starting or counting lets go of its own stream
+  if (!stream) return;  // abandoned while the camera was starting: openCamera let it go
+  // a visit abandoned while counting lets go of its own stream
   const abandoned = () => {
     if (visit === run) return false;
     for (const track of stream.getTracks()) track.stop();
@@ -99,10 +103,15 @@ async function begin() {
   let photo;
   try {
     photo = await captureFrame(video);
+  } catch (error) {
+    if (visit !== run) return;
+    problem("The photo didn't take", "The camera blinked at the wrong moment. Let's try once more.", error.message);
+    return;
   } finally {
     closeCamera(video);
     setTimeout(() => $("#camera").classList.remove("flash"), 500);
   }
+  if (visit !== run) return;  // Escape or idle while the photo was being taken
   await read(photo, visit);
 }
 
@@ -114,9 +123,11 @@ async function fromFile(file) {
   try {
     photo = await photoFromFile(file);
   } catch (error) {
+    if (visit !== run) return;
     problem("That photo would not open", "Try another picture — a JPEG or PNG of a face works best.", error.message);
     return;
   }
+  if (visit !== run) return;
   await read(photo, visit);
 }
 
@@ -197,6 +208,6 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && document.body.dataset.screen !== "welcome") restart();
 });
 
-visitorId();
+newVisitor();  // a fresh page is a fresh visitor: no likes carried over from the tab's last one
 show("welcome", "#begin");
 document.body.classList.add("ready");

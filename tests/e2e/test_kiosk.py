@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from .conftest import phone
+from .conftest import park_mouse, phone
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +25,19 @@ def screen(page) -> str:
 def text(page, element_id: str) -> str:
     # textContent: Selenium's .text is empty while a screen is still fading in
     return page.js("return document.getElementById(arguments[0]).textContent", element_id).strip()
+
+
+def headline(page, emotion: str) -> str:
+    """The friendly headline the kiosk's own words.js has for an emotion."""
+    return page.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('/js/words.js').then(m => done(m.wordsFor(arguments[0]).headline), e => done(String(e)));", emotion)
+
+
+def still_here(page) -> None:
+    """Someone is at the screen: a pointer moves, which restarts the kiosk's idle clock (a
+    synthetic event: the virtual mouse itself stays parked in its corner, over no image)."""
+    page.js("window.dispatchEvent(new PointerEvent('pointermove'))")
 
 
 def visible_keys(page) -> list[str]:
@@ -64,8 +77,9 @@ def test_camera_capture_grows_a_garden_for_the_emotion_and_a_like_counts(page):
     wait(page).until(lambda d: len(visible_keys(page)) == 4)
     keys = visible_keys(page)
     assert all(key.startswith(f"emotions/{emotion}/") for key in keys), keys
-    assert text(page, "garden-title")  # friendly words, not the API's enum
-    assert emotion.lower() not in text(page, "garden-title").lower()
+    assert text(page, "garden-title") == headline(page, emotion)  # friendly words, not the API's enum
+    assert text(page, "garden-title") not in ("", emotion)
+    assert page.js("return document.getElementById('garden-grid').getAttribute('role')") == "group"
     wait(page).until(lambda d: page.js(
         "return [...document.querySelectorAll('#garden-grid figure')].every(f => f.classList.contains('loaded'))"))
     alts = page.js("return [...document.querySelectorAll('#garden-grid img')].map(i => i.alt)")
@@ -77,13 +91,66 @@ def test_camera_capture_grows_a_garden_for_the_emotion_and_a_like_counts(page):
     before = int(figure.find_element(By.CLASS_NAME, "like-count").get_attribute("textContent"))
     button = figure.find_element(By.CSS_SELECTOR, "button.like")
     assert button.get_attribute("aria-pressed") == "false"
+    # the button's name carries the count a sighted visitor sees next to the heart
+    assert str(before) in button.get_attribute("aria-label")
     button.click()
     wait(page).until(lambda d: button.get_attribute("aria-pressed") == "true")
     assert int(figure.find_element(By.CLASS_NAME, "like-count").get_attribute("textContent")) == before + 1
+    assert f"({before + 1} like" in button.get_attribute("aria-label")
     page.shot("kiosk-4-liked")
 
     from chalicelib import bootstrap
     assert bootstrap.catalog().get_image(key).likes == before + 1  # the server counted it
+
+    # the kiosk page loaded afresh in the same tab is a new visitor: nothing liked yet
+    liker = page.js("return sessionStorage.getItem('garden.visitor')")
+    assert key in page.js("return sessionStorage.getItem('garden.liked')")
+    page.open("/?countdown=2&rotate=60")
+    wait(page).until(lambda d: screen(page) == "welcome")
+    assert page.js("return sessionStorage.getItem('garden.liked')") is None
+    assert page.js("return sessionStorage.getItem('garden.visitor')") not in (None, liker)
+
+
+def _record_streams(page) -> None:
+    """Keeps every camera stream the page opens, so the test can see which still run."""
+    page.js("window.__streams = [];"
+            "const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);"
+            "navigator.mediaDevices.getUserMedia = async (c) => { const s = await open(c); __streams.push(s); return s; };")
+
+
+def _live_streams(page) -> list[bool]:
+    return page.js("return __streams.map(s => s.getTracks().some(t => t.readyState === 'live'))")
+
+
+def test_begin_escape_begin_leaves_only_the_new_visits_camera_running(page):
+    page.open("/?countdown=10")
+    wait(page).until(lambda d: screen(page) == "welcome")
+    _record_streams(page)
+    # all in one task: the first visit is abandoned while its camera is still starting
+    page.js("document.getElementById('begin').click();"
+            "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));"
+            "document.getElementById('begin').click();")
+    wait(page).until(lambda d: text(page, "countdown") != "" and len(_live_streams(page)) == 2)
+    # the abandoned visit's stream was stopped and never shown; the new one is on screen
+    assert sorted(_live_streams(page)) == [False, True]
+    assert page.js("return document.getElementById('camera-video').srcObject"
+                   " === __streams.find(s => s.getTracks().some(t => t.readyState === 'live'))")
+    page.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(page).until(lambda d: screen(page) == "welcome")
+    wait(page, 10).until(lambda d: _live_streams(page) == [False, False])  # the camera light is off
+
+
+def test_a_photo_that_cannot_be_taken_gets_a_kind_message(page):
+    page.open("/?countdown=1")
+    wait(page).until(lambda d: screen(page) == "welcome")
+    _record_streams(page)
+    # the browser cannot encode the frame (out of memory, say)
+    page.js("HTMLCanvasElement.prototype.toBlob = function (done) { done(null); };")
+    page.driver.find_element(By.ID, "begin").click()
+    wait(page).until(lambda d: screen(page) == "problem")
+    assert text(page, "problem-title") == "The photo didn't take"
+    wait(page).until(lambda d: d.find_element(By.ID, "retry").is_displayed())
+    wait(page, 10).until(lambda d: not any(_live_streams(page)))
 
 
 def test_no_face_gets_a_kind_retry_message(page, photos):
@@ -100,22 +167,45 @@ def test_no_face_gets_a_kind_retry_message(page, photos):
 
 
 def test_a_chosen_photo_works_without_the_camera_and_idle_returns_to_start(page, photos):
-    page.open("/?idle=6&rotate=2")
+    # idle=10: while the test waits for anything, someone is at the screen (still_here, in
+    # every wait and before every screenshot), so the idle clock only runs out once the test
+    # stops touching it; nothing between two touches takes more than a screenshot
+    page.open("/?idle=10&rotate=2")
     wait(page).until(lambda d: screen(page) == "welcome")
     first_visitor = page.js("return sessionStorage.getItem('garden.visitor')")
     assert first_visitor
     page.driver.find_element(By.CSS_SELECTOR, "#welcome input[type=file]").send_keys(str(photos["face"]))
-    wait(page, 60).until(lambda d: screen(page) == "garden")
+    wait(page, 60).until(lambda d: still_here(page) or screen(page) == "garden")
     assert page.js("return document.body.dataset.emotion") in EMOTIONS
-    wait(page).until(lambda d: len(visible_keys(page)) == 4)
+    wait(page).until(lambda d: still_here(page) or len(visible_keys(page)) == 4)
     first = set(visible_keys(page))
-    # a few images at a time, slowly rotating: another image takes a slot's place
-    wait(page, 5).until(lambda d: set(visible_keys(page)) - first)
+    # a few images at a time, slowly rotating: another image takes a slot's place (the mouse
+    # waits in a corner: a hovered slot is never pulled from under a visitor's hand)
+    park_mouse(page.driver)
+    wait(page, 30).until(lambda d: still_here(page) or set(visible_keys(page)) - first)
+
+    still_here(page)
     phone(page)
-    wait(page).until(lambda d: page.js("return document.querySelector('#garden-grid').classList.contains('tall')"))
-    wait(page).until(lambda d: page.js("return document.querySelectorAll('#garden-grid figure.loaded').length >= 3"))
+    wait(page).until(lambda d: still_here(page) or page.js("return document.querySelector('#garden-grid').classList.contains('tall')"))
+    wait(page).until(lambda d: still_here(page) or page.js("return document.querySelectorAll('#garden-grid figure.loaded').length >= 3"))
+    still_here(page)
     page.shot("kiosk-6-garden-phone")
-    # nobody touches the screen: back to the start, with a new visitor id for the next person
-    wait(page, 15).until(lambda d: screen(page) == "welcome")
+
+    # a phone turned sideways is short: the tall plan again, flowers a visitor can see
+    still_here(page)
+    page.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 844, "height": 390, "deviceScaleFactor": 2, "mobile": True})
+    wait(page).until(lambda d: still_here(page) or page.js("return document.querySelector('#garden-grid').classList.contains('tall')"))
+    wait(page).until(lambda d: still_here(page) or page.js("return document.querySelectorAll('#garden-grid figure.loaded').length >= 3"))
+    width, height = page.js("const r = document.querySelector('#garden-grid .slot').getBoundingClientRect();"
+                            "return [r.width, r.height]")
+    assert width >= 300 and height >= 180, (width, height)
+    still_here(page)
+    page.shot("kiosk-7-garden-phone-landscape")
+
+    # nobody touches the screen any more: back to the start, with a new visitor id for the
+    # next person
+    still_here(page)
+    wait(page, 45).until(lambda d: screen(page) == "welcome")
     assert page.js("return sessionStorage.getItem('garden.visitor')") not in (None, first_visitor)
     assert page.js("return document.querySelectorAll('#garden-grid figure').length") == 0
