@@ -2,11 +2,8 @@
 base64 PNGs; we convert them to the JPEG the port promises."""
 from __future__ import annotations
 
-import json
-
-from ..errors import BadImage
 from . import GenerationRequest
-from .checks import check_request_size, decode_base64_image, to_jpeg
+from .checks import check_request_size, first_image, to_jpeg
 from .http import DEFAULT_TIMEOUT, post_json
 from .tracing import traced
 
@@ -38,14 +35,7 @@ class A1111Generator:
         with traced(f"endpoint {self.uri}", endpoint=self.uri, adapter="a1111"):
             payload = post_json(self.base_url + TXT2IMG_PATH, self.body(request),
                                 timeout=self.timeout, source=source)
-            try:
-                answer = json.loads(payload)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                raise BadImage(f"{source} answered with something that is not JSON") from None
-            images = answer.get("images") if isinstance(answer, dict) else None
-            if not isinstance(images, list) or not images:
-                raise BadImage(f"{source} answered without images")
-            data = decode_base64_image(images[0], source=source)
+            data = first_image(payload, "images", source=source)
             return to_jpeg(data, request.width, request.height, source=source)
 
     def __repr__(self) -> str:

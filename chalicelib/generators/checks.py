@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
 import warnings
 
 from PIL import Image, UnidentifiedImageError
@@ -108,3 +109,16 @@ def decode_base64_image(value: object, *, source: str) -> bytes:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise BadImage(f"{source} answered with an image that is not valid base64") from None
+
+
+def first_image(payload: bytes, field: str, *, source: str) -> bytes:
+    """The first base64 image of a JSON answer's ``field`` list (JumpStart's
+    ``generated_images``, AUTOMATIC1111's ``images``), or BadImage saying what was wrong."""
+    try:
+        answer = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadImage(f"{source} answered with something that is not JSON") from None
+    images = answer.get(field) if isinstance(answer, dict) else None
+    if not isinstance(images, list) or not images:
+        raise BadImage(f"{source} answered without {field}")
+    return decode_base64_image(images[0], source=source)

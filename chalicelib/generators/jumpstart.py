@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import BadImage, InvalidRequest
+from ..errors import InvalidRequest
 from . import GenerationRequest
-from .checks import decode_base64_image, ensure_jpeg
+from .checks import ensure_jpeg, first_image
 
 CONTENT_TYPE = "application/json"
 ACCEPT = "application/json;jpeg"   # JumpStart's way of asking for base64 JPEGs in JSON
@@ -35,14 +35,7 @@ def encode_request(request: GenerationRequest) -> bytes:
 
 def decode_response(payload: bytes, request: GenerationRequest, *, source: str) -> bytes:
     """The first generated image of a JumpStart answer, checked to be the JPEG asked for."""
-    try:
-        answer = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadImage(f"{source} answered with something that is not JSON") from None
-    images = answer.get("generated_images") if isinstance(answer, dict) else None
-    if not isinstance(images, list) or not images:
-        raise BadImage(f"{source} answered without generated_images")
-    data = decode_base64_image(images[0], source=source)
+    data = first_image(payload, "generated_images", source=source)
     return ensure_jpeg(data, request.width, request.height, source=source)
 
 
