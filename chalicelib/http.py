@@ -89,28 +89,22 @@ def json_body(request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
     return body
 
 
+_per_thread = threading.local()
+
+
+def _thread_local(name: str) -> property:
+    """An attribute whose value each thread keeps for itself."""
+    return property(lambda self: getattr(_per_thread, name, None),
+                    lambda self, value: setattr(_per_thread, name, value))
+
+
 class ThreadSafeChalice(Chalice):
     """Chalice keeps the request being served on the app object, which one Lambda container
     never shares between requests — but the local server serves many at once from threads.
     Keeping it per thread makes that safe; in Lambda nothing changes."""
 
-    _per_thread = threading.local()
-
-    @property
-    def current_request(self):  # type: ignore[override]
-        return getattr(self._per_thread, "request", None)
-
-    @current_request.setter
-    def current_request(self, value) -> None:
-        self._per_thread.request = value
-
-    @property
-    def lambda_context(self):  # type: ignore[override]
-        return getattr(self._per_thread, "context", None)
-
-    @lambda_context.setter
-    def lambda_context(self, value) -> None:
-        self._per_thread.context = value
+    current_request = _thread_local("request")  # type: ignore[assignment]
+    lambda_context = _thread_local("context")  # type: ignore[assignment]
 
 
 def uniform_errors(event, get_response):

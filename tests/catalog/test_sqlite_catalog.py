@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import sqlite3
 import threading
@@ -96,25 +97,36 @@ def test_a_write_lock_held_too_long_is_service_unavailable(tmp_path, make_record
     assert catalog.apply_created(make_record(KEY), "01") is Outcome.ADDED
 
 
+@contextlib.contextmanager
+def query_plans(catalog: SqliteCatalog):
+    """SQLite's plan for every read the catalog makes inside the block."""
+    conn = sqlite3.connect(catalog.path)
+    plans: list[str] = []
+    real_read = catalog._read
+
+    def explain(sql, params=()):
+        plans.extend(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, tuple(params)))
+        return real_read(sql, params)
+
+    catalog._read = explain  # type: ignore[method-assign]
+    try:
+        yield plans
+    finally:
+        catalog._read = real_read  # type: ignore[method-assign]
+        conn.close()
+
+
 @pytest.mark.parametrize("with_cursor", [False, True])
 def test_a_garden_page_is_an_index_range_scan_without_sorting(sqlite_catalog, make_record,
                                                              with_cursor):
     records = [make_record(f"emotions/{e}/f{i}{o}.jpeg", created_ms=T0 + i)
                for e in ("HAPPY", "SAD") for o in "hv" for i in range(300)]
     assert sqlite_catalog.bulk_insert(records, "01") == 1200
-    conn = sqlite3.connect(sqlite_catalog.path)
     page = sqlite_catalog.query("emotions", "HAPPY", "landscape", 24)
     assert len(page.items) == 24
     cursor = page.cursor if with_cursor else None
-    plans: list[str] = []
-    real_read = sqlite_catalog._read
-
-    def explain(sql, params=()):
-        plans.extend(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, tuple(params)))
-        return real_read(sql, params)
-
-    sqlite_catalog._read = explain  # type: ignore[method-assign]
-    sqlite_catalog.query("emotions", "HAPPY", "landscape", 24, cursor)
+    with query_plans(sqlite_catalog) as plans:
+        sqlite_catalog.query("emotions", "HAPPY", "landscape", 24, cursor)
     assert plans and all("USING INDEX images_garden" in p for p in plans), plans
     assert not any("TEMP B-TREE" in p for p in plans), plans
 
@@ -232,15 +244,7 @@ def test_a_cursor_smuggling_a_lone_surrogate_is_an_invalid_request(sqlite_catalo
 
 def test_likes_total_reads_the_garden_index_alone(sqlite_catalog, make_record):
     sqlite_catalog.bulk_insert([make_record(f"emotions/HAPPY/f{i}h.jpeg") for i in range(50)], "01")
-    conn = sqlite3.connect(sqlite_catalog.path)
-    plans: list[str] = []
-    real_read = sqlite_catalog._read
-
-    def explain(sql, params=()):
-        plans.extend(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, tuple(params)))
-        return real_read(sql, params)
-
-    sqlite_catalog._read = explain  # type: ignore[method-assign]
-    assert sqlite_catalog.likes_total("emotions", "HAPPY") == 0
+    with query_plans(sqlite_catalog) as plans:
+        assert sqlite_catalog.likes_total("emotions", "HAPPY") == 0
     assert plans and all("USING INDEX images_garden (area=? AND emotion=?)" in p
                          for p in plans), plans
