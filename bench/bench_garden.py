@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chalicelib.catalog import Catalog, ImageRecord
-from chalicelib.emotions import EMOTIONS
+from chalicelib.rules.emotions import EMOTIONS
 
 from .stats import summary, table, timed
 

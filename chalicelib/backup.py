@@ -27,7 +27,7 @@ from typing import Any
 
 from .catalog import Catalog, ImageRecord, LikeExport
 from .errors import GardenError, InvalidKey, InvalidRequest
-from .layout import GARDEN, POOL, check_safe, parse_key
+from .rules.layout import GARDEN, POOL, check_safe, parse_key
 from .storage import ObjectStore
 
 AREAS = (GARDEN, POOL)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from . import provenance
-from .emotions import EMOTIONS
+from .rules import provenance
+from .rules.emotions import EMOTIONS
 from .generators import GenerationRequest
-from .layout import GARDEN, IMAGE_PREFIXES, SIZES, garden_key
+from .rules.layout import GARDEN, IMAGE_PREFIXES, SIZES, garden_key
 
 PER_ORIENTATION = 2
 WORDS = {

@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .catalog import Catalog, ImageRecord
-from .emotions import parse_emotion
+from .rules.emotions import parse_emotion
 from .errors import InvalidRequest
-from .layout import GARDEN, IMAGE_PREFIXES, check_safe, parse_key
-from .validation import whole_number
+from .rules.layout import GARDEN, IMAGE_PREFIXES, check_safe, parse_key
+from .rules.validation import whole_number
 
 DEFAULT_LIMIT, MAX_LIMIT = 24, 100
 ORIENTATIONS = ("landscape", "portrait")

@@ -11,10 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import logs, provenance
+from . import logs
+from .rules import provenance
 from .catalog import Catalog, ImageRecord, Outcome
 from .errors import InvalidKey, ObjectNotFound
-from .layout import IMAGE_PREFIXES, parse_key
+from .rules.layout import IMAGE_PREFIXES, parse_key
 from .storage import ObjectStore
 from .storage.events import CREATED, parse
 

@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import layout, prompts
+from .rules import layout, prompts
 from .catalog import Catalog, ImageRecord
-from .emotions import EMOTIONS, parse_emotion
+from .rules.emotions import EMOTIONS, parse_emotion
 from .errors import InvalidKey, InvalidRequest, ObjectNotFound
 from .garden import GardenQuery, item_view, pages
 from .storage import ObjectStore
 from .text2image import launch, new_job, new_job_id
-from .validation import MAX_SEED, whole_number
+from .rules.validation import MAX_SEED, whole_number
 
 KIND = "bulk"
 MACHINE = "bulk"

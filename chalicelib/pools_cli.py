@@ -153,7 +153,7 @@ def _pool_items(emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
 
 
 def _pool_list(args: argparse.Namespace) -> int:
-    from .emotions import EMOTIONS
+    from .rules.emotions import EMOTIONS
     total = 0
     for emotion in [args.emotion] if args.emotion else EMOTIONS:
         for item in _pool_items(emotion):

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from . import logs
 from .admin import CLIENT_HEADER
 from .errors import InvalidKey
-from .layout import IMAGE_PREFIXES
+from .rules.layout import IMAGE_PREFIXES
 
 HTML_DIR = Path(__file__).resolve().parent.parent / "html"
 MAX_BODY = 6 * 1024 * 1024  # Lambda's synchronous payload limit

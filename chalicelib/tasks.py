@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from . import bootstrap, layout, logs, metrics, provenance
+from . import bootstrap, logs, metrics
+from .rules import layout, provenance
 from .catalog import DEAD_ENDPOINT_ERRORS
 from .errors import EndpointFailed, InvalidRequest, JobNotFound
 from .generators import GenerationRequest

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import logs
 from .errors import InvalidRequest, JobNotFound, NotFound, ServiceUnavailable
-from .validation import MAX_SEED, whole_number
+from .rules.validation import MAX_SEED, whole_number
 
 KIND = "text2image"
 PRESETS = ((640, 480), (768, 512), (800, 600), (960, 640), (1024, 576), (1024, 600), (1280, 800))

@@ -5,7 +5,7 @@ import io
 
 from PIL import Image
 
-from chalicelib import provenance
+from chalicelib.rules import provenance
 
 
 def jpeg(width: int = 64, height: int = 40, color=(200, 80, 120), prov: dict | None = None) -> bytes:

@@ -22,7 +22,7 @@ def test_reindex_prints_what_it_added_updated_and_removed(tmp_path, capsys):
 def test_the_demo_garden_is_planted_and_indexed(tmp_path):
     import app  # noqa: F401 - the local store feeds app.index_objects
     from chalicelib import bootstrap, demo
-    from chalicelib.emotions import EMOTIONS
+    from chalicelib.rules.emotions import EMOTIONS
     store = bootstrap.store()
     assert demo.is_empty(store)
     keys = demo.plant(store, per_orientation=1)

@@ -57,7 +57,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import ImageNotFound, InvalidRequest, JobNotFound, ServiceUnavailable
-from ..layout import GARDEN, POOL
+from ..rules.layout import GARDEN, POOL
 from . import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
 from ._common import (
     BAD_CURSOR,

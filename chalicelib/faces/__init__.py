@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..emotions import EMOTIONS, dominant
+from ..rules.emotions import EMOTIONS, dominant
 from .images import PreparedImage, prepare_image
 
 if TYPE_CHECKING:

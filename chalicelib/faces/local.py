@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..emotions import EMOTIONS
+from ..rules.emotions import EMOTIONS
 from ..errors import ServiceUnavailable, UpstreamFailed
 from . import AgeRange, BoundingBox, Face
 from .images import PreparedImage

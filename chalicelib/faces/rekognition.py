@@ -8,7 +8,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from ..emotions import EMOTIONS
+from ..rules.emotions import EMOTIONS
 from ..errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable, UpstreamFailed
 from . import AgeRange, BoundingBox, Face
 from .images import PreparedImage

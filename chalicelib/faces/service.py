@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import logs, metrics
-from ..emotions import EMOTIONS, generation
+from ..rules.emotions import EMOTIONS, generation
 from ..errors import GardenError, InvalidRequest, NotFound
 from . import Face, FaceAnalyzer
 from .images import prepare_image

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InvalidKey, ObjectNotFound
-from ..layout import check_safe
+from ..rules.layout import check_safe
 from . import StoredObject
 from .events import next_sequencer, notification
 

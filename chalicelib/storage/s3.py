@@ -7,7 +7,7 @@ from urllib.parse import quote
 from botocore.exceptions import ClientError
 
 from ..errors import ObjectNotFound, ServiceUnavailable, UpstreamFailed
-from ..layout import check_safe
+from ..rules.layout import check_safe
 from . import StoredObject
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}

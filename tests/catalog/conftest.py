@@ -42,7 +42,7 @@ def catalog(request: pytest.FixtureRequest) -> Catalog:
 def _record(key: str, created_ms: int = 1_700_000_000_000, size: int = 1234,
             provenance: dict[str, Any] | None = None) -> ImageRecord:
     """A record as the event handler would build it from the key (layout.parse_key)."""
-    from chalicelib.layout import parse_key
+    from chalicelib.rules.layout import parse_key
     parsed = parse_key(key)
     return ImageRecord(key=key, area=parsed.area, emotion=parsed.emotion,
                        favorite=parsed.favorite, orientation=parsed.orientation,

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from chalicelib import config
-from chalicelib.emotions import EMOTIONS
+from chalicelib.rules.emotions import EMOTIONS
 from chalicelib.errors import InvalidRequest, NotFound, UnsupportedMediaType, UpstreamFailed
 from chalicelib.faces import AgeRange, BoundingBox, Face, build_analyzer
 from chalicelib.faces.rekognition import RekognitionAnalyzer

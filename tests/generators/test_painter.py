@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image, ImageStat
 
-from chalicelib.emotions import EMOTIONS
+from chalicelib.rules.emotions import EMOTIONS
 from chalicelib.errors import InvalidRequest
 from chalicelib.generators import GenerationRequest
 from chalicelib.generators.checks import ensure_jpeg

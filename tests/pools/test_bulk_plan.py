@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import bootstrap, layout, pools, tasks
+from chalicelib import bootstrap, pools, tasks
+from chalicelib.rules import layout
 
 JOB = "20260101T120000-abcdef0123"
 

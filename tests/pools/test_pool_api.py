@@ -7,7 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from chalicelib import bootstrap, provenance
+from chalicelib import bootstrap
+from chalicelib.rules import provenance
 from tests.pools.conftest import call, plant, wait_for_job
 
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from chalicelib import prompts
-from chalicelib.emotions import EMOTIONS
+from chalicelib.rules import prompts
+from chalicelib.rules.emotions import EMOTIONS
 from chalicelib.errors import ConfigError
 
 STYLE = "fantasy, concept art, trending on artstation, highly detailed, intricate, sharp focus, digital art, 8 k"

@@ -12,7 +12,8 @@ import pytest
 from chalice.test import Client
 from PIL import Image
 
-from chalicelib import bootstrap, provenance
+from chalicelib import bootstrap
+from chalicelib.rules import provenance
 from chalicelib.generators.painter import PainterGenerator
 from chalicelib.generators.server import serve_endpoint
 

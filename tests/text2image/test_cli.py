@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from chalicelib import provenance
+from chalicelib.rules import provenance
 from chalicelib.workflow import cli
 
 

@@ -80,7 +80,8 @@ def test_unknown_jobs_are_not_found():
 
 
 def test_job_ids_are_unique_valid_keys_and_execution_names():
-    from chalicelib import layout, workflow
+    from chalicelib.rules import layout
+    from chalicelib import workflow
     ids = {text2image.new_job_id() for _ in range(200)}
     assert len(ids) == 200
     for job_id in list(ids)[:5]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import InvalidRequest
-from chalicelib.validation import MAX_DIGITS, whole_number
+from chalicelib.rules.validation import MAX_DIGITS, whole_number
 
 
 @pytest.mark.parametrize("value, expected", [(0, 0), (768, 768), (10, 10)])

@@ -2,7 +2,8 @@
 generate/record-error/finish tasks, images landing in the pool with their provenance."""
 from __future__ import annotations
 
-from chalicelib import bootstrap, provenance
+from chalicelib import bootstrap
+from chalicelib.rules import provenance
 
 
 def test_a_bulk_run_fills_the_pool_in_both_orientations():

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from chalicelib import provenance, tasks
+from chalicelib.rules import provenance
+from chalicelib import tasks
 from chalicelib.errors import BadImage, EndpointFailed, InvalidRequest
 from tests.workflow.fakes import MemoryJobs, MemoryStore, ScriptedGenerator
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .emotions import EMOTIONS
-from .errors import InvalidKey
+from ..errors import InvalidKey
 
 GARDEN = "emotions"
 POOL = "pool"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .emotions import EMOTIONS
-from .errors import ConfigError
+from ..errors import ConfigError
 
 TEMPLATES = Path(__file__).with_name("prompts.json")
 

@@ -2,7 +2,7 @@
 queries), so one rule answers "is this a whole number in range?" everywhere."""
 from __future__ import annotations
 
-from .errors import InvalidRequest
+from ..errors import InvalidRequest
 
 MAX_SEED = 2**32 - 1   # Stable Diffusion pipelines take an unsigned 32-bit seed
 MAX_DIGITS = 20        # longer digit strings are refused before int() sees them (Python caps

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import InvalidRequest
+from ..errors import InvalidRequest
 
 EMOTIONS: tuple[str, ...] = (
     "HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR",
