@@ -1,4 +1,8 @@
-"""The catalog port: the index of images (and the generation jobs' records).
+"""The catalog's two ports: the index of images (``ImageIndex``: image items and their
+likes) and the generation jobs' records (``JobStore``), with the records they exchange.
+
+Adapters: ``memory`` (in-process, for tests and tools), ``sqlite`` (one local file holding
+both) and ``dynamodb`` (one table holding both).
 
 Image items are written only from what is in the object store — by the object-event handler
 (``apply_created``/``apply_removed``) and by ``reindex`` (``reconcile``/``forget``) — so the
@@ -20,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
+
+from ..rules.times import from_epoch_ms
 
 SEQUENCER_WIDTH = 32
 # Errors after which an endpoint is treated as down or hung for the rest of a job: recording
@@ -57,8 +63,7 @@ class ImageRecord:
 
     @property
     def created_at(self) -> str:
-        from datetime import UTC, datetime
-        return datetime.fromtimestamp(self.created_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return from_epoch_ms(self.created_ms)
 
 
 @dataclass
@@ -74,7 +79,10 @@ class LikeExport:
     visitors: list[str]
 
 
-class Catalog(Protocol):
+class ImageIndex(Protocol):
+    """The index of images: written from the object store only, read by the garden, the
+    pool and the admin pages; it also keeps each image's likes."""
+
     # --- image items: written from the store only -------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
         """ADDED, UPDATED, STALE or DUPLICATE. Keeps likes of an existing item."""
@@ -116,10 +124,14 @@ class Catalog(Protocol):
         """Merge a backup's likes into an existing image (visitors unioned, count = max of the
         backup's count and the union's size). False when the image is not catalogued."""
 
-    # --- job records ---------------------------------------------------------------------
-    # A job is a document (``jobId``, status, request, timings…) plus two lists of entries,
-    # ``images`` and ``errors``. Each entry is stored on its own (a row, an item), so a job of
-    # any size stays within every per-item limit and an append is one small write.
+
+class JobStore(Protocol):
+    """The generation jobs' records.
+
+    A job is a document (``jobId``, status, request, timings…) plus two lists of entries,
+    ``images`` and ``errors``. Each entry is stored on its own (a row, an item), so a job of
+    any size stays within every per-item limit and an append is one small write."""
+
     def create_job(self, job: dict[str, Any]) -> None:
         """Store a new job document (``jobId`` required; ``images``/``errors`` lists, if any,
         become its first entries). Creating an existing job replaces it, entries included."""
@@ -136,7 +148,8 @@ class Catalog(Protocol):
 
     def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
         """Set top-level fields of a job (status, finishedAt…); raises JobNotFound. The entry
-        lists and ``deadEndpoints`` are the catalog's own: naming them is InvalidRequest."""
+        lists and ``deadEndpoints`` are the store's own: naming them is InvalidRequest; a
+        ``jobId`` among the fields is ignored (a job keeps its id)."""
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         """The whole document: its fields, ``images`` and ``errors`` (each sorted by ``n``,

@@ -1,4 +1,5 @@
-"""One catalog contract, two adapters: the ``catalog`` fixture builds each in turn."""
+"""One contract per catalog port, three adapters each: the ``index`` and ``jobs`` fixtures
+build the memory, SQLite and DynamoDB (moto) adapters in turn."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -9,11 +10,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.catalog import Catalog, ImageRecord
-from chalicelib.catalog.dynamodb import DynamoCatalog, create_table
-from chalicelib.catalog.sqlite import SqliteCatalog
+from chalicelib.catalog import ImageIndex, ImageRecord, JobStore
+from chalicelib.catalog.dynamodb import DynamoImageIndex, DynamoJobStore, create_table
+from chalicelib.catalog.memory import MemoryImageIndex, MemoryJobStore
+from chalicelib.catalog.sqlite import SqliteDatabase, SqliteImageIndex, SqliteJobStore
 
 TABLE = "garden-catalog-test"
+ADAPTERS = ["memory", "sqlite", "dynamodb"]
 
 
 @pytest.fixture
@@ -26,17 +29,39 @@ def dynamo_table() -> Iterator[Any]:
 
 
 @pytest.fixture
-def sqlite_catalog(tmp_path: Path) -> Iterator[SqliteCatalog]:
-    catalog = SqliteCatalog(tmp_path / "catalog.sqlite3")
-    yield catalog
-    catalog.close()
+def sqlite_database(tmp_path: Path) -> Iterator[SqliteDatabase]:
+    """The one catalog file both SQLite adapters share, as the application opens it."""
+    database = SqliteDatabase(tmp_path / "catalog.sqlite3")
+    yield database
+    database.close()
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def catalog(request: pytest.FixtureRequest) -> Catalog:
+@pytest.fixture
+def sqlite_images(sqlite_database: SqliteDatabase) -> SqliteImageIndex:
+    return SqliteImageIndex(sqlite_database)
+
+
+@pytest.fixture
+def sqlite_jobs(sqlite_database: SqliteDatabase) -> SqliteJobStore:
+    return SqliteJobStore(sqlite_database)
+
+
+@pytest.fixture(params=ADAPTERS)
+def index(request: pytest.FixtureRequest) -> ImageIndex:
+    if request.param == "memory":
+        return MemoryImageIndex()
     if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_catalog")  # type: ignore[no-any-return]
-    return DynamoCatalog(request.getfixturevalue("dynamo_table"))
+        return request.getfixturevalue("sqlite_images")  # type: ignore[no-any-return]
+    return DynamoImageIndex(request.getfixturevalue("dynamo_table"))
+
+
+@pytest.fixture(params=ADAPTERS)
+def jobs(request: pytest.FixtureRequest) -> JobStore:
+    if request.param == "memory":
+        return MemoryJobStore()
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_jobs")  # type: ignore[no-any-return]
+    return DynamoJobStore(request.getfixturevalue("dynamo_table"))
 
 
 def _record(key: str, created_ms: int = 1_700_000_000_000, size: int = 1234,

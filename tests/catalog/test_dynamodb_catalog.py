@@ -14,8 +14,11 @@ from chalicelib.catalog import pad_sequencer
 from chalicelib.catalog.dynamodb import (
     GARDEN_INDEX,
     RANK_PER_LIKE,
-    DynamoCatalog,
+    DynamoImageIndex,
+    DynamoJobStore,
     create_table,
+    garden_partition,
+    image_key,
     table_definition,
 )
 from chalicelib.errors import ImageNotFound, InvalidRequest, ServiceUnavailable
@@ -25,8 +28,13 @@ T0 = 1_700_000_000_000
 
 
 @pytest.fixture
-def ddb(dynamo_table) -> DynamoCatalog:
-    return DynamoCatalog(dynamo_table)
+def ddb(dynamo_table) -> DynamoImageIndex:
+    return DynamoImageIndex(dynamo_table)
+
+
+@pytest.fixture
+def djobs(dynamo_table) -> DynamoJobStore:
+    return DynamoJobStore(dynamo_table)
 
 
 def raw(table, pk: str, sk: str = "IMG") -> dict | None:
@@ -88,19 +96,19 @@ def test_tombstones_and_text2image_items_stay_out_of_the_index(ddb, dynamo_table
     assert listed["Items"] == []
 
 
-def test_job_items_expire_after_thirty_days(ddb, dynamo_table):
-    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
+def test_job_items_expire_after_thirty_days(djobs, dynamo_table):
+    djobs.create_job({"jobId": "j-1", "status": "RUNNING"})
     item = raw(dynamo_table, "JOB#j-1", "JOB")
     assert abs(int(item["ttl"]) - (time.time() + 30 * 86400)) < 120
-    assert "ttl" not in ddb.get_job("j-1")
+    assert "ttl" not in djobs.get_job("j-1")
     with pytest.raises(InvalidRequest):
-        ddb.update_job("j-1", {"ttl": 0})  # the catalog's own attributes stay its own
+        djobs.update_job("j-1", {"ttl": 0})  # the catalog's own attributes stay its own
 
 
 @pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException",
                                   "ThrottlingException", "InternalServerError",
                                   "ResourceNotFoundException"])
-def test_throttling_and_outages_become_service_unavailable(ddb, dynamo_table, code):
+def test_throttling_and_outages_become_service_unavailable(ddb, djobs, dynamo_table, code):
     with Stubber(dynamo_table.meta.client) as stub:
         stub.add_client_error("get_item", code, http_status_code=400)
         stub.add_client_error("query", code, http_status_code=400)
@@ -110,7 +118,7 @@ def test_throttling_and_outages_become_service_unavailable(ddb, dynamo_table, co
         with pytest.raises(ServiceUnavailable):
             ddb.query("emotions", "HAPPY", "landscape", 5)
         with pytest.raises(ServiceUnavailable):
-            ddb.append_job_entry("j", "images", {})
+            djobs.append_job_entry("j", "images", {})
         stub.assert_no_pending_responses()  # each failure was the one stubbed, not the stub's own
 
 
@@ -151,12 +159,12 @@ def test_a_cursor_dynamodb_rejects_is_an_invalid_request(ddb, dynamo_table, make
             ddb.query("emotions", "SAD", "landscape", 1, cursor)
 
 
-def test_job_entries_are_items_of_their_own_expiring_with_the_job(ddb, dynamo_table):
-    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
-    ddb.append_job_entry("j-1", "images", {"n": 7, "key": "k7", "seconds": 1.5})
-    ddb.append_job_entry("j-1", "errors", {"n": 8, "endpoint": "http://b",
+def test_job_entries_are_items_of_their_own_expiring_with_the_job(djobs, dynamo_table):
+    djobs.create_job({"jobId": "j-1", "status": "RUNNING"})
+    djobs.append_job_entry("j-1", "images", {"n": 7, "key": "k7", "seconds": 1.5})
+    djobs.append_job_entry("j-1", "errors", {"n": 8, "endpoint": "http://b",
                                            "error": "EndpointTimeout", "message": "slow"})
-    ddb.append_job_entry("j-1", "errors", {"endpoint": None, "error": "States.Runtime"})
+    djobs.append_job_entry("j-1", "errors", {"endpoint": None, "error": "States.Runtime"})
     main = raw(dynamo_table, "JOB#j-1", "JOB")
     assert "images" not in main and "errors" not in main
     assert main["deadEndpoints"] == {"http://b"}
@@ -170,52 +178,52 @@ def test_job_entries_are_items_of_their_own_expiring_with_the_job(ddb, dynamo_ta
     assert len(items) == 4 and len(unnumbered) == 1 and unnumbered[0]["ttl"] == main["ttl"]
 
 
-def test_a_job_summary_reads_the_job_item_alone(ddb, dynamo_table):
-    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
+def test_a_job_summary_reads_the_job_item_alone(djobs, dynamo_table):
+    djobs.create_job({"jobId": "j-1", "status": "RUNNING"})
     for n in range(5):
-        ddb.append_job_entry("j-1", "images", {"n": n})
+        djobs.append_job_entry("j-1", "images", {"n": n})
     with Stubber(dynamo_table.meta.client) as stub:
         stub.add_response("get_item", {"Item": {"pk": {"S": "JOB#j-1"}, "sk": {"S": "JOB"},
                                                 "jobId": {"S": "j-1"}, "ttl": {"N": "1"},
                                                 "deadEndpoints": {"SS": ["http://b"]}}},
                           {"TableName": dynamo_table.name, "ConsistentRead": True,
                            "Key": {"pk": "JOB#j-1", "sk": "JOB"}})
-        assert ddb.job_summary("j-1") == {"jobId": "j-1", "deadEndpoints": ["http://b"]}
+        assert djobs.job_summary("j-1") == {"jobId": "j-1", "deadEndpoints": ["http://b"]}
         stub.assert_no_pending_responses()
 
 
-def test_job_items_written_with_embedded_lists_are_still_read(ddb, dynamo_table):
+def test_job_items_written_with_embedded_lists_are_still_read(djobs, dynamo_table):
     """Before entries had items of their own, they were lists inside the job item."""
     dynamo_table.put_item(Item={
         "pk": "JOB#old", "sk": "JOB", "jobId": "old", "status": "RUNNING", "ttl": 2_000_000_000,
         "images": [{"n": 0, "key": "k0"}, {"n": 1, "key": "k1"}],
         "errors": [{"n": 2, "endpoint": "http://b", "error": "EndpointFailed", "message": "x"},
                    {"endpoint": None, "error": "Stopped"}]})
-    assert ddb.job_summary("old") == {"jobId": "old", "status": "RUNNING",
+    assert djobs.job_summary("old") == {"jobId": "old", "status": "RUNNING",
                                       "deadEndpoints": ["http://b"]}
-    ddb.append_job_entry("old", "images", {"n": 1, "key": "k1 again"})   # replaces
-    ddb.append_job_entry("old", "images", {"n": 3, "key": "k3"})
-    ddb.append_job_entry("old", "errors", {"endpoint": None, "error": "Later"})
-    job = ddb.get_job("old")
+    djobs.append_job_entry("old", "images", {"n": 1, "key": "k1 again"})   # replaces
+    djobs.append_job_entry("old", "images", {"n": 3, "key": "k3"})
+    djobs.append_job_entry("old", "errors", {"endpoint": None, "error": "Later"})
+    job = djobs.get_job("old")
     assert [i["key"] for i in job["images"]] == ["k0", "k1 again", "k3"]
     assert [e["error"] for e in job["errors"]] == ["EndpointFailed", "Stopped", "Later"]
     assert raw(dynamo_table, "JOB#old", "IMG#000003")["ttl"] == 2_000_000_000
 
 
-def test_a_job_write_dynamodb_refuses_is_service_unavailable_not_a_crash(ddb, dynamo_table):
-    ddb.create_job({"jobId": "j-1", "status": "RUNNING"})
-    ddb.append_job_entry("j-1", "images", {"n": 0})  # its ttl is known from here on
+def test_a_job_write_dynamodb_refuses_is_service_unavailable_not_a_crash(djobs, dynamo_table):
+    djobs.create_job({"jobId": "j-1", "status": "RUNNING"})
+    djobs.append_job_entry("j-1", "images", {"n": 0})  # its ttl is known from here on
     with Stubber(dynamo_table.meta.client) as stub:
         stub.add_client_error("put_item", "ValidationException",
                               "Item size has exceeded the maximum allowed size")
         stub.add_client_error("update_item", "ValidationException", "something else")
         stub.add_client_error("query", "AccessDeniedException")
         with pytest.raises(ServiceUnavailable, match="ValidationException"):
-            ddb.append_job_entry("j-1", "images", {"n": 1})
+            djobs.append_job_entry("j-1", "images", {"n": 1})
         with pytest.raises(ServiceUnavailable):
-            ddb.update_job("j-1", {"status": "FAILED"})
+            djobs.update_job("j-1", {"status": "FAILED"})
         with pytest.raises(ServiceUnavailable):
-            ddb.get_job("j-1")
+            djobs.get_job("j-1")
 
 
 def test_likes_totals_come_from_the_index_not_a_scan(ddb, dynamo_table, make_record,
@@ -228,3 +236,13 @@ def test_likes_totals_come_from_the_index_not_a_scan(ddb, dynamo_table, make_rec
 
     monkeypatch.setattr(dynamo_table, "scan", no_scan)
     assert ddb.likes_total("emotions", "HAPPY") == 1
+
+
+def test_both_adapters_work_on_the_one_table(ddb, djobs, dynamo_table, make_record):
+    ddb.apply_created(make_record(KEY), "01")
+    djobs.create_job({"jobId": "j-1", "status": "RUNNING"})
+    assert ddb.table is djobs.table is dynamo_table
+    keys = {(i["pk"], i["sk"]) for i in dynamo_table.scan()["Items"]}
+    assert keys == {(image_key(KEY)["pk"], image_key(KEY)["sk"]), ("JOB#j-1", "JOB")}
+    assert raw(dynamo_table, image_key(KEY)["pk"])["gpk"] == \
+        garden_partition("emotions", "HAPPY", "landscape")

@@ -1,4 +1,5 @@
-"""SQLite-only behaviour: concurrency, the query plan at scale, the schema's life cycle."""
+"""SQLite-only behaviour: concurrency, the query plan at scale, the schema's life cycle, one
+file shared by both adapters."""
 from __future__ import annotations
 
 import base64
@@ -11,59 +12,64 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.catalog import Outcome, pad_sequencer
-from chalicelib.catalog._common import encode_cursor
-from chalicelib.catalog.sqlite import SCHEMA_VERSION, SqliteCatalog
+from chalicelib.catalog.sqlite import (
+    SCHEMA_VERSION,
+    SqliteDatabase,
+    SqliteImageIndex,
+    SqliteJobStore,
+)
 from chalicelib.errors import InvalidRequest, ServiceUnavailable
+from chalicelib.rules.cursors import encode_cursor
 
 KEY = "emotions/HAPPY/rose/bloom 1h.jpeg"
 T0 = 1_700_000_000_000
 
 
-def test_eight_threads_liking_at_once_count_every_visitor_exactly_once(sqlite_catalog,
+def test_eight_threads_liking_at_once_count_every_visitor_exactly_once(sqlite_images,
                                                                      make_record):
-    sqlite_catalog.apply_created(make_record(KEY), "01")
+    sqlite_images.apply_created(make_record(KEY), "01")
     start = threading.Barrier(8)
 
     def worker(t: int) -> list[tuple[int, bool]]:
         start.wait()
         # Each visitor likes twice: the second must never count.
-        return [sqlite_catalog.like(KEY, f"v{t}-{i}") for i in range(50)] + \
-               [sqlite_catalog.like(KEY, f"v{t}-{i}") for i in range(0, 50, 10)]
+        return [sqlite_images.like(KEY, f"v{t}-{i}") for i in range(50)] + \
+               [sqlite_images.like(KEY, f"v{t}-{i}") for i in range(0, 50, 10)]
 
     with ThreadPoolExecutor(8) as pool:
         results = [r for rs in pool.map(worker, range(8)) for r in rs]
     assert sum(counted for _, counted in results) == 400
     assert sorted(n for n, counted in results if counted) == list(range(1, 401))
-    assert sqlite_catalog.get_image(KEY).likes == 400
-    (export,) = sqlite_catalog.export_likes()
+    assert sqlite_images.get_image(KEY).likes == 400
+    (export,) = sqlite_images.export_likes()
     assert export.likes == 400 and len(export.visitors) == 400
 
 
-def test_concurrent_created_events_leave_the_newest_one(sqlite_catalog, make_record):
+def test_concurrent_created_events_leave_the_newest_one(sqlite_images, make_record):
     start = threading.Barrier(8)
     sequencers = [f"{n:X}" for n in range(1, 161)]
 
     def deliver(chunk: int) -> list[Outcome]:
         start.wait()
-        return [sqlite_catalog.apply_created(make_record(KEY, size=int(s, 16)), s)
+        return [sqlite_images.apply_created(make_record(KEY, size=int(s, 16)), s)
                 for s in sequencers[chunk::8]]
 
     with ThreadPoolExecutor(8) as pool:
         outcomes = [o for os in pool.map(deliver, range(8)) for o in os]
     assert outcomes.count(Outcome.ADDED) == 1
     assert set(outcomes) <= {Outcome.ADDED, Outcome.UPDATED, Outcome.STALE}
-    got = sqlite_catalog.get_image(KEY)
+    got = sqlite_images.get_image(KEY)
     assert got.size == 160  # the newest event's fields, whatever the arrival order
-    row = sqlite3.connect(sqlite_catalog.path).execute(
+    row = sqlite3.connect(sqlite_images.path).execute(
         "SELECT seq, tombstone FROM images WHERE key = ?", (KEY,)).fetchone()
     assert row == (pad_sequencer("A0"), 0)
 
 
 def test_a_second_catalog_on_the_same_file_sees_the_same_data(tmp_path, make_record):
-    first = SqliteCatalog(tmp_path / "c.db")
+    first = SqliteImageIndex(tmp_path / "c.db")
     first.apply_created(make_record(KEY), "01")
     first.like(KEY, "ana")
-    second = SqliteCatalog(tmp_path / "c.db")  # the schema step is idempotent
+    second = SqliteImageIndex(tmp_path / "c.db")  # the schema step is idempotent
     assert second.get_image(KEY).likes == 1
     assert second.like(KEY, "ana") == (1, False)
     conn = sqlite3.connect(tmp_path / "c.db")
@@ -78,14 +84,14 @@ def test_a_newer_schema_than_the_code_knows_is_refused(tmp_path):
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     with pytest.raises(ServiceUnavailable, match="schema version"):
-        SqliteCatalog(tmp_path / "c.db")
+        SqliteImageIndex(tmp_path / "c.db")
 
 
 def test_a_write_lock_held_too_long_is_service_unavailable(tmp_path, make_record,
                                                           monkeypatch):
-    import chalicelib.catalog.sqlite as module
+    import chalicelib.catalog.sqlite.db as module
     monkeypatch.setattr(module, "BUSY_TIMEOUT_MS", 50)
-    catalog = SqliteCatalog(tmp_path / "c.db")
+    catalog = SqliteImageIndex(tmp_path / "c.db")
     blocker = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
@@ -98,75 +104,75 @@ def test_a_write_lock_held_too_long_is_service_unavailable(tmp_path, make_record
 
 
 @contextlib.contextmanager
-def query_plans(catalog: SqliteCatalog):
+def query_plans(catalog: SqliteImageIndex):
     """SQLite's plan for every read the catalog makes inside the block."""
     conn = sqlite3.connect(catalog.path)
     plans: list[str] = []
-    real_read = catalog._read
+    real_read = catalog.db.read
 
     def explain(sql, params=()):
         plans.extend(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, tuple(params)))
         return real_read(sql, params)
 
-    catalog._read = explain  # type: ignore[method-assign]
+    catalog.db.read = explain  # type: ignore[method-assign]
     try:
         yield plans
     finally:
-        catalog._read = real_read  # type: ignore[method-assign]
+        catalog.db.read = real_read  # type: ignore[method-assign]
         conn.close()
 
 
 @pytest.mark.parametrize("with_cursor", [False, True])
-def test_a_garden_page_is_an_index_range_scan_without_sorting(sqlite_catalog, make_record,
+def test_a_garden_page_is_an_index_range_scan_without_sorting(sqlite_images, make_record,
                                                              with_cursor):
     records = [make_record(f"emotions/{e}/f{i}{o}.jpeg", created_ms=T0 + i)
                for e in ("HAPPY", "SAD") for o in "hv" for i in range(300)]
-    assert sqlite_catalog.bulk_insert(records, "01") == 1200
-    page = sqlite_catalog.query("emotions", "HAPPY", "landscape", 24)
+    assert sqlite_images.bulk_insert(records, "01") == 1200
+    page = sqlite_images.query("emotions", "HAPPY", "landscape", 24)
     assert len(page.items) == 24
     cursor = page.cursor if with_cursor else None
-    with query_plans(sqlite_catalog) as plans:
-        sqlite_catalog.query("emotions", "HAPPY", "landscape", 24, cursor)
+    with query_plans(sqlite_images) as plans:
+        sqlite_images.query("emotions", "HAPPY", "landscape", 24, cursor)
     assert plans and all("USING INDEX images_garden" in p for p in plans), plans
     assert not any("TEMP B-TREE" in p for p in plans), plans
 
 
-def test_iter_images_reads_past_one_batch(sqlite_catalog, make_record):
+def test_iter_images_reads_past_one_batch(sqlite_images, make_record):
     keys = {f"pool/FEAR/i{i:04d}v.jpeg" for i in range(1203)}
-    sqlite_catalog.bulk_insert([make_record(k) for k in keys])
-    sqlite_catalog.reconcile(make_record("pool/HAPPY/zh.jpeg"))
-    sqlite_catalog.reconcile(make_record("emotions/FEAR/ah.jpeg"))
-    assert {r.key for r in sqlite_catalog.iter_images("pool/FEAR/")} == keys
-    assert len(list(sqlite_catalog.iter_images())) == 1205
+    sqlite_images.bulk_insert([make_record(k) for k in keys])
+    sqlite_images.reconcile(make_record("pool/HAPPY/zh.jpeg"))
+    sqlite_images.reconcile(make_record("emotions/FEAR/ah.jpeg"))
+    assert {r.key for r in sqlite_images.iter_images("pool/FEAR/")} == keys
+    assert len(list(sqlite_images.iter_images())) == 1205
 
 
-def test_bulk_insert_skips_catalogued_keys_and_tombstones(sqlite_catalog, make_record):
-    sqlite_catalog.apply_created(make_record(KEY, size=1), "05")
-    sqlite_catalog.apply_removed("emotions/SAD/xh.jpeg", "05")
-    added = sqlite_catalog.bulk_insert([make_record(KEY, size=2),
+def test_bulk_insert_skips_catalogued_keys_and_tombstones(sqlite_images, make_record):
+    sqlite_images.apply_created(make_record(KEY, size=1), "05")
+    sqlite_images.apply_removed("emotions/SAD/xh.jpeg", "05")
+    added = sqlite_images.bulk_insert([make_record(KEY, size=2),
                                         make_record("emotions/SAD/xh.jpeg"),
                                         make_record("emotions/SAD/yh.jpeg")], "01")
     assert added == 1
-    assert sqlite_catalog.get_image(KEY).size == 1
-    assert sqlite_catalog.get_image("emotions/SAD/xh.jpeg") is None
+    assert sqlite_images.get_image(KEY).size == 1
+    assert sqlite_images.get_image("emotions/SAD/xh.jpeg") is None
     # Bulk items remember their sequencer like any other.
-    assert sqlite_catalog.apply_created(make_record("emotions/SAD/yh.jpeg"), "01") \
+    assert sqlite_images.apply_created(make_record("emotions/SAD/yh.jpeg"), "01") \
         is Outcome.DUPLICATE
 
 
-def test_a_thread_per_request_reuses_pooled_connections(sqlite_catalog, make_record,
+def test_a_thread_per_request_reuses_pooled_connections(sqlite_images, make_record,
                                                         monkeypatch):
     # The local server starts one thread per request: connections must not pile up.
     opened = []
-    real_connect = sqlite_catalog._connect
-    monkeypatch.setattr(sqlite_catalog, "_connect",
+    real_connect = sqlite_images.db._connect
+    monkeypatch.setattr(sqlite_images.db, "_connect",
                         lambda: opened.append(1) or real_connect())
-    sqlite_catalog.apply_created(make_record(KEY), "01")
+    sqlite_images.apply_created(make_record(KEY), "01")
     for n in range(40):
-        thread = threading.Thread(target=sqlite_catalog.like, args=(KEY, f"v{n}"))
+        thread = threading.Thread(target=sqlite_images.like, args=(KEY, f"v{n}"))
         thread.start()
         thread.join()
-    assert sqlite_catalog.get_image(KEY).likes == 40
+    assert sqlite_images.get_image(KEY).likes == 40
     assert len(opened) <= 1
 
 
@@ -192,7 +198,7 @@ def test_a_version_1_catalog_moves_its_job_lists_into_rows(tmp_path):
     conn.execute("INSERT INTO jobs VALUES (?, ?)", ("old", json.dumps(old)))
     conn.commit()
     conn.close()
-    catalog = SqliteCatalog(tmp_path / "c.db")
+    catalog = SqliteJobStore(tmp_path / "c.db")
     assert catalog.job_summary("old") == {"jobId": "old", "status": "PARTIAL", "requested": 3,
                                           "deadEndpoints": ["http://b"]}
     catalog.append_job_entry("old", "errors", {"endpoint": None, "error": "Later"})
@@ -205,46 +211,64 @@ def test_a_version_1_catalog_moves_its_job_lists_into_rows(tmp_path):
     assert check.execute("SELECT count(*) FROM job_entries").fetchone()[0] == 5  # 4 + Later
     check.close()
     catalog.close()
-    SqliteCatalog(tmp_path / "c.db").close()  # opening again migrates nothing twice
-    assert SqliteCatalog(tmp_path / "c.db").get_job("old") == job
+    SqliteJobStore(tmp_path / "c.db").close()  # opening again migrates nothing twice
+    assert SqliteJobStore(tmp_path / "c.db").get_job("old") == job
 
 
-def test_appending_to_a_job_writes_one_row_and_never_the_document(sqlite_catalog):
-    sqlite_catalog.create_job({"jobId": "j", "status": "RUNNING", "request": {"text": "x" * 5000}})
+def test_appending_to_a_job_writes_one_row_and_never_the_document(sqlite_jobs):
+    sqlite_jobs.create_job({"jobId": "j", "status": "RUNNING", "request": {"text": "x" * 5000}})
     statements: list[str] = []
-    real_connect = sqlite_catalog._connect
+    real_connect = sqlite_jobs.db._connect
 
     def traced():
         conn = real_connect()
         conn.set_trace_callback(statements.append)
         return conn
 
-    sqlite_catalog.close()
-    sqlite_catalog._connect = traced  # type: ignore[method-assign]
-    sqlite_catalog.append_job_entry("j", "images", {"n": 0, "key": "k0"})
+    sqlite_jobs.close()
+    sqlite_jobs.db._connect = traced  # type: ignore[method-assign]
+    sqlite_jobs.append_job_entry("j", "images", {"n": 0, "key": "k0"})
     writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert len(writes) == 1 and "job_entries" in writes[0] and "x" * 100 not in writes[0]
 
 
 @pytest.mark.parametrize("likes, created", [(2**63, 0), (2**70, 0), (0, 2**63), (0, -(2**63) - 1)])
-def test_a_cursor_with_numbers_sqlite_cannot_hold_is_an_invalid_request(sqlite_catalog, likes,
+def test_a_cursor_with_numbers_sqlite_cannot_hold_is_an_invalid_request(sqlite_images, likes,
                                                                         created):
     cursor = encode_cursor({"s": ["emotions", "HAPPY", "landscape"], "l": likes, "c": created,
                             "k": "emotions/HAPPY/ah.jpeg"})
     with pytest.raises(InvalidRequest):
-        sqlite_catalog.query("emotions", "HAPPY", "landscape", 5, cursor)
+        sqlite_images.query("emotions", "HAPPY", "landscape", 5, cursor)
 
 
-def test_a_cursor_smuggling_a_lone_surrogate_is_an_invalid_request(sqlite_catalog):
+def test_a_cursor_smuggling_a_lone_surrogate_is_an_invalid_request(sqlite_images):
     raw_json = '{"c":0,"k":"\\ud800","l":0,"s":["emotions","HAPPY","landscape"]}'
     cursor = base64.urlsafe_b64encode(raw_json.encode()).decode().rstrip("=")
     with pytest.raises(InvalidRequest):
-        sqlite_catalog.query("emotions", "HAPPY", "landscape", 5, cursor)
+        sqlite_images.query("emotions", "HAPPY", "landscape", 5, cursor)
 
 
-def test_likes_total_reads_the_garden_index_alone(sqlite_catalog, make_record):
-    sqlite_catalog.bulk_insert([make_record(f"emotions/HAPPY/f{i}h.jpeg") for i in range(50)], "01")
-    with query_plans(sqlite_catalog) as plans:
-        assert sqlite_catalog.likes_total("emotions", "HAPPY") == 0
+def test_likes_total_reads_the_garden_index_alone(sqlite_images, make_record):
+    sqlite_images.bulk_insert([make_record(f"emotions/HAPPY/f{i}h.jpeg") for i in range(50)], "01")
+    with query_plans(sqlite_images) as plans:
+        assert sqlite_images.likes_total("emotions", "HAPPY") == 0
     assert plans and all("USING INDEX images_garden (area=? AND emotion=?)" in p
                          for p in plans), plans
+
+
+def test_both_adapters_share_one_database_file(tmp_path, make_record):
+    database = SqliteDatabase(tmp_path / "catalog.sqlite3")
+    images, jobs = SqliteImageIndex(database), SqliteJobStore(database)
+    assert images.db is jobs.db is database and images.path == jobs.path == database.path
+    images.apply_created(make_record(KEY), "01")
+    jobs.create_job({"jobId": "j", "status": "RUNNING"})
+    images.close()  # closes the shared pool; both go on with new connections
+    assert jobs.get_job("j")["status"] == "RUNNING" and images.get_image(KEY) is not None
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".sqlite3"] == ["catalog.sqlite3"]
+    tables = {r[0] for r in sqlite3.connect(database.path).execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"images", "likes", "jobs", "job_entries"}
+    # Adapters opened on the path alone see the same data.
+    assert SqliteJobStore(database.path).job_summary("j") == {"jobId": "j", "status": "RUNNING"}
+    assert SqliteImageIndex(str(database.path)).get_image(KEY).key == KEY
+    database.close()

@@ -1,71 +1,34 @@
-"""What both catalog adapters share: cursor encoding, job documents, record comparison."""
+"""What the job-store adapters share: job documents split into a main document and entries,
+entry keys, dead endpoints, and the documents read back."""
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidRequest
-from . import DEAD_ENDPOINT_ERRORS, MAX_ENTRY_N, ImageRecord
+from . import DEAD_ENDPOINT_ERRORS, MAX_ENTRY_N
 
 JOB_LISTS = ("images", "errors")
 DEAD = "deadEndpoints"
-JOB_OWN = (*JOB_LISTS, DEAD)          # fields only the catalog writes
+JOB_OWN = (*JOB_LISTS, DEAD)          # fields only the store writes
 UNKEYED = "~"                         # sorts after every zero-padded n
 _ORDER = itertools.count()            # ties of time_ns within one process keep call order
-BAD_CURSOR = "the cursor is not one this server issued for this query"
+
+Entry = tuple[str, str, dict[str, Any]]   # (field, entry key, entry)
 
 
-def encode_cursor(data: dict[str, Any]) -> str:
-    """Opaque to clients: base64url (unpadded) of compact JSON."""
-    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: object) -> dict[str, Any]:
-    """The JSON object inside a cursor; InvalidRequest for anything else."""
-    if not isinstance(cursor, str) or not cursor or len(cursor) > 4096:
-        raise InvalidRequest(BAD_CURSOR)
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidRequest(BAD_CURSOR) from exc
-    if not isinstance(data, dict):
-        raise InvalidRequest(BAD_CURSOR)
-    try:  # JSON's \u escapes can smuggle in lone surrogates, which no database accepts
-        json.dumps(data, ensure_ascii=False).encode()
-    except UnicodeEncodeError as exc:
-        raise InvalidRequest(BAD_CURSOR) from exc
-    return data
-
-
-def check_limit(limit: object) -> int:
-    if type(limit) is not int or limit < 1:
-        raise InvalidRequest("limit must be a positive integer")
-    return limit
-
-
-def same_fields(a: ImageRecord, b: ImageRecord) -> bool:
-    """Whether two records describe the same object (likes aside): reconcile's UNCHANGED."""
-    return (a.area, a.emotion, a.favorite, a.orientation, int(a.created_ms), int(a.size),
-            a.provenance or {}) == (b.area, b.emotion, b.favorite, b.orientation,
-                                    int(b.created_ms), int(b.size), b.provenance or {})
-
-
-def new_job_doc(job: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str, dict[str, Any]]]]:
+def new_job_doc(job: dict[str, Any]) -> tuple[dict[str, Any], list[Entry]]:
     """A new job split as stored: its main document (no entry lists) and its entries as
     ``(field, entry key, entry)``; the document's ``deadEndpoints`` follow from the errors."""
     job_id = job.get("jobId")
     if not isinstance(job_id, str) or not job_id:
         raise InvalidRequest("a job needs a non-empty string jobId")
     doc = {k: v for k, v in job.items() if k not in JOB_OWN}
-    entries: list[tuple[str, str, dict[str, Any]]] = []
+    entries: list[Entry] = []
     for name in JOB_LISTS:
         value = job.get(name) or []
         if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
@@ -74,8 +37,7 @@ def new_job_doc(job: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, st
     return doc, dedupe_entries(entries)
 
 
-def dedupe_entries(entries: Iterable[tuple[str, str, dict[str, Any]]]
-                   ) -> list[tuple[str, str, dict[str, Any]]]:
+def dedupe_entries(entries: Iterable[Entry]) -> list[Entry]:
     """The last entry of each (field, key) wins, as later appends would."""
     return list({(f, k): (f, k, e) for f, k, e in entries}.values())
 
@@ -113,6 +75,14 @@ def legacy_entry_key(index: int, entry: dict[str, Any]) -> str:
     return f"{UNKEYED}{0:020d}{index:06d}"
 
 
+def legacy_entries(old: Mapping[str, Any]) -> list[Entry]:
+    """The entries of a job document written when ``images``/``errors`` were lists inside it."""
+    return dedupe_entries(
+        (name, legacy_entry_key(i, e), e)
+        for name in JOB_LISTS for i, e in enumerate(old.get(name) or [])
+        if isinstance(e, dict))
+
+
 def dead_endpoint(field: str, entry: dict[str, Any]) -> str | None:
     """The endpoint an ``errors`` entry marks as down or hung for the rest of its job."""
     if field == "errors" and entry.get("error") in DEAD_ENDPOINT_ERRORS \
@@ -121,17 +91,21 @@ def dead_endpoint(field: str, entry: dict[str, Any]) -> str | None:
     return None
 
 
-def dead_endpoints(entries: Iterable[tuple[str, str, dict[str, Any]]]) -> set[str]:
+def dead_endpoints(entries: Iterable[Entry]) -> set[str]:
     return {uri for field, _, entry in entries if (uri := dead_endpoint(field, entry))}
 
 
-def check_job_fields(fields: dict[str, Any]) -> None:
+def job_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields ``update_job`` sets: ``jobId`` dropped (a job keeps its id); InvalidRequest
+    when they name the store's own lists or ``deadEndpoints``."""
+    fields = {k: v for k, v in fields.items() if k != "jobId"}
     own = [k for k in fields if k in JOB_OWN]
     if own:
         raise InvalidRequest(f"job fields {own} are kept by the catalog itself")
+    return fields
 
 
-def assemble_job(doc: dict[str, Any], entries: Iterable[tuple[str, str, dict[str, Any]]],
+def assemble_job(doc: dict[str, Any], entries: Iterable[Entry],
                  dead: Iterable[str] = ()) -> dict[str, Any]:
     """The whole job document: lists sorted by entry key (n first, then unkeyed in order)."""
     job = {k: v for k, v in doc.items() if k not in JOB_OWN}
@@ -151,3 +125,11 @@ def summarize_job(doc: dict[str, Any], dead: Iterable[str]) -> dict[str, Any]:
     if dead := sorted(set(dead)):
         summary[DEAD] = dead
     return summary
+
+
+def dump_json(value: Any) -> str:
+    """JSON text of a job document or entry; InvalidRequest for what JSON cannot hold."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"cannot store this in a job record: {exc}") from exc

@@ -1,0 +1,75 @@
+"""The catalog in one DynamoDB table: the AWS implementation of both catalog ports.
+
+- ``DynamoImageIndex(table)`` (images.py): the ImageIndex port — image and like items, the
+  garden index.
+- ``DynamoJobStore(table)`` (jobs.py): the JobStore port — job and job entry items.
+- table.py: the keys, ``table_definition``/``create_table``, and what both adapters share;
+  codec.py: values between JSON-like Python and boto3's.
+
+Both adapters work on the one table (a boto3 ``Table`` resource)::
+
+    table = boto3.resource("dynamodb").Table(name)
+    images, jobs = DynamoImageIndex(table), DynamoJobStore(table)
+
+Single-table design (``create_table`` builds exactly this; the infrastructure template
+mirrors it):
+
+Table: on-demand billing; key ``pk`` (S, HASH) + ``sk`` (S, RANGE); TTL on ``ttl``.
+
+Image item — ``pk = "IMG#{key}"``, ``sk = "IMG"``:
+    key (S), area (S), emotion (S, absent for text2image), favorite (S, absent when none),
+    orientation (S, absent for text2image), created_ms (N), size (N), provenance (M),
+    likes (N), likes_rank (N) = likes·10^13, rank (N) = likes·10^13 + created_ms,
+    seq (S): the padded sequencer of the last event applied ("" when written by reindex),
+    gpk (S) = "{area}#{EMOTION}#{orientation}" — only on visible garden/pool items.
+  A tombstone (removed image) keeps only pk, sk, key, seq and ``tombstone`` (BOOL true); it
+  has no gpk, so it is never in the index, and every read skips it.
+
+Like item — ``pk = "IMG#{key}"``, ``sk = "LIKE#{visitor}"``: visitor (S), liked_ms (N).
+  ``like`` is one TransactWriteItems: Put of the like item if it does not exist, and
+  ``ADD likes 1, rank 10^13, likes_rank 10^13`` on the image if it exists and is no
+  tombstone — so the count, the garden order and "one like per visitor" move together.
+  Removing an image deletes its like items.
+
+Job item — ``pk = "JOB#{jobId}"``, ``sk = "JOB"``: the job document's fields as top-level
+  attributes, ``deadEndpoints`` (SS, absent when none; ``ADD`` keeps it atomic), ``ttl``
+  (N, epoch seconds) 30 days after creation.
+Job entry item — ``pk = "JOB#{jobId}"``, ``sk = "IMG#{n:06d}"`` / ``"ERR#{n:06d}"`` (or a
+  unique time-ordered key for an entry without n): ``entry`` (M), and the job's own ``ttl``,
+  so the whole job expires together. An append is one PutItem of one small item (plus, for a
+  dead endpoint's error, an atomic ``ADD`` to the job item's set first): a job of any
+  size stays under the 400 KB item limit, and re-recording the same n replaces its entry.
+  ``get_job`` is one Query of the partition (paged); ``job_summary`` one GetItem.
+  Job items written before entries had items of their own keep ``images``/``errors`` lists
+  inside; reads merge them with the entry items.
+
+GSI ``garden``: partition ``gpk`` (S), sort ``rank`` (N), projection ALL; queried with
+  ScanIndexForward=False, it lists one emotion's images of one orientation in one area
+  most liked first, then newest. rank packs both into one number (created_ms < 10^13 until
+  the year 2286) so a like reorders the item atomically. Items with equal rank (same likes,
+  same millisecond) come back in the index's own order, not by key.
+
+Out-of-order events: writes carry ``attribute_not_exists(pk) OR seq < :seq``; a failed
+condition is read back to tell STALE from DUPLICATE. Writes keep the likes they find
+(``if_not_exists``): a tombstone has none, so a re-created image starts from zero.
+
+Cursors are base64url JSON of the index's LastEvaluatedKey (pk, sk, gpk, rank).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .images import RANK_PER_LIKE, DynamoImageIndex
+from .jobs import JOB_TTL_S, DynamoJobStore
+from .table import GARDEN_INDEX, create_table, garden_partition, image_key, table_definition
+
+__all__ = ["GARDEN_INDEX", "JOB_TTL_S", "RANK_PER_LIKE", "DynamoImageIndex", "DynamoJobStore",
+           "create_table", "garden_partition", "image_key", "table_definition"]
+
+if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports
+    from typing import Any
+
+    from .. import ImageIndex, JobStore
+
+    def _ports(table: Any) -> tuple[ImageIndex, JobStore]:
+        return DynamoImageIndex(table), DynamoJobStore(table)

@@ -1,0 +1,251 @@
+"""Both catalog ports in memory: honest, thread-safe adapters for tests and tools.
+
+They keep every rule of the ports — sequencers, stale and duplicate events, tombstones,
+reconcile/forget, garden order (most liked, then newest, then key) with keyset cursors
+checked like SQLite's, one like per visitor, likes exported and restored; job documents
+with entries idempotent by ``n``, ``deadEndpoints`` and summaries — and hand out copies, never
+what they hold. Job documents and entries are kept as JSON text, as SQLite keeps them: what
+JSON cannot hold is an InvalidRequest here too. Nothing survives the process.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ImageNotFound, JobNotFound
+from . import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
+from ._images import check_limit, decode_keyset, keyset_page, replayed, same_fields
+from ._jobs import (
+    DEAD,
+    assemble_job,
+    check_job_entry,
+    dead_endpoint,
+    dead_endpoints,
+    dump_json,
+    job_fields,
+    new_job_doc,
+    summarize_job,
+)
+
+
+@dataclass
+class _Item:
+    """One key's state: its record (None for a tombstone), the last event's padded sequencer,
+    and the visitors who liked it."""
+
+    record: ImageRecord | None
+    seq: str
+    visitors: set[str] = field(default_factory=set)
+
+
+class MemoryImageIndex:
+    """The ImageIndex port in memory; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, _Item] = {}
+        self._lock = threading.Lock()
+
+    # --- image items: written from the store only ----------------------------------------
+    def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
+        seq = pad_sequencer(sequencer)
+        with self._lock:
+            item = self._items.get(record.key)
+            if item is not None and (replay := replayed(item.seq, seq)) is not None:
+                return replay
+            return self._write(record, seq, item)
+
+    def apply_removed(self, key: str, sequencer: str) -> Outcome:
+        seq = pad_sequencer(sequencer)
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None and (replay := replayed(item.seq, seq)) is not None:
+                return replay
+            visible = item is not None and item.record is not None
+            self._items[key] = _Item(None, seq)
+            return Outcome.REMOVED if visible else Outcome.ABSENT
+
+    def reconcile(self, record: ImageRecord) -> Outcome:
+        with self._lock:
+            item = self._items.get(record.key)
+            if item is not None and item.record is not None \
+                    and same_fields(item.record, record):
+                return Outcome.UNCHANGED
+            # The listing is the truth now; the remembered sequencer stays so that events
+            # older than the last one applied remain stale.
+            return self._write(record, item.seq if item is not None else "", item)
+
+    def forget(self, key: str) -> bool:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item.record is None:
+                return False
+            self._items[key] = _Item(None, item.seq)
+            return True
+
+    def _write(self, record: ImageRecord, seq: str, item: _Item | None) -> Outcome:
+        """Set the key's fields from the store (the lock held): a visible item keeps its
+        likes and visitors, a new or revived one starts from none."""
+        if item is None or item.record is None:
+            self._items[record.key] = _Item(_stored(record, likes=0), seq)
+            return Outcome.ADDED
+        item.record, item.seq = _stored(record, likes=item.record.likes), seq
+        return Outcome.UPDATED
+
+    # --- reads ----------------------------------------------------------------------------
+    def get_image(self, key: str) -> ImageRecord | None:
+        with self._lock:
+            item = self._items.get(key)
+            return _copy(item.record) if item is not None and item.record else None
+
+    def query(self, area: str, emotion: str, orientation: str, limit: int,
+              cursor: str | None = None) -> Page:
+        check_limit(limit)
+        scope = (area, emotion, orientation)
+        after = _order(*decode_keyset(cursor, scope)) if cursor is not None else None
+        with self._lock:
+            found = sorted((r for r in self._visible()
+                            if (r.area, r.emotion, r.orientation) == scope
+                            and (after is None or _order_of(r) > after)), key=_order_of)
+            return keyset_page([_copy(r) for r in found[:limit + 1]], limit, scope)
+
+    def count(self, area: str, emotion: str) -> int:
+        with self._lock:
+            return sum(1 for r in self._visible() if (r.area, r.emotion) == (area, emotion))
+
+    def likes_total(self, area: str, emotion: str) -> int:
+        with self._lock:
+            return sum(r.likes for r in self._visible() if (r.area, r.emotion) == (area, emotion))
+
+    def iter_images(self, prefix: str = "") -> Iterator[ImageRecord]:
+        with self._lock:  # a snapshot: the caller may write while it iterates
+            records = [_copy(r) for r in self._visible() if r.key.startswith(prefix)]
+        yield from sorted(records, key=lambda r: r.key)
+
+    def _visible(self) -> Iterator[ImageRecord]:
+        return (item.record for item in self._items.values() if item.record is not None)
+
+    # --- likes ----------------------------------------------------------------------------
+    def like(self, key: str, visitor: str) -> tuple[int, bool]:
+        with self._lock:
+            item = self._visible_item(key)
+            if item is None or item.record is None:
+                raise ImageNotFound(f"no image {key!r} in the catalog")
+            if visitor in item.visitors:
+                return item.record.likes, False
+            item.visitors.add(visitor)
+            item.record.likes += 1
+            return item.record.likes, True
+
+    def export_likes(self) -> Iterator[LikeExport]:
+        with self._lock:
+            exports = [LikeExport(key, item.record.likes, sorted(item.visitors))
+                       for key, item in sorted(self._items.items())
+                       if item.record is not None and (item.record.likes or item.visitors)]
+        yield from exports
+
+    def restore_likes(self, entry: LikeExport) -> bool:
+        with self._lock:
+            item = self._visible_item(entry.key)
+            if item is None or item.record is None:
+                return False
+            item.visitors.update(entry.visitors)
+            # Never lower a count: restoring twice, or an older backup, changes nothing.
+            item.record.likes = max(int(entry.likes), len(item.visitors), item.record.likes)
+            return True
+
+    def _visible_item(self, key: str) -> _Item | None:
+        item = self._items.get(key)
+        return item if item is not None and item.record is not None else None
+
+
+def _stored(record: ImageRecord, likes: int) -> ImageRecord:
+    """What the index keeps of a record from the store: its own copy, numbers as integers,
+    provenance as JSON gives it back."""
+    return dataclasses.replace(record, created_ms=int(record.created_ms), size=int(record.size),
+                               provenance=json.loads(json.dumps(record.provenance or {})),
+                               likes=likes)
+
+
+def _copy(record: ImageRecord) -> ImageRecord:
+    return _stored(record, record.likes)
+
+
+def _order(likes: int, created_ms: int, key: str) -> tuple[int, int, str]:
+    """Garden order as one ascending sort key: most liked, then newest, then key."""
+    return -likes, -created_ms, key
+
+
+def _order_of(record: ImageRecord) -> tuple[int, int, str]:
+    return _order(record.likes, record.created_ms, record.key)
+
+
+class MemoryJobStore:
+    """The JobStore port in memory; safe to share between threads (a job's branches record
+    in parallel)."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, str] = {}  # job id → main document (JSON)
+        self._entries: dict[str, dict[tuple[str, str], str]] = {}  # → (field, key) → entry
+        self._lock = threading.Lock()
+
+    def create_job(self, job: dict[str, Any]) -> None:
+        doc, entries = new_job_doc(job)
+        main = dump_json({**doc, DEAD: sorted(dead_endpoints(entries))})
+        stored = {(f, k): dump_json(e) for f, k, e in entries}
+        with self._lock:
+            self._jobs[doc["jobId"]] = main
+            self._entries[doc["jobId"]] = stored
+
+    def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
+        key = check_job_entry(field, entry)
+        data = dump_json(entry)
+        dead = dead_endpoint(field, entry)
+        with self._lock:
+            doc = self._doc(job_id)
+            if dead is not None and dead not in doc[DEAD]:
+                doc[DEAD] = sorted({*doc[DEAD], dead})
+                self._jobs[job_id] = dump_json(doc)
+            self._entries[job_id][(field, key)] = data
+
+    def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
+        fields = job_fields(fields)
+        with self._lock:
+            doc = self._doc(job_id)
+            doc.update(fields)
+            self._jobs[job_id] = dump_json(doc)
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            if (doc := self._find(job_id)) is None:
+                return None
+            entries = [(f, k, json.loads(e)) for (f, k), e in self._entries[job_id].items()]
+        return assemble_job(doc, entries, doc[DEAD])
+
+    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            doc = self._find(job_id)
+        return summarize_job(doc, doc[DEAD]) if doc is not None else None
+
+    def _find(self, job_id: str) -> dict[str, Any] | None:
+        """A fresh copy of the job's main document, None when there is no job (lock held)."""
+        if job_id not in self._jobs:
+            return None
+        doc: dict[str, Any] = json.loads(self._jobs[job_id])
+        return doc
+
+    def _doc(self, job_id: str) -> dict[str, Any]:
+        """As _find, but JobNotFound when there is no job."""
+        if (doc := self._find(job_id)) is None:
+            raise JobNotFound(f"no job {job_id!r}")
+        return doc
+
+
+if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports
+    from . import ImageIndex, JobStore
+
+    def _ports() -> tuple[ImageIndex, JobStore]:
+        return MemoryImageIndex(), MemoryJobStore()

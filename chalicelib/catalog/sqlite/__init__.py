@@ -1,0 +1,33 @@
+"""The catalog in one SQLite file (``catalog.sqlite3``): the embedded, local implementation
+of both catalog ports.
+
+- ``SqliteDatabase`` (db.py): the file — connections, WAL, transactions, the schema and its
+  migrations (schema.py). One database serves both adapters.
+- ``SqliteImageIndex`` (images.py): the ImageIndex port, tables ``images`` and ``likes``.
+- ``SqliteJobStore`` (jobs.py): the JobStore port, tables ``jobs`` and ``job_entries``.
+
+Each adapter takes a SqliteDatabase (shared) or a path (a database of its own)::
+
+    database = SqliteDatabase(data_dir / "catalog.sqlite3")
+    images, jobs = SqliteImageIndex(database), SqliteJobStore(database)
+
+Schema version in ``PRAGMA user_version``; created on open, idempotent. Migrations: version
+1 kept the job entry lists inside the job document; opening such a file moves them into
+``job_entries`` (the same transaction sets version 2).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .db import SqliteDatabase
+from .images import SqliteImageIndex
+from .jobs import SqliteJobStore
+from .schema import SCHEMA_VERSION
+
+__all__ = ["SCHEMA_VERSION", "SqliteDatabase", "SqliteImageIndex", "SqliteJobStore"]
+
+if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports
+    from .. import ImageIndex, JobStore
+
+    def _ports(database: SqliteDatabase) -> tuple[ImageIndex, JobStore]:
+        return SqliteImageIndex(database), SqliteJobStore(database)

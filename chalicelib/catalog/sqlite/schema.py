@@ -1,0 +1,72 @@
+"""The catalog file's schema, its version (``PRAGMA user_version``) and the migrations."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from .._jobs import DEAD, JOB_LISTS, dead_endpoints, dump_json, legacy_entries
+
+SCHEMA_VERSION = 2
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS images (
+    key         TEXT PRIMARY KEY,
+    area        TEXT,
+    emotion     TEXT,
+    favorite    TEXT,
+    orientation TEXT,
+    created_ms  INTEGER NOT NULL DEFAULT 0,
+    size        INTEGER NOT NULL DEFAULT 0,
+    provenance  TEXT NOT NULL DEFAULT '{}',
+    likes       INTEGER NOT NULL DEFAULT 0,
+    seq         TEXT NOT NULL DEFAULT '',
+    tombstone   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS images_garden
+    ON images (area, emotion, orientation, likes DESC, created_ms DESC, key)
+    WHERE tombstone = 0;
+CREATE TABLE IF NOT EXISTS likes (
+    key      TEXT NOT NULL,
+    visitor  TEXT NOT NULL,
+    liked_ms INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
+    PRIMARY KEY (key, visitor)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    doc    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS job_entries (
+    job_id    TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
+    entry     TEXT NOT NULL,
+    PRIMARY KEY (job_id, field, entry_key)
+) WITHOUT ROWID;
+"""
+
+
+def statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a file of schema ``version`` (0: new) up to SCHEMA_VERSION, inside the caller's
+    transaction."""
+    for statement in statements(SCHEMA):
+        conn.execute(statement)
+    if version == 1:
+        _migrate_jobs_from_v1(conn)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _migrate_jobs_from_v1(conn: sqlite3.Connection) -> None:
+    """Version 1 kept ``images``/``errors`` inside each job's document: move them into rows."""
+    for row in conn.execute("SELECT job_id, doc FROM jobs").fetchall():
+        old = json.loads(row["doc"])
+        entries = legacy_entries(old)
+        doc = {k: v for k, v in old.items() if k not in JOB_LISTS}
+        doc[DEAD] = sorted(set(doc.get(DEAD) or []) | dead_endpoints(entries))
+        conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), row["job_id"]))
+        conn.executemany("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
+                         "VALUES (?, ?, ?, ?)",
+                         ((row["job_id"], f, k, dump_json(e)) for f, k, e in entries))
