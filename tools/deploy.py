@@ -2,8 +2,9 @@
 `make destroy STAGE=dev` run this module.
 
 deploy, in order (each step needs the one before):
- 1. render infra/template.yaml (statemachine/*.asl.json inlined) and `aws cloudformation deploy`
-    it: bucket, table, state machines, CloudFront serving the site;
+ 1. render infra/template.yaml (statemachine/generate.asl.json inlined into both state
+    machines) and `aws cloudformation deploy` it: bucket, table, state machines, CloudFront
+    serving the site;
  2. write the stage's environment (.chalice/config.json) and least-privilege policy
     (.chalice/policy-{stage}.json) from the stack's outputs;
  3. build the Lambda package without what the Python runtime already has (boto3, botocore…)
@@ -58,7 +59,7 @@ LAMBDA_FUNCTIONS: dict[str, dict[str, int]] = {
     "workflow_record_error": {"lambda_timeout": 30, "lambda_memory_size": 256},
     "workflow_finish": {"lambda_timeout": 60, "lambda_memory_size": 512},
 }
-# The object prefixes the app reads and writes (chalicelib/layout.py): garden, pool, results.
+# The object prefixes the app reads and writes (chalicelib/rules/layout.py): garden, pool, results.
 IMAGE_PREFIXES = ("emotions/", "pool/", "text2image/")
 MACHINES = {"text2image": "Text2ImageMachineArn", "bulk": "BulkMachineArn"}
 

@@ -1,17 +1,25 @@
-"""The workflow engine port: start a state machine (``statemachine/{machine}.asl.json``) and ask
-how its execution is doing.
+"""The workflow engine port: start a state machine and ask how its execution is doing.
 
-Two adapters run the same ASL files:
+Both state machines, ``text2image`` and ``bulk``, are deployed from one definition,
+``statemachine/generate.asl.json``: they differ only in the Lambda their Plan state invokes,
+which the file leaves as the ``${workflow_plan}`` placeholder and ``PLAN_FUNCTIONS`` fills in
+per machine (``workflow_plan_text2image``, ``workflow_plan_bulk``).
+
+Two adapters run that definition:
 
 - ``aws.StepFunctionsEngine``: Step Functions StartExecution / DescribeExecution (Standard
   workflows, so runs show and can be restarted in the console);
-- ``local.LocalEngine``: the same definitions executed in-process by moto's Step Functions
-  interpreter (LocalStack's ASL engine), Lambda Task states dispatched to the app's own task
-  functions (``chalicelib.tasks.TASKS``).
+- ``local.LocalEngine``: the same definition executed in-process by moto's Step Functions
+  interpreter (LocalStack's ASL engine), Lambda Task states dispatched to the task functions
+  the composition root hands ``build_engine`` (keyed by Lambda function name).
 
-Task states name their Lambda as a ``${function_name}`` placeholder: CloudFormation's
+Task states name their Lambda as a ``${placeholder}``: CloudFormation's
 ``DefinitionSubstitutions`` fill in the deployed ARNs (``substitutions``); the local engine
-fills in fake ARNs and dispatches by function name.
+renders each machine's definition (``load_definition``: every placeholder → the name of the
+function it invokes) with fake ARNs and dispatches by function name.
+
+This package knows nothing of the domain: it imports only ``chalicelib.errors`` and
+``chalicelib.config``.
 """
 from __future__ import annotations
 
@@ -29,13 +37,23 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 STATEMACHINE_DIR = Path(__file__).resolve().parents[2] / "statemachine"
-MACHINES = ("text2image", "bulk")
+DEFINITION_FILE = "generate.asl.json"
+PLAN = "workflow_plan"   # the Plan state's placeholder: the one thing the machines differ in
+# Each logical machine → the Lambda (and task function) its Plan state invokes.
+PLAN_FUNCTIONS: dict[str, str] = {
+    "text2image": "workflow_plan_text2image",
+    "bulk": "workflow_plan_bulk",
+}
+MACHINES = tuple(PLAN_FUNCTIONS)
 RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED = "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"
 STATUSES = (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 # Step Functions' rule for execution names (stricter than AWS's, so local refuses what AWS would).
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+
+# A task function: the Lambda's event in, a JSON-serialisable result out.
+TaskFunction = Callable[[dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -72,30 +90,52 @@ def check_name(name: str) -> str:
     return name
 
 
-def definition_path(machine: str, directory: Path = STATEMACHINE_DIR) -> Path:
-    if machine not in MACHINES:
+def check_machine(machine: str) -> str:
+    if machine not in PLAN_FUNCTIONS:
         raise ConfigError(f"unknown state machine {machine!r}; known: {', '.join(MACHINES)}")
-    return directory / f"{machine}.asl.json"
+    return machine
 
 
-def load_definition(machine: str, directory: Path = STATEMACHINE_DIR) -> str:
-    path = definition_path(machine, directory)
+def definition_path(directory: Path = STATEMACHINE_DIR) -> Path:
+    """The one ASL file every machine is deployed from."""
+    return directory / DEFINITION_FILE
+
+
+def read_definition(directory: Path = STATEMACHINE_DIR) -> str:
+    """The file as it is, placeholders (``${workflow_plan}``…) included: what CloudFormation
+    deploys with a machine's ``DefinitionSubstitutions``."""
+    path = definition_path(directory)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"state machine {machine!r} has no definition at {path}") from None
+        raise ConfigError(f"the state machines have no definition at {path}") from None
 
 
 def placeholders(definition: str) -> set[str]:
-    """The ``${function}`` names a definition needs filled in."""
+    """The ``${name}`` placeholders a definition needs filled in."""
     return set(_PLACEHOLDER.findall(definition))
 
 
-def render(definition: str, arn_for: Callable[[str], str]) -> str:
-    """Fill every ``${function}`` with ``arn_for(function)``; the result is plain ASL JSON."""
-    text = _PLACEHOLDER.sub(lambda m: arn_for(m.group(1)), definition)
+def render(definition: str, fill: Callable[[str], str]) -> str:
+    """Replace every ``${name}`` with ``fill(name)``; the result must still be JSON."""
+    text = _PLACEHOLDER.sub(lambda m: fill(m.group(1)), definition)
     json.loads(text)  # a substitution must never break the JSON
     return text
+
+
+def functions(machine: str, directory: Path = STATEMACHINE_DIR) -> dict[str, str]:
+    """Each placeholder of the file → the Lambda function (task table key) it stands for in
+    ``machine``: ``workflow_plan`` → the machine's plan function, every other one itself."""
+    plan = PLAN_FUNCTIONS[check_machine(machine)]
+    return {name: plan if name == PLAN else name
+            for name in sorted(placeholders(read_definition(directory)))}
+
+
+def load_definition(machine: str, directory: Path = STATEMACHINE_DIR) -> str:
+    """``machine``'s own definition: the file with each placeholder naming the function it
+    invokes (``${workflow_plan_bulk}``, ``${workflow_generate}``…), for ``render``."""
+    names = functions(machine, directory)
+    return render(read_definition(directory), lambda name: "${" + names[name] + "}")
 
 
 def lambda_arn(function: str, *, region: str, account: str, partition: str = "aws") -> str:
@@ -104,11 +144,10 @@ def lambda_arn(function: str, *, region: str, account: str, partition: str = "aw
 
 def substitutions(machine: str, *, app_name: str, stage: str, region: str, account: str,
                   directory: Path = STATEMACHINE_DIR) -> dict[str, str]:
-    """CloudFormation ``DefinitionSubstitutions`` for a deployed stage: each placeholder → the
-    ARN of Chalice's ``{app}-{stage}-{function}`` Lambda."""
-    names = placeholders(load_definition(machine, directory))
-    return {name: lambda_arn(f"{app_name}-{stage}-{name}", region=region, account=account)
-            for name in sorted(names)}
+    """CloudFormation ``DefinitionSubstitutions`` of ``machine`` in a deployed stage: each
+    placeholder of the file → the ARN of Chalice's ``{app}-{stage}-{function}`` Lambda."""
+    return {name: lambda_arn(f"{app_name}-{stage}-{function}", region=region, account=account)
+            for name, function in functions(machine, directory).items()}
 
 
 def poll(describe: Callable[[], Execution], timeout: float, interval: float,
@@ -126,8 +165,9 @@ def poll(describe: Callable[[], Execution], timeout: float, interval: float,
             step = min(max_interval, step * 1.5)
 
 
-def build_engine(settings: Settings) -> WorkflowEngine:
-    """Step Functions in AWS; the in-process interpreter with the app's task functions locally."""
+def build_engine(settings: Settings, tasks: Mapping[str, TaskFunction]) -> WorkflowEngine:
+    """Step Functions in AWS (the deployed Lambdas run the tasks there); locally the in-process
+    interpreter, dispatching each Lambda invocation to ``tasks[function name]``."""
     if settings.is_aws:
         import boto3
 
@@ -135,6 +175,5 @@ def build_engine(settings: Settings) -> WorkflowEngine:
         machines = {"text2image": settings.text2image_machine, "bulk": settings.bulk_machine}
         return StepFunctionsEngine(boto3.client("stepfunctions"),
                                    {k: v for k, v in machines.items() if v})
-    from ..tasks import TASKS
     from .local import LocalEngine
-    return LocalEngine(TASKS)
+    return LocalEngine(tasks)

@@ -1,6 +1,7 @@
-"""The local workflow engine: our ASL files executed in-process by moto's Step Functions
+"""The local workflow engine: our state machines (``statemachine/generate.asl.json``, one
+definition per machine by ``load_definition``) executed in-process by moto's Step Functions
 interpreter (LocalStack's ASL engine, vendored in moto), with Lambda Task states dispatched to
-the app's own task functions.
+the task functions the engine was given.
 
 Everything moto-specific lives in this module:
 
@@ -30,13 +31,14 @@ import threading
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ConfigError, InvalidRequest, NotFound
 from . import (
     RUNNING,
     STATEMACHINE_DIR,
     Execution,
+    TaskFunction,
     check_name,
     lambda_arn,
     load_definition,
@@ -45,7 +47,9 @@ from . import (
     render,
 )
 
-TaskFunction = Callable[[dict], Any]
+if TYPE_CHECKING:
+    # what the interpreter's backend really returns (its methods are typed as the base model's)
+    from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::{account}:role/emotion-garden-local"
@@ -61,7 +65,7 @@ def _function_error(error_type: str, message: str) -> Exception:
     return lambda_eval_utils.LambdaFunctionErrorException("Unhandled", payload)
 
 
-def _invoke(tasks: Mapping[str, TaskFunction], function: str, payload: bytes | str) -> Any:
+def _invoke(tasks: Mapping[str, TaskFunction], function: str, payload: bytes | str | None) -> Any:
     """Run one task the way Lambda would: JSON in, JSON out, exceptions as function errors."""
     task = tasks.get(function)
     if task is None:
@@ -91,7 +95,8 @@ def install_dispatch() -> None:
                                "lambda_eval_utils.execute_lambda_function_integration; the local "
                                "workflow engine needs porting to this moto version")
 
-        def execute_lambda_function_integration(env, parameters, region, state_credentials):
+        def execute_lambda_function_integration(env: Any, parameters: Mapping[str, Any],
+                                                 region: str, state_credentials: Any) -> None:
             arn = str(parameters.get("FunctionName", ""))
             parts = arn.split(":")
             tasks = _engines.get(parts[4]) if len(parts) >= 7 else None
@@ -122,7 +127,8 @@ def _cache_json_paths() -> None:
 
 
 class LocalEngine:
-    """Runs ``statemachine/{machine}.asl.json`` in this process."""
+    """Runs the state machines in this process; ``tasks`` maps each Lambda function name the
+    machines invoke (``workflow_plan_text2image``, ``workflow_generate``…) to its function."""
 
     def __init__(self, tasks: Mapping[str, TaskFunction], *,
                  directory: Path = STATEMACHINE_DIR, poll_interval: float = 0.005,
@@ -180,7 +186,7 @@ class LocalEngine:
             StateMachineDoesNotExist,
         )
         try:
-            execution = self._backend.describe_execution(execution_id)
+            execution = cast("ParserExecution", self._backend.describe_execution(execution_id))
         except (ExecutionDoesNotExist, InvalidArn, StateMachineDoesNotExist):
             raise NotFound(f"no execution {execution_id!r}") from None
         status = execution.exec_status.value if execution.exec_status else RUNNING
@@ -195,6 +201,7 @@ class LocalEngine:
     def _forget_finished(self, machine_arn: str) -> None:
         """A long-running server must not keep every execution's history forever."""
         machine = self._backend.describe_state_machine(machine_arn)
-        finished = [e for e in machine.executions if e.exec_status and e.exec_status.value != RUNNING]
+        executions = cast("list[ParserExecution]", machine.executions)
+        finished = [e for e in executions if e.exec_status and e.exec_status.value != RUNNING]
         for execution in finished[: max(0, len(finished) - self._keep_finished)]:
-            machine.executions.remove(execution)
+            executions.remove(execution)   # the machine's own list

@@ -23,8 +23,9 @@ os.environ.update(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t", GAR
                   GARDEN_BULK_MACHINE="arn:b", AWS_DEFAULT_REGION="us-east-1",
                   AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
 import app
-from chalicelib import bootstrap, tasks
-bootstrap.store(); bootstrap.catalog(); bootstrap.generators(); bootstrap.analyzer(); bootstrap.workflow()
+from chalicelib import bootstrap
+from chalicelib.jobs import steps
+bootstrap.store(); bootstrap.image_index(); bootstrap.job_store(); bootstrap.generators(); bootstrap.analyzer(); bootstrap.workflow()
 from chalicelib.generators import checks  # the generate task's JPEG checks (Pillow)
 print("ok", sorted(app.app.routes))
 """

@@ -26,7 +26,7 @@ ACTIONS = {
     "delete_item": {"dynamodb:DeleteItem"},
 }
 # Never called by a deployed function: table set-up is for tests and local tools only
-# (chalicelib/catalog/dynamodb.py: create_table); the local engine calls a moto backend object,
+# (chalicelib/catalog/dynamodb/table.py: create_table); the local engine calls a moto backend object,
 # not AWS.
 NOT_IN_LAMBDA = {"create_table", "update_time_to_live"}
 LOCAL_ONLY_FILES = {"chalicelib/workflow/local.py"}

@@ -86,9 +86,12 @@ def test_the_stack_gives_the_app_everything_it_needs(stack):
     table = dynamodb.describe_table(TableName=outputs["TableName"])["Table"]
     assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["garden"]
     machines = boto3.client("stepfunctions", region_name=REGION)
-    for arn in (outputs["Text2ImageMachineArn"], outputs["BulkMachineArn"]):
+    for machine, arn in (("text2image", outputs["Text2ImageMachineArn"]),
+                         ("bulk", outputs["BulkMachineArn"])):
         definition = machines.describe_state_machine(stateMachineArn=arn)["definition"]
         assert "${" not in definition and f"function:emotion-garden-{STAGE}-workflow_" in definition
+        plan = json.loads(definition)["States"]["Plan"]["Resource"]
+        assert plan.endswith(f":function:emotion-garden-{STAGE}-workflow_plan_{machine}")
 
 
 def test_garden_likes_and_object_events_through_the_deployed_shape(stack):

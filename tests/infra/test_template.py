@@ -1,5 +1,6 @@
-"""infra/template.yaml: lints clean, deploys exactly the state machines in statemachine/, wires
-them to the functions Chalice deploys, and mirrors what the code expects of bucket and table."""
+"""infra/template.yaml: lints clean, deploys both state machines from statemachine/'s one file,
+wires them to the functions Chalice deploys (each its own plan), and mirrors what the code
+expects of bucket and table."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from chalicelib import workflow
 from chalicelib.catalog.dynamodb import table_definition
 from tests.infra.conftest import ROOT, app_function_names, deploy, resolve_sub, resources_of
 
-MACHINE_FILES = sorted(workflow.STATEMACHINE_DIR.glob("*.asl.json"))
+MACHINE_FILE = workflow.definition_path()
 
 
 def cfn_lint(path: Path) -> list[str]:
@@ -38,12 +39,15 @@ def test_cfn_lint_is_not_a_rubber_stamp(tmp_path, template):
     assert any("FREE_FOR_ALL" in problem for problem in cfn_lint(path))
 
 
-def test_every_state_machine_file_is_deployed_verbatim(template):
-    machines = resources_of(template, "AWS::StepFunctions::StateMachine")
-    deployed = {json.dumps(json.loads(m["Properties"]["DefinitionString"]), sort_keys=True)
-                for m in machines.values()}
-    files = {json.dumps(json.loads(p.read_text()), sort_keys=True) for p in MACHINE_FILES}
-    assert deployed == files and len(machines) == len(MACHINE_FILES) == len(workflow.MACHINES)
+def test_every_state_machine_deploys_the_one_file_verbatim(template):
+    raw = deploy.load_template()
+    machines = resources_of(raw, "AWS::StepFunctions::StateMachine")
+    assert len(machines) == len(workflow.MACHINES)
+    assert {m["Properties"]["DefinitionString"] for m in machines.values()} == {
+        "{{file:statemachine/generate.asl.json}}"}
+    inlined = resources_of(template, "AWS::StepFunctions::StateMachine")
+    assert all(json.loads(m["Properties"]["DefinitionString"]) == json.loads(MACHINE_FILE.read_text())
+               for m in inlined.values())
     body = deploy.template_body(template)
     assert "{{file:" not in body and len(body.encode()) < deploy.MAX_TEMPLATE_BODY
 
@@ -59,19 +63,26 @@ def test_machines_are_standard_traced_and_named_as_the_app_expects(template):
     assert names == {f"emotion-garden-dev-{m}" for m in workflow.MACHINES}
 
 
+def _machine(template: dict, machine: str) -> dict:
+    return next(r for r in resources_of(template, "AWS::StepFunctions::StateMachine").values()
+                if resolve_sub(r["Properties"]["StateMachineName"], "dev").endswith("-" + machine))
+
+
 @pytest.mark.parametrize("machine", workflow.MACHINES)
 def test_every_placeholder_has_a_substitution_naming_a_deployed_chalice_function(template, machine):
-    resource = next(r for r in resources_of(template, "AWS::StepFunctions::StateMachine").values()
-                    if resolve_sub(r["Properties"]["StateMachineName"], "dev").endswith("-" + machine))
-    props = resource["Properties"]
+    props = _machine(template, machine)["Properties"]
     needed = workflow.placeholders(props["DefinitionString"])
     substitutions = props["DefinitionSubstitutions"]
     assert needed and set(substitutions) == needed
     functions = app_function_names()
     for name, value in substitutions.items():
+        function = workflow.functions(machine)[name]
         arn = resolve_sub(value, "prod")
-        assert arn == f"arn:aws:lambda:us-east-1:123456789012:function:emotion-garden-prod-{name}"
-        assert name in functions, f"{machine} invokes {name}, which app.py does not deploy"
+        assert arn == f"arn:aws:lambda:us-east-1:123456789012:function:emotion-garden-prod-{function}"
+        assert function in functions, f"{machine} invokes {function}, which app.py does not deploy"
+    # the one difference between the machines: the plan each one's Plan state invokes
+    assert resolve_sub(substitutions["workflow_plan"], "dev").endswith(
+        f":function:emotion-garden-dev-workflow_plan_{machine}")
     # the same ARNs the workflow package computes for the local engine's deployed twin
     assert {k: resolve_sub(v, "dev") for k, v in substitutions.items()} == workflow.substitutions(
         machine, app_name="emotion-garden", stage="dev", region="us-east-1", account="123456789012")
@@ -79,9 +90,7 @@ def test_every_placeholder_has_a_substitution_naming_a_deployed_chalice_function
 
 @pytest.mark.parametrize("machine", workflow.MACHINES)
 def test_each_machine_role_invokes_exactly_its_functions(template, machine):
-    machines = resources_of(template, "AWS::StepFunctions::StateMachine")
-    resource = next(r for r in machines.values()
-                    if resolve_sub(r["Properties"]["StateMachineName"], "dev").endswith("-" + machine))
+    resource = _machine(template, machine)
     role = template["Resources"][resource["Properties"]["RoleArn"]["Fn::GetAtt"][0]]
     statements = [s for p in role["Properties"]["Policies"]
                   for s in p["PolicyDocument"]["Statement"]]
@@ -174,10 +183,10 @@ def _tasks(node: dict):
                 yield from _tasks(inner)
 
 
-@pytest.mark.parametrize("path", MACHINE_FILES, ids=lambda p: p.name)
-def test_a_task_state_waits_longer_than_its_lambda_may_run(path):
+@pytest.mark.parametrize("machine", workflow.MACHINES)
+def test_a_task_state_waits_longer_than_its_lambda_may_run(machine):
     # otherwise Step Functions gives up (States.Timeout) on a Lambda that is still working
-    for state in _tasks(json.loads(path.read_text())):
+    for state in _tasks(json.loads(workflow.load_definition(machine))):
         if state.get("Type") == "Task" and "TimeoutSeconds" in state:
             function = state["Resource"].strip("${}")
             assert deploy.LAMBDA_FUNCTIONS[function]["lambda_timeout"] < state["TimeoutSeconds"]

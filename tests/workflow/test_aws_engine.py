@@ -3,6 +3,10 @@ requests, errors) and against moto's Step Functions API (a deployed machine's ro
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -20,8 +24,12 @@ from chalicelib.errors import (
 )
 from chalicelib.workflow.aws import StepFunctionsEngine
 
+ROOT = Path(__file__).resolve().parents[2]
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:emotion-garden-dev-text2image"
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:emotion-garden-dev-text2image:job-1"
+AWS_ENV = {"GARDEN_BACKEND": "aws", "GARDEN_BUCKET": "b", "GARDEN_TABLE": "t",
+           "GARDEN_CDN_DOMAIN": "d.cloudfront.net", "GARDEN_ENDPOINTS": '["sagemaker:sd"]',
+           "GARDEN_TEXT2IMAGE_MACHINE": MACHINE, "GARDEN_BULK_MACHINE": MACHINE + "-bulk"}
 
 
 @pytest.fixture
@@ -118,8 +126,35 @@ def test_round_trip_against_a_deployed_machine_under_moto():
 
 def test_build_engine_picks_step_functions_in_aws_and_the_interpreter_locally():
     from chalicelib.workflow.local import LocalEngine
-    aws = load({"GARDEN_BACKEND": "aws", "GARDEN_BUCKET": "b", "GARDEN_TABLE": "t",
-                "GARDEN_CDN_DOMAIN": "d.cloudfront.net", "GARDEN_ENDPOINTS": '["sagemaker:sd"]',
-                "GARDEN_TEXT2IMAGE_MACHINE": MACHINE, "GARDEN_BULK_MACHINE": MACHINE + "-bulk"})
-    assert isinstance(workflow.build_engine(aws), StepFunctionsEngine)
-    assert isinstance(workflow.build_engine(load({})), LocalEngine)
+    from tests.workflow.test_interpreter import Script
+    assert isinstance(workflow.build_engine(load(AWS_ENV), {}), StepFunctionsEngine)
+    script = Script(endpoints=1, count=1)
+    engine = workflow.build_engine(load({}), script.tasks())
+    assert isinstance(engine, LocalEngine)
+    # the local engine runs the task functions it was handed
+    assert engine.wait(engine.start("text2image", {"jobId": "j", "text": "x"}, "j"), 30).status == "SUCCEEDED"
+    assert [len(script.events[k]) for k in ("plan", "generate", "finish")] == [1, 1, 1]
+
+
+ALLOWED = {"chalicelib", "chalicelib.errors", "chalicelib.config", "chalicelib.workflow",
+           "chalicelib.workflow.aws", "chalicelib.workflow.local"}
+IMPORT_AND_BUILD = """
+import json, sys
+from chalicelib.config import load
+from chalicelib.workflow import build_engine
+build_engine(load({}), {})                          # the local engine
+build_engine(load(json.loads(sys.argv[1])), {})     # Step Functions
+import chalicelib.workflow.aws, chalicelib.workflow.local
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("chalicelib"))))
+"""
+
+
+def test_the_workflow_package_imports_nothing_of_the_domain():
+    # a fresh interpreter (this one has long imported the whole app) builds both engines
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run([sys.executable, "-c", IMPORT_AND_BUILD, json.dumps(AWS_ENV)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    imported = set(json.loads(done.stdout.splitlines()[-1]))
+    assert {"chalicelib.workflow.local", "chalicelib.workflow.aws"} <= imported
+    assert imported <= ALLOWED, f"the workflow package pulls in {sorted(imported - ALLOWED)}"

@@ -1,5 +1,6 @@
-"""statemachine/bulk.asl.json end to end on the local stack: the pools' plan, the shared
-generate/record-error/finish tasks, images landing in the pool with their provenance."""
+"""The bulk machine (statemachine/generate.asl.json with workflow_plan_bulk as its Plan) end to
+end on the local stack: the pools' plan, the shared generate/record-error/finish tasks, images
+landing in the pool with their provenance."""
 from __future__ import annotations
 
 from chalicelib import bootstrap
@@ -12,7 +13,7 @@ def test_a_bulk_run_fills_the_pool_in_both_orientations():
     execution_id = engine.start("bulk", {"emotion": "HAPPY", "count": 1, "seed": 3}, "bulk-run-1")
     execution = engine.wait(execution_id, 60)
     assert execution.status == "SUCCEEDED", execution
-    job = bootstrap.catalog().get_job(execution.output["jobId"])
+    job = bootstrap.job_store().get_job(execution.output["jobId"])
     assert (job["status"], job["kind"], len(job["images"])) == ("SUCCEEDED", "bulk", 2)
     assert job["executionId"] == execution_id
     sizes = set()
@@ -21,5 +22,5 @@ def test_a_bulk_run_fills_the_pool_in_both_orientations():
         origin = provenance.read(bootstrap.store().get(image["key"]))
         assert origin["emotion"] == "HAPPY" and origin["jobId"] == job["jobId"]
         sizes.add((origin["width"], origin["height"]))
-        assert bootstrap.catalog().get_image(image["key"]).area == "pool"
+        assert bootstrap.image_index().get_image(image["key"]).area == "pool"
     assert sizes == {(1280, 800), (800, 1280)}

@@ -1,6 +1,7 @@
 """What we rely on in moto's Step Functions interpreter (moto==5.2.5, LocalStack's ASL engine),
-exercised through our own statemachine/text2image.asl.json and the local engine's Lambda
-dispatch. If a moto upgrade changes any of it, these fail loudly — before the product does.
+exercised through our own statemachine/generate.asl.json (as the text2image machine) and the
+local engine's Lambda dispatch. If a moto upgrade changes any of it, these fail loudly — before
+the product does.
 
 Task functions here are scripted; they record what the interpreter handed them."""
 from __future__ import annotations
@@ -17,7 +18,7 @@ from chalicelib.workflow.local import LocalEngine
 
 
 class Script:
-    """Task functions for text2image.asl.json that plan ``count`` images over ``endpoints``
+    """Task functions for the text2image machine that plan ``count`` images over ``endpoints``
     and let a test decide what each generate call does."""
 
     def __init__(self, endpoints: int, count: int, on_generate=None) -> None:

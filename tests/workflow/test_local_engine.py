@@ -70,6 +70,20 @@ def test_a_machine_needing_unregistered_tasks_is_refused_when_started():
         engine.start("bulk", {}, "job-1")
 
 
+def test_each_machine_runs_the_one_definition_with_its_own_plan():
+    script = Script(1, 1)
+    tasks = script.tasks()
+    tasks["workflow_plan_bulk"] = lambda event: {**script.plan(event), "kind": "bulk"}
+    engine = LocalEngine(tasks)
+    plans = []
+    for machine in ("bulk", "text2image"):
+        execution = engine.wait(engine.start(machine, {"jobId": machine, "text": "x"}, machine), 30)
+        assert execution.status == SUCCEEDED
+        plans.append(script.events["finish"][-1]["kind"])
+    assert plans == ["bulk", "test"]
+    assert len(script.events["generate"]) == 2
+
+
 def test_finished_executions_are_forgotten_beyond_the_limit():
     script = Script(endpoints=1, count=1)
     engine = LocalEngine(script.tasks(), keep_finished=2)
