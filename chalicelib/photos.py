@@ -10,6 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .faces.service import KeepPhoto
+    from .storage import ObjectStore
 
 PREFIX = "debug-photos/"
 
@@ -17,7 +22,8 @@ PREFIX = "debug-photos/"
 _purged_on: set[str] = set()  # days already purged by this process
 
 
-def keeper(store, days: int, bucket: str, now: Callable[[], datetime] = lambda: datetime.now(UTC)):
+def keeper(store: ObjectStore, days: int, bucket: str,
+           now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> KeepPhoto:
     """A ``keep_photo(visitor, bytes) -> (bucket, key)`` for the emotion service."""
     def keep(visitor: str, data: bytes) -> tuple[str, str]:
         today = now()
@@ -32,7 +38,7 @@ def keeper(store, days: int, bucket: str, now: Callable[[], datetime] = lambda: 
     return keep
 
 
-def purge(store, days: int, today: datetime) -> int:
+def purge(store: ObjectStore, days: int, today: datetime) -> int:
     """Delete kept photos older than ``days``; returns how many."""
     oldest = (today - timedelta(days=days)).strftime("%Y-%m-%d")
     removed = 0

@@ -20,13 +20,16 @@ import atexit
 import hashlib
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..rules.emotions import EMOTIONS
+from PIL import Image
+
 from ..errors import ServiceUnavailable, UpstreamFailed
+from ..rules.emotions import EMOTIONS
 from . import AgeRange, BoundingBox, Face
 from .images import PreparedImage
 
@@ -194,7 +197,7 @@ class LocalAnalyzer:
         return faces
 
 
-def _at_exit(close: Any) -> None:
+def _at_exit(close: Callable[[], None]) -> None:
     """Close MediaPipe before its worker thread is stopped: left to the garbage collector at
     interpreter teardown it prints a traceback. threading's exit hooks run before the thread
     pools shut down (and before atexit's), so prefer them where this Python has them."""
@@ -215,10 +218,10 @@ def _emotions(models: _Models, image: PreparedImage,
     x0, y0, x1, y1 = pixels
     side = max(x1 - x0, y1 - y0) * (1 + 2 * FER_MARGIN)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    box = tuple(round(v) for v in (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2))
+    box = (round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2))
     # Pillow pads a crop that leaves the frame with black, as fer pads its frames.
     grey = image.picture.crop(box).convert("L").resize((FER_SIZE, FER_SIZE),
-                                                       _box_filter())
+                                                       Image.Resampling.BOX)
     x = np.asarray(grey, dtype=np.float32) / 127.5 - 1.0  # fer's preprocess: [-1, 1]
     models.emotion.set_tensor(models.emotion_in, x[None, :, :, None])
     models.emotion.invoke()
@@ -227,11 +230,6 @@ def _emotions(models: _Models, image: PreparedImage,
     for name, p in zip(FER_CLASSES, probabilities, strict=True):
         scores[name] = round(float(p) * 100, 2)
     return scores
-
-
-def _box_filter() -> Any:
-    from PIL import Image
-    return Image.Resampling.BOX
 
 
 def _age_gender(models: _Models, rgb: Any, pixels: tuple[float, float, float, float]

@@ -8,8 +8,8 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from ..rules.emotions import EMOTIONS
 from ..errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable, UpstreamFailed
+from ..rules.emotions import EMOTIONS
 from . import AgeRange, BoundingBox, Face
 from .images import PreparedImage
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import logs, metrics
-from ..rules.emotions import EMOTIONS, generation
 from ..errors import GardenError, InvalidRequest, NotFound
+from ..rules.emotions import EMOTIONS, generation
 from . import Face, FaceAnalyzer
 from .images import prepare_image
 

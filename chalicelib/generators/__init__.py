@@ -1,4 +1,7 @@
-"""The image generator port: one adapter per inference endpoint URI (DESIGN.md, Endpoints).
+"""The image generator port: one adapter per kind of inference endpoint, chosen by the
+endpoint's URI (``painter:``, ``sagemaker:NAME``, ``http(s)://HOST:PORT/PATH``,
+``a1111://HOST:PORT``). ``factory.build_generator`` maps a URI to its adapter; its
+``Generator`` return type is what holds every adapter to this protocol under mypy.
 
 Adapters raise the domain errors EndpointTimeout, EndpointThrottled, EndpointFailed and
 BadImage (chalicelib.errors); the state machines retry the first two and catch the rest.

@@ -2,6 +2,8 @@
 base64 PNGs; we convert them to the JPEG the port promises."""
 from __future__ import annotations
 
+from typing import Any
+
 from . import GenerationRequest
 from .checks import check_request_size, first_image, to_jpeg
 from .http import DEFAULT_TIMEOUT, post_json
@@ -16,7 +18,7 @@ class A1111Generator:
         self.uri = uri or self.base_url.replace("http://", "a1111://", 1)
         self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
 
-    def body(self, request: GenerationRequest) -> dict:
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
         return {
             "prompt": request.prompt,
             "negative_prompt": request.negative_prompt,

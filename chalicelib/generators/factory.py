@@ -1,4 +1,4 @@
-"""Endpoint URI → Generator (DESIGN.md, Endpoints): ``painter:``, ``sagemaker:NAME``,
+"""Endpoint URI → Generator: ``painter:``, ``sagemaker:NAME``,
 ``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``. A bad URI is a ConfigError naming it."""
 from __future__ import annotations
 

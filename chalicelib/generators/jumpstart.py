@@ -1,5 +1,6 @@
-"""The JumpStart Stable Diffusion JSON contract (DESIGN.md, Endpoints), shared by the SageMaker
-and plain-HTTP adapters and by the local endpoint server."""
+"""The JumpStart Stable Diffusion JSON contract — a JSON body of prompt, size, steps, guidance
+and seed in; base64 JPEGs in ``generated_images`` out — shared by the SageMaker and plain-HTTP
+adapters and by the local endpoint server."""
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ def decode_response(payload: bytes, request: GenerationRequest, *, source: str) 
     return ensure_jpeg(data, request.width, request.height, source=source)
 
 
-def _int(body: dict, name: str, default: int | None = None) -> int:
+def _int(body: dict[str, Any], name: str, default: int | None = None) -> int:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequest(f"{name} must be an integer")

@@ -3,6 +3,9 @@
 Every write or delete in the store produces an S3-shaped notification event
 (``{"Records": [...]}``). In AWS, S3 itself sends it to the ``index_objects`` Lambda; the
 folder store calls the same handler in-process after each write or delete.
+
+The adapters are ``s3.S3ObjectStore`` and ``folder.FolderObjectStore``; each module ends with
+a ``type[ObjectStore]`` assignment so that mypy holds the class to this protocol.
 """
 from __future__ import annotations
 

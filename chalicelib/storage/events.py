@@ -10,8 +10,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote_plus, unquote_plus
+
+from ..rules.times import utc_now
 
 CREATED, REMOVED = "created", "removed"
 _lock = threading.Lock()
@@ -38,23 +40,23 @@ def next_sequencer() -> str:
 
 
 def notification(name: str, bucket: str, key: str, size: int = 0, etag: str = "",
-                 sequencer: str | None = None) -> dict:
+                 sequencer: str | None = None) -> dict[str, Any]:
     """One S3 notification with a single record, as S3 would send it."""
-    obj: dict = {"key": quote_plus(key, safe="/"), "sequencer": sequencer or next_sequencer()}
+    obj: dict[str, Any] = {"key": quote_plus(key, safe="/"), "sequencer": sequencer or next_sequencer()}
     if name.startswith("ObjectCreated"):
         obj.update(size=size, eTag=etag)
     return {"Records": [{
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "awsRegion": "local",
-        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "eventTime": utc_now(),
         "eventName": name,
         "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
                "object": obj},
     }]}
 
 
-def parse(event: dict) -> Iterator[ObjectEvent | str]:
+def parse(event: object) -> Iterator[ObjectEvent | str]:
     """Every record of a notification as an ObjectEvent, or a string saying why it was skipped.
     Never raises: a malformed record is reported, not fatal to the others."""
     records = event.get("Records") if isinstance(event, dict) else None

@@ -8,12 +8,13 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import InvalidKey, ObjectNotFound
 from ..rules.layout import check_safe
-from . import StoredObject
+from ..rules.times import from_epoch
+from . import ObjectStore, StoredObject
 from .events import next_sequencer, notification
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ BUCKET = "local"
 
 class FolderObjectStore:
     def __init__(self, root: Path, public_url: str,
-                 on_event: Callable[[dict], None] | None = None) -> None:
+                 on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._public_url = public_url.rstrip("/")
@@ -101,8 +102,7 @@ class FolderObjectStore:
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     stat = path.stat()
-                    yield StoredObject(key, stat.st_size, datetime.fromtimestamp(
-                        stat.st_mtime, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+                    yield StoredObject(key, stat.st_size, from_epoch(stat.st_mtime))
 
     def url(self, key: str) -> str:
         from urllib.parse import quote
@@ -123,3 +123,6 @@ class FolderObjectStore:
             self._on_event(notification(name, BUCKET, key, size, etag, sequencer))
         except Exception:  # the write happened; a reindex repairs a missed event
             log.exception("object event handler failed for %s", key)
+
+
+_check: type[ObjectStore] = FolderObjectStore  # mypy holds the adapter to the port

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
 from ..errors import ObjectNotFound, ServiceUnavailable, UpstreamFailed
 from ..rules.layout import check_safe
-from . import StoredObject
+from . import ObjectStore, StoredObject
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 # A day, not "immutable": a removed or unpublished image must leave CloudFront's caches soon.
@@ -25,26 +27,32 @@ def _translate(exc: ClientError, key: str) -> Exception:
     return UpstreamFailed(f"S3 {code or 'error'} on {key}")
 
 
+@contextmanager
+def _translated(key: str) -> Iterator[None]:
+    """S3's ClientError raised inside the block becomes the domain error for ``key``."""
+    try:
+        yield
+    except ClientError as exc:
+        raise _translate(exc, key) from exc
+
+
 class S3ObjectStore:
-    def __init__(self, client, bucket: str, public_url: str) -> None:
-        self._s3 = client
+    def __init__(self, client: Any, bucket: str, public_url: str) -> None:
+        self._s3 = client                 # a boto3 S3 client (untyped)
         self._bucket = bucket
         self._public_url = public_url.rstrip("/")
 
     def put(self, key: str, data: bytes, content_type: str = "image/jpeg",
             metadata: Mapping[str, str] | None = None) -> None:
-        try:
+        with _translated(key):
             self._s3.put_object(Bucket=self._bucket, Key=check_safe(key), Body=data,
                                 ContentType=content_type, Metadata=dict(metadata or {}),
                                 CacheControl=CACHE_CONTROL)
-        except ClientError as exc:
-            raise _translate(exc, key) from exc
 
     def get(self, key: str) -> bytes:
-        try:
-            return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except ClientError as exc:
-            raise _translate(exc, key) from exc
+        with _translated(key):
+            data: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return data
 
     def head(self, key: str, length: int) -> bytes:
         try:
@@ -60,32 +68,30 @@ class S3ObjectStore:
             self._s3.head_object(Bucket=self._bucket, Key=key)
             return True
         except ClientError as exc:
-            if isinstance(_translate(exc, key), ObjectNotFound):
+            error = _translate(exc, key)
+            if isinstance(error, ObjectNotFound):
                 return False
-            raise _translate(exc, key) from exc
+            raise error from exc
 
     def delete(self, key: str) -> None:
-        try:
+        with _translated(key):
             self._s3.delete_object(Bucket=self._bucket, Key=check_safe(key))
-        except ClientError as exc:
-            raise _translate(exc, key) from exc
 
     def copy(self, source: str, destination: str) -> None:
-        try:
+        with _translated(source):
             self._s3.copy_object(Bucket=self._bucket, Key=check_safe(destination),
                                  CopySource={"Bucket": self._bucket, "Key": source},
                                  MetadataDirective="COPY")
-        except ClientError as exc:
-            raise _translate(exc, source) from exc
 
     def list(self, prefix: str = "") -> Iterator[StoredObject]:
         pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix)
-        try:
+        with _translated(prefix):
             for page in pages:
                 for obj in page.get("Contents", []):
                     yield StoredObject(obj["Key"], obj["Size"], obj["LastModified"].isoformat())
-        except ClientError as exc:
-            raise _translate(exc, prefix) from exc
 
     def url(self, key: str) -> str:
         return f"{self._public_url}/{quote(key)}"
+
+
+_check: type[ObjectStore] = S3ObjectStore  # mypy holds the adapter to the port

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib.faces import cli
+from chalicelib.cli import analyze as cli
 
 from .conftest import jpeg
 

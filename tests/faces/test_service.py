@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 
 from chalicelib import config
-from chalicelib.rules.emotions import EMOTIONS
 from chalicelib.errors import InvalidRequest, NotFound, UnsupportedMediaType, UpstreamFailed
 from chalicelib.faces import AgeRange, BoundingBox, Face, build_analyzer
 from chalicelib.faces.rekognition import RekognitionAnalyzer
 from chalicelib.faces.service import analyze_photo
+from chalicelib.rules.emotions import EMOTIONS
 
 from .conftest import jpeg
 

@@ -6,12 +6,12 @@ import io
 import pytest
 from PIL import Image, ImageStat
 
-from chalicelib.rules.emotions import EMOTIONS
 from chalicelib.errors import InvalidRequest
 from chalicelib.generators import GenerationRequest
 from chalicelib.generators.checks import ensure_jpeg
 from chalicelib.generators.painter import PainterGenerator, derive_seed, paint
-from chalicelib.generators.painter_mood import read_prompt
+from chalicelib.generators.painter.mood import read_prompt
+from chalicelib.rules.emotions import EMOTIONS
 
 
 def _gen(prompt: str, w: int = 320, h: int = 200, seed: int | None = 3) -> bytes:

@@ -16,8 +16,8 @@ from PIL import Image
 from chalicelib.errors import BadImage, EndpointFailed, EndpointThrottled, EndpointTimeout
 from chalicelib.generators import GenerationRequest
 from chalicelib.generators.checks import encode_jpeg, ensure_jpeg
+from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.generators.sagemaker import SageMakerGenerator, client_config
-from chalicelib.generators.server import serve_endpoint
 
 REQUEST = GenerationRequest("A flower, fantasy, happy", 768, 512, negative_prompt="ugly", steps=25,
                             guidance_scale=7.0, seed=9)

@@ -11,9 +11,9 @@ import pytest
 from chalicelib.errors import BadImage, EndpointFailed, EndpointThrottled, EndpointTimeout
 from chalicelib.generators import GenerationRequest
 from chalicelib.generators.checks import ensure_jpeg
+from chalicelib.generators.endpoint_server import MODES, serve_endpoint
 from chalicelib.generators.http import HttpGenerator
 from chalicelib.generators.painter import PainterGenerator
-from chalicelib.generators.server import MODES, serve_endpoint
 
 
 def test_the_painter_served_over_http_answers_the_jpeg_asked_for(request_768):
@@ -107,7 +107,7 @@ def test_unknown_modes_are_refused(solid):
 def test_the_cli_subcommand_is_registered():
     import argparse
 
-    from chalicelib.generators.server import register, run_endpoints
+    from chalicelib.cli.endpoint import register, run_endpoints
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["endpoint", "--port", "0", "--delay", "1.5", "--mode", "throttle", "--count", "2"])

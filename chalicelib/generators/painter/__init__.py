@@ -5,6 +5,9 @@ happy, cool and drooping for sad, sharp and red for angry, …), favourite words
 a colour or a small motif. Three depth planes keep it fast and soft: sky, hills and bokeh at a
 quarter of the size, blurred; a middle row at half size, blurred a little; flowers in focus at
 full size; then glowing particles in front. Deterministic for the same prompt, seed and size.
+
+The package: ``mood`` reads the prompt and picks the look, ``shapes`` holds the brushes, and
+this module composes the picture and is the ``Generator`` adapter.
 """
 from __future__ import annotations
 
@@ -16,11 +19,13 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from ..errors import EndpointTimeout
-from . import GenerationRequest
-from .checks import JPEG_QUALITY, check_request_size, encode_jpeg
-from .painter_mood import Mood, Style, hex_rgb, read_prompt, style_for
-from .painter_shapes import (
+from ...errors import EndpointTimeout
+from .. import GenerationRequest
+from ..checks import JPEG_QUALITY, check_request_size, encode_jpeg
+from ..tracing import traced
+from .mood import Mood, Style, hex_rgb, read_prompt, style_for
+from .shapes import (
+    RGB,
     F,
     Flower,
     bezier,
@@ -33,11 +38,12 @@ from .painter_shapes import (
     stroke,
     to_image,
 )
-from .tracing import traced
 
 MIN_SIDE, MAX_SIDE = 64, 1280
 DEFAULT_TIMEOUT = 10.0     # the painter takes well under a second; anything longer is a fault
 _BILINEAR = Image.Resampling.BILINEAR
+
+__all__ = ["DEFAULT_TIMEOUT", "MAX_SIDE", "MIN_SIDE", "PainterGenerator", "derive_seed", "paint"]
 
 
 def derive_seed(prompt: str) -> int:
@@ -79,8 +85,13 @@ def paint(prompt: str, width: int, height: int, seed: int | None = None) -> Imag
     return _Painting(mood, style_for(mood), rng, width, height).render()
 
 
-def _mix(a: Sequence[float], b: Sequence[float], t: float) -> tuple[float, float, float]:
-    return tuple(x + (y - x) * t for x, y in zip(a, b))  # type: ignore[return-value]
+def _mix(a: Sequence[float], b: Sequence[float], t: float) -> RGB:
+    (ar, ag, ab), (br, bg, bb) = a, b
+    return ar + (br - ar) * t, ag + (bg - ag) * t, ab + (bb - ab) * t
+
+
+def _scaled(colour: RGB, factor: float) -> RGB:
+    return colour[0] * factor, colour[1] * factor, colour[2] * factor
 
 
 def _u8(colour: Sequence[float], alpha: int | None = None) -> tuple[int, ...]:
@@ -205,8 +216,9 @@ class _Painting:
         base = self.pick(st.petals)
         if self.mood.intensity > 1:                 # "very happy": richer colour
             grey = sum(base) / 3
-            base = tuple(min(1.0, grey + (c - grey) * 1.25) for c in base)  # type: ignore[assignment]
-        inner = _mix(tuple(c * 0.8 for c in base), self.pick(st.centres), 0.08)
+            r, g, b = (min(1.0, grey + (c - grey) * 1.25) for c in base)
+            base = (r, g, b)
+        inner = _mix(_scaled(base, 0.8), self.pick(st.centres), 0.08)
         outer = _mix(base, (1.0, 1.0, 1.0), 0.22 if not st.dark else 0.06)
         inner, outer = _mix(inner, self.bottom, haze), _mix(outer, self.bottom, haze)
         petals = int(rng.integers(st.petal_count[0], st.petal_count[1] + 1))
@@ -284,16 +296,16 @@ class _Painting:
             paint_flower(canvas, flower)
 
     def bud(self, canvas: Image.Image, x: float, y: float, direction: float, size: float,
-            colour: tuple, leaf: tuple) -> None:
+            colour: RGB, leaf: RGB) -> None:
         """A closed bud: three furled petals and two green sepals hugging their base."""
         light = _mix(colour, (1, 1, 1), 0.45)
         for off, tone in ((-0.28, 0.78), (0.28, 0.85), (0.0, 1.0)):
             paint_leaf(canvas, x, y, direction + off, size, size * 0.5, off * 0.15,
-                       tuple(c * tone for c in colour), rib=light)
+                       _scaled(colour, tone), rib=light)
         for off in (-0.7, 0.7):
             paint_leaf(canvas, x, y, direction + off, size * 0.5, size * 0.22, -off * 0.2, leaf)
 
-    def stem(self, canvas: Image.Image, path: np.ndarray, thick: float, leaf: tuple) -> None:
+    def stem(self, canvas: Image.Image, path: np.ndarray, thick: float, leaf: RGB) -> None:
         """A tapering stem with a lit edge, drawn into a mask of its own box and softened,
         because Pillow's lines have no anti-aliasing."""
         pad = thick * 2 + 3
@@ -306,7 +318,7 @@ class _Painting:
         body, shine = Image.new("L", (x1 - x0, y1 - y0), 0), Image.new("L", (x1 - x0, y1 - y0), 0)
         stroke(ImageDraw.Draw(body), local, thick * 1.3, thick * 0.8)
         stroke(ImageDraw.Draw(shine), local, thick * 0.35, thick * 0.25, fill=120, dx=-thick * 0.25)
-        canvas.paste(_u8(tuple(c * 0.8 for c in leaf)), (x0, y0), body.filter(ImageFilter.BoxBlur(0.6)))
+        canvas.paste(_u8(_scaled(leaf, 0.8)), (x0, y0), body.filter(ImageFilter.BoxBlur(0.6)))
         canvas.paste(_u8(_mix(leaf, (0.85, 0.95, 0.6), 0.35)), (x0, y0), shine.filter(ImageFilter.BoxBlur(0.6)))
 
     # -- motifs --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import colorsys
 import re
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 # word → (emotion, weight). Weight 2: the word names the feeling; 1: a cue ("smile").
 _EMOTION_WORDS: dict[str, tuple[str, int]] = {}
@@ -113,19 +114,19 @@ def read_prompt(prompt: str) -> Mood:
             if needle == "불행":            # "unhappy" contains "happy" (행복 ⊂ 불행) too
                 scores["HAPPY"] = scores.get("HAPPY", 0.0) - 2
     scores = {k: v for k, v in scores.items() if v > 0}
-    emotion = max(scores, key=lambda e: (scores[e], -first[e])) if scores else None
+    strongest = max(scores, key=lambda e: (scores[e], -first[e])) if scores else None
     species = next((_SPECIES[w] for w in words if w in _SPECIES), None)
     colour = next((_COLOURS[w] for w in words if w in _COLOURS), None)
     motifs = {_MOTIFS[w] for w in words if w in _MOTIFS}
     motifs |= {m for k, m in _MOTIFS.items() if len(k) > 1 and not k.isascii() and k in text}
     if species is None:
         species = next((s for k, s in _SPECIES.items() if not k.isascii() and k in text), None)
-    return Mood(emotion, intensity, species, colour, frozenset(motifs))
+    return Mood(strongest, intensity, species, colour, frozenset(motifs))
 
 
 def hex_rgb(value: str) -> tuple[float, float, float]:
     value = value.lstrip("#")
-    return tuple(int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    return int(value[0:2], 16) / 255, int(value[2:4], 16) / 255, int(value[4:6], 16) / 255
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,23 @@ STYLES: dict[str | None, Style] = {
                 size=(0.1, 0.16), particles="pollen"),
 }
 
-_SPECIES_FORM = {
+class _Form(TypedDict, total=False):
+    """The Style fields a species (or its default colours) overrides."""
+    petals: tuple[str, ...]
+    centres: tuple[str, ...]
+    petal_count: tuple[int, int]
+    petal_width: tuple[float, float]
+    tip: tuple[float, float]
+    layers: tuple[int, int]
+    tilt: tuple[float, float]
+    swirl: float
+    count: tuple[int, int]
+    size: tuple[float, float]
+    centre: tuple[float, float]
+    notch: float
+
+
+_SPECIES_FORM: dict[str, _Form] = {
     "rose": {"petal_count": (5, 5), "petal_width": (0.95, 1.1), "tip": (0.4, 0.45), "layers": (4, 4),
         "centre": (0.0, 0.0), "swirl": 0.3},
     "daisy": {"petal_count": (20, 28), "petal_width": (0.55, 0.7), "tip": (0.45, 0.55), "layers": (1, 1),
@@ -225,7 +242,7 @@ _SPECIES_FORM = {
 def style_for(mood: Mood) -> Style:
     style = STYLES[mood.emotion]
     if mood.species:
-        form = dict(_SPECIES_FORM[mood.species])
+        form = _Form(**_SPECIES_FORM[mood.species])
         if mood.species == "daisy" and mood.colour is None:
             form["petals"] = tuple(_tint_white(c) for c in style.petals)
             form["centres"] = ("#f2b705", "#e09f00")

@@ -3,6 +3,7 @@ numpy over its own bounding box and pasted through an anti-aliased alpha mask.""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -267,7 +268,8 @@ def ellipse_points(cx: float, cy: float, rx: float, ry: float, angle: float,
     return list(zip((cx + xs * ca - ys * sa).tolist(), (cy + xs * sa + ys * ca).tolist()))
 
 
-def sprite(size: tuple[int, int], draw_at: float, paint) -> Image.Image:
+def sprite(size: tuple[int, int], draw_at: float,
+           paint: Callable[[ImageDraw.ImageDraw, float], None]) -> Image.Image:
     """A small RGBA motif drawn 3× larger and shrunk: Pillow's polygons get anti-aliased."""
     big = Image.new("RGBA", (size[0] * 3, size[1] * 3), (0, 0, 0, 0))
     paint(ImageDraw.Draw(big), 3.0 * draw_at)
