@@ -44,13 +44,16 @@ run: $(VENV)/.installed
 browser:
 	@bash tools/install-browser.sh
 
-test: $(VENV)/.installed browser
+test: lint browser
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
 	$(PY) -m bench
 
+# The layers contract (import-linter), types (mypy) and the state machine (statelint).
 lint: $(VENV)/.installed
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/statelint --ignore=URI statemachine/*.asl.json
 
 clean:

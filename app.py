@@ -1,18 +1,29 @@
-"""Emotion Garden's Chalice app: parse, call one service, map domain errors to HTTP errors.
+"""Emotion Garden's Chalice app: routes and Lambda shells only. Each parses its request, calls
+one use case with the adapters the composition root (chalicelib.bootstrap) built, and lets
+chalicelib.web turn the outcome or the domain error into an HTTP answer.
 
-Sections: the HTTP API helpers; the garden and likes; object events (the catalog's only
-writer); emotion analysis; text-to-image and jobs (Step Functions tasks included); image
-pools (admin).
+Sections: the garden and likes; object events (the image index's only writer); emotion
+analysis; text-to-image and jobs (the workflow's task Lambdas included); image pools (admin).
 """
 from __future__ import annotations
 
-import os
+from typing import Any
 
 from chalice import Response
+from chalice.app import S3Event
 
-from chalicelib import admin, bootstrap, garden, indexer, logs, photos, pools, tasks, text2image
+from chalicelib import bootstrap, config, curation, garden, logs, photos
 from chalicelib.faces.service import analyze_photo
-from chalicelib.http import ThreadSafeChalice, correlate, handled, header, json_body, uniform_errors
+from chalicelib.jobs import bulk, lifecycle, text2image
+from chalicelib.web import admin, edge
+from chalicelib.web.edge import (
+    ThreadSafeChalice,
+    correlate,
+    handled,
+    header,
+    json_body,
+    uniform_errors,
+)
 
 app = ThreadSafeChalice(app_name="emotion-garden")
 app.api.binary_types.extend(["image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"])
@@ -20,46 +31,37 @@ logs.configure()
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(correlate, "http")
 
-# S3 invokes index_objects for every image written or removed; the bucket's name is known when
-# `chalice deploy` imports this module (make deploy exports it from the stack's outputs).
-BUCKET = os.environ.get("GARDEN_BUCKET", "emotion-garden-local")
-
 
 # --- the garden and likes ---------------------------------------------------------------------
 @app.route("/garden", methods=["GET"])
 @handled
-def garden_get():
+def garden_get() -> dict[str, Any]:
     query = garden.GardenQuery.from_params(app.current_request.query_params or {})
-    return garden.garden(bootstrap.catalog(), bootstrap.store().url, query)
+    return garden.garden(bootstrap.image_index(), bootstrap.store().url, query)
 
 
 @app.route("/garden", methods=["POST"])
 @handled
-def garden_post():
+def garden_post() -> dict[str, Any]:
     # the original kiosk's body: {"id", "emotion", "generation", "gender"}
     query = garden.GardenQuery.from_params(json_body(app.current_request))
-    return garden.garden(bootstrap.catalog(), bootstrap.store().url, query)
+    return garden.garden(bootstrap.image_index(), bootstrap.store().url, query)
 
 
 @app.route("/like", methods=["POST"])
 @handled
-def like():
-    return garden.like(bootstrap.catalog(), json_body(app.current_request))
+def like() -> dict[str, Any]:
+    return garden.like(bootstrap.image_index(), json_body(app.current_request))
 
 
-# --- object events: the catalog's only writer -------------------------------------------------
-@app.on_s3_event(bucket=BUCKET, events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+# --- object events: the image index's only writer ---------------------------------------------
+# S3 invokes index_objects for every image written or removed; locally the folder store hands
+# its events to the same bootstrap.index_notification, in-process.
+@app.on_s3_event(bucket=config.event_bucket(), events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
                  suffix=".jpeg", name="index_objects")
-def index_objects(event):
-    raw = event.to_dict()
-    request_ids = [r.get("responseElements", {}).get("x-amz-request-id") for r in raw.get("Records", [])
-                   if isinstance(r, dict)]
-    with logs.correlated(next((r for r in request_ids if r), None)):
-        indexer.handle_event(raw, bootstrap.store(), bootstrap.catalog())
+def index_objects(event: S3Event) -> None:
+    bootstrap.index_notification(event.to_dict())
 
-
-# Locally the folder store hands its events to the same handler, in-process.
-bootstrap.set_event_sink(lambda event: index_objects(event, None))
 
 # --- emotion analysis -------------------------------------------------------------------------
 PHOTO_TYPES = ["image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"]
@@ -67,7 +69,7 @@ PHOTO_TYPES = ["image/jpeg", "image/jpg", "image/pjpeg", "image/png", "applicati
 
 @app.route("/emotion", methods=["POST"], content_types=PHOTO_TYPES)
 @handled
-def emotion():
+def emotion() -> dict[str, Any]:
     # The photo is analyzed and forgotten: it reaches no store, file or log — unless an
     # operator turned on the debug setting GARDEN_KEEP_PHOTOS_DAYS (see chalicelib/photos.py).
     request, settings = app.current_request, bootstrap.settings()
@@ -80,47 +82,49 @@ def emotion():
 # --- text-to-image and jobs (workflow) ---------------------------------------------------
 @app.route("/text2image", methods=["POST"])
 @handled
-def text2image_post():
+def text2image_post() -> Response:
     settings = bootstrap.settings()
     admin.rate_limit(admin.client_id(app.current_request), settings)  # API Gateway throttles in AWS
-    status, body = text2image.text2image(
-        json_body(app.current_request), catalog=bootstrap.catalog(), engine=bootstrap.workflow(),
-        endpoints=settings.endpoints, wait_seconds=settings.wait_seconds)
-    headers = {"Content-Type": "application/json"}
-    if status == 202:
-        headers["Location"] = body["statusUrl"]
-    return Response(body=body, status_code=status, headers=headers)
+    return edge.text2image_response(text2image.run(
+        json_body(app.current_request), jobs=bootstrap.job_store(), engine=bootstrap.workflow(),
+        endpoints=settings.endpoints, wait_seconds=settings.wait_seconds))
 
 
 @app.route("/jobs/{job_id}", methods=["GET"])
 @handled
-def job_get(job_id):
-    return text2image.get_job(job_id, catalog=bootstrap.catalog(), engine=bootstrap.workflow())
+def job_get(job_id: str) -> dict[str, Any]:
+    return lifecycle.get_job(job_id, jobs=bootstrap.job_store(), engine=bootstrap.workflow())
 
 
-# The workflows' tasks: Step Functions invokes these Lambdas (statemachine/*.asl.json names
-# them); locally the workflow engine calls the same functions through tasks.TASKS.
+# The workflows' tasks: Step Functions invokes these Lambdas (statemachine/generate.asl.json
+# names them); locally the workflow engine calls the same bootstrap.tasks() table.
+def _task(name: str, event: dict[str, Any]) -> dict[str, Any]:
+    return bootstrap.tasks()[name](event)
+
+
 @app.lambda_function(name="workflow_plan_text2image")
-def workflow_plan_text2image(event, context):
-    return tasks.plan_text2image(event, context)
+def workflow_plan_text2image(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _task("workflow_plan_text2image", event)
+
+
+@app.lambda_function(name="workflow_plan_bulk")
+def workflow_plan_bulk(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _task("workflow_plan_bulk", event)
 
 
 @app.lambda_function(name="workflow_generate")
-def workflow_generate(event, context):
-    return tasks.generate(event, context)
+def workflow_generate(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _task("workflow_generate", event)
 
 
 @app.lambda_function(name="workflow_record_error")
-def workflow_record_error(event, context):
-    return tasks.record_error(event, context)
+def workflow_record_error(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _task("workflow_record_error", event)
 
 
 @app.lambda_function(name="workflow_finish")
-def workflow_finish(event, context):
-    return tasks.finish(event, context)
-
-
-# --- end text-to-image and jobs -------------------------------------------------------------
+def workflow_finish(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _task("workflow_finish", event)
 
 
 # --- image pools (admin) ----------------------------------------------------------------------
@@ -132,46 +136,39 @@ def _admin() -> None:
 
 @app.route("/bulk", methods=["POST"], api_key_required=True)
 @handled
-def bulk_post():
+def bulk_post() -> Response:
     _admin()
-    body = pools.start_bulk(json_body(app.current_request), catalog=bootstrap.catalog(),
-                            engine=bootstrap.workflow(), endpoints=bootstrap.settings().endpoints)
-    return Response(body=body, status_code=202,
-                    headers={"Content-Type": "application/json", "Location": body["statusUrl"]})
+    return edge.accepted(bulk.start_bulk(json_body(app.current_request), jobs=bootstrap.job_store(),
+                                         engine=bootstrap.workflow(),
+                                         endpoints=bootstrap.settings().endpoints))
 
 
 @app.route("/pool", methods=["GET"], api_key_required=True)
 @handled
-def pool_get():
+def pool_get() -> dict[str, Any]:
     _admin()
-    return pools.pool_page(bootstrap.catalog(), bootstrap.store().url,
-                           app.current_request.query_params or {})
+    return curation.pool_page(bootstrap.image_index(), bootstrap.store().url,
+                              app.current_request.query_params or {})
 
 
 @app.route("/pool/publish", methods=["POST"], api_key_required=True)
 @handled
-def pool_publish():
+def pool_publish() -> dict[str, Any]:
     _admin()
-    return pools.publish(bootstrap.store(), pools.parse_keys(json_body(app.current_request)))
+    keys = curation.parse_keys(json_body(app.current_request))
+    return edge.key_results(curation.publish(bootstrap.store(), keys))
 
 
 @app.route("/remove", methods=["POST"], api_key_required=True)
 @handled
-def remove_post():
+def remove_post() -> dict[str, Any]:
     _admin()
-    return pools.remove(bootstrap.store(), pools.parse_keys(json_body(app.current_request)))
+    keys = curation.parse_keys(json_body(app.current_request))
+    return edge.key_results(curation.remove(bootstrap.store(), keys))
 
 
 @app.route("/admin/overview", methods=["GET"], api_key_required=True)
 @handled
-def admin_overview():
+def admin_overview() -> dict[str, Any]:
     _admin()
-    return pools.overview(bootstrap.catalog())
-
-
-@app.lambda_function(name="workflow_plan_bulk")
-def workflow_plan_bulk(event, context):
-    return tasks.plan_bulk(event, context)
-
-
-# --- end image pools --------------------------------------------------------------------------
+    return curation.overview(bootstrap.image_index())

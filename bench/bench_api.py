@@ -20,10 +20,11 @@ def _photo(size: tuple[int, int]) -> bytes:
 
 
 def run() -> str:
+    from app import app
     from chalicelib import bootstrap, demo
-    from chalicelib.server import make_server
+    from chalicelib.web.local_server import make_server
     with tempfile.TemporaryDirectory() as tmp, local_garden(tmp):
-        server = make_server("127.0.0.1", 0)
+        server = make_server(app, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         demo.plant(bootstrap.store())
         host, port = server.server_address[:2]

@@ -9,8 +9,9 @@ import statistics
 import tempfile
 import time
 
-from chalicelib import bootstrap, pools, text2image
-from chalicelib.generators.server import serve_endpoint
+from chalicelib import bootstrap
+from chalicelib.generators.endpoint_server import serve_endpoint
+from chalicelib.jobs import bulk, lifecycle
 
 from .bench_workflow import ConstantGenerator
 from .environment import local_garden
@@ -24,19 +25,18 @@ GOAL = 0.95              # of the ideal images per minute
 
 def _job(count: int) -> tuple[float, dict]:
     """(wall seconds from the request to the settled job, the job's view)."""
-    catalog, engine = bootstrap.catalog(), bootstrap.workflow()
+    jobs, engine = bootstrap.job_store(), bootstrap.workflow()
     started = time.perf_counter()
-    answer = pools.start_bulk({"emotion": "HAPPY", "count": count}, catalog=catalog, engine=engine,
-                              endpoints=bootstrap.settings().endpoints)
-    execution = catalog.get_job(answer["jobId"])["executionId"]
+    answer = bulk.start_bulk({"emotion": "HAPPY", "count": count}, jobs=jobs, engine=engine,
+                             endpoints=bootstrap.settings().endpoints)
+    execution = jobs.get_job(answer["jobId"])["executionId"]
     engine.wait(execution, 600)
     wall = time.perf_counter() - started
-    return wall, text2image.get_job(answer["jobId"], catalog=catalog, engine=engine)
+    return wall, lifecycle.get_job(answer["jobId"], jobs=jobs, engine=engine)
 
 
 def measure(n: int) -> tuple[float, dict, float]:
     """(wall seconds, job view, median endpoint seconds per image) for one job over N endpoints."""
-    import app  # noqa: F401 - the object-event handler the folder store feeds (as in production)
     generator = ConstantGenerator()
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as data_dir:
         servers = [stack.enter_context(serve_endpoint(generator, delay=L)) for _ in range(n)]
@@ -63,7 +63,7 @@ def run() -> str:
         table(["N endpoints", "images", "wall (s)", "ideal wall (s)", "median endpoint s/image",
                "images/min", "ideal 60·N/L", "of ideal"], rows),
         f"Goal: ≥ {GOAL:.0%} of the ideal images per minute.\n\n" + "\n".join(f"- {v}" for v in verdicts),
-        (f"Measured: one bulk job per row (after a warm-up job), `pools.start_bulk()` (the POST /bulk "
+        (f"Measured: one bulk job per row (after a warm-up job), `bulk.start_bulk()` (the POST /bulk "
         f"service, without HTTP) until its execution has ended, {PER_ENDPOINT} images per endpoint "
         f"(count {PER_ENDPOINT // 2} per orientation × N; landscape 1280×800 and portrait 800×1280 "
         f"interleaved), L = {L:g} s per image at each simulated endpoint (`serve_endpoint`, one image "

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from chalicelib.catalog import Catalog, ImageRecord
+from chalicelib.catalog import ImageIndex, ImageRecord
 from chalicelib.rules.emotions import EMOTIONS
 
 from .stats import summary, table, timed
@@ -40,7 +40,7 @@ def _records(n: int, seed: int = 7) -> list[ImageRecord]:
     return out
 
 
-def _like_some(catalog: Catalog, records: list[ImageRecord], n_likes: int, seed: int = 11) -> None:
+def _like_some(catalog: ImageIndex, records: list[ImageRecord], n_likes: int, seed: int = 11) -> None:
     """Likes skewed towards a few favourites, as visitors give them."""
     rng = random.Random(seed)
     garden = [r for r in records if r.area == "emotions"]
@@ -50,7 +50,7 @@ def _like_some(catalog: Catalog, records: list[ImageRecord], n_likes: int, seed:
         catalog.like(record.key, f"visitor-{v}")
 
 
-def _cases(catalog: Catalog) -> list[tuple[str, Callable[[], object]]]:
+def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
     happy = "HAPPY"
     if len(catalog.query("emotions", happy, "landscape", LIMIT).items) != LIMIT:
         raise RuntimeError("the benchmark catalog should fill a first page")
@@ -70,7 +70,7 @@ def _cases(catalog: Catalog) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
-def _measure(label: str, catalog: Catalog, n: int, repeat: int) -> list[list[object]]:
+def _measure(label: str, catalog: ImageIndex, n: int, repeat: int) -> list[list[object]]:
     rows = []
     for case, fn in _cases(catalog):
         p50, p95, p99 = summary(timed(fn, repeat, warmup=10))
@@ -80,8 +80,8 @@ def _measure(label: str, catalog: Catalog, n: int, repeat: int) -> list[list[obj
 
 
 def _sqlite(tmp: Path, n: int, repeat: int) -> tuple[list[list[object]], float]:
-    from chalicelib.catalog.sqlite import SqliteCatalog
-    catalog = SqliteCatalog(tmp / f"catalog-{n}.sqlite3")
+    from chalicelib.catalog.sqlite import SqliteImageIndex
+    catalog = SqliteImageIndex(tmp / f"catalog-{n}.sqlite3")
     records = _records(n)
     started = time.perf_counter()
     # One executemany transaction through the adapter's own schema: the event path would
@@ -98,13 +98,13 @@ def _moto(n: int, repeat: int) -> list[list[object]]:
     import boto3
     from moto import mock_aws
 
-    from chalicelib.catalog.dynamodb import DynamoCatalog, create_table
+    from chalicelib.catalog.dynamodb import DynamoImageIndex, create_table
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
     with mock_aws():
         resource = boto3.resource("dynamodb", region_name="us-east-1")
         create_table(resource, "garden-bench")
-        catalog = DynamoCatalog(resource.Table("garden-bench"))
+        catalog = DynamoImageIndex(resource.Table("garden-bench"))
         records = _records(n)
         for record in records:
             catalog.apply_created(record, "0001")
@@ -128,7 +128,7 @@ def run() -> str:
         "",
         table(header, rows),
         "",
-        "Measured: `Catalog.query(\"emotions\", \"HAPPY\", orientation, 24, cursor)` called "
+        "Measured: `ImageIndex.query(\"emotions\", \"HAPPY\", orientation, 24, cursor)` called "
         "in-process, one thread, after warm-up — the catalog's share of `GET /garden` (no HTTP, "
         "no URL signing). Items spread over 8 emotions, both orientations, 90 % garden / 10 % "
         "pool, with likes skewed to a few images; \"both orientations\" is the two queries a "

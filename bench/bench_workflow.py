@@ -12,9 +12,11 @@ import time
 
 from PIL import Image
 
-from chalicelib import bootstrap, text2image
+from chalicelib import bootstrap
 from chalicelib.generators import GenerationRequest
-from chalicelib.generators.server import serve_endpoint
+from chalicelib.generators.endpoint_server import serve_endpoint
+from chalicelib.jobs import text2image
+from chalicelib.jobs.lifecycle import Finished
 
 from .environment import local_garden
 from .stats import percentile, table
@@ -45,7 +47,7 @@ class ConstantGenerator:
 
 
 class FirstImageClock:
-    """Wraps the catalog to note when each job's first image became visible in its record."""
+    """Wraps the JobStore to note when each job's first image became visible in its record."""
 
     def __init__(self, inner) -> None:
         self._inner = inner
@@ -62,15 +64,15 @@ class FirstImageClock:
 
 @contextlib.contextmanager
 def _environment(data_dir: str, urls: list[str]):
-    """A local garden whose tasks' catalog notes when each job's first image lands."""
+    """A local garden whose steps' JobStore notes when each job's first image lands."""
     with local_garden(data_dir, urls):
-        build_catalog = bootstrap.catalog
-        clock = FirstImageClock(build_catalog())
-        bootstrap.catalog = lambda: clock            # the tasks' catalog, timed
+        build_jobs = bootstrap.job_store
+        clock = FirstImageClock(build_jobs())
+        bootstrap.job_store = lambda: clock          # the steps' JobStore, timed
         try:
             yield clock
         finally:
-            bootstrap.catalog = build_catalog
+            bootstrap.job_store = build_jobs
 
 
 def _one(n: int, k: int, clock: FirstImageClock) -> tuple[float, float]:
@@ -78,18 +80,17 @@ def _one(n: int, k: int, clock: FirstImageClock) -> tuple[float, float]:
     engine = bootstrap.workflow()
     endpoints = bootstrap.settings().endpoints
     started = time.perf_counter()
-    status, body = text2image.text2image({"text": "A flower, fantasy, happy", "count": k,
-                                          "width": WIDTH, "height": HEIGHT},
-                                         catalog=clock, engine=engine, endpoints=endpoints,
-                                         wait_seconds=25)
+    outcome = text2image.run({"text": "A flower, fantasy, happy", "count": k,
+                              "width": WIDTH, "height": HEIGHT},
+                             jobs=clock, engine=engine, endpoints=endpoints, wait_seconds=25)
     wall = time.perf_counter() - started
-    if status != 200 or body["status"] != "SUCCEEDED" or len(body["urls"]) != k:
-        raise RuntimeError(f"N={n} K={k}: {status} {body.get('status')} {body.get('errors')}")
-    return wall, clock.first[body["jobId"]] - started
+    if not isinstance(outcome, Finished) or outcome.view["status"] != "SUCCEEDED" \
+            or len(outcome.view["urls"]) != k:
+        raise RuntimeError(f"N={n} K={k}: {outcome}")
+    return wall, clock.first[outcome.view["jobId"]] - started
 
 
 def measure(n: int, repeats: int = REPEATS) -> dict[int, tuple[list[float], list[float]]]:
-    import app  # noqa: F401 - the object-event handler the folder store feeds (as in production)
     generator = ConstantGenerator()
     results: dict[int, tuple[list[float], list[float]]] = {}
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as data_dir:
@@ -131,7 +132,7 @@ def run() -> str:
                "p95 first image − L (ms)"], rows),
         "Goals: overhead ≤ 100 ms at N = 4 including the local engine; first image ≤ L + 100 ms.\n\n"
         + "\n".join(f"- {v}" for v in verdicts),
-        (f"Measured: `text2image.text2image()` (the POST /text2image service, without HTTP) from call to "
+        (f"Measured: `text2image.run()` (the POST /text2image use case, without HTTP) from call to "
         f"return, {REPEATS} runs per row after one warm-up run, L = {L:g} s per image at each simulated "
         f"endpoint (`serve_endpoint`, one image at a time per endpoint, a pre-encoded {WIDTH}×{HEIGHT} "
         "JPEG so the stand-in GPU costs no CPU here). Included: moto's ASL interpreter, the HTTP "

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, ImageRecord, LikeExport
+from .catalog import ImageIndex, ImageRecord, LikeExport
 from .errors import GardenError, InvalidKey, InvalidRequest
 from .rules.layout import GARDEN, POOL, check_safe, parse_key
 from .storage import ObjectStore
@@ -88,7 +88,7 @@ class BackupReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def backup(store: ObjectStore, catalog: Catalog, directory: Path,
+def backup(store: ObjectStore, index: ImageIndex, directory: Path,
            progress: Progress = _quiet) -> BackupReport:
     """Copy every garden and pool object into ``directory`` and export the catalog's view."""
     directory = Path(directory).resolve()
@@ -106,10 +106,10 @@ def backup(store: ObjectStore, catalog: Catalog, directory: Path,
             report.objects += 1
             report.bytes += len(data)
         progress(done, len(listing), obj.key)
-    likes = {entry.key: entry for entry in catalog.export_likes()}
+    likes = {entry.key: entry for entry in index.export_likes()}
     lines = []
     for prefix in PREFIXES:
-        for record in catalog.iter_images(prefix):
+        for record in index.iter_images(prefix):
             liked = likes.get(record.key)
             lines.append(record_line(record, liked.visitors if liked else []))
             report.liked += 1 if record.likes else 0
@@ -186,7 +186,7 @@ def read_catalog(directory: Path, report: RestoreReport) -> list[LikeExport]:
     return entries
 
 
-def restore(store: ObjectStore, catalog: Catalog, directory: Path, progress: Progress = _quiet,
+def restore(store: ObjectStore, index: ImageIndex, directory: Path, progress: Progress = _quiet,
             wait_seconds: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> RestoreReport:
     """Write the backup's images back through the store, then merge its likes.
 
@@ -219,7 +219,7 @@ def restore(store: ObjectStore, catalog: Catalog, directory: Path, progress: Pro
     while True:
         left = []
         for entry in pending:
-            if catalog.restore_likes(entry):
+            if index.restore_likes(entry):
                 report.likes_restored += 1
             else:
                 left.append(entry)

@@ -1,47 +1,74 @@
-"""The composition root: the only place that decides which adapters to build.
+"""The composition root: the only place that decides which adapters to build and wires them.
 
-Everything is built lazily, once per configuration, so importing the app has no side effects
-and tests can point it elsewhere by changing the environment (or calling ``reset()``).
+- Settings come from the environment (Lambda, the Chalice app), with whatever an edge hands
+  over on top: the CLI its flags (``--data-dir``), the local server its own address as the
+  public URL and the admin key it made (``configure``). Nothing writes ``os.environ``.
+- Adapters are built lazily, once per configuration, so importing the app has no side
+  effects and tests can point it elsewhere by changing the environment and ``reset()``.
+- The local folder store delivers its object events to the indexer here; in AWS, S3 invokes
+  ``app.index_objects``, which calls the same ``index_notification``.
+- The workflow's task table (``tasks()``) binds the job steps to these adapters; the local
+  engine dispatches to it, and ``app.py``'s task Lambdas call it by name.
 """
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from . import config
+from . import config, indexer
+from .catalog import ImageIndex, JobStore
+from .faces import FaceAnalyzer
+from .generators import Generator
+from .jobs import bulk, steps, text2image
+from .storage import ObjectStore
+from .workflow import WorkflowEngine
+
+T = TypeVar("T")
+Task = Callable[[dict[str, Any]], dict[str, Any]]
 
 _lock = threading.RLock()
-_cache: dict[tuple[str, Any], Any] = {}
-_event_sink: list[Callable[[dict], None]] = []
+_cache: dict[tuple[str, config.Settings], Any] = {}
+_overrides: dict[str, Any] = {}
+_environment: dict[str, str] = {}
+
+
+def configure(environment: Mapping[str, str] | None = None, **overrides: Any) -> None:
+    """What an edge decided, kept until ``unconfigure()``: ``environment``, settings under the
+    process's own (a deployed stage's, for the CLI's ``--stage``), and ``overrides`` over
+    everything (``data_dir``, ``public_url``, ``admin_key``…; ``None`` changes nothing)."""
+    with _lock:
+        _environment.update(environment or {})
+        _overrides.update({k: v for k, v in overrides.items() if v is not None})
 
 
 def settings() -> config.Settings:
-    return config.load()
+    with _lock:
+        environment, overrides = dict(_environment), dict(_overrides)
+    loaded = config.load(defaults=environment)
+    return loaded.with_overrides(**overrides) if overrides else loaded
 
 
-def _once(name: str, build: Callable[[config.Settings], Any]) -> Any:
+def _once(name: str, build: Callable[[config.Settings], T]) -> T:
     current = settings()
     with _lock:
         if (name, current) not in _cache:
             _cache[(name, current)] = build(current)
-        return _cache[(name, current)]
+        built: T = _cache[(name, current)]
+        return built
 
 
 def reset() -> None:
-    """Forget every built adapter (tests; a server changing its data directory)."""
+    """Forget every built adapter (tests; settings changed in the environment)."""
     with _lock:
         _cache.clear()
 
 
-def set_event_sink(handler: Callable[[dict], None]) -> None:
-    """Where the local folder store delivers its S3-shaped events (the app's index handler)."""
-    _event_sink[:] = [handler]
-
-
-def _deliver(event: dict) -> None:
-    for handler in _event_sink:
-        handler(event)
+def unconfigure() -> None:
+    """Forget what the edges handed over with ``configure`` (tests; a CLI choosing anew)."""
+    with _lock:
+        _overrides.clear()
+        _environment.clear()
 
 
 def _boto(service: str, **kwargs: Any) -> Any:
@@ -49,32 +76,53 @@ def _boto(service: str, **kwargs: Any) -> Any:
     return boto3.client(service, **kwargs)
 
 
-def store():
-    def build(s: config.Settings):
+# --- adapters ---------------------------------------------------------------------------------
+def store() -> ObjectStore:
+    def build(s: config.Settings) -> ObjectStore:
         if s.is_aws:
             from .storage.s3 import S3ObjectStore
+            assert s.bucket is not None
             return S3ObjectStore(_boto("s3"), s.bucket, s.public_url)
         from .storage.folder import FolderObjectStore
-        return FolderObjectStore(s.data_dir / "objects", s.public_url, on_event=_deliver)
+        return FolderObjectStore(s.data_dir / "objects", s.public_url, on_event=index_notification)
     return _once("store", build)
 
 
-def catalog():
-    def build(s: config.Settings):
+def _database() -> Any:
+    """The one database both catalog ports live in: a DynamoDB table or a SQLite file."""
+    def build(s: config.Settings) -> Any:
         if s.is_aws:
             import boto3
-
-            from .catalog.dynamodb import DynamoCatalog
-            return DynamoCatalog(boto3.resource("dynamodb").Table(s.table))
-        from .catalog.sqlite import SqliteCatalog
+            return boto3.resource("dynamodb").Table(s.table)
+        from .catalog.sqlite import SqliteDatabase
         s.data_dir.mkdir(parents=True, exist_ok=True)
-        return SqliteCatalog(s.data_dir / "catalog.sqlite3")
-    return _once("catalog", build)
+        return SqliteDatabase(s.data_dir / "catalog.sqlite3")
+    return _once("database", build)
 
 
-def generators() -> list:
+def image_index() -> ImageIndex:
+    def build(s: config.Settings) -> ImageIndex:
+        if s.is_aws:
+            from .catalog.dynamodb import DynamoImageIndex
+            return DynamoImageIndex(_database())
+        from .catalog.sqlite import SqliteImageIndex
+        return SqliteImageIndex(_database())
+    return _once("image_index", build)
+
+
+def job_store() -> JobStore:
+    def build(s: config.Settings) -> JobStore:
+        if s.is_aws:
+            from .catalog.dynamodb import DynamoJobStore
+            return DynamoJobStore(_database())
+        from .catalog.sqlite import SqliteJobStore
+        return SqliteJobStore(_database())
+    return _once("job_store", build)
+
+
+def generators() -> list[Generator]:
     """One generator per configured endpoint, in GARDEN_ENDPOINTS order."""
-    def build(s: config.Settings):
+    def build(s: config.Settings) -> list[Generator]:
         from .generators.factory import build_generator
         client = None
         if any(u.startswith("sagemaker:") for u in s.endpoints):
@@ -84,8 +132,8 @@ def generators() -> list:
     return _once("generators", build)
 
 
-def analyzer():
-    def build(s: config.Settings):
+def analyzer() -> FaceAnalyzer:
+    def build(s: config.Settings) -> FaceAnalyzer:
         from .faces import build_analyzer
         client = None
         if s.analyzer == "rekognition":
@@ -95,8 +143,39 @@ def analyzer():
     return _once("analyzer", build)
 
 
-def workflow():
-    def build(s: config.Settings):
+def workflow() -> WorkflowEngine:
+    def build(s: config.Settings) -> WorkflowEngine:
         from .workflow import build_engine
-        return build_engine(s)
+        return build_engine(s, tasks())
     return _once("workflow", build)
+
+
+# --- wiring -----------------------------------------------------------------------------------
+def index_notification(event: dict[str, Any]) -> None:
+    """An object event (S3's, or the folder store's) applied to the image index."""
+    indexer.handle_notification(event, store(), image_index())
+
+
+def tasks() -> Mapping[str, Task]:
+    """The workflow's task functions by Lambda name (the names statemachine/ and app.py use),
+    each bound to this configuration's adapters when it runs."""
+    def plan_text2image(event: dict[str, Any]) -> dict[str, Any]:
+        return text2image.plan(event, jobs=job_store(), endpoints=settings().workers)
+
+    def plan_bulk(event: dict[str, Any]) -> dict[str, Any]:
+        return bulk.plan(event, jobs=job_store(), endpoints=settings().workers)
+
+    def generate(event: dict[str, Any]) -> dict[str, Any]:
+        return steps.generate_image(event, generators=generators(), store=store(),
+                                    jobs=job_store())
+
+    def record_error(event: dict[str, Any]) -> dict[str, Any]:
+        return steps.record_error_entry(event, jobs=job_store())
+
+    def finish(event: dict[str, Any]) -> dict[str, Any]:
+        return steps.finish_job(event, jobs=job_store())
+
+    return {name: steps.correlated(task) for name, task in (
+        ("workflow_plan_text2image", plan_text2image), ("workflow_plan_bulk", plan_bulk),
+        ("workflow_generate", generate), ("workflow_record_error", record_error),
+        ("workflow_finish", finish))}

@@ -1,15 +1,25 @@
-"""Configuration, read in one place and lazily (Chalice's test client sets stage variables
-only during a call). A bad or missing setting raises ConfigError naming it."""
+"""Configuration, read in one place. A bad or missing setting raises ConfigError naming it.
+
+- ``Settings``: what the garden is wired to. Each edge builds them once and hands them to the
+  composition root: Lambda and the Chalice app from the environment, lazily (Chalice's test
+  client sets stage variables only during a call); the CLI from its arguments over the
+  environment (``load(env).with_overrides(...)``), never by writing ``os.environ``.
+- ``Runtime``: facts about the process the code runs in (inside a Lambda? metrics on? which
+  stage?), read afresh on each call: the observability helpers and the admin check use it.
+"""
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 
 LOCAL, AWS = "local", "aws"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_LOCAL_ENDPOINTS = ("painter:", "painter:")  # the original ran two endpoints
 ENDPOINT_SCHEMES = ("sagemaker:", "http://", "https://", "a1111://", "painter:")
 
@@ -30,25 +40,65 @@ class Settings:
     keep_photos_days: int             # GARDEN_KEEP_PHOTOS_DAYS: debug only; 0 = photos are never kept
     analyzer: str                     # GARDEN_ANALYZER: local | rekognition (default by backend)
     demo: bool                        # GARDEN_DEMO: plant demo images into an empty garden
+    public_url_given: bool = False    # GARDEN_PUBLIC_URL was set (else a server uses its own address)
 
     @property
     def is_aws(self) -> bool:
         return self.backend == AWS
 
+    @property
+    def workers(self) -> tuple[str, ...]:
+        """The generation workflow's workers: one per endpoint URI, in GARDEN_ENDPOINTS order
+        (an endpoint kind that serves several images at once may be listed once per slot)."""
+        return self.endpoints
 
-def _env(env, name: str, default: str | None = None) -> str | None:
+    def with_overrides(self, **changes: Any) -> Settings:
+        """These settings with some replaced (a CLI flag over the environment); ``None``
+        values change nothing. A data directory is made absolute as ``load`` does."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        if "data_dir" in given:
+            given["data_dir"] = Path(given["data_dir"]).expanduser().resolve()
+        return replace(self, **given)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    in_lambda: bool                   # AWS_LAMBDA_FUNCTION_NAME: a deployed Lambda (API Gateway in front)
+    metrics: bool                     # GARDEN_METRICS: print EMF metric lines (default: in Lambda)
+    stage: str                        # GARDEN_STAGE: the metrics' Stage dimension (default local)
+    traced: bool                      # in Lambda with an X-Ray trace header for this invocation
+
+
+def runtime(env: Mapping[str, str] | None = None) -> Runtime:
+    env = os.environ if env is None else env
+    in_lambda = bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
+    flag = (env.get("GARDEN_METRICS") or "").strip().lower()
+    metrics = False if flag in ("0", "false", "no", "off") else (
+        flag in ("1", "true", "yes", "on") or in_lambda)
+    return Runtime(in_lambda=in_lambda, metrics=metrics,
+                   stage=(env.get("GARDEN_STAGE") or "").strip() or "local",
+                   traced=in_lambda and bool(env.get("_X_AMZN_TRACE_ID")))
+
+
+def event_bucket(env: Mapping[str, str] | None = None) -> str:
+    """The bucket whose object events the app subscribes to, known when ``chalice deploy``
+    imports the app (make deploy exports it from the stack's outputs)."""
+    return _env(os.environ if env is None else env, "GARDEN_BUCKET") or "emotion-garden-local"
+
+
+def _env(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     value = env.get(name)
     return value.strip() if value and value.strip() else default
 
 
-def _required(env, name: str, why: str) -> str:
+def _required(env: Mapping[str, str], name: str, why: str) -> str:
     value = _env(env, name)
     if value is None:
         raise ConfigError(f"{name} is required {why}")
     return value
 
 
-def _number(env, name: str, default: float, low: float, high: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
     raw = _env(env, name)
     if raw is None:
         return default
@@ -61,7 +111,7 @@ def _number(env, name: str, default: float, low: float, high: float) -> float:
     return value
 
 
-def _flag(env, name: str, default: bool) -> bool:
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = _env(env, name)
     if raw is None:
         return default
@@ -92,8 +142,12 @@ def parse_endpoints(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...
     return tuple(value)
 
 
-def load(env: os._Environ | dict | None = None) -> Settings:
+def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``env`` (the process's environment by default); ``defaults`` fill in
+    what it does not set (a deployed stage's environment, for the CLI's ``--stage``)."""
     env = os.environ if env is None else env
+    if defaults:
+        env = {**defaults, **env}
     backend = (_env(env, "GARDEN_BACKEND", LOCAL) or LOCAL).lower()
     if backend not in (LOCAL, AWS):
         raise ConfigError(f"GARDEN_BACKEND={backend!r} must be 'local' or 'aws'")
@@ -103,10 +157,10 @@ def load(env: os._Environ | dict | None = None) -> Settings:
     if analyzer not in ("local", "rekognition"):
         raise ConfigError(f"GARDEN_ANALYZER={analyzer!r} must be 'local' or 'rekognition'")
     cdn = _required(env, "GARDEN_CDN_DOMAIN", why) if aws else _env(env, "GARDEN_CDN_DOMAIN")
-    public_url = f"https://{cdn}" if aws else _env(env, "GARDEN_PUBLIC_URL", "http://127.0.0.1:8000")
+    public_url = f"https://{cdn}" if aws else (_env(env, "GARDEN_PUBLIC_URL") or DEFAULT_PUBLIC_URL)
     return Settings(
         backend=backend,
-        data_dir=Path(_env(env, "GARDEN_DATA_DIR", ".garden")).expanduser().resolve(),
+        data_dir=Path(_env(env, "GARDEN_DATA_DIR") or ".garden").expanduser().resolve(),
         public_url=public_url.rstrip("/"),
         bucket=_required(env, "GARDEN_BUCKET", why) if aws else None,
         table=_required(env, "GARDEN_TABLE", why) if aws else None,
@@ -119,4 +173,5 @@ def load(env: os._Environ | dict | None = None) -> Settings:
         keep_photos_days=int(_number(env, "GARDEN_KEEP_PHOTOS_DAYS", 0, 0, 30)),
         analyzer=analyzer,
         demo=_flag(env, "GARDEN_DEMO", True),
+        public_url_given=aws or _env(env, "GARDEN_PUBLIC_URL") is not None,
     )

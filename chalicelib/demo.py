@@ -3,12 +3,12 @@ so the garden is never blank. Made locally by the painter; nothing is downloaded
 Turn it off with GARDEN_DEMO=0."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from .generators import GenerationRequest
 from .rules import provenance
 from .rules.emotions import EMOTIONS
-from .generators import GenerationRequest
 from .rules.layout import GARDEN, IMAGE_PREFIXES, SIZES, garden_key
+from .rules.times import utc_now
+from .storage import ObjectStore
 
 PER_ORIENTATION = 2
 WORDS = {
@@ -22,11 +22,11 @@ def demo_prompt(emotion: str) -> str:
     return f"A flower, fantasy, {WORDS[emotion]}, concept art, highly detailed, digital art"
 
 
-def is_empty(store) -> bool:
+def is_empty(store: ObjectStore) -> bool:
     return not any(True for prefix in IMAGE_PREFIXES for _ in store.list(prefix))
 
 
-def plant(store, per_orientation: int = PER_ORIENTATION) -> list[str]:
+def plant(store: ObjectStore, per_orientation: int = PER_ORIENTATION) -> list[str]:
     """Paint and store demo images; the store's events index them like any other image."""
     from .generators.painter import PainterGenerator
     painter = PainterGenerator()
@@ -41,7 +41,7 @@ def plant(store, per_orientation: int = PER_ORIENTATION) -> list[str]:
                 store.put(key, provenance.embed(jpeg, {
                     "prompt": request.prompt, "seed": seed, "width": width, "height": height,
                     "endpoint": painter.uri, "demo": True,
-                    "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "createdAt": utc_now(),
                 }))
                 keys.append(key)
     return keys

@@ -1,23 +1,21 @@
 """The garden: what a visitor sees for an emotion, and the likes they leave."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .catalog import Catalog, ImageRecord
-from .rules.emotions import parse_emotion
+from .catalog import ImageIndex, ImageRecord
 from .errors import InvalidRequest
-from .rules.layout import GARDEN, IMAGE_PREFIXES, check_safe, parse_key
+from .rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
+from .rules.emotions import parse_emotion
+from .rules.layout import GARDEN, IMAGE_PREFIXES, ORIENTATION_NAMES, check_safe, parse_key
 from .rules.validation import whole_number
 
 DEFAULT_LIMIT, MAX_LIMIT = 24, 100
-ORIENTATIONS = ("landscape", "portrait")
+ORIENTATIONS = ORIENTATION_NAMES
 MAX_VISITOR_ID = 128
 
 
@@ -43,23 +41,19 @@ class GardenQuery:
 
 
 def _decode_cursor(cursor: str | None) -> dict[str, str | None]:
+    """Where each orientation's pages go on: "" = from the start; None = exhausted."""
     if cursor is None:
-        return {o: "" for o in ORIENTATIONS}  # "" = from the start; None = exhausted
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        value = None
-    if not isinstance(value, dict) or not all(
-            isinstance(value.get(o), (str, type(None))) for o in ORIENTATIONS):
-        raise InvalidRequest("cursor is not one this API gave out; start again without it")
+        return {o: "" for o in ORIENTATIONS}
+    value = decode_cursor(cursor)
+    if not all(isinstance(value.get(o), (str, type(None))) for o in ORIENTATIONS):
+        raise InvalidRequest(BAD_CURSOR)
     return {o: value.get(o) for o in ORIENTATIONS}
 
 
 def _encode_cursor(cursors: dict[str, str | None]) -> str | None:
     if all(c is None for c in cursors.values()):
         return None
-    raw = json.dumps(cursors, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(cursors)
 
 
 def _mixed(items: list[ImageRecord], rng: random.Random) -> list[ImageRecord]:
@@ -74,7 +68,7 @@ def item_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any]:
             "favorite": record.favorite, "likes": record.likes, "createdAt": record.created_at}
 
 
-def pages(catalog: Catalog, area: str, query: GardenQuery) -> tuple[dict[str, list[ImageRecord]], str | None]:
+def pages(index: ImageIndex, area: str, query: GardenQuery) -> tuple[dict[str, list[ImageRecord]], str | None]:
     """One page per orientation, from where the query's cursor left each, and the cursor of
     the pages after them (None when both orientations are done)."""
     cursors = _decode_cursor(query.cursor)
@@ -85,16 +79,16 @@ def pages(catalog: Catalog, area: str, query: GardenQuery) -> tuple[dict[str, li
         if start is None:
             found[orientation], following[orientation] = [], None
             continue
-        page = catalog.query(area, query.emotion, orientation, query.limit, start or None)
+        page = index.query(area, query.emotion, orientation, query.limit, start or None)
         found[orientation], following[orientation] = page.items, page.cursor
     return found, _encode_cursor(following)
 
 
-def garden(catalog: Catalog, url: Callable[[str], str], query: GardenQuery, area: str = GARDEN,
+def garden(index: ImageIndex, url: Callable[[str], str], query: GardenQuery, area: str = GARDEN,
            rng: random.Random | None = None) -> dict[str, Any]:
     """One page of the garden for an emotion, split by orientation."""
     rng = rng or random.Random()
-    found, cursor = pages(catalog, area, query)
+    found, cursor = pages(index, area, query)
     answer: dict[str, Any] = {"emotion": query.emotion}
     for orientation, items in found.items():
         answer[orientation] = [item_view(r, url) for r in (_mixed(items, rng) if query.shuffle else items)]
@@ -119,10 +113,10 @@ def item_key(item_id: object) -> str:
     return parse_key(item_id).key
 
 
-def like(catalog: Catalog, body: Mapping[str, Any]) -> dict[str, Any]:
+def like(index: ImageIndex, body: Mapping[str, Any]) -> dict[str, Any]:
     visitor = body.get("id")
     if not isinstance(visitor, str) or not 1 <= len(visitor.strip()) <= MAX_VISITOR_ID:
         raise InvalidRequest(f"id must be the visitor's id (1–{MAX_VISITOR_ID} characters)")
     key = item_key(body.get("itemId"))
-    likes, counted = catalog.like(key, visitor.strip())
+    likes, counted = index.like(key, visitor.strip())
     return {"itemId": key, "likes": likes, "counted": counted}

@@ -10,11 +10,12 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from . import logs
-from .rules import provenance
-from .catalog import Catalog, ImageRecord, Outcome
+from .catalog import ImageIndex, ImageRecord, Outcome
 from .errors import InvalidKey, ObjectNotFound
+from .rules import provenance
 from .rules.layout import IMAGE_PREFIXES, parse_key
 from .storage import ObjectStore
 from .storage.events import CREATED, parse
@@ -43,9 +44,18 @@ def read_record(store: ObjectStore, key: str, size: int, fallback_time: str) -> 
                        orientation=image.orientation, created_ms=created, size=size, provenance=prov)
 
 
-def handle_event(event: dict, store: ObjectStore, catalog: Catalog) -> Counter:
+def handle_notification(event: dict[str, Any], store: ObjectStore, index: ImageIndex) -> Counter[str]:
+    """An S3 notification as S3 (or the folder store) delivers it: its records applied, every
+    log line correlated with the request that made the change."""
+    request_ids = [r.get("responseElements", {}).get("x-amz-request-id")
+                   for r in event.get("Records", []) if isinstance(r, dict)]
+    with logs.correlated(next((r for r in request_ids if r), None)):
+        return handle_event(event, store, index)
+
+
+def handle_event(event: dict[str, Any], store: ObjectStore, index: ImageIndex) -> Counter[str]:
     """Apply every record of an S3 notification; returns how many of each outcome."""
-    outcomes: Counter = Counter()
+    outcomes: Counter[str] = Counter()
     for item in parse(event):
         if isinstance(item, str):
             logs.event("index.skipped", logging.WARNING, reason=item)
@@ -55,9 +65,9 @@ def handle_event(event: dict, store: ObjectStore, catalog: Catalog) -> Counter:
             parse_key(item.key)
             if item.kind == CREATED:
                 record = read_record(store, item.key, item.size, item.time)
-                outcome = catalog.apply_created(record, item.sequencer) if record else "skipped"
+                outcome = index.apply_created(record, item.sequencer) if record else "skipped"
             else:
-                outcome = catalog.apply_removed(item.key, item.sequencer)
+                outcome = index.apply_removed(item.key, item.sequencer)
         except InvalidKey as exc:
             logs.event("index.skipped", logging.INFO, key=item.key, reason=str(exc))
             outcome = "skipped"
@@ -78,8 +88,8 @@ class ReindexReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def reindex(store: ObjectStore, catalog: Catalog) -> ReindexReport:
-    """Rebuild the catalog's image items from a listing of the store."""
+def reindex(store: ObjectStore, index: ImageIndex) -> ReindexReport:
+    """Rebuild the index's image items from a listing of the store."""
     report = ReindexReport()
     present: set[str] = set()
     for prefix in IMAGE_PREFIXES:
@@ -92,15 +102,15 @@ def reindex(store: ObjectStore, catalog: Catalog) -> ReindexReport:
                 report.skipped.append(obj.key)
                 continue
             present.add(obj.key)
-            outcome = catalog.reconcile(record)
+            outcome = index.reconcile(record)
             if outcome == Outcome.ADDED:
                 report.added.append(obj.key)
             elif outcome == Outcome.UPDATED:
                 report.updated.append(obj.key)
             else:
                 report.unchanged += 1
-    stale = [r.key for r in catalog.iter_images() if r.key not in present]
+    stale = [r.key for r in index.iter_images() if r.key not in present]
     for key in stale:
-        if catalog.forget(key):
+        if index.forget(key):
             report.removed.append(key)
     return report

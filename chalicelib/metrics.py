@@ -14,13 +14,14 @@ tests use ``capture()``. Never put face data or image bytes in a property.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+
+from . import config
 
 NAMESPACE = "EmotionGarden"
 SECONDS, COUNT, MILLISECONDS = "Seconds", "Count", "Milliseconds"
@@ -32,14 +33,11 @@ _sinks: list[Sink] = []
 
 def enabled() -> bool:
     """On inside Lambda, or when GARDEN_METRICS says so."""
-    flag = os.environ.get("GARDEN_METRICS", "").strip().lower()
-    if flag in ("0", "false", "no", "off"):
-        return False
-    return flag in ("1", "true", "yes", "on") or bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+    return config.runtime().metrics
 
 
 def _stage() -> str:
-    return os.environ.get("GARDEN_STAGE") or "local"
+    return config.runtime().stage
 
 
 def document(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str],

@@ -21,10 +21,13 @@ def _isolated_environment(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GARDEN_DATA_DIR", str(tmp_path / "garden"))
     monkeypatch.setenv("GARDEN_DEMO", "0")
-    from chalicelib import admin, bootstrap
+    from chalicelib import bootstrap
+    from chalicelib.web import admin
+    bootstrap.unconfigure()
     bootstrap.reset()
     admin.TEXT2IMAGE_LIMIT.reset()
     yield
+    bootstrap.unconfigure()
     bootstrap.reset()
 
 

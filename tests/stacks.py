@@ -1,4 +1,4 @@
-"""The two stacks the product runs on, for tests that cover both: (store, catalog) pairs.
+"""The two stacks the product runs on, for tests that cover both: (store, image index) pairs.
 Local: a folder and SQLite. AWS: S3 and DynamoDB under moto."""
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from moto import mock_aws
 
 @contextlib.contextmanager
 def local_stack(tmp_path, on_event=None):
-    from chalicelib.catalog.sqlite import SqliteCatalog
+    from chalicelib.catalog.sqlite import SqliteImageIndex
     from chalicelib.storage.folder import FolderObjectStore
     yield FolderObjectStore(tmp_path / "objects", "http://127.0.0.1:8000", on_event), \
-        SqliteCatalog(tmp_path / "catalog.sqlite3")
+        SqliteImageIndex(tmp_path / "catalog.sqlite3")
 
 
 @contextlib.contextmanager
 def aws_stack(tmp_path, on_event=None):
-    from chalicelib.catalog.dynamodb import DynamoCatalog, create_table
+    from chalicelib.catalog.dynamodb import DynamoImageIndex, create_table
     from chalicelib.storage.s3 import S3ObjectStore
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
@@ -26,7 +26,7 @@ def aws_stack(tmp_path, on_event=None):
         dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
         create_table(dynamodb, "garden")
         yield S3ObjectStore(s3, "garden", "https://d123.cloudfront.net"), \
-            DynamoCatalog(dynamodb.Table("garden"))
+            DynamoImageIndex(dynamodb.Table("garden"))
 
 
 STACKS = {"local": local_stack, "aws": aws_stack}

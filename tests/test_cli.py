@@ -27,7 +27,7 @@ def test_the_demo_garden_is_planted_and_indexed(tmp_path):
     assert demo.is_empty(store)
     keys = demo.plant(store, per_orientation=1)
     assert len(keys) == 2 * len(EMOTIONS) and not demo.is_empty(store)
-    catalog = bootstrap.catalog()
+    catalog = bootstrap.image_index()
     for emotion in EMOTIONS:
         assert catalog.count("emotions", emotion) == 2
     record = catalog.get_image(keys[0])

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import bootstrap
 from ..errors import GardenError
 
 
@@ -28,16 +29,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from .. import config
-    from . import build_analyzer
-    from .service import analyze_photo
+    from ..faces import build_analyzer
+    from ..faces.service import analyze_photo
 
     out = out or sys.stdout
-    settings = config.load()
-    if args.analyzer and args.analyzer != settings.analyzer:
-        import dataclasses
-        settings = dataclasses.replace(settings, analyzer=args.analyzer)
-    analyzer = build_analyzer(settings)
+    bootstrap.unconfigure()
+    bootstrap.configure(analyzer=args.analyzer)
+    analyzer = build_analyzer(bootstrap.settings())
     status = 0
     for path in args.photos:
         result: dict[str, Any] = {"photo": str(path)}
@@ -51,15 +49,3 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             status = 1
         print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
     return status
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m chalicelib.faces.cli analyze PHOTO...`` (the same as the top-level CLI)."""
-    parser = argparse.ArgumentParser(prog="emotion-garden")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,11 +7,16 @@ GARDEN_BACKEND=aws, the deployed state machine, S3 and DynamoDB (boto3's usual c
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+from .. import bootstrap
+from ..errors import GardenError
+from ..jobs import lifecycle, text2image
+from ..jobs.record import FINAL, RUNNING, SUCCEEDED
+from . import target
 
 BAR = 24
 
@@ -29,11 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps", type=int, help="inference steps (default 30)")
     parser.add_argument("--out", type=Path, help="save the images into this folder")
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after (s)")
-    parser.add_argument("--data-dir", type=Path, help="local data (default $GARDEN_DATA_DIR or ./.garden)")
+    target.add_options(parser, stage=False)
     parser.set_defaults(func=run_generate)
 
 
-def progress_line(view: dict, seconds: float) -> str:
+def progress_line(view: dict[str, Any], seconds: float) -> str:
     requested = max(1, int(view["requested"] or 1))
     done = view["completed"] + view["failed"]
     filled = min(BAR, round(BAR * done / requested))
@@ -54,31 +59,25 @@ def _show(line: str, stream: TextIO, last: list[str]) -> None:
 
 
 def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    if args.data_dir:
-        os.environ["GARDEN_DATA_DIR"] = str(args.data_dir)
-    from .. import bootstrap, text2image
-    from ..errors import GardenError
-    settings = None
     try:
+        target.choose(args)
         settings = bootstrap.settings()
-        if not settings.is_aws:
-            import app  # noqa: F401 - registers the event handler the local store feeds
         body = {"text": args.prompt, "count": args.count, "width": args.width, "height": args.height,
                 "seed": args.seed, "negative": args.negative, "steps": args.steps}
         request = text2image.parse_request({k: v for k, v in body.items() if v is not None},
                                            len(settings.endpoints))
-        catalog, engine = bootstrap.catalog(), bootstrap.workflow()
+        jobs, engine = bootstrap.job_store(), bootstrap.workflow()
         started = time.monotonic()
-        job_id = text2image.start_job(request, catalog=catalog, engine=engine,
+        job_id = text2image.start_job(request, jobs=jobs, engine=engine,
                                       endpoints=settings.endpoints)
         err.write(f"job {job_id}: {request.count} image(s) of {request.width}x{request.height} "
                   f"over {len(settings.endpoints)} endpoint(s)\n")
         last: list[str] = []
         while True:
-            view = text2image.get_job(job_id, catalog=catalog, engine=engine)
+            view = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
             elapsed = time.monotonic() - started
             _show(progress_line(view, elapsed), err, last)
-            if view["status"] in text2image.FINAL or elapsed > args.timeout:
+            if view["status"] in FINAL or elapsed > args.timeout:
                 break
             time.sleep(0.1)
         if err.isatty():
@@ -97,7 +96,7 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
     except GardenError as exc:
         err.write(f"emotion-garden generate: {exc}\n")
         return 2
-    if view["status"] == text2image.RUNNING:
+    if view["status"] == RUNNING:
         err.write(f"still running after {args.timeout:g} s; follow it with GET /jobs/{job_id}\n")
         return 3
-    return 0 if view["status"] == text2image.SUCCEEDED else 1
+    return 0 if view["status"] == SUCCEEDED else 1

@@ -9,90 +9,19 @@ failures, 2 refused (bad input or settings).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-CHALICE_CONFIG = Path(__file__).resolve().parents[1] / ".chalice" / "config.json"
-
-
-class Progress:
-    """A one-line progress bar on a terminal; a line per tenth when stderr is a file."""
-
-    def __init__(self, label: str, total: int, stream: TextIO | None = None, width: int = 30) -> None:
-        self.label, self.total, self.width = label, max(0, total), width
-        self.stream = stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._last: tuple[int, int] | None = None
-        self._tenth = -1
-        self._started = time.monotonic()
-
-    def update(self, done: int, failed: int = 0, total: int | None = None) -> None:
-        if total is not None:
-            self.total = total
-        if (done, failed) == self._last:
-            return
-        self._last = (done, failed)
-        fraction = done / self.total if self.total else 1.0
-        if not self.tty:
-            tenth = int(fraction * 10)
-            if tenth == self._tenth:
-                return
-            self._tenth = tenth
-        filled = round(fraction * self.width)
-        line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}"
-                + (f" ({failed} failed)" if failed else "")
-                + f" {time.monotonic() - self._started:.0f}s")
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty and self._last is not None:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-# --- settings ---------------------------------------------------------------------------------
-def _stage_environment(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"emotion-garden: cannot read {config_path}: {exc}") from None
-    stages = config.get("stages") or {}
-    if stage not in stages:
-        raise SystemExit(f"emotion-garden: no stage {stage!r} in {config_path} "
-                         f"(stages: {', '.join(sorted(stages)) or 'none'})")
-    return {**(config.get("environment_variables") or {}),
-            **(stages[stage].get("environment_variables") or {})}
-
-
-def _prepare(args: argparse.Namespace) -> None:
-    """Point the composition root at the chosen data: a local folder or a deployed stage."""
-    if getattr(args, "stage", None):
-        for name, value in _stage_environment(args.stage).items():
-            os.environ.setdefault(name, str(value))   # the environment wins over the file
-    if getattr(args, "data_dir", None):
-        os.environ["GARDEN_DATA_DIR"] = str(args.data_dir)
-    import app  # noqa: F401 - registers the index handler the local store feeds
-
-    from . import bootstrap
-    bootstrap.reset()
-
-
-def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        from .errors import GardenError
-        try:
-            _prepare(args)
-            return command(args)
-        except GardenError as exc:
-            print(f"emotion-garden: {exc}", file=sys.stderr)
-            return 2
-    return run
+from .. import backup, bootstrap, curation
+from ..jobs import bulk, lifecycle
+from ..jobs.record import RUNNING, SUCCEEDED
+from ..rules.emotions import EMOTIONS
+from ..web.edge import key_results
+from . import target
+from .progress import Progress
 
 
 # --- bulk ---------------------------------------------------------------------------------------
@@ -107,10 +36,9 @@ def bulk_body(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _bulk(args: argparse.Namespace) -> int:
-    from . import bootstrap, pools, text2image
-    catalog, engine = bootstrap.catalog(), bootstrap.workflow()
-    started = pools.start_bulk(bulk_body(args), catalog=catalog, engine=engine,
-                               endpoints=bootstrap.settings().endpoints)
+    jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+    started = bulk.start_bulk(bulk_body(args), jobs=jobs, engine=engine,
+                              endpoints=bootstrap.settings().endpoints)
     job_id = started["jobId"]
     print(f"job {job_id}: {started['requested']} images over {len(bootstrap.settings().endpoints)} "
           f"endpoint(s)\nprompt: {started['prompt']}", flush=True)
@@ -119,9 +47,9 @@ def _bulk(args: argparse.Namespace) -> int:
     bar = Progress("bulk", started["requested"])
     try:
         while True:
-            job = text2image.get_job(job_id, catalog=catalog, engine=engine)
+            job = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
             bar.update(job["completed"] + job["failed"], job["failed"])
-            if job["status"] != text2image.RUNNING:
+            if job["status"] != RUNNING:
                 break
             time.sleep(args.poll)
     except KeyboardInterrupt:
@@ -136,16 +64,15 @@ def _bulk(args: argparse.Namespace) -> int:
         print(f"error\t{error.get('endpoint')}\t{error.get('error')}: {error.get('message')}", file=sys.stderr)
     print(f"{job['status']}: {job['completed']} in the pool, {job['failed']} failed "
           f"(review with: emotion-garden pool list --emotion {args.emotion.upper()})")
-    return 0 if job["status"] == text2image.SUCCEEDED else 1
+    return 0 if job["status"] == SUCCEEDED else 1
 
 
 # --- pool ---------------------------------------------------------------------------------------
 def _pool_items(emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
-    from . import bootstrap, pools
     cursor = None
     while True:
         params = {"emotion": emotion, "limit": limit, **({"cursor": cursor} if cursor else {})}
-        page = pools.pool_page(bootstrap.catalog(), bootstrap.store().url, params)
+        page = curation.pool_page(bootstrap.image_index(), bootstrap.store().url, params)
         yield from page["landscape"] + page["portrait"]
         cursor = page.get("cursor")
         if not cursor:
@@ -153,7 +80,6 @@ def _pool_items(emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
 
 
 def _pool_list(args: argparse.Namespace) -> int:
-    from .rules.emotions import EMOTIONS
     total = 0
     for emotion in [args.emotion] if args.emotion else EMOTIONS:
         for item in _pool_items(emotion):
@@ -199,20 +125,19 @@ def _per_key(label: str, keys: list[str], action: Callable[[list[str]], dict[str
 
 
 def _pool_publish(args: argparse.Namespace) -> int:
-    from . import bootstrap, pools
-    return _per_key("published", _keys_for(args), lambda keys: pools.publish(bootstrap.store(), keys))
+    return _per_key("published", _keys_for(args),
+                    lambda keys: key_results(curation.publish(bootstrap.store(), keys)))
 
 
 def _pool_remove(args: argparse.Namespace) -> int:
-    from . import bootstrap, pools
-    return _per_key("removed", _keys_for(args), lambda keys: pools.remove(bootstrap.store(), keys))
+    return _per_key("removed", _keys_for(args),
+                    lambda keys: key_results(curation.remove(bootstrap.store(), keys)))
 
 
 # --- backup / restore ----------------------------------------------------------------------------
 def _backup(args: argparse.Namespace) -> int:
-    from . import backup, bootstrap
     bar = Progress("backup", 0)
-    report = backup.backup(bootstrap.store(), bootstrap.catalog(), args.directory,
+    report = backup.backup(bootstrap.store(), bootstrap.image_index(), args.directory,
                            progress=lambda done, total, _: bar.update(done, total=total))
     bar.close()
     for key, why in report.failed:
@@ -224,10 +149,9 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from . import backup, bootstrap
     wait = args.wait if args.wait is not None else (120.0 if bootstrap.settings().is_aws else 0.0)
     bar = Progress("restore", 0)
-    report = backup.restore(bootstrap.store(), bootstrap.catalog(), args.directory,
+    report = backup.restore(bootstrap.store(), bootstrap.image_index(), args.directory,
                             progress=lambda done, total, _: bar.update(done, total=total),
                             wait_seconds=wait)
     bar.close()
@@ -245,36 +169,30 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 # --- registration --------------------------------------------------------------------------------
-def _target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="local data (default $GARDEN_DATA_DIR or ./.garden)")
-    parser.add_argument("--stage", help="a deployed stage from .chalice/config.json (e.g. dev)")
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``bulk``, ``pool list|publish|remove``, ``backup DIR`` and ``restore DIR``."""
-    from .pools import MAX_COUNT, ORIENTATIONS
 
-    bulk = subparsers.add_parser("bulk", help="generate a pool of images for an emotion")
-    bulk.add_argument("--emotion", required=True, help="HAPPY, SAD, ANGRY, CONFUSED, DISGUSTED, SURPRISED, CALM or FEAR")
-    bulk.add_argument("--count", type=int, required=True, help=f"images per orientation, 1-{MAX_COUNT}")
-    bulk.add_argument("--favorite", help="e.g. rose, 'with cat' (also the pool folder)")
-    bulk.add_argument("--emotion-text", help="words replacing the emotion's template words")
-    bulk.add_argument("--others", help="extra words for the prompt")
-    bulk.add_argument("--orientation", action="append", choices=ORIENTATIONS,
+    bulk_cmd = subparsers.add_parser("bulk", help="generate a pool of images for an emotion")
+    bulk_cmd.add_argument("--emotion", required=True, help="HAPPY, SAD, ANGRY, CONFUSED, DISGUSTED, SURPRISED, CALM or FEAR")
+    bulk_cmd.add_argument("--count", type=int, required=True, help=f"images per orientation, 1-{bulk.MAX_PER_ORIENTATION}")
+    bulk_cmd.add_argument("--favorite", help="e.g. rose, 'with cat' (also the pool folder)")
+    bulk_cmd.add_argument("--emotion-text", help="words replacing the emotion's template words")
+    bulk_cmd.add_argument("--others", help="extra words for the prompt")
+    bulk_cmd.add_argument("--orientation", action="append", choices=bulk.ORIENTATIONS,
                       help="landscape and/or portrait (default both; repeat for both)")
-    bulk.add_argument("--seed", type=int, help="first seed (default random)")
-    bulk.add_argument("--steps", type=int, help="inference steps (default 50)")
-    bulk.add_argument("--no-wait", action="store_true", help="start the job and return")
-    bulk.add_argument("--poll", type=float, default=0.25, help=argparse.SUPPRESS)
-    _target_options(bulk)
-    bulk.set_defaults(func=_guarded(_bulk))
+    bulk_cmd.add_argument("--seed", type=int, help="first seed (default random)")
+    bulk_cmd.add_argument("--steps", type=int, help="inference steps (default 50)")
+    bulk_cmd.add_argument("--no-wait", action="store_true", help="start the job and return")
+    bulk_cmd.add_argument("--poll", type=float, default=0.25, help=argparse.SUPPRESS)
+    target.add_options(bulk_cmd)
+    bulk_cmd.set_defaults(func=target.guarded(_bulk))
 
     pool = subparsers.add_parser("pool", help="review the pool: list, publish, remove")
     actions = pool.add_subparsers(dest="pool_command", required=True)
     listing = actions.add_parser("list", help="pool images with seed and prompt")
     listing.add_argument("--emotion", help="one emotion (default all)")
-    _target_options(listing)
-    listing.set_defaults(func=_guarded(_pool_list))
+    target.add_options(listing)
+    listing.set_defaults(func=target.guarded(_pool_list))
     for name, run, what in (("publish", _pool_publish, "move pool images to the garden"),
                             ("remove", _pool_remove, "delete garden or pool images")):
         action = actions.add_parser(name, help=what)
@@ -282,17 +200,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         if name == "publish":
             action.add_argument("--all", action="store_true", help="every pool image of --emotion")
             action.add_argument("--emotion", help="with --all")
-        _target_options(action)
-        action.set_defaults(func=_guarded(run))
+        target.add_options(action)
+        action.set_defaults(func=target.guarded(run))
 
     saving = subparsers.add_parser("backup", help="copy garden and pool images plus the catalog (likes) to DIR")
     saving.add_argument("directory", type=Path, metavar="DIR")
-    _target_options(saving)
-    saving.set_defaults(func=_guarded(_backup))
+    target.add_options(saving)
+    saving.set_defaults(func=target.guarded(_backup))
 
     restoring = subparsers.add_parser("restore", help="write a backup's images back and restore likes")
     restoring.add_argument("directory", type=Path, metavar="DIR")
     restoring.add_argument("--wait", type=float, help="seconds to wait for indexing before likes "
                            "are reported pending (default 0 locally, 120 on a stage)")
-    _target_options(restoring)
-    restoring.set_defaults(func=_guarded(_restore))
+    target.add_options(restoring)
+    restoring.set_defaults(func=target.guarded(_restore))

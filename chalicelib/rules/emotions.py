@@ -32,7 +32,7 @@ _GENERATIONS = ((5, "toddler"), (12, "child"), (18, "teenager"), (25, "young-adu
 
 
 def generation(age_low: float, age_high: float) -> str:
-    """Age bucket from the middle of the age range (DESIGN.md)."""
+    """Age bucket from the middle of the age range (the original's generation field)."""
     middle = (age_low + age_high) / 2
     for limit, name in _GENERATIONS:
         if middle <= limit:

@@ -1,4 +1,4 @@
-"""Object keys: the store's layout (DESIGN.md) parsed and built in one place.
+"""Object keys: the store's layout (docs/architecture.md) parsed and built in one place.
 
 - garden (served):       emotions/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
 - pool (under review):   pool/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .emotions import EMOTIONS
 from ..errors import InvalidKey
+from .emotions import EMOTIONS
 
 GARDEN = "emotions"
 POOL = "pool"
@@ -22,6 +22,7 @@ AREAS = (GARDEN, POOL, TEXT2IMAGE)
 IMAGE_PREFIXES = tuple(f"{area}/" for area in AREAS)
 SUFFIX = ".jpeg"
 ORIENTATIONS = {"h": "landscape", "v": "portrait"}
+ORIENTATION_NAMES = ("landscape", "portrait")
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}  # the original's …h / …v images
 MAX_KEY_BYTES = 1024
 

@@ -13,8 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .emotions import EMOTIONS
 from ..errors import ConfigError
+from .emotions import EMOTIONS
 
 TEMPLATES = Path(__file__).with_name("prompts.json")
 

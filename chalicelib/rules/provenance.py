@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 MARKER = b"emotion-garden/provenance:"
@@ -36,7 +36,7 @@ def read(data: bytes) -> dict[str, Any] | None:
     return None
 
 
-def _com_segments(data: bytes):
+def _com_segments(data: bytes) -> Iterator[tuple[int, int]]:
     """(start, end) of each COM payload before the image data; tolerant of truncated input."""
     if data[:2] != b"\xff\xd8":
         return

@@ -2,6 +2,9 @@
 queries), so one rule answers "is this a whole number in range?" everywhere."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..errors import InvalidRequest
 
 MAX_SEED = 2**32 - 1   # Stable Diffusion pipelines take an unsigned 32-bit seed
@@ -33,3 +36,35 @@ def whole_number(value: object, name: str, low: int, high: int, *, digits: bool 
         raise InvalidRequest(f"{name}={number} is out of range: use a whole number from "
                              f"{low} to {high}{suffix}")
     return number
+
+
+def int_field(body: Mapping[str, Any], name: str, default: int | None, low: int, high: int, *,
+              digits: bool = False, required: bool = False, hint: str | None = None) -> int | None:
+    """The body's ``name`` checked by ``whole_number``; ``default`` when absent (and, for
+    form-style fields with ``digits=True``, when empty). ``required``: absent is an error."""
+    value = body.get(name)
+    if value is None or (digits and value == ""):
+        if required:
+            raise InvalidRequest(f"{name} is required: a whole number from {low} to {high}")
+        return default
+    return whole_number(value, name, low, high, digits=digits, hint=hint)
+
+
+def text_field(body: Mapping[str, Any], name: str, max_chars: int, *, required: bool = False,
+               collapse: bool = False) -> str | None:
+    """The body's ``name`` as trimmed text (``collapse``: runs of white space become one
+    space) of at most ``max_chars``; None when absent or blank and not ``required``."""
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{name} must be a string of {'1' if required else 'up'} to "
+                             f"{max_chars} characters")
+    value = " ".join(value.split()) if collapse else value.strip()
+    if len(value) > max_chars:
+        raise InvalidRequest(f"{name} is {len(value)} characters; at most {max_chars}")
+    if not value:
+        if required:
+            raise InvalidRequest(f"{name} must be 1 to {max_chars} characters, not empty")
+        return None
+    return value

@@ -9,14 +9,15 @@ the public route that costs GPU time (``/text2image``).
 from __future__ import annotations
 
 import hmac
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from typing import Any
 
-from .config import Settings
-from .errors import Forbidden, TooManyRequests, Unauthorized
+from .. import config
+from ..config import Settings
+from ..errors import Forbidden, TooManyRequests, Unauthorized
 
 HEADER = "x-api-key"
 
@@ -25,7 +26,7 @@ def behind_api_gateway() -> bool:
     """True inside a deployed Lambda, where API Gateway checked the key and throttled. Not the
     backend setting: the local server may run against AWS resources, and then it is its own
     gateway."""
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+    return config.runtime().in_lambda
 
 
 def require_admin(headers: Mapping[str, str] | None, settings: Settings) -> None:
@@ -88,7 +89,7 @@ TEXT2IMAGE_LIMIT = RateLimiter(rate=1 / 3, burst=10)
 CLIENT_HEADER = "x-garden-client-ip"
 
 
-def client_id(request) -> str:
+def client_id(request: Any) -> str:
     """The caller's address. Chalice's local gateway reports every caller as 127.0.0.1, so the
     local server passes the socket's peer address in CLIENT_HEADER (replacing any such header a
     client sent); without it, the gateway's sourceIp."""

@@ -7,12 +7,14 @@ import json
 import logging
 import threading
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from chalice import Chalice, Response
 
-from . import logs
-from .errors import (
+from .. import logs
+from ..curation import KeyOutcome, KeyResults
+from ..errors import (
     ConfigError,
     Forbidden,
     GardenError,
@@ -26,6 +28,8 @@ from .errors import (
     UnsupportedMediaType,
     UpstreamFailed,
 )
+from ..jobs.lifecycle import Finished, Outcome
+from ..jobs.record import RUNNING
 
 MAX_JSON_BYTES = 64 * 1024
 
@@ -48,11 +52,14 @@ def error_response(status: int, message: str, **extra: Any) -> Response:
                     headers={"Content-Type": "application/json"})
 
 
-def handled(view):
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def handled(view: View) -> View:
     """Map domain errors to statuses; anything unexpected is logged and answered with a
     plain 500 — never a stack trace to the client."""
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
         except GardenError as exc:
@@ -63,14 +70,14 @@ def handled(view):
                        error=type(exc).__name__)
             logging.getLogger("emotion_garden").debug("unhandled", exc_info=True)
             return error_response(500, f"internal error (incident {incident})")
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
-def header(request, name: str) -> str | None:
+def header(request: Any, name: str) -> str | None:
     return {k.lower(): v for k, v in (request.headers or {}).items()}.get(name.lower())
 
 
-def json_body(request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
+def json_body(request: Any, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
     """The request's JSON object, or the error a client can act on."""
     kind = (header(request, "content-type") or "application/json").split(";")[0].strip().lower()
     if kind != "application/json":
@@ -89,6 +96,36 @@ def json_body(request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
     return body
 
 
+# --- domain outcomes as HTTP answers --------------------------------------------------------
+def text2image_response(outcome: Outcome) -> Response:
+    """200 with the URLs when the job ended within the wait — ``statusCode`` and ``body`` (a
+    JSON string) keep the original's clients working (``JSON.parse(response.body)``) — else
+    202 with where to poll."""
+    if isinstance(outcome, Finished):
+        view = outcome.view
+        body = {"statusCode": 200, "body": json.dumps(view["urls"]),
+                "time": round(outcome.seconds, 3), "urls": view["urls"], "jobId": view["jobId"],
+                "status": view["status"], "images": view["images"], "errors": view["errors"]}
+        return Response(body=body, status_code=200, headers={"Content-Type": "application/json"})
+    return accepted({"jobId": outcome.job_id, "status": RUNNING, "statusUrl": outcome.status_url})
+
+
+def accepted(body: dict[str, Any]) -> Response:
+    """202 for a job that goes on, with where to poll it."""
+    return Response(body=body, status_code=202,
+                    headers={"Content-Type": "application/json", "Location": body["statusUrl"]})
+
+
+KEY_STATUS = {KeyOutcome.DONE: 200, KeyOutcome.MISSING: 404, KeyOutcome.REFUSED: 400}
+
+
+def key_results(results: KeyResults) -> dict[str, Any]:
+    """Publish/remove answers: one entry per key with its own status code."""
+    entries = [{"key": r.key, "status": KEY_STATUS[r.outcome], **r.fields} for r in results.results]
+    return {"results": entries, "succeeded": results.succeeded,
+            "failed": len(entries) - results.succeeded}
+
+
 _per_thread = threading.local()
 
 
@@ -103,11 +140,11 @@ class ThreadSafeChalice(Chalice):
     never shares between requests — but the local server serves many at once from threads.
     Keeping it per thread makes that safe; in Lambda nothing changes."""
 
-    current_request = _thread_local("request")  # type: ignore[assignment]
-    lambda_context = _thread_local("context")  # type: ignore[assignment]
+    current_request = _thread_local("request")
+    lambda_context = _thread_local("context")
 
 
-def uniform_errors(event, get_response):
+def uniform_errors(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """Chalice's own errors (unsupported media type, bad JSON…) say {"Code", "Message"};
     ours say {"message"}. Give clients one shape, keeping Chalice's code beside it."""
     response = get_response(event)
@@ -117,10 +154,9 @@ def uniform_errors(event, get_response):
     return response
 
 
-def correlate(event, get_response):
+def correlate(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """Every log line and metric of one request carries its id (the client's
     X-Correlation-Id, else API Gateway's request id), returned in the response too."""
-    from . import logs
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     given = headers.get("x-correlation-id", "")
     wanted = given if 0 < len(given) <= 128 and given.isprintable() else None

@@ -7,18 +7,21 @@ import email.utils
 import json
 import logging
 import mimetypes
-import os
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import logs
-from .admin import CLIENT_HEADER
-from .errors import InvalidKey
-from .rules.layout import IMAGE_PREFIXES
+from chalice import Chalice
 
-HTML_DIR = Path(__file__).resolve().parent.parent / "html"
+from .. import bootstrap, logs
+from ..errors import InvalidKey
+from ..rules.layout import IMAGE_PREFIXES
+from ..storage import ObjectStore
+from .admin import CLIENT_HEADER
+
+HTML_DIR = Path(__file__).resolve().parents[2] / "html"
 MAX_BODY = 6 * 1024 * 1024  # Lambda's synchronous payload limit
 IMAGE_CACHE = "public, max-age=86400"
 PAGE_CACHE = "no-cache"
@@ -28,7 +31,7 @@ class GardenServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, app, html_dir: Path = HTML_DIR) -> None:
+    def __init__(self, address: tuple[str, int], app: Chalice, html_dir: Path = HTML_DIR) -> None:
         from chalice.config import Config
         from chalice.local import LocalGateway
         super().__init__(address, GardenHandler)
@@ -36,14 +39,13 @@ class GardenServer(ThreadingHTTPServer):
         self.html_dir = html_dir.resolve()
 
     @property
-    def store(self):
-        from . import bootstrap
+    def store(self) -> ObjectStore:
         return bootstrap.store()
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
 
 class GardenHandler(BaseHTTPRequestHandler):
@@ -55,7 +57,7 @@ class GardenHandler(BaseHTTPRequestHandler):
     server_version = "EmotionGarden"
     sys_version = ""
 
-    def log_message(self, format: str, *args) -> None:  # one JSON line, no bodies
+    def log_message(self, format: str, *args: Any) -> None:  # one JSON line, no bodies
         logs.event("http.access", method=self.command, path=urlsplit(self.path).path,
                    status=args[1] if len(args) > 1 else None)
 
@@ -193,16 +195,13 @@ class GardenHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8000) -> GardenServer:
-    """The server for the current configuration (GARDEN_* environment). Image URLs the API
-    gives out point at this server unless GARDEN_PUBLIC_URL says otherwise."""
-    from app import app  # the Chalice app at the project's root
-
-    from . import bootstrap
+def make_server(app: Chalice, host: str = "127.0.0.1", port: int = 8000) -> GardenServer:
+    """The server of ``app`` (the Chalice app at the project's root) for the current
+    configuration. Image URLs the API gives out point at this server unless
+    GARDEN_PUBLIC_URL says otherwise."""
     server = GardenServer((host, port), app)
-    if not os.environ.get("GARDEN_PUBLIC_URL"):
+    if not bootstrap.settings().public_url_given:
         bound_host, bound_port = server.server_address[:2]
-        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else bound_host
-        os.environ["GARDEN_PUBLIC_URL"] = f"http://{shown}:{bound_port}"
-        bootstrap.reset()
+        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)
+        bootstrap.configure(public_url=f"http://{shown}:{bound_port}")
     return server

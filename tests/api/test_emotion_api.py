@@ -136,7 +136,7 @@ def test_the_debug_setting_keeps_photos_out_of_the_garden_for_a_while(client, as
     assert status == 200 and body["bucket"] == "local" and body["key"].startswith("debug-photos/")
     assert store.get(body["key"]) == astronaut
     assert not store.exists("debug-photos/2020-01-01/old-visitor.jpeg")  # past retention
-    assert list(bootstrap.catalog().iter_images()) == []                  # never indexed
+    assert list(bootstrap.image_index().iter_images()) == []                  # never indexed
     assert photos.purge(store, 0, datetime(2999, 1, 1, tzinfo=UTC)) == 1
 
 

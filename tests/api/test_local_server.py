@@ -14,8 +14,9 @@ from tests.images import jpeg
 @pytest.fixture
 def server(monkeypatch):
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
-    from chalicelib.server import make_server
-    srv = make_server("127.0.0.1", 0)
+    from app import app
+    from chalicelib.web.local_server import make_server
+    srv = make_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield srv

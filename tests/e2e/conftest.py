@@ -46,15 +46,16 @@ def e2e_environment(tmp_path_factory) -> Iterator[Path]:
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         for name in _SETTINGS:
             env.delenv(name, raising=False)
-        # make_server writes GARDEN_PUBLIC_URL into os.environ; registering it here first
-        # means it is removed again when the e2e package is done
+        # blank: image URLs point at the e2e server's own address (make_server sets it)
         env.setenv("GARDEN_PUBLIC_URL", "")
         env.setenv("GARDEN_DATA_DIR", str(data_dir))
         env.setenv("GARDEN_DEMO", "0")
         env.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
         from chalicelib import bootstrap
+        bootstrap.unconfigure()
         bootstrap.reset()
         yield data_dir
+        bootstrap.unconfigure()
         bootstrap.reset()
 
 
@@ -67,9 +68,10 @@ def _plant(store) -> None:
 
 @pytest.fixture(scope="package")
 def server(e2e_environment):
+    from app import app
     from chalicelib import bootstrap
-    from chalicelib.server import make_server
-    srv = make_server("127.0.0.1", 0)
+    from chalicelib.web.local_server import make_server
+    srv = make_server(app, "127.0.0.1", 0)
     _plant(bootstrap.store())
     thread = threading.Thread(target=srv.serve_forever, name="e2e-server", daemon=True)
     thread.start()

@@ -144,9 +144,9 @@ def test_reindex_keeps_likes(stack):
 
 
 def test_the_folder_store_feeds_the_same_handler(tmp_path):
-    from chalicelib.catalog.sqlite import SqliteCatalog
+    from chalicelib.catalog.sqlite import SqliteImageIndex
     from chalicelib.storage.folder import FolderObjectStore
-    catalog = SqliteCatalog(tmp_path / "c.sqlite3")
+    catalog = SqliteImageIndex(tmp_path / "c.sqlite3")
     store = FolderObjectStore(tmp_path / "o", "http://x",
                               on_event=lambda e: indexer.handle_event(e, store, catalog))
     store.put(SAD, jpeg())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import admin, config
+from chalicelib import config
 from chalicelib.errors import Forbidden, TooManyRequests, Unauthorized
+from chalicelib.web import admin
 from tests.pools.conftest import ADMIN_KEY, call, plant, wait_for_job
 
 ADMIN_ROUTES = [

@@ -41,14 +41,14 @@ class Stack:
 
 @contextlib.contextmanager
 def local_stacks(tmp_path):
-    from chalicelib.catalog.sqlite import SqliteCatalog
+    from chalicelib.catalog.sqlite import SqliteImageIndex
     from chalicelib.storage.folder import FolderObjectStore
 
     def make(name: str) -> Stack:
         holder: dict[str, Any] = {}
         store = FolderObjectStore(tmp_path / name / "objects", "http://127.0.0.1:8000",
                                   on_event=lambda e: indexer.handle_event(e, holder["store"], holder["catalog"]))
-        holder.update(store=store, catalog=SqliteCatalog(tmp_path / name / "catalog.sqlite3"))
+        holder.update(store=store, catalog=SqliteImageIndex(tmp_path / name / "catalog.sqlite3"))
         return Stack(store, holder["catalog"], lambda: None)   # the folder store delivers at once
     yield make
 
@@ -82,7 +82,7 @@ class S3Notifications:
 
 @contextlib.contextmanager
 def aws_stacks(tmp_path):
-    from chalicelib.catalog.dynamodb import DynamoCatalog, create_table
+    from chalicelib.catalog.dynamodb import DynamoImageIndex, create_table
     from chalicelib.storage.s3 import S3ObjectStore
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
@@ -93,7 +93,7 @@ def aws_stacks(tmp_path):
             s3.create_bucket(Bucket=name)
             create_table(dynamodb, name)
             store = S3ObjectStore(s3, name, "https://d123.cloudfront.net")
-            catalog = DynamoCatalog(dynamodb.Table(name))
+            catalog = DynamoImageIndex(dynamodb.Table(name))
             return Stack(store, catalog, S3Notifications(s3, sqs, name, store, catalog).deliver)
         yield make
 

@@ -8,7 +8,10 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap, pools_cli
+from chalicelib import bootstrap
+from chalicelib.cli import pools as pools_cli
+from chalicelib.cli import target
+from chalicelib.cli.progress import Progress
 from tests.pools.conftest import plant
 
 
@@ -58,14 +61,14 @@ def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
     assert run(["pool", "publish", "--all", "--emotion", "SAD", "--data-dir", str(data_dir)]) == 0
     out, err = capsys.readouterr()
     assert "published\tpool/SAD/ah.jpeg\temotions/SAD/ah.jpeg" in out and "2 done, 0 failed" in err
-    assert bootstrap.catalog().count("emotions", "SAD") == 2
+    assert bootstrap.image_index().count("emotions", "SAD") == 2
 
     monkeypatch.setattr("sys.stdin", io.StringIO("emotions/SAD/ah.jpeg\nemotions/SAD/zzh.jpeg\n"))
     assert run(["pool", "remove", "-", "../x", "--data-dir", str(data_dir)]) == 1
     out, err = capsys.readouterr()
     assert "removed\temotions/SAD/ah.jpeg" in out
     assert "404\temotions/SAD/zzh.jpeg" in err and "400\t../x" in err and "1 done, 2 failed" in err
-    assert bootstrap.catalog().count("emotions", "SAD") == 1
+    assert bootstrap.image_index().count("emotions", "SAD") == 1
 
 
 def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monkeypatch):
@@ -75,7 +78,7 @@ def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monk
     import app  # noqa: F401
     plant("emotions/HAPPY/ah.jpeg")
     plant("pool/HAPPY/bv.jpeg")
-    bootstrap.catalog().like("emotions/HAPPY/ah.jpeg", "v1")
+    bootstrap.image_index().like("emotions/HAPPY/ah.jpeg", "v1")
     assert run(["backup", str(folder), "--data-dir", str(first)]) == 0
     out, err = capsys.readouterr()
     assert "2 images" in out and "1 with likes" in out and "backup [" in err
@@ -86,7 +89,7 @@ def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monk
     assert "2 written" in out and "1 skipped" in out and "likes: 1 restored, 0 pending" in out
     assert "skipped\tstray.txt" in err
     assert bootstrap.settings().data_dir == second.resolve()
-    assert bootstrap.catalog().get_image("emotions/HAPPY/ah.jpeg").likes == 1
+    assert bootstrap.image_index().get_image("emotions/HAPPY/ah.jpeg").likes == 1
     assert run(["restore", str(folder), "--data-dir", str(second)]) == 0
     assert "0 written, 2 already there" in capsys.readouterr().out
 
@@ -95,9 +98,9 @@ def test_a_stage_takes_its_settings_from_the_chalice_config(tmp_path, monkeypatc
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"environment_variables": {"A": "1"},
                                   "stages": {"dev": {"environment_variables": {"GARDEN_BACKEND": "aws", "A": "2"}}}}))
-    assert pools_cli._stage_environment("dev", config) == {"A": "2", "GARDEN_BACKEND": "aws"}
+    assert target.stage_environment("dev", config) == {"A": "2", "GARDEN_BACKEND": "aws"}
     with pytest.raises(SystemExit, match="no stage 'prod'"):
-        pools_cli._stage_environment("prod", config)
+        target.stage_environment("prod", config)
 
 
 def test_a_stage_without_its_settings_is_refused_naming_them(tmp_path, capsys, monkeypatch):
@@ -110,7 +113,7 @@ def test_a_stage_without_its_settings_is_refused_naming_them(tmp_path, capsys, m
 
 def test_the_progress_bar_on_a_file_writes_a_line_per_tenth():
     stream = io.StringIO()
-    bar = pools_cli.Progress("x", 100, stream=stream)
+    bar = Progress("x", 100, stream=stream)
     for done in range(101):
         bar.update(done)
     bar.close()

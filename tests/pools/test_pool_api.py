@@ -51,7 +51,7 @@ def test_the_full_local_flow(client):
     assert pool["landscape"] == [] and len(pool["portrait"]) == 1
     assert pool["portrait"][0]["key"] not in chosen
     assert not any(bootstrap.store().exists(k) for k in chosen)
-    moved = bootstrap.catalog().get_image(garden_keys[0])
+    moved = bootstrap.image_index().get_image(garden_keys[0])
     assert moved.provenance["jobId"] == started["jobId"]   # provenance travelled with the image
 
     # a visitor likes one; the overview counts it
@@ -79,7 +79,7 @@ def test_bulk_with_one_orientation_and_the_emotion_words_overridden(client):
     assert job["status"] == "SUCCEEDED" and job["completed"] == 3
     assert all(i["width"] == 800 and i["height"] == 1280 for i in job["images"])
     assert sorted(i["seed"] for i in job["images"]) == [41, 42, 43]
-    prompt = bootstrap.catalog().get_image(job["images"][0]["key"]).provenance["prompt"]
+    prompt = bootstrap.image_index().get_image(job["images"][0]["key"]).provenance["prompt"]
     assert "quietly weeping" in prompt and "melancholy" not in prompt   # the template's words replaced
 
 
@@ -117,7 +117,7 @@ def test_a_bulk_job_whose_endpoints_all_fail_ends_failed_with_reasons(client, mo
 def test_bad_bulk_requests_get_400_with_a_message(client, body, message):
     status, answer = call(client, "POST", "/bulk", body)
     assert status == 400 and message in answer["message"]
-    assert bootstrap.catalog().get_job("anything") is None
+    assert bootstrap.job_store().get_job("anything") is None
 
 
 def test_a_malformed_bulk_body_is_400(client):
@@ -136,8 +136,8 @@ def test_publish_reports_each_key_on_its_own(client):
     assert answer["succeeded"] == 2 and answer["failed"] == 6
     assert all(by_key[str(k)]["message"] for k in keys[2:])
     assert bootstrap.store().exists("emotions/CALM/lotus/bv.jpeg")
-    assert bootstrap.catalog().get_image("emotions/CALM/lotus/bv.jpeg").favorite == "lotus"
-    assert bootstrap.catalog().get_image("pool/CALM/lotus/bv.jpeg") is None
+    assert bootstrap.image_index().get_image("emotions/CALM/lotus/bv.jpeg").favorite == "lotus"
+    assert bootstrap.image_index().get_image("pool/CALM/lotus/bv.jpeg") is None
     # publishing again is harmless: already published
     again = call(client, "POST", "/pool/publish", {"keys": ["pool/CALM/ah.jpeg"]})[1]
     assert again["results"][0]["status"] == 200 and again["results"][0]["already"] is True

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from chalicelib.errors import ConfigError
 from chalicelib.rules import prompts
 from chalicelib.rules.emotions import EMOTIONS
-from chalicelib.errors import ConfigError
 
 STYLE = "fantasy, concept art, trending on artstation, highly detailed, intricate, sharp focus, digital art, 8 k"
 
@@ -29,7 +29,7 @@ def test_favorite_emotion_text_and_others_override_and_extend():
 
 
 def test_the_painter_reads_the_emotion_from_each_default_prompt():
-    from chalicelib.generators.painter_mood import read_prompt
+    from chalicelib.generators.painter.mood import read_prompt
     for emotion in EMOTIONS:
         assert read_prompt(prompts.build_prompt(emotion)).emotion == emotion
 

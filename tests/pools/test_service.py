@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import pools
+from chalicelib import curation
 from chalicelib.catalog import ImageRecord
-from chalicelib.catalog.sqlite import SqliteCatalog
+from chalicelib.catalog.memory import MemoryJobStore
+from chalicelib.catalog.sqlite import SqliteImageIndex
 from chalicelib.errors import ServiceUnavailable
-from tests.workflow.fakes import MemoryJobs
+from chalicelib.jobs import bulk
 
 
-class NoScans(SqliteCatalog):
+class NoScans(SqliteImageIndex):
     def export_likes(self):
         raise AssertionError("the overview read every like in the catalog")
 
@@ -34,7 +35,7 @@ def test_the_overview_counts_likes_per_emotion_without_reading_the_whole_catalog
                           ("pool/HAPPY/dh.jpeg", 4)):
         for v in range(visitors):
             catalog.like(key, f"v{v}")
-    rows = {r["emotion"]: r for r in pools.overview(catalog)["emotions"]}
+    rows = {r["emotion"]: r for r in curation.overview(catalog)["emotions"]}
     assert (rows["HAPPY"]["published"], rows["HAPPY"]["pool"], rows["HAPPY"]["likes"]) == (2, 1, 3)
     assert (rows["SAD"]["likes"], rows["FEAR"]["likes"]) == (0, 0)
     catalog.close()
@@ -46,9 +47,9 @@ class RefusingEngine:
 
 
 def test_a_bulk_start_that_fails_settles_its_job_with_the_reason():
-    catalog = MemoryJobs()
+    catalog = MemoryJobStore()
     with pytest.raises(ServiceUnavailable):
-        pools.start_bulk({"emotion": "HAPPY", "count": 2}, catalog=catalog,
+        bulk.start_bulk({"emotion": "HAPPY", "count": 2}, jobs=catalog,
                          engine=RefusingEngine(), endpoints=("painter:",))
     (job_id,) = catalog._jobs
     job = catalog.get_job(job_id)

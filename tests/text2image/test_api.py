@@ -13,9 +13,9 @@ from chalice.test import Client
 from PIL import Image
 
 from chalicelib import bootstrap
-from chalicelib.rules import provenance
+from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.generators.painter import PainterGenerator
-from chalicelib.generators.server import serve_endpoint
+from chalicelib.rules import provenance
 
 PROMPT = "A flower, fantasy, happy, young, smile, concept art"
 
@@ -72,7 +72,7 @@ def test_two_endpoints_give_two_768x512_jpegs_carrying_their_prompt(client, endp
         origin = provenance.read(data)
         assert origin["prompt"] == PROMPT and origin["width"] == 768 and origin["jobId"] == body["jobId"]
         # the object event indexed it; the workflow never wrote the image item itself
-        assert bootstrap.catalog().get_image(url.split("/", 3)[3]).area == "text2image"
+        assert bootstrap.image_index().get_image(url.split("/", 3)[3]).area == "text2image"
     status, job = get_job(client, body["jobId"])
     assert status == 200
     assert (job["kind"], job["status"], job["requested"], job["completed"], job["failed"]) == \
@@ -173,7 +173,7 @@ def test_an_unknown_job_is_404(client, endpoints):
 
 
 def test_text2image_is_rate_limited_per_client_locally(client):
-    from chalicelib import admin
+    from chalicelib.web import admin
     body = json.dumps({"text": ""})  # refused as bad input, but each request still counts
     burst = admin.TEXT2IMAGE_LIMIT.burst
     statuses = [client.http.post("/text2image", body=body, headers={"Content-Type": "application/json"}).status_code

@@ -6,8 +6,8 @@ import io
 
 from PIL import Image
 
+from chalicelib.cli import generate as cli
 from chalicelib.rules import provenance
-from chalicelib.workflow import cli
 
 
 def generate(*argv: str) -> tuple[int, str, str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from chalicelib import metrics
+from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.generators.painter import PainterGenerator
-from chalicelib.generators.server import serve_endpoint
 
 
 def test_a_partial_job_reports_images_failures_and_its_outcome(client, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import InvalidRequest
-from chalicelib.text2image import PRESETS, parse_request
+from chalicelib.jobs.text2image import PRESETS, parse_request
 
 
 def test_defaults_are_the_originals_768x512_one_image_per_endpoint():

@@ -1,0 +1,61 @@
+"""Which garden a command works on: the local data directory (``--data-dir``, else
+GARDEN_DATA_DIR or ./.garden) or a deployed stage (``--stage dev``: the GARDEN_* settings in
+``.chalice/config.json``, under whatever the environment sets). The choice is handed to the
+composition root; nothing writes ``os.environ``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import bootstrap
+from ..errors import GardenError
+
+CHALICE_CONFIG = Path(__file__).resolve().parents[2] / ".chalice" / "config.json"
+Command = Callable[[argparse.Namespace], int]
+
+
+def stage_environment(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
+    """A deployed stage's Lambda environment, as ``make deploy`` wrote it."""
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"emotion-garden: cannot read {config_path}: {exc}") from None
+    stages = config.get("stages") or {}
+    if stage not in stages:
+        raise SystemExit(f"emotion-garden: no stage {stage!r} in {config_path} "
+                         f"(stages: {', '.join(sorted(stages)) or 'none'})")
+    return {name: str(value) for name, value in
+            {**(config.get("environment_variables") or {}),
+             **(stages[stage].get("environment_variables") or {})}.items()}
+
+
+def add_options(parser: argparse.ArgumentParser, stage: bool = True) -> None:
+    parser.add_argument("--data-dir", type=Path, help="local data (default $GARDEN_DATA_DIR or ./.garden)")
+    if stage:
+        parser.add_argument("--stage", help="a deployed stage from .chalice/config.json (e.g. dev)")
+
+
+def choose(args: argparse.Namespace) -> None:
+    """Point the composition root at the garden the arguments name."""
+    bootstrap.unconfigure()
+    bootstrap.reset()
+    stage = getattr(args, "stage", None)
+    bootstrap.configure(environment=stage_environment(stage) if stage else None,
+                        data_dir=getattr(args, "data_dir", None))
+
+
+def guarded(command: Command, name: str = "emotion-garden") -> Command:
+    """The command run on the chosen garden; a refused request or setting is one line on
+    stderr and exit status 2."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            choose(args)
+            bootstrap.settings()          # a bad setting is named before any work starts
+            return command(args)
+        except GardenError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 2
+    return run

@@ -1,0 +1,166 @@
+"""Bulk jobs: an operator fills an emotion's pool with many images at once (``POST /bulk``,
+``emotion-garden bulk``). Same workflow shape as text-to-image, with its own Plan step: each
+image gets its pool key, seed, size and provenance.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..catalog import JobStore
+from ..errors import InvalidRequest
+from ..rules import layout, prompts
+from ..rules.emotions import parse_emotion
+from ..rules.validation import MAX_SEED, int_field, text_field
+from ..workflow import WorkflowEngine
+from .lifecycle import ensure_job, launch
+from .plan import make_plan, seeds
+from .record import RUNNING, Job, new_job, new_job_id
+
+KIND = "bulk"
+MACHINE = "bulk"
+MIN_PER_ORIENTATION, MAX_PER_ORIENTATION = 1, 500
+ORIENTATIONS = layout.ORIENTATION_NAMES
+DEFAULT_BULK_STEPS, MAX_STEPS = 50, 150   # the original's bulk Lambda ran 50 steps
+MAX_WORDS = 300                           # emotionText / others
+# A favorite becomes one key segment: words, spaces, hyphens, apostrophes (any script).
+_FAVORITE = re.compile(r"^[^\W_](?:[\w '\-]{0,62}[^\W_])?$")
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    emotion: str
+    count: int                                  # images per orientation (the original's repeatCount)
+    favorite: str | None = None
+    emotion_text: str | None = None
+    others: str | None = None
+    orientations: tuple[str, ...] = ORIENTATIONS
+    seed: int | None = None                     # first seed; consecutive ones follow
+    steps: int = DEFAULT_BULK_STEPS
+
+    @property
+    def total(self) -> int:
+        return self.count * len(self.orientations)
+
+    @property
+    def prompt(self) -> str:
+        return prompts.build_prompt(self.emotion, self.favorite, self.emotion_text, self.others)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["orientations"] = list(self.orientations)
+        return {k: v for k, v in data.items() if v is not None}
+
+    def to_input(self) -> dict[str, Any]:
+        """The workflow's input, in the API's own field names (a console start uses the same)."""
+        body: dict[str, Any] = {"emotion": self.emotion, "count": self.count,
+                                "orientations": list(self.orientations), "steps": self.steps}
+        for name, value in (("favorite", self.favorite), ("emotionText", self.emotion_text),
+                            ("others", self.others), ("seed", self.seed)):
+            if value is not None:
+                body[name] = value
+        return body
+
+
+def _favorite(body: Mapping[str, Any]) -> str | None:
+    value = text_field(body, "favorite", MAX_WORDS, collapse=True)
+    if value is None:
+        return None
+    value = value.lower()  # as the original's form did: one folder per favorite
+    if not _FAVORITE.match(value):
+        raise InvalidRequest(f"favorite {value!r} must be 1-64 letters, digits, spaces, hyphens "
+                             "or apostrophes (it names a folder), e.g. 'rose' or 'with cat'")
+    return value
+
+
+def _orientations(body: Mapping[str, Any]) -> tuple[str, ...]:
+    value = body.get("orientations")
+    if value is None:
+        return ORIENTATIONS
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise InvalidRequest(f"orientations must be a non-empty list of {', '.join(ORIENTATIONS)}")
+    chosen: list[str] = []
+    for item in value:
+        name = item.strip().lower() if isinstance(item, str) else item
+        if name not in layout.SIZES:
+            raise InvalidRequest(f"unknown orientation {item!r}: use {', '.join(ORIENTATIONS)}")
+        if name not in chosen:
+            chosen.append(name)
+    return tuple(o for o in ORIENTATIONS if o in chosen)
+
+
+def parse_bulk(body: object) -> BulkRequest:
+    """``{"emotion", "count", "favorite"?, "emotionText"?, "others"?, "orientations"?, "seed"?,
+    "steps"?}`` or InvalidRequest with a message saying what to fix. Numbers are JSON numbers
+    (the operator desk and the CLI send them as such)."""
+    if not isinstance(body, Mapping):
+        raise InvalidRequest('the body must be a JSON object such as {"emotion": "HAPPY", "count": 20}')
+    emotion = parse_emotion(body.get("emotion"))
+    count = int_field(body, "count", None, MIN_PER_ORIENTATION, MAX_PER_ORIENTATION, required=True)
+    steps = int_field(body, "steps", DEFAULT_BULK_STEPS, 1, MAX_STEPS)
+    seed = int_field(body, "seed", None, 0, MAX_SEED)
+    assert count is not None and steps is not None
+    return BulkRequest(emotion=emotion, count=count, favorite=_favorite(body),
+                       emotion_text=text_field(body, "emotionText", MAX_WORDS, collapse=True),
+                       others=text_field(body, "others", MAX_WORDS, collapse=True),
+                       orientations=_orientations(body), seed=seed, steps=steps)
+
+
+def image_name(job_id: str, index: int) -> str:
+    """The original's file names (``img_{time}_{i}`` + h|v); the job id keeps them unique."""
+    return f"img_{job_id}_{index}"
+
+
+def plan_items(job_id: str, request: BulkRequest, image_seeds: list[int]) -> list[dict[str, Any]]:
+    """Every image of the job, orientations interleaved so both fill up together."""
+    items: list[dict[str, Any]] = []
+    for index in range(request.count):
+        for orientation in request.orientations:
+            width, height = layout.SIZES[orientation]
+            n = len(items)
+            items.append({"n": n, "seed": image_seeds[n], "width": width, "height": height,
+                          "key": layout.garden_key(layout.POOL, request.emotion,
+                                                   image_name(job_id, index), orientation,
+                                                   request.favorite)})
+    return items
+
+
+def job_record(job_id: str, request: BulkRequest, endpoints: Iterable[str]) -> Job:
+    return new_job(job_id, KIND, {**request.to_dict(), "prompt": request.prompt}, request.total,
+                   endpoints)
+
+
+def plan(event: Mapping[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) -> dict[str, Any]:
+    """The workflow's Plan step, same event shape as text-to-image's: the execution's input
+    under ``request``, plus its ``executionId``. The request is checked again (a console start
+    skips the API), the job record made when there is none, the images split over the
+    endpoints."""
+    body = event.get("request") or {}
+    request = parse_bulk(body)
+    job_id = str(body.get("jobId") or new_job_id())
+    job = ensure_job(jobs, job_record(job_id, request, endpoints))
+    if event.get("executionId") and not job.get("executionId"):
+        jobs.update_job(job_id, {"executionId": event["executionId"]})
+    items = plan_items(job_id, request, seeds(request.seed, request.total))
+    shared = {"prompt": request.prompt, "negative": prompts.negative_prompt(), "steps": request.steps,
+              "provenance": {"kind": KIND, "emotion": request.emotion,
+                             **({"favorite": request.favorite} if request.favorite else {})}}
+    return make_plan(job_id, KIND, shared, items, endpoints)
+
+
+def start_bulk(body: object, *, jobs: JobStore, engine: WorkflowEngine,
+               endpoints: tuple[str, ...]) -> dict[str, Any]:
+    """Check the request, create the job record (pollable at once), start the workflow with an
+    execution named after the job. ``{"jobId", "status", "statusUrl", "requested", "prompt"}``."""
+    request = parse_bulk(body)
+    if not endpoints:
+        raise InvalidRequest("no inference endpoints are configured")
+    job_id = new_job_id()
+    launch(job_record(job_id, request, endpoints), MACHINE,
+           {"jobId": job_id, **request.to_input()}, jobs=jobs, engine=engine)
+    return {"jobId": job_id, "status": RUNNING, "statusUrl": f"/jobs/{job_id}",
+            "requested": request.total, "prompt": request.prompt}
