@@ -6,11 +6,12 @@ that carries a trace header, the SDK is imported only then, and a missing contex
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from .. import config
 
 _lock = threading.Lock()
 _recorder: Any = None
@@ -18,7 +19,7 @@ _recorder: Any = None
 
 def enabled() -> bool:
     """True inside a Lambda invocation with X-Ray active (the runtime sets both variables)."""
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and bool(os.environ.get("_X_AMZN_TRACE_ID"))
+    return config.runtime().traced
 
 
 def _get_recorder() -> Any:
