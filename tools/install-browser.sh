@@ -7,6 +7,17 @@ set -euo pipefail
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 
+# The about page speaks Korean too: without a Korean font Chromium draws empty boxes in the
+# screenshots. Debian's fonts-nanum (10 MB) when this machine has none and we may install.
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && command -v fc-list >/dev/null 2>&1 \
+    && [ -z "$(fc-list :lang=ko)" ]; then
+  echo "install-browser: installing a Korean font (fonts-nanum) with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -qq --no-install-recommends fonts-nanum \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-nanum; }; } >/dev/null \
+    || echo "install-browser: fonts-nanum could not be installed; Korean text will show as boxes" >&2
+fi
+
 if [ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ]; then
   exit 0
 fi

@@ -4,6 +4,10 @@ Two adapters implement it: Rekognition DetectFaces in AWS (``rekognition.py``) a
 analyzer built from models that ship inside PyPI wheels (``local.py``). ``build_analyzer`` is
 the only place that picks one; heavy imports (numpy, MediaPipe, ONNX Runtime) happen only when
 the local analyzer is actually used, so Lambda never loads them.
+
+An operator may have the garden read less (``GARDEN_FACE_READING=emotion``): then an analyzer
+reads the face's box and its emotion and nothing else — age range, gender and every other
+attribute are ``None`` — and loads or asks for no more than that.
 """
 from __future__ import annotations
 
@@ -76,6 +80,11 @@ class Face:
         if missing:
             raise ValueError(f"emotion scores missing for {sorted(missing)}")
 
+    def emotion_only(self) -> Face:
+        """This face with nothing but its box and emotion scores: what an analyzer answers
+        when the operator has it read the emotion only, whatever its model returned."""
+        return Face(box=self.box, emotions=self.emotions)
+
     @property
     def dominant_emotion(self) -> str:
         """The highest-scoring emotion (never the first one listed)."""
@@ -92,15 +101,17 @@ class FaceAnalyzer(Protocol):
 
 
 def build_analyzer(settings: Settings, rekognition_client: Any = None) -> FaceAnalyzer:
-    """The analyzer that ``settings.analyzer`` names. The local one is one per process (its
-    models load on first use, once); a Rekognition analyzer wraps the client it is given, or a
-    new one with the retry configuration this package wants."""
+    """The analyzer that ``settings.analyzer`` names, reading what ``settings.face_reading``
+    allows. The local one is one per process and reading (its models load on first use,
+    once); a Rekognition analyzer wraps the client it is given, or a new one with the retry
+    configuration this package wants."""
+    emotion_only = settings.face_reading == "emotion"
     if settings.analyzer == "rekognition":
         from .rekognition import RekognitionAnalyzer, make_client
         return RekognitionAnalyzer(rekognition_client if rekognition_client is not None
-                                   else make_client())
+                                   else make_client(), emotion_only=emotion_only)
     if settings.analyzer == "local":
         from .local import shared_analyzer
-        return shared_analyzer()
+        return shared_analyzer(emotion_only=emotion_only)
     from ..errors import ConfigError
     raise ConfigError(f"GARDEN_ANALYZER={settings.analyzer!r} must be 'local' or 'rekognition'")

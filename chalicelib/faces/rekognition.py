@@ -1,5 +1,7 @@
 """The face analyzer in AWS: Rekognition DetectFaces on the photo's own bytes (no S3 round
-trip, so the photo is never stored), every attribute asked for."""
+trip, so the photo is never stored). A full reading asks for every attribute (``ALL``); an
+emotion-only one asks for ``EMOTIONS`` alone (DetectFaces adds its default box, confidence,
+landmarks, pose and quality) and passes nothing else on, whatever the answer holds."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -27,6 +29,7 @@ _BAD_IMAGE = {"InvalidImageFormatException": InvalidRequest,
 _MESSAGES = {"InvalidImageFormatException": "Rekognition cannot read this image format",
              "InvalidParameterException": "Rekognition refused the image (too small or invalid)",
              "ImageTooLargeException": "the photo is too large for Rekognition"}
+ALL_ATTRIBUTES, EMOTION_ATTRIBUTES = ["ALL"], ["EMOTIONS"]
 _FLAGS = {"smile": "Smile", "eyeglasses": "Eyeglasses", "sunglasses": "Sunglasses",
           "beard": "Beard", "mustache": "Mustache", "eyes_open": "EyesOpen",
           "mouth_open": "MouthOpen"}
@@ -40,19 +43,23 @@ def make_client(region: str | None = None) -> Any:
 class RekognitionAnalyzer:
     name = "rekognition"
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, emotion_only: bool = False) -> None:
         self._client = client
+        self.emotion_only = emotion_only
+        self.attributes = EMOTION_ATTRIBUTES if emotion_only else ALL_ATTRIBUTES
 
     def analyze(self, image: PreparedImage) -> list[Face]:
         try:
-            response = self._client.detect_faces(Image={"Bytes": image.data}, Attributes=["ALL"])
+            response = self._client.detect_faces(Image={"Bytes": image.data},
+                                                 Attributes=list(self.attributes))
         except ClientError as exc:
             raise _domain_error(exc) from exc
         except EndpointConnectionError as exc:
             raise UpstreamFailed("Rekognition cannot be reached") from exc
         except BotoCoreError as exc:  # timeouts after retries, connection resets
             raise UpstreamFailed(f"Rekognition failed: {type(exc).__name__}") from exc
-        return [face_from_detail(detail) for detail in response.get("FaceDetails", [])]
+        faces = [face_from_detail(detail) for detail in response.get("FaceDetails", [])]
+        return [face.emotion_only() for face in faces] if self.emotion_only else faces
 
 
 def _domain_error(exc: ClientError) -> Exception:

@@ -156,3 +156,44 @@ def test_responses_carry_the_correlation_id(client):
     response = client.http.get("/garden?emotion=HAPPY", headers={"X-Correlation-Id": "kiosk-42"})
     assert response.headers["X-Correlation-Id"] == "kiosk-42"
     assert client.http.get("/garden?emotion=HAPPY").headers["X-Correlation-Id"]
+
+
+# --- reading the emotion only (GARDEN_FACE_READING=emotion) -----------------------------------
+NOT_READ = ("ageRange", "generation", "gender", "smile", "eyeglasses", "sunglasses", "beard",
+            "mustache", "eyesOpen", "mouthOpen")
+
+
+@pytest.mark.slow
+def test_emotion_reading_answers_the_emotion_with_null_demographics(client, astronaut, monkeypatch):
+    monkeypatch.setenv("GARDEN_FACE_READING", "emotion")
+    status, body = post(client, astronaut, **{"X-user-id": "visitor-8"})
+    assert status == 200 and body["emotions"] == "HAPPY" and body["analyzer"] == "local"
+    assert {k: body[k] for k in NOT_READ} == dict.fromkeys(NOT_READ)
+    assert body["id"] == "visitor-8" and body["faces"] == 1 and body["emotionScores"]["HAPPY"] > 90
+    assert bootstrap.analyzer().opened == ("landmarker", "emotion")
+
+
+def test_emotion_reading_on_rekognition_asks_for_emotions_alone(client, astronaut, monkeypatch):
+    monkeypatch.setenv("GARDEN_ANALYZER", "rekognition")
+    monkeypatch.setenv("GARDEN_FACE_READING", "emotion")
+    rek = boto3.client("rekognition", region_name="us-east-1")
+    monkeypatch.setattr(bootstrap, "_boto", lambda service, **kwargs: rek)  # the composition root's client
+    with Stubber(rek) as stub:
+        stub.add_response("detect_faces", json.loads((EVENTS / "detect_faces_one.json").read_text()),
+                          {"Image": {"Bytes": astronaut}, "Attributes": ["EMOTIONS"]})
+        status, body = post(client, astronaut)
+        stub.assert_no_pending_responses()
+    assert status == 200 and body["emotions"] == "HAPPY" and body["analyzer"] == "rekognition"
+    assert {k: body[k] for k in NOT_READ} == dict.fromkeys(NOT_READ)
+
+
+@pytest.mark.parametrize("context", [
+    {"generation": None, "gender": None},   # what an emotion-only reading hands the kiosk
+    {},                                     # a kiosk that sends no context at all
+    {"generation": "adult", "gender": "Female"},
+])
+def test_the_garden_request_takes_the_original_body_with_or_without_demographics(client, context):
+    response = client.http.post("/garden", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"id": "visitor-8", "emotion": "HAPPY", **context}))
+    assert response.status_code == 200
+    assert json.loads(response.body)["emotion"] == "HAPPY"

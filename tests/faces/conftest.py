@@ -43,6 +43,20 @@ def no_face_photos() -> dict[str, bytes]:
             "coffee": jpeg(Image.fromarray(skimage.data.coffee()))}
 
 
+@pytest.fixture
+def rekognition():
+    """A Rekognition client under botocore's Stubber: (client, stubber); every response
+    queued must have been asked for."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from chalicelib.faces.rekognition import RETRY_CONFIG
+    client = boto3.client("rekognition", region_name="us-east-1", config=RETRY_CONFIG)
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
 @pytest.fixture(scope="session")
 def local_analyzer():
     """The process's local analyzer, its models loaded once for the whole session."""

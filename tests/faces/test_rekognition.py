@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
-from botocore.stub import Stubber
 from PIL import Image
 
 from chalicelib.errors import (
@@ -17,7 +15,7 @@ from chalicelib.errors import (
     UpstreamFailed,
 )
 from chalicelib.faces import prepare_image
-from chalicelib.faces.rekognition import RETRY_CONFIG, RekognitionAnalyzer, make_client
+from chalicelib.faces.rekognition import RekognitionAnalyzer, make_client
 from chalicelib.faces.service import analyze_photo
 
 from .conftest import EVENTS, jpeg
@@ -27,14 +25,6 @@ PHOTO = jpeg(Image.new("RGB", (64, 48), (200, 180, 160)))
 
 def _event(name: str) -> dict:
     return json.loads((EVENTS / f"{name}.json").read_text())
-
-
-@pytest.fixture
-def rekognition():
-    client = boto3.client("rekognition", region_name="us-east-1", config=RETRY_CONFIG)
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def _expect(stubber, name: str) -> None:
