@@ -1,6 +1,6 @@
 """The image generator port: one adapter per kind of inference endpoint, chosen by the
-endpoint's URI (``painter:``, ``sagemaker:NAME``, ``http(s)://HOST:PORT/PATH``,
-``a1111://HOST:PORT``). ``factory.build_generator`` maps a URI to its adapter; its
+endpoint's URI (``painter:``, ``sagemaker:NAME``, ``bedrock:MODEL_ID[?concurrency=N]``,
+``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``). ``factory.build_generator`` maps a URI to its adapter; its
 ``Generator`` return type is what holds every adapter to this protocol under mypy.
 
 Adapters raise the domain errors EndpointTimeout, EndpointThrottled, EndpointFailed and
@@ -21,10 +21,15 @@ class GenerationRequest:
     steps: int = 30
     guidance_scale: float = 7.5
     seed: int | None = None
+    # The workflow always asks for the exact size (garden images are laid out at 1280×800 and
+    # 800×1280, text-to-image returns what was asked). False lets a model that has native
+    # sizes (Bedrock) answer the one nearest to width × height instead of a resized image.
+    exact: bool = True
 
 
 class Generator(Protocol):
     uri: str  # the endpoint URI it was built from, e.g. "painter:" or "sagemaker:sd-1"
 
     def generate(self, request: GenerationRequest) -> bytes:
-        """One JPEG of exactly request.width × request.height."""
+        """One JPEG of exactly request.width × request.height (with ``exact`` False, an
+        adapter with native sizes may answer its nearest one)."""

@@ -42,6 +42,12 @@ def _open(data: bytes, source: str) -> Image.Image:
     return image
 
 
+def open_image(data: bytes, *, source: str) -> Image.Image:
+    """An image of any size up to MAX_SIDE a side (not yet decoded), or BadImage: for adapters
+    whose model answers its own native size."""
+    return _open(data, source)
+
+
 def _require_size(image: Image.Image, width: int, height: int, source: str) -> None:
     if image.size != (width, height):
         raise BadImage(f"{source} answered with a {image.width}x{image.height} image, "

@@ -1,17 +1,20 @@
 """Endpoint URI → Generator: ``painter:``, ``sagemaker:NAME``,
-``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``. A bad URI is a ConfigError naming it."""
+``bedrock:MODEL_ID[?concurrency=N]``, ``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``.
+A bad URI is a ConfigError naming it."""
 from __future__ import annotations
 
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import config
 from ..errors import ConfigError
 from . import Generator
 
 # SageMaker's own rule for endpoint names.
 _SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-_FORMS = ("painter:", "sagemaker:NAME", "http(s)://HOST:PORT/PATH", "a1111://HOST:PORT")
+_FORMS = ("painter:", "sagemaker:NAME", "bedrock:MODEL_ID[?concurrency=N]",
+          "http(s)://HOST:PORT/PATH", "a1111://HOST:PORT")
 
 
 def _bad(uri: str, why: str) -> ConfigError:
@@ -31,10 +34,11 @@ def _host_port(uri: str) -> tuple[str, int | None]:
     return parts.hostname, port
 
 
-def build_generator(uri: str, *, timeout: float | None = None,
-                    sagemaker_client: Any = None) -> Generator:
+def build_generator(uri: str, *, timeout: float | None = None, sagemaker_client: Any = None,
+                    bedrock_client: Any = None) -> Generator:
     """The adapter for one endpoint URI. ``timeout`` (seconds) overrides the adapter's default
-    (60 s for GPU endpoints); ``sagemaker_client`` is a ready sagemaker-runtime client."""
+    (60 s for GPU endpoints and Bedrock); ``sagemaker_client`` and ``bedrock_client`` are ready
+    sagemaker-runtime and bedrock-runtime clients (else each adapter builds its own)."""
     if not isinstance(uri, str) or not uri.strip():
         raise ConfigError(f"endpoint URI {uri!r} is empty (use one of {', '.join(_FORMS)})")
     if timeout is not None and not timeout > 0:
@@ -53,6 +57,10 @@ def build_generator(uri: str, *, timeout: float | None = None,
                             "at most 63)")
         from .sagemaker import SageMakerGenerator
         return SageMakerGenerator(name, timeout=timeout, client=sagemaker_client)
+    if scheme == "bedrock":
+        endpoint = config.parse_bedrock(uri)
+        from .bedrock import BedrockGenerator
+        return BedrockGenerator(endpoint, uri=uri, timeout=timeout, client=bedrock_client)
     if scheme in ("http", "https"):
         _host_port(uri)
         from .http import HttpGenerator

@@ -4,6 +4,7 @@ import pytest
 
 from chalicelib.errors import ConfigError
 from chalicelib.generators.a1111 import A1111Generator
+from chalicelib.generators.bedrock import BedrockGenerator
 from chalicelib.generators.factory import build_generator
 from chalicelib.generators.http import DEFAULT_TIMEOUT, HttpGenerator
 from chalicelib.generators.painter import PainterGenerator
@@ -23,7 +24,8 @@ def test_each_scheme_builds_its_adapter():
 
 
 def test_every_generator_keeps_the_uri_it_was_built_from():
-    for uri in ("painter:", "sagemaker:sd", "http://h:1/p", "a1111://h:7860"):
+    for uri in ("painter:", "sagemaker:sd", "http://h:1/p", "a1111://h:7860",
+                "bedrock:amazon.nova-canvas-v1:0", "bedrock:stability.sd3-5-large-v1:0?concurrency=4"):
         assert build_generator(uri).uri == uri
 
 
@@ -40,8 +42,18 @@ def test_timeouts_default_to_a_minute_and_can_be_set():
     "", "   ", "painter", "painter:extra", "sagemaker:", "sagemaker:bad_name!", "sagemaker:-x",
     "sagemaker:" + "a" * 64, "http://", "http://:80/x", "http://h:notaport/x", "http://u:p@h/x",
     "a1111://", "a1111://h:7860/sdapi", "ftp://h/x", "s3://bucket", "gpu-box:7860",
+    "bedrock:", "bedrock:meta.llama3-8b-instruct-v1:0", "bedrock:amazon.nova-canvas-v1:0?concurrency=99",
 ])
 def test_bad_uris_are_config_errors_naming_them(uri):
     with pytest.raises(ConfigError) as caught:
         build_generator(uri)
     assert repr(uri.strip()) in str(caught.value) or repr(uri) in str(caught.value)
+
+
+def test_a_bedrock_uri_builds_the_bedrock_adapter_for_its_model():
+    nova = build_generator("bedrock:amazon.nova-canvas-v1:0?concurrency=2", bedrock_client="CLIENT")
+    assert isinstance(nova, BedrockGenerator) and nova.model_id == "amazon.nova-canvas-v1:0"
+    assert nova.client == "CLIENT" and nova.endpoint.concurrency == 2
+    assert nova.endpoint.family == "nova-canvas" and nova.timeout == 60.0
+    sd = build_generator("bedrock:stability.stable-image-ultra-v1:1", timeout=90)
+    assert sd.endpoint.family == "stability" and sd.endpoint.concurrency == 1 and sd.timeout == 90
