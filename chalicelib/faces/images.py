@@ -1,11 +1,21 @@
 """A visitor's photo, checked and decoded once, before any analyzer sees it.
 
 Limits: 5 MB of body (Rekognition's Image.Bytes limit, applied to both analyzers so they
-answer alike), 40 megapixels decoded (a decompression bomb is refused from its header, before
-any pixel is decoded), JPEG or PNG only (sniffed from the bytes, not trusted from the header).
-The picture analyzers look at is orientation-corrected (phone photos carry their rotation in
-EXIF) and at most ``ANALYSIS_MAX_SIDE`` pixels on its long side: faces at kiosk distance need
-far less, and decoding a 12 MP photo at full size would cost more than the analysis itself.
+answer alike), JPEG or PNG only (sniffed from the bytes, not trusted from the header), and a
+pixel cap read from the header, before any pixel is decoded (a decompression bomb costs
+nothing). The cap depends on what a decode costs in memory:
+
+- a baseline JPEG is decoded straight to the analysis size (libjpeg scales by 1/2, 1/4 or
+  1/8 while decoding, ``draft``): 40 megapixels cost a few MB, so the cap is 40 MP;
+- a PNG cannot be decoded reduced, and a progressive JPEG keeps every coefficient of the full
+  frame while it decodes: either costs 3–5 bytes per pixel at full size (a 40 MP PNG of 155 KB
+  would take 0.5 GB), so their cap is ``MAX_FULL_DECODE_PIXELS`` (16 MP: a 16 MP phone
+  photo, or a 4K frame twice over).
+
+The full frame is dropped as soon as it is reduced: the picture analyzers look at is
+at most ``ANALYSIS_MAX_SIDE`` pixels on its long side (faces at kiosk distance need far less),
+RGB, and orientation-corrected after the reduction (phone photos carry their rotation in
+EXIF). How many photos are decoded at once is bounded by the service (``service.Gate``).
 Only Pillow is needed here, so this module also runs inside Lambda.
 """
 from __future__ import annotations
@@ -14,13 +24,20 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ..errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000              # decoded reduced (baseline JPEG)
+MAX_FULL_DECODE_PIXELS = 16_000_000  # decoded at full size (PNG, progressive JPEG)
 ANALYSIS_MAX_SIDE = 960
+# EXIF orientation → the transpose that makes the picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+            4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+            6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
+_RESIZABLE = {"RGB", "RGBA", "L", "LA", "I", "F", "CMYK"}  # resized with interpolation as they are
 
 JPEG, PNG = "image/jpeg", "image/png"
 _SIGNATURES = ((b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
@@ -60,6 +77,14 @@ def _declared(content_type: str | None) -> str | None:
 def prepare_image(body: bytes | None, content_type: str | None = None) -> PreparedImage:
     """Check and decode a photo. Raises UnsupportedMediaType (415), PayloadTooLarge (413) or
     InvalidRequest (400) with a message a client can act on."""
+    media_type = check_upload(body, content_type)
+    assert body is not None  # checked
+    return PreparedImage(body, media_type, *_decode(body))
+
+
+def check_upload(body: bytes | None, content_type: str | None = None) -> str:
+    """The checks that cost nothing — declared type, size, signature — without decoding:
+    the sniffed media type, or the error prepare_image would raise."""
     declared = _declared(content_type)
     if not body:
         raise InvalidRequest("empty body: send the photo's bytes (JPEG or PNG)")
@@ -70,7 +95,7 @@ def prepare_image(body: bytes | None, content_type: str | None = None) -> Prepar
         if declared in ("", "application/octet-stream"):
             raise UnsupportedMediaType("body is neither JPEG nor PNG")
         raise InvalidRequest(f"body is not a valid {declared} image")
-    return PreparedImage(body, media_type, *_decode(body))
+    return media_type
 
 
 def _decode(body: bytes) -> tuple[int, int, Image.Image]:
@@ -80,20 +105,13 @@ def _decode(body: bytes) -> tuple[int, int, Image.Image]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(body)) as im:
                 width, height = im.size
-                if width * height > MAX_PIXELS:
-                    raise PayloadTooLarge(
-                        f"photo is {width}x{height} ({width * height / 1e6:.0f} megapixels); "
-                        f"the limit is {MAX_PIXELS // 1_000_000} megapixels")
-                # JPEG can decode at 1/2, 1/4, 1/8 scale directly: much cheaper than
-                # decoding everything and throwing most of it away.
+                _check_pixels(im, width, height)
+                orientation = _orientation(im)
                 scale = max(width, height) / ANALYSIS_MAX_SIDE
-                if scale > 1:
+                if scale > 1:  # JPEG: decode at 1/2, 1/4 or 1/8 scale directly
                     im.draft("RGB", (int(width / scale), int(height / scale)))
                 im.load()
-                picture = ImageOps.exif_transpose(im) or im
-                if picture.size != im.size and picture.size == (im.size[1], im.size[0]):
-                    width, height = height, width
-                picture = _rgb(picture)
+                picture = _reduced(im)    # the full frame is freed when ``im`` closes
     except (PayloadTooLarge, InvalidRequest):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -102,9 +120,43 @@ def _decode(body: bytes) -> tuple[int, int, Image.Image]:
     except Exception:
         # Corrupt, truncated or hostile input: the client gets a message, never a trace.
         raise InvalidRequest("photo could not be decoded (corrupt or truncated image)") from None
-    picture.thumbnail((ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE), Image.Resampling.BILINEAR,
-                      reducing_gap=2.0)
+    if orientation in _UPRIGHT:
+        picture = picture.transpose(_UPRIGHT[orientation])
+        if orientation >= 5:  # a quarter turn: the photo's sides swap
+            width, height = height, width
     return width, height, picture
+
+
+def _check_pixels(im: Image.Image, width: int, height: int) -> None:
+    """PayloadTooLarge, from the header alone, for more pixels than this format may have."""
+    reduced = im.format == "JPEG" and not im.info.get("progressive")
+    limit = MAX_PIXELS if reduced else MAX_FULL_DECODE_PIXELS
+    if width * height <= limit:
+        return
+    kind = ("a baseline JPEG" if reduced
+            else "a progressive JPEG" if im.format == "JPEG" else f"a {im.format}")
+    hint = "" if reduced else "; send a (baseline) JPEG or a smaller picture"
+    raise PayloadTooLarge(
+        f"photo is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit for "
+        f"{kind} is {limit // 1_000_000} megapixels{hint}")
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(0x0112) or 1)
+    except Exception:  # noqa: BLE001 — a broken EXIF block: the picture as it is stored
+        return 1
+
+
+def _reduced(im: Image.Image) -> Image.Image:
+    """RGB, at most ANALYSIS_MAX_SIDE on its long side: reduced first where the mode allows
+    (so conversions work on the small picture), converted first where it does not."""
+    picture = im if im.mode in _RESIZABLE else _rgb(im)
+    if max(picture.size) > ANALYSIS_MAX_SIDE:
+        ratio = ANALYSIS_MAX_SIDE / max(picture.size)
+        size = (max(1, round(picture.width * ratio)), max(1, round(picture.height * ratio)))
+        picture = picture.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return _rgb(picture)
 
 
 def _rgb(picture: Image.Image) -> Image.Image:

@@ -13,6 +13,10 @@ is checked before it is loaded. Models load lazily, once per process (``shared_a
 inference is serialised by a lock because neither the MediaPipe task nor the LiteRT
 interpreter may be called from two threads at once. Eyeglasses, sunglasses, beard and
 mustache are not covered by these models and stay None.
+
+Reading the emotion only (``LocalAnalyzer(emotion_only=True)``, GARDEN_FACE_READING=emotion)
+loads the landmarker without its blendshapes and the emotion model, and nothing else: the age
+and gender graphs, dlib's shape predictor, ONNX Runtime and dlib are never opened or imported.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from PIL import Image
 
 from ..errors import ServiceUnavailable, UpstreamFailed
 from ..rules.emotions import EMOTIONS
-from . import AgeRange, BoundingBox, Face
+from . import AgeRange, BoundingBox, Face, quiet
 from .images import PreparedImage
 
 
@@ -97,40 +101,39 @@ def read_verified(model: ModelFile) -> bytes:
     return data
 
 
-class _Models:
-    """Every model, loaded and verified. Built once by LocalAnalyzer._models()."""
+def _missing(exc: ImportError) -> ServiceUnavailable:
+    return ServiceUnavailable(f"local face analyzer: {exc.name} is not installed ({INSTALL_HINT})")
 
-    def __init__(self) -> None:
+
+class _Models:
+    """The models one reading needs, loaded and verified. Built once by
+    LocalAnalyzer._models(); ``opened`` names the model files it read, in order."""
+
+    def __init__(self, emotion_only: bool = False) -> None:
+        quiet.before_import()  # no runtime telemetry, network or files (faces/quiet.py)
         try:
-            import dlib
-            import mediapipe as mp
             import numpy as np
-            import onnxruntime as ort
             from ai_edge_litert.interpreter import Interpreter
-            from mediapipe.tasks.python import BaseOptions, vision
+            with quiet.without_plotting():
+                import mediapipe as mp
+                from mediapipe.tasks.python import BaseOptions, vision
         except ImportError as exc:
-            raise ServiceUnavailable(
-                f"local face analyzer: {exc.name} is not installed ({INSTALL_HINT})") from exc
-        self.np, self.mp, self.dlib = np, mp, dlib
+            raise _missing(exc) from exc
+        self.np, self.mp = np, mp
+        self.opened: list[str] = []
         self.landmarker = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=read_verified(MODELS["landmarker"])),
+            base_options=BaseOptions(model_asset_buffer=self.read("landmarker")),
             running_mode=vision.RunningMode.IMAGE, num_faces=MAX_FACES,
-            output_face_blendshapes=True))
-        self.emotion = Interpreter(model_content=read_verified(MODELS["emotion"]), num_threads=1)
+            output_face_blendshapes=not emotion_only))
+        self.emotion = Interpreter(model_content=self.read("emotion"), num_threads=1)
         self.emotion.allocate_tensors()
         self.emotion_in = self.emotion.get_input_details()[0]["index"]
         self.emotion_out = self.emotion.get_output_details()[0]["index"]
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = 1  # one core per call
-        options.log_severity_level = 3
-        self.age = ort.InferenceSession(read_verified(MODELS["age"]), options,
-                                        providers=["CPUExecutionProvider"])
-        self.gender = ort.InferenceSession(read_verified(MODELS["gender"]), options,
-                                           providers=["CPUExecutionProvider"])
-        read_verified(MODELS["shape"])  # dlib reads from a path only: check it first
-        self.shape = dlib.shape_predictor(str(locate(MODELS["shape"])))
-        self.means = np.asarray(AG_MEANS, dtype=np.float32)
-        self.age_weights = np.asarray(AGE_WEIGHTS, dtype=np.float32)
+        self.demographics = None if emotion_only else _Demographics(self)
+
+    def read(self, name: str) -> bytes:
+        self.opened.append(name)
+        return read_verified(MODELS[name])
 
     def close(self) -> None:
         try:
@@ -139,10 +142,35 @@ class _Models:
             pass
 
 
+class _Demographics:
+    """The age and gender graphs (ONNX Runtime) and dlib's aligner: only for a full reading."""
+
+    def __init__(self, models: _Models) -> None:
+        try:
+            import dlib
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise _missing(exc) from exc
+        quiet.after_import(ort)
+        np, self.dlib = models.np, dlib
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1  # one core per call
+        options.log_severity_level = 3
+        self.age = ort.InferenceSession(models.read("age"), options,
+                                        providers=["CPUExecutionProvider"])
+        self.gender = ort.InferenceSession(models.read("gender"), options,
+                                           providers=["CPUExecutionProvider"])
+        models.read("shape")  # dlib reads from a path only: check it first
+        self.shape = dlib.shape_predictor(str(locate(MODELS["shape"])))
+        self.means = np.asarray(AG_MEANS, dtype=np.float32)
+        self.age_weights = np.asarray(AGE_WEIGHTS, dtype=np.float32)
+
+
 class LocalAnalyzer:
     name = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, emotion_only: bool = False) -> None:
+        self.emotion_only = emotion_only
         self._lock = threading.Lock()
         self._loaded: _Models | None = None
 
@@ -150,11 +178,17 @@ class LocalAnalyzer:
         """Load the models now (otherwise the first analysis does it)."""
         self._models()
 
+    @property
+    def opened(self) -> tuple[str, ...]:
+        """The model files this analyzer has read (names of MODELS), in order; none before
+        it has loaded."""
+        return tuple(self._loaded.opened) if self._loaded is not None else ()
+
     def _models(self) -> _Models:
         if self._loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    self._loaded = _Models()
+                    self._loaded = _Models(self.emotion_only)
                     _at_exit(self._loaded.close)
         return self._loaded
 
@@ -176,17 +210,20 @@ class LocalAnalyzer:
         height, width = rgb.shape[:2]
         result = models.landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
         faces = []
-        for landmarks, blendshapes in zip(result.face_landmarks, result.face_blendshapes,
-                                          strict=True):
+        for i, landmarks in enumerate(result.face_landmarks):
             xs = np.fromiter((p.x for p in landmarks), dtype=np.float32)
             ys = np.fromiter((p.y for p in landmarks), dtype=np.float32)
             x0, x1, y0, y1 = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
-            shapes = {c.category_name: c.score for c in blendshapes}
+            box = BoundingBox.clamped(x0, y0, x1 - x0, y1 - y0)
             pixels = (x0 * width, y0 * height, x1 * width, y1 * height)
             emotions = _emotions(models, image, pixels)
-            age_range, gender = _age_gender(models, rgb, pixels)
+            if models.demographics is None:  # the emotion only
+                faces.append(Face(box=box, emotions=emotions))
+                continue
+            shapes = {c.category_name: c.score for c in result.face_blendshapes[i]}
+            age_range, gender = _age_gender(models.demographics, rgb, pixels)
             faces.append(Face(
-                box=BoundingBox.clamped(x0, y0, x1 - x0, y1 - y0),
+                box=box,
                 emotions=emotions,
                 age_range=age_range,
                 gender=gender,
@@ -232,9 +269,10 @@ def _emotions(models: _Models, image: PreparedImage,
     return scores
 
 
-def _age_gender(models: _Models, rgb: Any, pixels: tuple[float, float, float, float]
+def _age_gender(models: _Demographics, rgb: Any, pixels: tuple[float, float, float, float]
                 ) -> tuple[AgeRange | None, str | None]:
-    np, dlib = models.np, models.dlib
+    import numpy as np
+    dlib = models.dlib
     x0, y0, x1, y1 = pixels
     # dlib's five-point predictor was trained on its HOG detector's boxes, which start at the
     # brows; the landmark box starts at the hairline, so drop its top 15 %.
@@ -269,14 +307,14 @@ def age_range(probabilities: Any, weights: Any) -> AgeRange:
     return AgeRange(low, high)
 
 
-_shared: LocalAnalyzer | None = None
+_shared: dict[bool, LocalAnalyzer] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_analyzer() -> LocalAnalyzer:
-    """The process's one LocalAnalyzer (its models take ~0.5 s and ~100 MB to load)."""
-    global _shared
+def shared_analyzer(emotion_only: bool = False) -> LocalAnalyzer:
+    """The process's one LocalAnalyzer for this reading (a full one's models take ~0.5 s and
+    ~100 MB to load; the emotion-only one loads two of the five files)."""
     with _shared_lock:
-        if _shared is None:
-            _shared = LocalAnalyzer()
-        return _shared
+        if emotion_only not in _shared:
+            _shared[emotion_only] = LocalAnalyzer(emotion_only)
+        return _shared[emotion_only]

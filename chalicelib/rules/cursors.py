@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from ..errors import InvalidRequest
+from . import jsontext
 
 BAD_CURSOR = "the cursor is not one this server issued for this query"
 MAX_CURSOR_LENGTH = 4096
@@ -25,13 +26,10 @@ def decode_cursor(cursor: object) -> dict[str, Any]:
         raise InvalidRequest(BAD_CURSOR)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
+        # limits on depth and numbers; no lone surrogates, which no database accepts
+        data = jsontext.loads(raw, "the cursor")
+    except (binascii.Error, ValueError, TypeError, InvalidRequest) as exc:
         raise InvalidRequest(BAD_CURSOR) from exc
     if not isinstance(data, dict):
         raise InvalidRequest(BAD_CURSOR)
-    try:  # JSON's \u escapes can smuggle in lone surrogates, which no database accepts
-        json.dumps(data, ensure_ascii=False).encode()
-    except UnicodeEncodeError as exc:
-        raise InvalidRequest(BAD_CURSOR) from exc
     return data

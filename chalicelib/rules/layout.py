@@ -26,8 +26,9 @@ ORIENTATION_NAMES = ("landscape", "portrait")
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}  # the original's …h / …v images
 MAX_KEY_BYTES = 1024
 
-_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
-_SEGMENT = re.compile(r"^[^/]{1,255}$")
+MAX_SEGMENT_BYTES = 255     # a file name on every common filesystem (the folder store)
+
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,23 @@ def check_safe(key: object) -> str:
     """Reject keys that could escape the layout or the data directory, whatever the area."""
     if not isinstance(key, str) or not key:
         raise InvalidKey("a key must be a non-empty string")
+    if key.startswith("/") or _FORBIDDEN.search(key):
+        raise InvalidKey(f"{_shown(key)}: keys are relative and hold no control characters, "
+                         f"backslashes or lone surrogates")
     if len(key.encode("utf-8")) > MAX_KEY_BYTES:
         raise InvalidKey(f"key longer than {MAX_KEY_BYTES} bytes")
-    if key.startswith("/") or _FORBIDDEN.search(key):
-        raise InvalidKey(f"{key!r}: keys are relative and hold no control characters or backslashes")
-    if any(part in ("", ".", "..") for part in key.split("/")):
-        raise InvalidKey(f"{key!r}: empty, '.' or '..' path segments are not allowed")
+    parts = key.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise InvalidKey(f"{_shown(key)}: empty, '.' or '..' path segments are not allowed")
+    if any(len(part.encode("utf-8")) > MAX_SEGMENT_BYTES for part in parts):
+        raise InvalidKey(f"{_shown(key)}: a name between slashes is longer than "
+                         f"{MAX_SEGMENT_BYTES} bytes")
     return key
+
+
+def _shown(key: str, limit: int = 80) -> str:
+    """A key quoted back in a message, cut short: a client's own 1 KB key need not return."""
+    return repr(key) if len(key) <= limit else repr(key[:limit - 1] + "…")
 
 
 def parse_key(key: object, areas: tuple[str, ...] = AREAS) -> ImageKey:
@@ -68,23 +79,23 @@ def parse_key(key: object, areas: tuple[str, ...] = AREAS) -> ImageKey:
     parts = key.split("/")
     area = parts[0]
     if area not in areas:
-        raise InvalidKey(f"{key!r}: expected a key under {', '.join(a + '/' for a in areas)}")
+        raise InvalidKey(f"{_shown(key)}: expected a key under {', '.join(a + '/' for a in areas)}")
     if not key.endswith(SUFFIX):
-        raise InvalidKey(f"{key!r}: image keys end in {SUFFIX}")
-    if any(not _SEGMENT.match(p) for p in parts):
-        raise InvalidKey(f"{key!r}: a path segment is empty or too long")
+        raise InvalidKey(f"{_shown(key)}: image keys end in {SUFFIX}")
     if area == TEXT2IMAGE:
         if len(parts) != 3:
-            raise InvalidKey(f"{key!r}: expected text2image/{{job id}}/{{n}}{SUFFIX}")
+            raise InvalidKey(f"{_shown(key)}: expected text2image/{{job id}}/{{n}}{SUFFIX}")
         return ImageKey(key, area, None, None, parts[2][: -len(SUFFIX)], None, parts[1])
     if len(parts) not in (3, 4):
-        raise InvalidKey(f"{key!r}: expected {area}/{{EMOTION}}/[{{favorite}}/]{{name}}{{h|v}}{SUFFIX}")
+        raise InvalidKey(f"{_shown(key)}: expected "
+                         f"{area}/{{EMOTION}}/[{{favorite}}/]{{name}}{{h|v}}{SUFFIX}")
     emotion = parts[1].upper()
     if emotion not in EMOTIONS:
-        raise InvalidKey(f"{key!r}: {parts[1]!r} is not one of {', '.join(EMOTIONS)}")
+        raise InvalidKey(f"{_shown(key)}: {parts[1]!r} is not one of {', '.join(EMOTIONS)}")
     stem = parts[-1][: -len(SUFFIX)]
     if len(stem) < 2 or stem[-1] not in ORIENTATIONS:
-        raise InvalidKey(f"{key!r}: the file name must end in h (landscape) or v (portrait) before {SUFFIX}")
+        raise InvalidKey(f"{_shown(key)}: the file name must end in h (landscape) or v "
+                         f"(portrait) before {SUFFIX}")
     favorite = parts[2] if len(parts) == 4 else None
     return ImageKey(key, area, emotion, favorite, stem[:-1], ORIENTATIONS[stem[-1]])
 

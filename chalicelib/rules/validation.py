@@ -2,15 +2,19 @@
 queries), so one rule answers "is this a whole number in range?" everywhere."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, JobNotFound
 
 MAX_SEED = 2**32 - 1   # Stable Diffusion pipelines take an unsigned 32-bit seed
 MAX_DIGITS = 20        # longer digit strings are refused before int() sees them (Python caps
                        # int() at 4300 digits and the work grows with the length)
 _SHOWN = 40            # characters of a refused value quoted back in the message
+# Job ids as this server makes them (20261130T032840-e8cfbe9ead), with room to spare; anything
+# else cannot name a job, and must not reach a database key (DynamoDB's are ≤ 1 KB).
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 def whole_number(value: object, name: str, low: int, high: int, *, digits: bool = False,
@@ -67,4 +71,11 @@ def text_field(body: Mapping[str, Any], name: str, max_chars: int, *, required: 
         if required:
             raise InvalidRequest(f"{name} must be 1 to {max_chars} characters, not empty")
         return None
+    return value
+
+
+def job_id(value: str) -> str:
+    """A job id from a URL; JobNotFound (404) for one that no job can have."""
+    if not _JOB_ID.fullmatch(value):
+        raise JobNotFound("no such job: job ids are 1 to 128 letters, digits, '.', '_' or '-'")
     return value

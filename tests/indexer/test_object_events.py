@@ -80,11 +80,12 @@ def test_an_older_event_never_overwrites_a_newer_one(stack):
     assert outcomes["stale"] == 1
 
 
-def test_sequencers_of_different_lengths_compare_as_numbers(stack):
+def test_sequencers_of_different_lengths_compare_right_padded(stack):
+    # S3: pad the shorter on the right with zeros, then compare — the newer here is shorter
     store, catalog = stack
     store.put(HAPPY, jpeg())
-    older = notification("ObjectCreated:Put", "b", HAPPY, sequencer="FFFFFF")
-    newer = notification("ObjectRemoved:Delete", "b", HAPPY, sequencer="01000000")
+    older = notification("ObjectCreated:Put", "b", HAPPY, sequencer="0055AED6DCD90281E5")
+    newer = notification("ObjectRemoved:Delete", "b", HAPPY, sequencer="0055AED6DCD90281F")
     indexer.handle_event(newer, store, catalog)
     assert indexer.handle_event(older, store, catalog)["stale"] == 1
 

@@ -5,7 +5,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.errors import InvalidKey, ObjectNotFound
+from chalicelib.errors import InvalidKey, ObjectNotFound, ServiceUnavailable
 from chalicelib.storage.folder import FolderObjectStore
 from chalicelib.storage.s3 import S3ObjectStore
 
@@ -103,8 +103,8 @@ def test_folder_store_never_leaves_a_partial_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
     monkeypatch.setattr("os.replace", broken_replace)
-    with pytest.raises(OSError):
-        store.put(KEY, b"new")
+    with pytest.raises(ServiceUnavailable, match="the image store cannot write"):
+        store.put(KEY, b"new")   # a 503 for the client, naming no path
     assert store.get(KEY) == b"old"
     assert [o.key for o in store.list()] == [KEY]
 
@@ -134,3 +134,27 @@ def test_folder_events_follow_the_order_the_files_changed_in(tmp_path):
         t.join()
     newest = max(events, key=lambda r: r["s3"]["object"]["sequencer"])
     assert newest["eventName"].startswith("ObjectCreated") == store.exists(key)
+
+
+@pytest.mark.parametrize("failure", [OSError(30, "Read-only file system"),
+                                     PermissionError(13, "Permission denied"),
+                                     OSError(28, "No space left on device"),
+                                     OSError(5, "Input/output error")])
+def test_a_failing_disk_is_service_unavailable_naming_no_path(tmp_path, monkeypatch, failure):
+    store = FolderObjectStore(tmp_path, "http://x")
+    store.put(KEY, b"old")
+
+    def fail(*args, **kwargs):
+        failure.filename = str(tmp_path / "objects" / KEY)
+        raise failure
+    for target in ("tempfile.mkstemp", "pathlib.Path.read_bytes", "pathlib.Path.unlink"):
+        with monkeypatch.context() as patch:
+            patch.setattr(target, fail)
+            operation = {"tempfile.mkstemp": lambda: store.put(KEY, b"new"),
+                         "pathlib.Path.read_bytes": lambda: store.get(KEY),
+                         "pathlib.Path.unlink": lambda: store.delete(KEY)}[target]
+            with pytest.raises(ServiceUnavailable) as unavailable:
+                operation()
+            assert failure.strerror in str(unavailable.value)
+            assert str(tmp_path) not in str(unavailable.value)
+    assert store.get(KEY) == b"old"

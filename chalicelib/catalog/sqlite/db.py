@@ -8,6 +8,7 @@ timeout becomes ServiceUnavailable.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from typing import Any
 from ...errors import ServiceUnavailable
 from .schema import SCHEMA_VERSION, migrate
 
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 16  # idle connections kept; more are opened under load and closed after
 
@@ -84,9 +86,9 @@ class SqliteDatabase:
         with self.write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise ServiceUnavailable(
-                    f"catalog {self.path} has schema version {version}; this code knows "
-                    f"up to {SCHEMA_VERSION}")
+                raise ServiceUnavailable(  # names no path: the message may reach clients
+                    f"the catalog has schema version {version}, newer than this version of "
+                    f"the server knows (up to {SCHEMA_VERSION})")
             migrate(conn, version)
 
     def close(self) -> None:
@@ -116,9 +118,28 @@ class OnDatabase:
 
 @contextmanager
 def translated() -> Iterator[None]:
+    """SQLite failing — busy, read-only, full, corrupt, unreadable — as ServiceUnavailable
+    with a message that names no path (it reaches clients and job records). Mistakes in
+    our own SQL (ProgrammingError, IntegrityError…) stay what they are."""
     try:
         yield
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise ServiceUnavailable("the catalog is busy; try again") from exc
-        raise
+        log.warning("catalog: %s", exc)
+        raise ServiceUnavailable(f"the catalog cannot be used ({_reason(exc)}); "
+                                 f"try again later") from None
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:  # IntegrityError, ProgrammingError…
+            raise
+        log.warning("catalog: %s", exc)
+        raise ServiceUnavailable(f"the catalog cannot be used ({_reason(exc)}); "
+                                 f"try again later") from None
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    """SQLite's own words for what failed, never a path ("attempt to write a readonly
+    database", "disk I/O error", "file is not a database", "database or disk is full")."""
+    name = getattr(exc, "sqlite_errorname", None)
+    text = str(exc)
+    return text if "/" not in text and "\\" not in text else (name or "error")

@@ -1,0 +1,189 @@
+"""Hostile input never gets a 5xx: every route, through the Chalice test client (as in AWS)
+and over HTTP against the local server, answers 400, 404, 413 or 415 with a message saying
+what is wrong — nested JSON, giant numbers, lone surrogates, NULs, invalid UTF-8, overlong
+ids, cursors and file names."""
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+
+from tests.hardening.server import ADMIN_KEY, call, environment, serving
+
+ADMIN = {"x-api-key": ADMIN_KEY}
+JSON = {"Content-Type": "application/json"}
+POSTS = ["/garden", "/like", "/impressions", "/text2image", "/bulk", "/pool/publish",
+         "/remove"]
+FIELDS = ("id", "itemId", "text", "emotion", "keys", "cursor", "favorite", "others",
+          "emotionText", "negative", "gender", "count", "limit", "width", "seed")
+
+
+def _everywhere(value: str, fields: tuple[str, ...] = FIELDS) -> bytes:
+    """Every field any route reads (or those named), set to the same raw JSON value."""
+    return ("{" + ", ".join(f'"{name}": {value}' for name in fields) + "}").encode()
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _garden_body(cursor: str) -> bytes:
+    return json.dumps({"emotion": "HAPPY", "cursor": cursor}).encode()
+
+
+LONG_NAME = "é" * 240 + "h.jpeg"          # 246 characters, 486 bytes: too long for a file name
+BODIES = {
+    "arrays nested 3,000 deep": b"[" * 3000 + b"]" * 3000,
+    "objects nested 3,000 deep": b'{"a":' * 3000 + b"1" + b"}" * 3000,
+    "a field nested 40 deep": _everywhere("[" * 40 + "]" * 40),
+    "integers of 5,000 digits": _everywhere("9" * 5000, ("count", "limit", "width", "seed", "id")),
+    "a float of 400 digits": _everywhere("1" * 400 + ".5"),
+    "NaN": _everywhere("NaN"),
+    "Infinity": _everywhere("-Infinity"),
+    "a lone surrogate": _everywhere('"\\ud800"'),
+    "a lone surrogate in a list": _everywhere('["emotions/HAPPY/\\udfffh.jpeg"]'),
+    "a NUL": _everywhere('"a\\u0000b"'),
+    "invalid UTF-8": b'{"id": "\xff\xfe", "itemId": "\xed\xa0\x80"}',
+    "a deep cursor": _garden_body(_cursor("[" * 2000 + "]" * 2000)),
+    "a surrogate cursor": _garden_body(_cursor('{"k": "\\ud800"}')),
+    "a giant-number cursor": _garden_body(_cursor('{"l": ' + "9" * 3000 + "}")),
+}
+GETS = {
+    "a deep cursor": "/garden?emotion=HAPPY&cursor=" + _cursor("[" * 2000 + "]" * 2000),
+    "a deep object cursor":
+        "/garden?emotion=HAPPY&cursor=" + _cursor('{"a":' * 600 + "1" + "}" * 600),
+    "a giant-number cursor": "/garden?emotion=HAPPY&cursor=" + _cursor('{"l": ' + "9" * 3000 + "}"),
+    "a pool cursor nested deep": "/pool?emotion=HAPPY&cursor=" + _cursor("[" * 2000 + "]" * 2000),
+    "a surrogate emotion": "/garden?emotion=%ED%A0%80",
+    "a NUL emotion": "/garden?emotion=%00",
+    "a limit of 5,000 digits": "/garden?emotion=HAPPY&limit=" + "9" * 5000,
+    "a NUL in the pool's emotion": "/pool?emotion=HAPPY%00",
+    "a job id of 5,000 characters": "/jobs/" + "a" * 5000,
+    "a NUL job id": "/jobs/%00",
+    "a surrogate job id": "/jobs/%ED%A0%80",
+    "a job id with a slash": "/jobs/..%2F..%2Fetc",
+    "a jobs cursor nested deep": "/jobs?cursor=" + _cursor("[" * 2000 + "]" * 2000),
+    "a jobs cursor with a surrogate": "/jobs?cursor=" + _cursor('{"k": "\\udc00"}'),
+    "a jobs limit of 5,000 digits": "/jobs?limit=" + "9" * 5000,
+}
+CANCELS = ["/jobs/" + "a" * 5000 + "/cancel", "/jobs/%00/cancel", "/jobs/%ED%A0%80/cancel"]
+
+
+class Chalice:
+    """The app as API Gateway runs it."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, object]:
+        response = self.client.http.request(method, path, body=body or b"",
+                                            headers={**ADMIN, **(headers or {})})
+        try:
+            return response.status_code, json.loads(response.body)
+        except ValueError:
+            return response.status_code, response.body
+
+
+class Http:
+    """The local server over a socket."""
+
+    clients = itertools.count(1)
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, object]:
+        # each request from an address of its own in 127.0.0.0/8: text-to-image's rate limit
+        # (per client) is not what these tests are about
+        n = next(self.clients)
+        status, _, answer = call(self.origin, method, path, body, {**ADMIN, **(headers or {})},
+                                 source=f"127.0.{n // 250 % 250}.{n % 250 + 2}")
+        return status, answer
+
+
+@pytest.fixture(scope="module")
+def http_origin(tmp_path_factory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("hostile") / "data", environment()) as origin:
+        yield origin
+
+
+@pytest.fixture(params=["chalice", "http"])
+def api(request, monkeypatch):
+    if request.param == "http":
+        yield Http(request.getfixturevalue("http_origin"))
+        return
+    monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
+    yield Chalice(request.getfixturevalue("client"))
+
+
+def _refused(status: int, answer: object, allowed: tuple[int, ...] = (400,)) -> None:
+    assert status in allowed, (status, answer)
+    assert isinstance(answer, dict) and answer.get("message"), answer
+    assert "Traceback" not in answer["message"] and "/work" not in answer["message"]
+
+
+@pytest.mark.parametrize("route", POSTS)
+@pytest.mark.parametrize("case", list(BODIES))
+def test_hostile_json_bodies_are_400_on_every_route(api, route, case):
+    status, answer = api.request("POST", route, BODIES[case], JSON)
+    _refused(status, answer)
+
+
+@pytest.mark.parametrize("route", POSTS)
+def test_a_huge_body_is_413_on_every_route(api, route):
+    status, answer = api.request("POST", route, b'{"text": "' + b"a" * 200_000 + b'"}', JSON)
+    _refused(status, answer, (413,))
+
+
+@pytest.mark.parametrize("case", list(GETS))
+def test_hostile_queries_and_ids_are_400_or_404(api, case):
+    status, answer = api.request("GET", GETS[case])
+    _refused(status, answer, (400, 404))
+
+
+@pytest.mark.parametrize("path", CANCELS)
+def test_cancelling_a_job_no_job_can_be_is_404(api, path):
+    status, answer = api.request("POST", path)
+    _refused(status, answer, (400, 404))   # the HTTP server may refuse the path itself
+
+
+def test_a_nul_or_surrogate_in_the_path_is_404_over_http(http_origin):
+    for path in ("/%00", "/%00.html", "/emotions/HAPPY/%00h.jpeg", "/emotions/%ED%A0%80.jpeg",
+                 "/pool/HAPPY/a%00h.jpeg"):
+        status, _, answer = call(http_origin, "GET", path, headers=ADMIN)
+        assert status in (400, 404), (path, status, answer)
+
+
+@pytest.mark.parametrize("route", ["/pool/publish", "/remove"])
+def test_names_too_long_for_the_filesystem_are_refused_per_key(api, route):
+    keys = [f"pool/HAPPY/{LONG_NAME}", f"emotions/HAPPY/{LONG_NAME}",
+            "pool/HAPPY/" + "a" * 2000 + "h.jpeg"]
+    status, answer = api.request("POST", route, json.dumps({"keys": keys}).encode(), JSON)
+    assert status == 200 and answer["failed"] == 3, answer
+    assert [r["status"] for r in answer["results"]] == [400, 400, 400]
+    assert all("bytes" in r["message"] for r in answer["results"]), answer
+    assert all(len(r["message"]) < 300 for r in answer["results"])  # the key is not echoed whole
+
+
+def test_a_like_of_a_name_too_long_for_the_filesystem_is_400(api):
+    status, answer = api.request("POST", "/like", json.dumps(
+        {"id": "visitor", "itemId": f"emotions/HAPPY/{LONG_NAME}"}).encode(), JSON)
+    _refused(status, answer)
+    assert "255 bytes" in answer["message"]
+
+
+def test_an_image_name_too_long_for_the_filesystem_is_404_over_http(http_origin):
+    status, _, _ = call(http_origin, "GET", "/emotions/HAPPY/" + quote(LONG_NAME))
+    assert status in (400, 404)
+
+
+def test_a_control_character_in_the_visitor_header_is_400(api):
+    status, answer = api.request("POST", "/emotion", b"\xff\xd8\xff", {
+        "Content-Type": "image/jpeg", "X-user-id": "a\x7fb"})
+    assert status == 400, answer   # the HTTP server may refuse the header itself, in plain text

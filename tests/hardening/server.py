@@ -1,0 +1,102 @@
+"""The local server as a visitor meets it: ``emotion-garden serve`` in a process of its own,
+with the environment a test gives it. Only loopback is ever contacted."""
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_KEY = "hardening-admin-key"
+START_TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def command(data_dir: Path, port: int, *extra: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+            "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir),
+            *extra]
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    """A plain environment: the repository importable, the demo off, a known admin key."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
+           "GARDEN_DEMO": "0", "GARDEN_ADMIN_KEY": ADMIN_KEY, "LANG": "C.UTF-8"}
+    env.update(overrides)
+    return env
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None,
+            wrapper: Sequence[str] = (), cwd: Path | None = None) -> Iterator[str]:
+    """Start the server, wait for its "Emotion Garden at" line, yield its origin; stop it
+    with Ctrl-C (SIGINT) on leaving, as an operator would."""
+    port = port or free_port()
+    proc = subprocess.Popen([*wrapper, *command(data_dir, port)], cwd=cwd or ROOT,
+                            env=dict(env or environment()), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "Emotion Garden at" in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        if not ready.wait(START_TIMEOUT) or proc.poll() is not None:
+            raise RuntimeError("the server did not start:\n" + "".join(lines[-40:]))
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+def call(origin: str, method: str, path: str, body: bytes | str | None = None,
+         headers: Mapping[str, str] | None = None, timeout: float = 30,
+         source: str | None = None) -> tuple[int, dict[str, str], Any]:
+    """One request (from the loopback address ``source``, when given: the server then sees
+    another client); the body parsed as JSON when it is JSON."""
+    host, port = origin.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout,
+                                      source_address=(source, 0) if source else None)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        data = body.encode() if isinstance(body, str) else body
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        if data is not None:
+            conn.putheader("Content-Length", str(len(data)))
+        conn.endheaders(data)
+        response = conn.getresponse()
+        raw = response.read()
+        found = {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+    try:
+        return response.status, found, json.loads(raw)
+    except ValueError:
+        return response.status, found, raw
