@@ -51,7 +51,7 @@ def run() -> str:
         server.server_close()
     return (
         "## End to end on the local server\n\n"
-        "Keep-alive HTTP on 127.0.0.1 through the threaded server and Chalice's local gateway; "
+        "Keep-alive HTTP on 127.0.0.1 through the local server (waitress) and Chalice's local gateway; "
         "the local face analyzer (offline models) with the models already loaded. "
         f"The first request, which loads the models, took {first:.0f} ms.\n\n"
         + table(["request", "p50 ms", "p95 ms", "goal p50"], rows) + "\n"

@@ -43,3 +43,8 @@ class ObjectStore(Protocol):
 
     def url(self, key: str) -> str:
         """Where a browser fetches the object (CloudFront in AWS, the local server locally)."""
+
+    def presigned_url(self, key: str, expires_in: int) -> str:
+        """A link to a private object (one awaiting review) that works without credentials for
+        ``expires_in`` seconds: S3's presigned GET in AWS, an HMAC-signed link to the local
+        server locally. Raises ValueError for a lifetime outside 1 s…7 days."""

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from ..errors import ObjectNotFound, ServiceUnavailable, UpstreamFailed
 from ..rules.layout import check_safe
-from . import ObjectStore, StoredObject
+from . import ObjectStore, StoredObject, signing
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 # A day, not "immutable": a removed or unpublished image must leave CloudFront's caches soon.
@@ -34,6 +34,13 @@ def _translated(key: str) -> Iterator[None]:
         yield
     except ClientError as exc:
         raise _translate(exc, key) from exc
+
+
+def client_config() -> Any:
+    """The S3 client's settings: Signature Version 4 (presigned links included; S3 no longer
+    accepts version 2 in newer regions) and virtual-hosted addressing."""
+    from botocore.config import Config
+    return Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
 
 
 class S3ObjectStore:
@@ -92,6 +99,15 @@ class S3ObjectStore:
 
     def url(self, key: str) -> str:
         return f"{self._public_url}/{quote(key)}"
+
+    def presigned_url(self, key: str, expires_in: int) -> str:
+        if not 1 <= expires_in <= signing.MAX_SECONDS:
+            raise ValueError(f"expires_in must be 1…{signing.MAX_SECONDS} seconds")
+        with _translated(key):
+            url: str = self._s3.generate_presigned_url(
+                "get_object", Params={"Bucket": self._bucket, "Key": check_safe(key)},
+                ExpiresIn=expires_in)
+        return url
 
 
 _check: type[ObjectStore] = S3ObjectStore  # mypy holds the adapter to the port

@@ -40,12 +40,26 @@ def require_admin(headers: Mapping[str, str] | None, settings: Settings) -> None
             break
     if not given:
         raise Unauthorized(f"this is an admin route: send the admin key in the {HEADER} header")
-    expected = settings.admin_key
-    if not expected:
+    if not settings.admin_key:
         # nothing can match: the local server always sets one (`emotion-garden serve` prints it)
         raise Forbidden("no admin key is configured on this server (set GARDEN_ADMIN_KEY)")
-    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+    if not matches_admin_key(given, settings):
         raise Forbidden("the admin key is wrong")
+
+
+def matches_admin_key(given: str, settings: Settings) -> bool:
+    """``given`` is the configured admin key (compared in constant time)."""
+    expected = settings.admin_key
+    return bool(expected) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                                                  (expected or "").encode("utf-8"))
+
+
+class RateLimited(TooManyRequests):
+    """429 with when to retry (``retry_after`` seconds: the Retry-After header)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RateLimiter:
@@ -70,8 +84,9 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[client_id] = (tokens, now)
                 wait = (1.0 - tokens) / self.rate
-                raise TooManyRequests(f"too many requests from this client; try again in {wait:.0f} s"
-                                      if wait >= 1 else "too many requests from this client; try again in a moment")
+                raise RateLimited(f"too many requests from this client; try again in {wait:.0f} s"
+                                  if wait >= 1 else "too many requests from this client; try again in a moment",
+                                  retry_after=wait)
             self._buckets[client_id] = (tokens - 1.0, now)
             while len(self._buckets) > self._max:
                 self._buckets.popitem(last=False)

@@ -1,207 +1,195 @@
-"""The local server: one multi-threaded process serving the pages (html/), the API (through
-Chalice's local gateway, the same routes as in AWS) and the stored images — one origin, as
-CloudFront gives in AWS."""
+"""The local server: a well-kept production HTTP server in front of the local site's WSGI
+application (``wsgi.GardenSite``: pages, API through Chalice's local gateway, images).
+
+- Plain HTTP is served by **waitress**: a real listen backlog, a bounded pool of worker threads
+  (a request reaches a thread only once it has fully arrived, so slow or idle connections hold
+  no thread), idle connections closed after ``IDLE_SECONDS``, at most ``MAX_CONNECTIONS`` open,
+  request line and headers limited (431), bodies limited (413), strict framing (400 for a
+  malformed or repeated Content-Length, 501 for a transfer coding other than chunked).
+- HTTPS (``--tls``) is served by **hypercorn** (h11's HTTP/1.1 parser, HTTP/2 over TLS), with
+  the same limits; waitress speaks no TLS. bench/bench_load.py measures both side by side.
+
+``make_server`` returns a ``GardenServer`` with the small API tests and benchmarks use:
+``server_address``, ``url``, ``gateway``, ``serve_forever()``, ``shutdown()``,
+``server_close()``.
+"""
 from __future__ import annotations
 
-import email.utils
+import asyncio
 import json
 import logging
-import mimetypes
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from chalice import Chalice
 
-from .. import bootstrap, logs
-from ..errors import InvalidKey
-from ..rules.layout import IMAGE_PREFIXES
-from ..storage import ObjectStore
-from .admin import CLIENT_HEADER
+from .. import bootstrap
+from .wsgi import HTML_DIR, JSON_TYPE, MAX_BODY, MAX_HEADER_BYTES, SECURITY_HEADERS, GardenSite
 
-HTML_DIR = Path(__file__).resolve().parents[2] / "html"
-MAX_BODY = 6 * 1024 * 1024  # Lambda's synchronous payload limit
-IMAGE_CACHE = "public, max-age=86400"
-PAGE_CACHE = "no-cache"
+BACKLOG = 1024            # connections the kernel queues before we accept them
+THREADS = 8               # worker threads running the app (the app is CPU-bound: 2–16 cores)
+MAX_CONNECTIONS = 500     # open connections; beyond, new ones wait in the backlog
+IDLE_SECONDS = 30         # an idle or stalled connection is closed after this
 
 
-class GardenServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+@dataclass(frozen=True)
+class Tls:
+    certificate: Path
+    key: Path
 
-    def __init__(self, address: tuple[str, int], app: Chalice, html_dir: Path = HTML_DIR) -> None:
-        from chalice.config import Config
-        from chalice.local import LocalGateway
-        super().__init__(address, GardenHandler)
-        self.gateway = LocalGateway(app, Config.create(lambda_timeout=900, lambda_memory_size=1024))
-        self.html_dir = html_dir.resolve()
 
-    @property
-    def store(self) -> ObjectStore:
-        return bootstrap.store()
+class GardenServer:
+    """One listening socket and the server behind it; ``serve_forever`` blocks until
+    ``shutdown`` (from another thread)."""
+
+    def __init__(self, address: tuple[str, int], app: Chalice, html_dir: Path = HTML_DIR,
+                 tls: Tls | None = None) -> None:
+        self.site = GardenSite(app, html_dir)
+        self.gateway = self.site.gateway
+        self.tls = tls
+        self._stopped = threading.Event()   # set while not serving
+        self._stopped.set()
+        self._stop = threading.Event()
+        self._engine: _Waitress | _Hypercorn = (_Hypercorn(address, self.site, tls) if tls
+                                                else _Waitress(address, self.site))
+        self.server_address: tuple[str, int] = self._engine.address
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        shown = f"[{host}]" if ":" in host else host
+        return f"{'https' if self.tls else 'http'}://{shown}:{port}"
 
-
-class GardenHandler(BaseHTTPRequestHandler):
-    server: GardenServer
-    protocol_version = "HTTP/1.1"
-    # headers and body go out in separate writes: without this, Nagle's algorithm and the
-    # client's delayed ACK add ~40 ms to every keep-alive response
-    disable_nagle_algorithm = True
-    server_version = "EmotionGarden"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: Any) -> None:  # one JSON line, no bodies
-        logs.event("http.access", method=self.command, path=urlsplit(self.path).path,
-                   status=args[1] if len(args) > 1 else None)
-
-    def do_GET(self) -> None:
-        self._dispatch(head=False)
-
-    def do_HEAD(self) -> None:
-        self._dispatch(head=True)
-
-    def do_POST(self) -> None:
-        self._api()
-
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
-
-    # --- routing ---------------------------------------------------------------------------
-    def _dispatch(self, head: bool) -> None:
-        path = unquote(urlsplit(self.path).path)
+    def serve_forever(self, poll_interval: float = 0.2) -> None:
+        self._stopped.clear()
         try:
-            if path.lstrip("/").startswith(IMAGE_PREFIXES):
-                return self._image(path.lstrip("/"), head)
-            page = self._page_path(path)
-            if page is not None:
-                return self._file(page, PAGE_CACHE, head)
-            return self._api()
-        except Exception:  # noqa: BLE001 - never a stack trace to a client
-            logs.event("http.error", logging.ERROR, path=path)
-            self._json(500, {"message": "internal error"})
+            self._engine.serve(self._stop, poll_interval)
+        finally:
+            self._stopped.set()
 
-    def _page_path(self, path: str) -> Path | None:
-        relative = path.lstrip("/") or "index.html"
-        if relative.endswith("/"):
-            relative += "index.html"
-        candidate = (self.server.html_dir / relative).resolve()
-        if not candidate.is_relative_to(self.server.html_dir):
-            return None
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        return candidate if candidate.is_file() else None
+    def shutdown(self) -> None:
+        """Stop serving; returns once ``serve_forever`` has returned."""
+        self._stop.set()
+        self._engine.wake()
+        self._stopped.wait(10)
 
-    def _image(self, key: str, head: bool) -> None:
-        path_of = getattr(self.server.store, "path", None)
-        if path_of is None:  # AWS backend: images live behind CloudFront, not here
-            return self._json(404, {"message": "images are served by CloudFront"})
-        try:
-            path = path_of(key)
-        except InvalidKey as exc:
-            return self._json(400, {"message": str(exc)})
-        if not path.is_file():
-            return self._json(404, {"message": f"no image {key}"})
-        self._file(path, IMAGE_CACHE, head)
-
-    def _file(self, path: Path, cache: str, head: bool) -> None:
-        stat = path.stat()
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-        if self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if path.suffix == ".js":
-            kind = "text/javascript"
-        if kind.startswith("text/") or kind.endswith(("json", "javascript")):
-            kind += "; charset=utf-8"
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(stat.st_size))
-        self.send_header("Cache-Control", cache)
-        self.send_header("ETag", etag)
-        self.send_header("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        if not head:
-            with path.open("rb") as f:
-                while chunk := f.read(256 * 1024):
-                    self.wfile.write(chunk)
-
-    def _api(self) -> None:
-        from chalice.local import LocalGatewayException
-        try:
-            body = self._body()
-        except ValueError as exc:
-            # the body was not read: what follows on this connection is not a request
-            self.close_connection = True
-            return self._json(int(str(exc).split(":")[0]), {"message": str(exc).split(":", 1)[1].strip()})
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        # Chalice's local gateway reports every caller as 127.0.0.1: pass the real peer on
-        # (replacing any such header a client sent) for the per-client rate limit
-        headers[CLIENT_HEADER] = self.client_address[0]
-        try:
-            response = self.server.gateway.handle_request(self.command, self.path, headers, body)
-        except LocalGatewayException as exc:
-            if exc.CODE == 403 and b"Missing Authentication Token" in (exc.body or b""):
-                return self._json(404, {"message": f"no such page or API route: {urlsplit(self.path).path}"})
-            return self._raw(exc.CODE, exc.headers, exc.body or b"")
-        except Exception:  # noqa: BLE001
-            logs.event("http.error", logging.ERROR, path=urlsplit(self.path).path)
-            return self._json(500, {"message": "internal error"})
-        raw = response.get("body") or b""
-        self._raw(response["statusCode"], response.get("headers") or {},
-                  raw if isinstance(raw, bytes) else raw.encode("utf-8"),
-                  response.get("multiValueHeaders") or {})
-
-    def _body(self) -> bytes | None:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            raise ValueError("411: send the body with a Content-Length")
-        length = self.headers.get("Content-Length")
-        if length is None:
-            return None
-        try:
-            size = int(length)
-        except ValueError:
-            raise ValueError("400: Content-Length is not a number") from None
-        if size < 0:
-            raise ValueError("400: Content-Length is negative")
-        if size > MAX_BODY:
-            raise ValueError(f"413: the body is over {MAX_BODY // (1024 * 1024)} MB")
-        return self.rfile.read(size)
-
-    def _json(self, status: int, body: dict) -> None:
-        self._raw(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
-
-    def _raw(self, status: int, headers: dict, body: bytes, multi: dict | None = None) -> None:
-        self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, str(value))
-        for name, values in (multi or {}).items():
-            for value in values:
-                self.send_header(name, str(value))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    def server_close(self) -> None:
+        self._engine.close()
 
 
-def make_server(app: Chalice, host: str = "127.0.0.1", port: int = 8000) -> GardenServer:
+class _Waitress:
+    def __init__(self, address: tuple[str, int], site: GardenSite) -> None:
+        from waitress.server import create_server
+        self.server: Any = create_server(
+            site, host=address[0], port=address[1], ipv6=":" in address[0], backlog=BACKLOG,
+            threads=THREADS, connection_limit=MAX_CONNECTIONS, channel_timeout=IDLE_SECONDS,
+            cleanup_interval=max(1, IDLE_SECONDS // 6), max_request_header_size=MAX_HEADER_BYTES,
+            max_request_body_size=MAX_BODY, ident="EmotionGarden", asyncore_use_poll=True,
+            expose_tracebacks=False, clear_untrusted_proxy_headers=True)
+        self.server.channel_class = _json_errors_channel()
+        bound = self.server.socket.getsockname()
+        self.address = (str(bound[0]), int(bound[1]))
+
+    def serve(self, stop: threading.Event, poll_interval: float) -> None:
+        from waitress import wasyncore
+        while not stop.is_set():
+            wasyncore.loop(timeout=poll_interval, map=self.server._map, use_poll=True, count=1)
+
+    def wake(self) -> None:
+        self.server.trigger.pull_trigger()
+
+    def close(self) -> None:
+        for channel in list(self.server._map.values()):
+            channel.close()   # the listening socket, the trigger and every open connection
+        self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+
+
+def _json_errors_channel() -> Any:
+    """waitress's connection class, answering what it refuses itself (a malformed request,
+    headers or body too large) as the API answers errors: JSON with a message."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class JsonErrorTask(ErrorTask):
+        def execute(self) -> None:
+            error = self.request.error
+            body = json.dumps({"message": f"{error.reason}: {error.body}"}).encode()
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.extend([("Content-Type", JSON_TYPE), ("Connection", "close"),
+                                          *SECURITY_HEADERS])
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class Channel(HTTPChannel):
+        error_task_class = JsonErrorTask
+
+    return Channel
+
+
+class _Hypercorn:
+    def __init__(self, address: tuple[str, int], site: GardenSite, tls: Tls | None) -> None:
+        from hypercorn.config import Config
+        self.listener = socket.create_server(address, family=socket.AF_INET6 if ":" in address[0]
+                                             else socket.AF_INET, backlog=BACKLOG, reuse_port=False)
+        bound = self.listener.getsockname()
+        self.address = (str(bound[0]), int(bound[1]))
+        config = Config()
+        if tls:
+            config.certfile, config.keyfile = str(tls.certificate), str(tls.key)
+        config.backlog = BACKLOG
+        config.keep_alive_timeout = IDLE_SECONDS
+        config.read_timeout = IDLE_SECONDS
+        config.h11_max_incomplete_size = MAX_HEADER_BYTES
+        config.h2_max_header_list_size = MAX_HEADER_BYTES
+        config.wsgi_max_body_size = MAX_BODY
+        config.include_server_header = False
+        config.accesslog = None   # wsgi.GardenSite logs each request as one JSON line
+        errors = logging.getLogger("emotion_garden.https")
+        errors.setLevel(logging.WARNING)   # not "Running on…" under the start banner
+        config.errorlog = errors
+        self.config, self.site = config, site
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._trigger: asyncio.Event | None = None
+
+    def serve(self, stop: threading.Event, poll_interval: float) -> None:
+        from hypercorn.asyncio import serve
+        # hypercorn closes the socket it is given when it stops: give it a duplicate
+        self.config.bind = [f"fd://{os.dup(self.listener.fileno())}"]
+
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._trigger = asyncio.Event()
+            if stop.is_set():
+                return
+            self._loop.set_default_executor(ThreadPoolExecutor(THREADS, "https"))
+            await serve(self.site, self.config, mode="wsgi", shutdown_trigger=self._trigger.wait)
+        asyncio.run(main())
+
+    def wake(self) -> None:
+        loop, trigger = self._loop, self._trigger
+        if loop is not None and trigger is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(trigger.set)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def make_server(app: Chalice, host: str = "127.0.0.1", port: int = 8000,
+                tls: Tls | None = None) -> GardenServer:
     """The server of ``app`` (the Chalice app at the project's root) for the current
     configuration. Image URLs the API gives out point at this server unless
-    GARDEN_PUBLIC_URL says otherwise."""
-    server = GardenServer((host, port), app)
+    GARDEN_PUBLIC_URL says otherwise. Raises OSError when the address is taken."""
+    server = GardenServer((host, port), app, tls=tls)
     if not bootstrap.settings().public_url_given:
         bound_host, bound_port = server.server_address[:2]
-        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)
-        bootstrap.configure(public_url=f"http://{shown}:{bound_port}")
+        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "", "::") else str(bound_host)
+        if ":" in shown:
+            shown = f"[{shown}]"
+        bootstrap.configure(public_url=f"{'https' if tls else 'http'}://{shown}:{bound_port}")
     return server

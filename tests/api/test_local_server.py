@@ -32,7 +32,7 @@ def request(server, method, path, body=None, headers=None):
     response = conn.getresponse()
     data = response.read()
     conn.close()
-    return response.status, dict(response.getheaders()), data
+    return response.status, response.headers, data  # names case-insensitive, as HTTP says
 
 
 def test_pages_api_and_images_share_one_origin(server):
@@ -76,7 +76,7 @@ def test_an_oversize_body_is_refused_before_reading(server):
     conn.putheader("Content-Length", str(50 * 1024 * 1024))
     conn.endheaders()
     response = conn.getresponse()
-    assert response.status == 413 and "MB" in json.loads(response.read())["message"]
+    assert response.status == 413 and "exceeds" in json.loads(response.read())["message"]
     conn.close()
 
 
@@ -112,3 +112,232 @@ def test_a_body_left_unread_is_never_taken_for_the_next_request(server, framing)
         while chunk := sock.recv(65536):
             answer += chunk
     assert answer.count(b"HTTP/1.1 ") == 1 and b'"landscape"' not in answer
+
+
+# --- a production server in front: framing, limits, connections ------------------------------
+def _raw(server, data: bytes, timeout: float = 10) -> bytes:
+    """Send raw bytes, half-close, and read every answer the server gives."""
+    import socket
+    host, port = server.server_address[:2]
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:    # the server refused early and closed: read what it said
+            pass
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:   # a server may reset after answering what it refused
+            pass
+    return answer
+
+
+HIDDEN = b"GET /admin/overview HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize("head, body", [
+    ("Content-Length: 3\r\nContent-Length: 5", b"abcde"),       # two lengths
+    ("Content-Length: +5", b"abcde"),
+    ("Content-Length: 5_0", b"abcde"),
+    ("Content-Length: 0x5", b"abcde"),
+    ("Content-Length: -1", b""),
+    ("Transfer-Encoding: gzip, chunked", b"5\r\nabcde\r\n0\r\n\r\n"),
+    ("Transfer-Encoding: identity", b"abcde"),
+])
+def test_ambiguous_framing_is_refused_and_the_connection_closed(server, head, body):
+    answer = _raw(server, f"POST /like HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{head}\r\n\r\n".encode()
+                  + body + HIDDEN)
+    statuses = [int(l.split()[1]) for l in answer.split(b"\r\n") if l.startswith(b"HTTP/1.1 ")]
+    assert len(statuses) == 1 and statuses[0] in (400, 501), answer[:300]
+    assert b'"message"' in answer and b"needs the admin key" not in answer
+
+
+def test_a_gets_body_is_read_as_its_body_never_as_a_second_request(server):
+    smuggled = HIDDEN
+    answer = _raw(server, b"GET /garden?emotion=HAPPY HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                  + str(len(smuggled)).encode() + b"\r\n\r\n" + smuggled)
+    assert answer.count(b"HTTP/1.1 ") == 1 and b"admin route" not in answer
+
+
+@pytest.mark.parametrize("line, statuses", [
+    (b"GET / HTTP/2.0", (200, 400, 505)),   # answered (as 1.x or refused), never silence
+    (b"GET /a b HTTP/1.1", (400,)),
+    (b"GET / FOO/1.1", (400,)),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1", (414, 431)),
+])
+def test_malformed_request_lines_get_an_answer(server, line, statuses):
+    answer = _raw(server, line + b"\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1."), answer[:100]
+    assert int(answer.split()[1]) in statuses
+
+
+def test_a_long_url_is_414_and_huge_headers_are_431(server):
+    status, _, body = request(server, "GET", "/garden?emotion=HAPPY&cursor=" + "a" * 9000)
+    assert status == 414 and "URL" in json.loads(body)["message"]
+    answer = _raw(server, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+    assert int(answer.split()[1]) == 431 and b'"message"' in answer
+
+
+def test_a_nul_or_bad_utf8_in_the_path_is_400(server):
+    for path in ("/%00", "/garden%00", "/%ff%fe"):
+        status, headers, body = request(server, "GET", path)
+        assert status in (400, 404) and json.loads(body)["message"], path
+
+
+def test_a_hundred_clients_at_once_are_all_answered_promptly(server):
+    import concurrent.futures
+    import time
+    bootstrap.store().put("emotions/HAPPY/ah.jpeg", jpeg())
+    barrier = threading.Barrier(100)
+
+    def one(_):
+        barrier.wait(10)
+        started = time.perf_counter()
+        status, _, _ = request(server, "GET", "/garden?emotion=HAPPY")
+        return status, time.perf_counter() - started
+
+    with concurrent.futures.ThreadPoolExecutor(100) as pool:
+        results = list(pool.map(one, range(100)))
+    assert all(status == 200 for status, _ in results)
+    # with a backlog of 5 they came in waves at 1, 4, 9… s; now none waits for a SYN retry
+    assert max(seconds for _, seconds in results) < 8
+
+
+def test_idle_connections_are_closed_and_hold_no_thread(monkeypatch):
+    import socket
+    import time
+    from app import app
+    from chalicelib.web import local_server
+    monkeypatch.setattr(local_server, "IDLE_SECONDS", 1)
+    srv = local_server.make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        before = threading.active_count()
+        idle = [socket.create_connection(srv.server_address[:2], timeout=10) for _ in range(50)]
+        for sock in idle[:25]:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")   # slowloris: headers never end
+        time.sleep(0.5)
+        assert threading.active_count() <= before + 1   # no thread per connection
+        status, _, _ = request(srv, "GET", "/garden?emotion=HAPPY")
+        assert status == 200    # the server still answers others meanwhile
+        time.sleep(3.5)
+        closed = 0
+        for sock in idle:
+            sock.settimeout(2)
+            try:
+                closed += sock.recv(1) == b""
+            except (ConnectionResetError, TimeoutError):
+                closed += 0
+            sock.close()
+        assert closed == 50
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+# --- headers ---------------------------------------------------------------------------------
+def test_pages_carry_a_strict_content_security_policy(server):
+    status, headers, _ = request(server, "GET", "/")
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("method, path, body, admin", [
+    ("GET", "/garden?emotion=HAPPY", None, False),
+    ("POST", "/garden", {"emotion": "HAPPY"}, False),
+    ("GET", "/admin/overview", None, True),
+    ("GET", "/pool?emotion=HAPPY", None, True),
+    ("POST", "/pool/publish", {"keys": ["pool/HAPPY/nonev.jpeg"]}, True),
+    ("POST", "/remove", {"keys": ["pool/HAPPY/nonev.jpeg"]}, True),
+    ("GET", "/jobs/nosuchjob", None, False),
+    ("GET", "/no/such/route", None, False),
+])
+def test_every_json_answer_says_json_utf8(server, monkeypatch, method, path, body, admin):
+    monkeypatch.setenv("GARDEN_ADMIN_KEY", "a-key-for-the-header-tests")
+    headers = {"x-api-key": "a-key-for-the-header-tests"} if admin else {}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    status, answer_headers, _ = request(server, method, path, json.dumps(body) if body else None, headers)
+    assert answer_headers["Content-Type"] == "application/json; charset=utf-8", (status, path)
+    assert answer_headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_head_on_a_get_route_answers_its_headers_without_a_body(server):
+    status, headers, body = request(server, "HEAD", "/garden?emotion=HAPPY")
+    assert status == 200 and body == b"" and headers["Content-Type"].startswith("application/json")
+    assert int(headers["Content-Length"]) > 0
+
+
+def test_a_rate_limited_request_says_when_to_retry(server):
+    from chalicelib.web import admin
+    admin.TEXT2IMAGE_LIMIT.reset()
+    try:
+        statuses = []
+        for _ in range(12):
+            status, headers, _ = request(server, "POST", "/text2image", json.dumps({"text": ""}),
+                                         {"Content-Type": "application/json"})
+            statuses.append(status)
+        assert statuses[-1] == 429 and int(headers["Retry-After"]) >= 1
+    finally:
+        admin.TEXT2IMAGE_LIMIT.reset()
+
+
+# --- images awaiting review are the operator's only ------------------------------------------
+KEY = "a-key-for-the-pool-tests"
+
+
+@pytest.fixture
+def pool_image(server, monkeypatch):
+    monkeypatch.setenv("GARDEN_ADMIN_KEY", KEY)
+    bootstrap.store().put("pool/HAPPY/ah.jpeg", jpeg())
+    return "/pool/HAPPY/ah.jpeg"
+
+
+def test_a_pool_image_is_refused_without_the_key(server, pool_image):
+    status, _, body = request(server, "GET", pool_image)
+    assert status == 403 and "operator" in json.loads(body)["message"]
+    status, _, _ = request(server, "GET", pool_image, headers={"x-api-key": "wrong-key-wrong-key"})
+    assert status == 403
+
+
+def test_the_operator_sees_pool_images_by_key_or_by_the_links_get_pool_hands_out(server, pool_image):
+    status, headers, image = request(server, "GET", pool_image, headers={"x-api-key": KEY})
+    assert status == 200 and image[:2] == b"\xff\xd8" and headers["Cache-Control"].startswith("private")
+    status, _, body = request(server, "GET", "/pool?emotion=HAPPY", headers={"x-api-key": KEY})
+    url = json.loads(body)["landscape"][0]["url"]
+    assert url.startswith(f"{server.url}{pool_image}?") and "signature=" in url
+    status, _, image = request(server, "GET", url[len(server.url):])      # as an <img> asks: no key
+    assert status == 200 and image[:2] == b"\xff\xd8"
+
+
+def test_a_tampered_or_expired_link_is_refused(server, pool_image, monkeypatch):
+    from urllib.parse import parse_qs, urlsplit
+    url = bootstrap.store().presigned_url("pool/HAPPY/ah.jpeg", 60)
+    query = parse_qs(urlsplit(url).query)
+    forged = f"{pool_image}?expires={int(query['expires'][0]) + 3600}&signature={query['signature'][0]}"
+    assert request(server, "GET", forged)[0] == 403
+    other = bootstrap.store().presigned_url("pool/HAPPY/bh.jpeg", 60).split("?")[1]
+    assert request(server, "GET", f"{pool_image}?{other}")[0] == 403       # another image's link
+    import time
+    monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)             # long after it expired
+    assert request(server, "GET", url[len(server.url):])[0] == 403
+
+
+def test_garden_images_stay_public(server, pool_image):
+    bootstrap.store().put("emotions/HAPPY/ah.jpeg", jpeg())
+    status, headers, _ = request(server, "GET", "/emotions/HAPPY/ah.jpeg")
+    assert status == 200 and headers["Cache-Control"].startswith("public")
+
+
+@pytest.mark.parametrize("path", ["/admin/overview", "/pool?emotion=HAPPY", "/jobs"])
+def test_head_on_an_admin_route_needs_the_key_too(server, monkeypatch, path):
+    monkeypatch.setenv("GARDEN_ADMIN_KEY", KEY)
+    assert request(server, "HEAD", path)[0] == 401
+    assert request(server, "HEAD", path, headers={"x-api-key": "wrong-key-wrong-key"})[0] == 403
+    status, _, body = request(server, "HEAD", path, headers={"x-api-key": KEY})
+    assert status == 200 and body == b""
