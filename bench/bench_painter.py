@@ -14,6 +14,8 @@ PROMPTS = (
     "A flower, fantasy, unhappy, young, smile, concept art",
     "angry red flowers", "confused garden", "disgusted", "surprised", "calm lotus",
     "fear at night", "A flower with cat, fantasy, very happy, immature, smile", "red rose, love",
+    "A flower, lotus, pond, calm", "A flower with dog, spring, cloudy, day",
+    "A flower, autumn, evening, sad", "A flower, rose, winter, morning",
 )
 SIZES = ((768, 512), (1280, 800))
 GOAL_MS = {(1280, 800): 100.0}

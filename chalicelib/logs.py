@@ -19,13 +19,46 @@ _correlation: ContextVar[str | None] = ContextVar("garden_correlation_id", defau
 
 
 def configure() -> None:
-    """Plain JSON lines on stderr (Lambda ships them to CloudWatch as they are)."""
+    """Plain JSON lines on stderr (Lambda ships them to CloudWatch as they are), for the server
+    and Lambda. A logger the command line has already set up (``configure_cli``) is kept."""
     if not _logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         _logger.addHandler(handler)
         _logger.setLevel(logging.INFO)
         _logger.propagate = False
+
+
+class Readable(logging.Formatter):
+    """A JSON event as one short line a person reads: ``warning: image_failed endpoint=painter:
+    error=EndpointTimeout`` (the timestamp dropped: the terminal shows it happening)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        try:
+            fields = json.loads(message)
+        except ValueError:
+            fields = None
+        if isinstance(fields, dict) and "event" in fields:
+            fields.pop("ts", None)
+            name = fields.pop("event")
+            message = " ".join([str(name)] + [f"{key}={value}" for key, value in fields.items()])
+        if record.exc_info:
+            message += "\n" + self.formatException(record.exc_info)
+        return f"{record.levelname.lower()}: {message}"
+
+
+def configure_cli(handler: logging.Handler, verbosity: int = 0) -> None:
+    """The command line's logs: readable lines through ``handler`` (stderr, above the progress
+    bars) at warning level, ``verbosity`` 1 for info, 2 for debug; libraries' loggers too."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler.setFormatter(Readable())
+    for logger in (_logger, logging.getLogger()):
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(level)
+    _logger.propagate = False
 
 
 def correlation_id() -> str | None:

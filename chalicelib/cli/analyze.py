@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,14 +32,55 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def native_stderr_held(err: TextIO | None = None) -> Iterator[None]:
+    """The model runtimes (MediaPipe, LiteRT, ONNX Runtime) write their start-up chatter
+    straight to file descriptor 2, below Python. While this block runs, fd 2 goes into a pipe
+    held in memory: dropped when the block ends well, written out when it fails (it may say
+    why)."""
+    err = err or sys.stderr
+    try:
+        err.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):        # no real fd 2 (an embedding host): nothing to hold
+        yield
+        return
+    reader, writer = os.pipe()
+    held: list[bytes] = []
+    drain = threading.Thread(target=lambda: held.extend(iter(lambda: os.read(reader, 65536), b"")),
+                             name="native-stderr", daemon=True)
+    drain.start()
+    os.dup2(writer, 2)
+    os.close(writer)
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        os.dup2(saved, 2)                # the pipe's last writer closes: the drain ends
+        os.close(saved)
+        drain.join(timeout=2)
+        os.close(reader)
+        if failed and held:
+            err.write(b"".join(held).decode("utf-8", "replace"))
+            err.flush()
+
+
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from ..faces import build_analyzer
-    from ..faces.service import analyze_photo
 
     out = out or sys.stdout
     bootstrap.unconfigure()
     bootstrap.configure(analyzer=args.analyzer)
-    analyzer = build_analyzer(bootstrap.settings())
+    if getattr(args, "verbose", 0):
+        return _analyze(args, build_analyzer(bootstrap.settings()), out)
+    with native_stderr_held():
+        return _analyze(args, build_analyzer(bootstrap.settings()), out)
+
+
+def _analyze(args: argparse.Namespace, analyzer: Any, out: TextIO) -> int:
+    from ..faces.service import analyze_photo
+
     status = 0
     for path in args.photos:
         result: dict[str, Any] = {"photo": str(path)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,14 @@ def add_options(parser: argparse.ArgumentParser, stage: bool = True) -> None:
     parser.add_argument("--data-dir", type=Path, help="local data (default $GARDEN_DATA_DIR or ./.garden)")
     if stage:
         parser.add_argument("--stage", help="a deployed stage from .chalice/config.json (e.g. dev)")
+
+
+def follow_command(job_id: str, args: argparse.Namespace) -> str:
+    """The command that follows a job on the garden these arguments name."""
+    where = [f"--stage {args.stage}"] if getattr(args, "stage", None) else []
+    if getattr(args, "data_dir", None):
+        where.append(f"--data-dir {shlex.quote(str(args.data_dir))}")
+    return " ".join(["emotion-garden jobs watch", job_id, *where])
 
 
 def choose(args: argparse.Namespace) -> None:

@@ -6,7 +6,7 @@ export class CameraUnavailable extends Error {
   constructor(reason, message) {
     super(message);
     this.name = "CameraUnavailable";
-    this.reason = reason;   // "unsupported" | "denied" | "missing" | "busy" | "failed"
+    this.reason = reason;   // "insecure" | "unsupported" | "denied" | "missing" | "busy" | "failed"
   }
 }
 
@@ -17,6 +17,8 @@ export function cameraSupported() {
 // isCurrent says whether the visit that asked still wants the camera: a stream that arrives
 // for an abandoned visit is stopped at once and never attached (null comes back).
 export async function openCamera(video, { isCurrent = () => true } = {}) {
+  // over plain http:// from another machine the browser hides the camera altogether
+  if (!window.isSecureContext) throw new CameraUnavailable("insecure", "The camera needs HTTPS or localhost.");
   if (!cameraSupported()) throw new CameraUnavailable("unsupported", "This screen has no camera access.");
   let stream;
   try {

@@ -2,8 +2,13 @@
 // one of them slowly giving way to the next every few seconds. Each image has a like button.
 import { h, icon, HEART } from "./dom.js";
 
-const WIDE = { slots: ["portrait", "landscape", "landscape", "portrait"], names: ["p1", "l1", "l2", "p2"] };
-const TALL = { slots: ["landscape", "portrait", "portrait"], names: ["l1", "p1", "p2"] };
+const WIDE = { name: "wide", slots: ["portrait", "landscape", "landscape", "portrait"], names: ["p1", "l1", "l2", "p2"] };
+// a portrait kiosk (1080×1920): two tall portraits side by side, a landscape below, filling it
+const UPRIGHT = { name: "upright", slots: ["portrait", "portrait", "landscape"], names: ["p1", "p2", "l1"] };
+const TALL = { name: "tall", slots: ["landscape", "portrait", "portrait"], names: ["l1", "p1", "p2"] };
+// kiosk.css uses the same queries
+const WIDE_QUERY = "(min-aspect-ratio: 1/1) and (min-height: 560px)";
+const UPRIGHT_QUERY = "(max-aspect-ratio: 1/1) and (min-width: 700px) and (min-height: 1000px)";
 const FADE_MS = 1800;
 
 function imageAlt(item, noun) {
@@ -31,24 +36,30 @@ export class GardenView {
     this.queues = { landscape: [], portrait: [] };
     this.shown = new Set();
     // the wide plan needs height as well as width: a landscape phone (844×390) gets the
-    // tall plan, which scrolls, instead of a postage-stamp garden; kiosk.css uses the same query
-    this.media = window.matchMedia("(min-aspect-ratio: 1/1) and (min-height: 560px)");
+    // tall plan, which scrolls, instead of a postage-stamp garden; a big portrait screen gets
+    // the upright plan, which fills it
+    this.media = window.matchMedia(WIDE_QUERY);
+    this.upright = window.matchMedia(UPRIGHT_QUERY);
     this.onShape = () => this.layout();
   }
 
   show(body, noun) {
     this.stop();
     this.noun = noun || this.noun;
-    this.queues = { landscape: [...(body.landscape || [])], portrait: [...(body.portrait || [])] };
+    // each item keeps the orientation it was listed under: a slot of the other one shows it whole
+    const tagged = (items, orientation) => (items || []).map((item) => ({ ...item, orientation }));
+    this.queues = { landscape: tagged(body.landscape, "landscape"), portrait: tagged(body.portrait, "portrait") };
     this.media.addEventListener("change", this.onShape);
+    this.upright.addEventListener("change", this.onShape);
     this.layout();
-    if (this.count() > this.slotCount()) this.timer = setInterval(() => this.rotate(), this.rotateMs);
+    if (this.canRotate()) this.timer = setInterval(() => this.rotate(), this.rotateMs);
   }
 
   stop() {
     clearInterval(this.timer);
     this.timer = null;
     this.media.removeEventListener("change", this.onShape);
+    this.upright.removeEventListener("change", this.onShape);
     this.root.replaceChildren();
     this.shown.clear();
   }
@@ -58,7 +69,8 @@ export class GardenView {
   }
 
   plan() {
-    return this.media.matches ? WIDE : TALL;
+    if (this.media.matches) return WIDE;
+    return this.upright.matches ? UPRIGHT : TALL;
   }
 
   slotCount() {
@@ -85,7 +97,7 @@ export class GardenView {
     this.shown.clear();
     const plan = this.plan();
     const sparse = this.count() < plan.slots.length;
-    this.root.className = `garden-grid ${this.media.matches ? "wide" : "tall"}${sparse ? " sparse" : ""}`;
+    this.root.className = `garden-grid ${plan.name}${sparse ? " sparse" : ""}`;
     plan.slots.forEach((orientation, index) => {
       const item = this.take(orientation);
       if (!item) return;
@@ -96,11 +108,17 @@ export class GardenView {
     });
   }
 
+  // Rotation runs only when there is something to rotate in: with no more images than slots
+  // every flower is already on screen, and the garden stays still rather than pretend.
+  canRotate() {
+    return this.count() > this.slotCount();
+  }
+
   fill(slot, item, fade) {
     const previous = slot.querySelector("figure");
     if (previous) this.shown.delete(previous.dataset.key);
     this.shown.add(item.key);
-    const figure = this.figure(item);
+    const figure = this.figure(item, slot.dataset.orientation);
     if (fade) figure.classList.add("arriving");
     slot.append(figure);
     if (fade) {
@@ -115,7 +133,9 @@ export class GardenView {
     }
   }
 
-  figure(item) {
+  // An image in a slot of its own orientation fills it; in the other one it is shown whole,
+  // letterboxed on a blurred copy of itself, never cropped.
+  figure(item, slotOrientation) {
     const liked = this.isLiked(item.key);
     const count = h("span", { class: "like-count", text: String(item.likes ?? 0) });
     const button = h("button", {
@@ -123,7 +143,10 @@ export class GardenView {
       "aria-label": likeLabel(liked, item.likes),
     }, icon(HEART), count);
     const img = h("img", { src: item.url, alt: imageAlt(item, this.noun), decoding: "async", draggable: "false" });
-    const figure = h("figure", { class: "bloom", dataset: { key: item.key } }, img, button);
+    const whole = Boolean(item.orientation && slotOrientation && item.orientation !== slotOrientation);
+    const backdrop = whole ? h("img", { class: "backdrop", src: item.url, alt: "", "aria-hidden": "true", draggable: "false" }) : null;
+    const figure = h("figure", { class: whole ? "bloom letterboxed" : "bloom", dataset: { key: item.key, orientation: item.orientation || "" } },
+      backdrop, img, button);
     const loaded = () => figure.classList.add("loaded");
     if (img.complete && img.naturalWidth) loaded();
     else img.addEventListener("load", loaded, { once: true });

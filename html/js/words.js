@@ -3,9 +3,9 @@
 export const EMOTIONS = ["HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR"];
 
 const WORDS = {
-  HAPPY: { noun: "joy", adjective: "joyful", headline: "You're glowing with joy", line: "Here is a garden in full, warm bloom for you.", accent: "#ffc36b" },
+  HAPPY: { noun: "joy", adjective: "joyful", headline: "You’re glowing with joy", line: "Here is a garden in full, warm bloom for you.", accent: "#ffc36b" },
   SAD: { noun: "tenderness", adjective: "a little blue", headline: "You seem a little blue", line: "These flowers lean in quietly, to keep you company.", accent: "#8fb3ff" },
-  ANGRY: { noun: "fire", adjective: "fiery", headline: "There's fire in you today", line: "A bold, bright garden, with room for all of it.", accent: "#ff7a6b" },
+  ANGRY: { noun: "fire", adjective: "fiery", headline: "There’s fire in you today", line: "A bold, bright garden, with room for all of it.", accent: "#ff7a6b" },
   CONFUSED: { noun: "wonder", adjective: "puzzled", headline: "You look deep in thought", line: "A garden of winding stems and open questions.", accent: "#c7a6ff" },
   DISGUSTED: { noun: "honesty", adjective: "unimpressed", headline: "Not quite impressed?", line: "Perhaps these wilder blooms will change your mind.", accent: "#a8d08d" },
   SURPRISED: { noun: "wonder", adjective: "amazed", headline: "Oh — you look amazed", line: "A garden that opens all at once, just for you.", accent: "#ffd86b" },

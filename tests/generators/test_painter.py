@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import colorsys
 import io
+import math
+import re
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
@@ -12,6 +15,8 @@ from chalicelib.generators.checks import ensure_jpeg
 from chalicelib.generators.painter import PainterGenerator, derive_seed, paint
 from chalicelib.generators.painter.mood import read_prompt
 from chalicelib.rules.emotions import EMOTIONS
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _gen(prompt: str, w: int = 320, h: int = 200, seed: int | None = 3) -> bytes:
@@ -107,3 +112,94 @@ def test_unicode_and_odd_prompts_do_not_break_it():
     for prompt in ("🌸🌸🌸", "x" * 1000, "   ", "\n\t", "SAD SAD ANGRY"):
         image = Image.open(io.BytesIO(_gen(prompt, 64, 64)))
         assert image.size == (64, 64)
+
+
+def test_a_rose_has_layered_petals_not_rings():
+    from chalicelib.generators.painter.shapes import Flower, paint_flower
+    canvas = Image.new("RGB", (200, 200))
+    rose = Flower(x=100, y=100, radius=80, petals=5, width=1.0, tip=0.45, layers=4, spin=0.3,
+                  face=-math.pi / 2, squash=1.0, inner=(0.7, 0.1, 0.2), outer=(1.0, 0.5, 0.6),
+                  centre=(0.5, 0.1, 0.1), centre_frac=0.0, wilt=0.0, rose=True)
+    paint_flower(canvas, rose)
+    grey = canvas.convert("L")
+    # round the outer ring, petal edges overlap and shade one another: sharp steps of light
+    # every few degrees (a ring of one piece, as roses were, changes smoothly all the way round)
+    around = [grey.getpixel((100 + 70 * math.cos(a), 100 + 70 * math.sin(a)))
+              for a in (2 * math.pi * i / 360 for i in range(360))]
+    steps = sum(1 for i in range(360) if abs(around[i] - around[i - 3]) > 25)
+    assert steps >= 10, around
+    # and from the rim to the heart, ring after ring of petal edges
+    ray = [grey.getpixel((100, 100 - d)) for d in range(0, 80)]
+    rims = sum(1 for d in range(2, 78) if ray[d] > ray[d - 2] + 6 and ray[d] >= ray[d + 2])
+    assert rims >= 3, ray
+
+
+def _saturated_share(image: Image.Image, low: float, high: float) -> float:
+    small = image.resize((96, 60))
+    pixels = [small.getpixel((x, y)) for y in range(60) for x in range(96)]
+    hits = 0
+    for r, g, b in pixels:
+        h, s, v = colorsys.rgb_to_hsv(r / 255, g / 255, b / 255)
+        hits += low <= h <= high and s > 0.35 and v > 0.3
+    return hits / len(pixels)
+
+
+def test_disgusted_is_acid_green_and_bruised_plum_not_murky_olive():
+    image = paint("A flower, disgusted, revolted, wilted, decaying leaves, sickly colours", 768, 480, seed=2)
+    shares = [_saturated_share(paint(f"disgusted flower {n}", 384, 240, seed=n), 0.75, 0.95)
+              for n in range(4)]
+    assert max(shares) > 0.004, shares                  # plum petals in the bed
+    assert _saturated_share(image, 0.17, 0.3) > 0.02     # acid yellow-green, saturated and bright
+
+
+@pytest.mark.parametrize("prompt,motifs", [
+    ("A flower, lotus, pond", {"pond"}), ("A flower with dog", {"dog"}),
+    ("A flower, spring, cloudy, day", {"spring", "clouds", "day"}),
+    ("autumn evening", {"autumn", "sunset"}), ("winter morning", {"winter", "morning"}),
+    ("summer, sunny", {"summer", "sun"}), ("강아지와 연못", {"dog", "pond"}),
+])
+def test_the_originals_favourite_words_are_read(prompt, motifs):
+    assert motifs <= read_prompt(prompt).motifs
+
+
+@pytest.mark.parametrize("word", ["pond", "dog", "spring", "summer", "autumn", "winter", "cloudy",
+                                  "morning", "day", "evening"])
+def test_each_favourite_word_changes_the_picture(word):
+    plain = paint("sad flower", 256, 160, 4)
+    assert paint(f"sad flower, {word}", 256, 160, 4).tobytes() != plain.tobytes()
+
+
+def test_day_lights_a_dark_moods_sky_and_clouds_grey_it():
+    *_, v_night, _ = _mean_hsv("fear flower")
+    *_, v_day, _ = _mean_hsv("fear flower, day")
+    assert v_day > v_night + 0.1
+    *_, s_clear, _ = ImageStat.Stat(paint("happy flower", 256, 160, 5).convert("HSV")).mean
+    *_, s_cloudy, _ = ImageStat.Stat(paint("happy flower, cloudy", 256, 160, 5).convert("HSV")).mean
+    assert s_cloudy < s_clear - 5                        # overcast: less vivid
+
+
+SHOWCASE = [*(f"A flower, {e.lower()}" for e in EMOTIONS),
+            "A flower, rose, very happy", "A flower, red rose, love", "A flower, lotus, pond, calm",
+            "A flower with cat, happy", "A flower with dog, happy", "A flower, spring, cloudy, day",
+            "A flower, summer, sunny", "A flower, autumn, evening", "A flower, winter, morning",
+            "A flower, butterfly, surprised", "A flower, moon, stars, calm", "A flower, rain, sad",
+            "A flower, sunflower, happy", "A flower, daisy, calm", "A flower, cherry blossom, happy",
+            "A flower, poppy, angry"]
+
+
+def test_screenshots_of_one_image_per_emotion_and_motif():
+    folder = ARTIFACTS / "painter"
+    folder.mkdir(parents=True, exist_ok=True)
+    tiles = []
+    for n, prompt in enumerate(SHOWCASE):
+        image = paint(prompt, 640, 400, seed=7)
+        name = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")
+        image.save(folder / f"{n:02d}-{name}.jpeg", quality=88)
+        tiles.append(image.resize((320, 200)))
+    sheet = Image.new("RGB", (320 * 4, 200 * -(-len(tiles) // 4)))
+    for n, tile in enumerate(tiles):
+        sheet.paste(tile, ((n % 4) * 320, (n // 4) * 200))
+    sheet.save(folder / "contact-sheet.jpeg", quality=85)
+    assert len(list(folder.glob("[0-9][0-9]-*.jpeg"))) >= len(SHOWCASE)
+    # every picture its own: no two prompts painted alike
+    assert len({tile.tobytes() for tile in tiles}) == len(tiles)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
+import re
+from pathlib import Path
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, logs
+from chalicelib.cli import main
 from chalicelib.cli import pools as pools_cli
 from chalicelib.cli import target
-from chalicelib.cli.progress import Progress
+from chalicelib.cli.progress import Progress, log_handler
 from tests.pools.conftest import plant
 
 
@@ -27,12 +31,24 @@ def data_dir(tmp_path):
     return tmp_path / "garden"
 
 
+@pytest.fixture
+def logging_state():
+    """The CLI sets up the process's loggers: put them back as they were."""
+    loggers = [logging.getLogger("emotion_garden"), logging.getLogger()]
+    saved = [(logger, list(logger.handlers), logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 def test_bulk_fills_the_pool_and_shows_progress(data_dir, capsys):
     code = run(["bulk", "--emotion", "calm", "--count", "2", "--favorite", "lotus",
                 "--orientation", "landscape", "--data-dir", str(data_dir)])
     out, err = capsys.readouterr()
     assert code == 0, (out, err)
-    assert "bulk [" in err and "2/2" in err
+    assert "bulk |" in err and "2/2" in err
     keys = [line for line in out.splitlines() if line.startswith("pool/")]
     assert len(keys) == 2 and all(k.startswith("pool/CALM/lotus/img_") and k.endswith("h.jpeg") for k in keys)
     assert "SUCCEEDED: 2 in the pool" in out and "prompt: A flower, lotus, " in out
@@ -54,7 +70,9 @@ def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
     plant("pool/FEAR/ch.jpeg")
     assert run(["pool", "list", "--data-dir", str(data_dir)]) == 0
     out, err = capsys.readouterr()
-    assert sorted(line.split("\t")[0] for line in out.splitlines()) == [
+    header, *rows = out.splitlines()
+    assert header == "key\torientation\tseed\tcreated\tprompt"
+    assert sorted(line.split("\t")[0] for line in rows) == [
         "pool/FEAR/ch.jpeg", "pool/SAD/ah.jpeg", "pool/SAD/bv.jpeg"]
     assert "3 image(s) in the pool" in err
 
@@ -62,6 +80,13 @@ def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert "published\tpool/SAD/ah.jpeg\temotions/SAD/ah.jpeg" in out and "2 done, 0 failed" in err
     assert bootstrap.image_index().count("emotions", "SAD") == 2
+
+    # `pool list | pool publish -`: the header is skipped, the key is the first column
+    assert run(["pool", "list", "--emotion", "FEAR", "--data-dir", str(data_dir)]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(capsys.readouterr().out))
+    assert run(["pool", "publish", "-", "--data-dir", str(data_dir)]) == 0
+    assert "1 done, 0 failed" in capsys.readouterr().err
+    assert bootstrap.image_index().count("emotions", "FEAR") == 1
 
     monkeypatch.setattr("sys.stdin", io.StringIO("emotions/SAD/ah.jpeg\nemotions/SAD/zzh.jpeg\n"))
     assert run(["pool", "remove", "-", "../x", "--data-dir", str(data_dir)]) == 1
@@ -81,7 +106,7 @@ def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monk
     bootstrap.image_index().like("emotions/HAPPY/ah.jpeg", "v1")
     assert run(["backup", str(folder), "--data-dir", str(first)]) == 0
     out, err = capsys.readouterr()
-    assert "2 images" in out and "1 with likes" in out and "backup [" in err
+    assert "2 images" in out and "1 with likes" in out and "backup |" in err
     (folder / "stray.txt").write_text("hello")
 
     assert run(["restore", str(folder), "--data-dir", str(second)]) == 0
@@ -111,11 +136,79 @@ def test_a_stage_without_its_settings_is_refused_naming_them(tmp_path, capsys, m
     assert code == 2 and "is required when GARDEN_BACKEND=aws" in capsys.readouterr().err
 
 
-def test_the_progress_bar_on_a_file_writes_a_line_per_tenth():
+def test_the_progress_bar_on_a_file_writes_a_line_per_tenth_with_rate_and_time_left():
     stream = io.StringIO()
     bar = Progress("x", 100, stream=stream)
     for done in range(101):
+        bar.update(done, failed=done // 50)
+        bar.update(done, failed=done // 50)          # a repeat draws nothing
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 11
+    assert lines[5].startswith("x |") and "| 50/100, 1 failed [" in lines[5]
+    assert lines[-1].startswith("x |" + "#" * 10) and "| 100/100, 2 failed [" in lines[-1]
+    # elapsed<remaining, rate: what tqdm says about the pace
+    assert re.search(r"\[\d\d:\d\d<\d\d:\d\d, +[\d.]+ image/s\]$", lines[-1]), lines[-1]
+
+
+def test_the_progress_bar_with_no_total_yet_writes_a_line_a_second_and_the_last_on_close():
+    stream = io.StringIO()
+    bar = Progress("reindex", 0, stream=stream, unit="object")
+    for done in range(1, 500):
         bar.update(done)
     bar.close()
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 11 and lines[-1].startswith("x [" + "#" * 30 + "] 100/100")
+    assert lines[0].startswith("reindex 1 [") and lines[-1].startswith("reindex 499 [")
+    assert len(lines) == 2 and "object/s" in lines[-1]
+    # the total becomes known: a bar from then on
+    stream = io.StringIO()
+    bar = Progress("backup", 0, stream=stream)
+    bar.update(0, total=4)
+    bar.update(4, total=4)
+    bar.close()
+    assert re.match(r"backup \|#+\| 4/4 \[", stream.getvalue().splitlines()[-1])
+
+
+def test_the_progress_bar_on_a_terminal_redraws_one_line():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+    stream = Terminal()
+    with Progress("bulk", 4, stream=stream) as bar:
+        for done in range(5):
+            bar.update(done)
+    text = stream.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n") and text.count("\r") >= 2
+    assert text.rstrip("\n").rsplit("\r", 1)[-1].startswith("bulk |##########| 4/4 [")
+
+
+def test_log_lines_are_short_warnings_above_the_bar_and_json_stays_for_the_server(logging_state):
+    stream = io.StringIO()
+    logs.configure_cli(log_handler(stream))
+    logs.configure()                       # app.py's import does this: the CLI's choice stays
+    logs.event("image_generated", endpoint="painter:")                 # info: not shown
+    logs.event("image_failed", logging.WARNING, endpoint="painter:", error="EndpointTimeout")
+    logging.getLogger("botocore").info("a library's info")           # not shown either
+    assert stream.getvalue() == "warning: image_failed endpoint=painter: error=EndpointTimeout\n"
+    logs.configure_cli(log_handler(stream), verbosity=1)
+    logs.event("image_generated", endpoint="painter:", ms=12)
+    assert stream.getvalue().endswith("info: image_generated endpoint=painter: ms=12\n")
+
+
+def test_the_cli_prints_no_json_log_lines_unless_asked(data_dir, capsys, logging_state):
+    assert main(["bulk", "--emotion", "calm", "--count", "1", "--orientation", "portrait",
+                 "--data-dir", str(data_dir)]) == 0
+    err = capsys.readouterr().err
+    assert "bulk |" in err and "1/1" in err and '{"' not in err
+    assert main(["-v", "pool", "list", "--data-dir", str(data_dir)]) == 0
+    assert main(["pool", "list", "--data-dir", str(data_dir), "--verbose"]) == 0
+
+
+def test_bulk_no_wait_says_how_to_follow_the_job_and_is_refused_locally(data_dir, capsys):
+    code = run(["bulk", "--emotion", "calm", "--count", "1", "--no-wait", "--data-dir", str(data_dir)])
+    assert code == 2 and "--no-wait needs a deployed stage" in capsys.readouterr().err
+    args = argparse.Namespace(stage="dev", data_dir=None)
+    assert target.follow_command("20260101T000000-abc", args) == \
+        "emotion-garden jobs watch 20260101T000000-abc --stage dev"
+    args = argparse.Namespace(data_dir=Path("/tmp/my garden"))
+    assert target.follow_command("j1", args) == "emotion-garden jobs watch j1 --data-dir '/tmp/my garden'"

@@ -114,9 +114,22 @@ class _Painting:
         elif "moon" in mood.motifs and not style.dark:
             top, bottom = _mix(top, hex_rgb("#0b1030"), 0.8), _mix(bottom, hex_rgb("#3a3f6b"), 0.7)
             glow = ("#dfe6ff", 0.78, 0.16, 0.5)
+        elif "morning" in mood.motifs:             # a low, pale-gold sun and a rosy sky
+            top, bottom = _mix(top, hex_rgb("#9fc4e8"), 0.55), _mix(bottom, hex_rgb("#ffd9b8"), 0.65)
+            glow = ("#fff0c8", 0.2, 0.5, 0.8)
+        elif "day" in mood.motifs and style.dark:  # daylight, even for a dark mood
+            top, bottom = _mix(top, hex_rgb("#7fb8e6"), 0.45), _mix(bottom, hex_rgb("#dfeef8"), 0.45)
+        if "clouds" in mood.motifs:                # overcast: greyer, the sun veiled
+            top, bottom = _mix(top, hex_rgb("#9aa6b2"), 0.45), _mix(bottom, hex_rgb("#d5dbe0"), 0.35)
+            glow = (glow[0], glow[1], glow[2], glow[3] * 0.4)
+        elif "summer" in mood.motifs:              # a high, strong sun
+            glow = (glow[0], glow[1], min(glow[2], 0.15), min(1.0, glow[3] * 1.3))
+        if "winter" in mood.motifs:
+            top, bottom = _mix(top, hex_rgb("#c9d6e3"), 0.3), _mix(bottom, hex_rgb("#f2f5f8"), 0.3)
         self.top, self.bottom = top, bottom
         self.glow = (hex_rgb(glow[0]), glow[1], glow[2], glow[3])
-        self.night = style.dark or "moon" in mood.motifs
+        self.night = (style.dark or "moon" in mood.motifs) and not (
+            {"day", "morning"} & mood.motifs and "moon" not in mood.motifs)
         self.fantasy = "fantasy" in mood.motifs
 
     # -- plumbing ------------------------------------------------------------------------
@@ -179,6 +192,14 @@ class _Painting:
             rad = self.u(2, 7) * w / 320
             draw.ellipse((x - rad, y - rad, x + rad, y + rad),
                          fill=_u8(self.pick(self.style.lights), int(self.u(35, 90))))
+        if "clouds" in self.mood.motifs:                   # soft heaps of cloud across the sky
+            grey = _mix((1.0, 1.0, 1.0), self.top, 0.25 if not self.night else 0.7)
+            for _ in range(int(self.u(4, 7))):
+                cx, cy, puff = self.u(-0.1, 1.1) * w, h * self.u(0.06, 0.4), w * self.u(0.08, 0.16)
+                for _ in range(int(self.u(4, 7))):
+                    dx, dy, rad = self.u(-1.2, 1.2) * puff, self.u(-0.25, 0.2) * puff, puff * self.u(0.4, 0.7)
+                    draw.ellipse((cx + dx - rad, cy + dy - rad * 0.6, cx + dx + rad, cy + dy + rad * 0.6),
+                                 fill=_u8(grey, int(self.u(90, 150))))
         if self.style.particles in ("mist", "fog"):          # low banks of mist between the hills
             mist = (0.62, 0.6, 0.78) if self.style.particles == "fog" else (1.0, 1.0, 1.0)
             for _ in range(int(self.u(4, 7))):
@@ -356,8 +377,12 @@ class _Painting:
                              fill=_u8(_mix(hex_rgb("#ff6f91"), self.bottom, 0.2), int(self.u(120, 200))))
 
     def motifs(self, canvas: Image.Image) -> None:
+        if "pond" in self.mood.motifs:
+            self.pond(canvas)
         if "cat" in self.mood.motifs:
             self.cat(canvas)
+        if "dog" in self.mood.motifs:
+            self.dog(canvas, left="cat" not in self.mood.motifs and self.rng.random() < 0.5)
         if "butterfly" in self.mood.motifs:
             for _ in range(int(self.u(2, 4))):
                 self.butterfly(canvas, self.w * self.u(0.1, 0.9), self.h * self.u(0.12, 0.5))
@@ -384,6 +409,61 @@ class _Painting:
         if not left:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         x = int(self.w * (self.u(0.06, 0.2) if left else self.u(0.68, 0.82)))
+        canvas.paste(image, (x, self.h - size + int(size * 0.02)), image)
+
+    def pond(self, canvas: Image.Image) -> None:
+        """Still water across the foot of the picture: the garden above mirrored, darkened and
+        rippled, with lily pads floating on it."""
+        top = int(self.h * self.u(0.76, 0.82))
+        depth = self.h - top
+        if depth < 4 or top < depth:
+            return
+        above = canvas.crop((0, top - depth, self.w, top)).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+        water = _u8(_mix(self.bottom, (0.05, 0.12, 0.2), 0.55))
+        mirror = Image.blend(above, Image.new("RGB", above.size, water), 0.45)
+        mirror = mirror.filter(ImageFilter.GaussianBlur(max(1.0, self.short / 300)))
+        draw = ImageDraw.Draw(mirror, "RGBA")
+        shine = _u8(_mix(self.glow[0], (1, 1, 1), 0.5), 70)
+        for _ in range(int(self.u(18, 30) * self.area)):          # ripples: short bright lines
+            x, y = self.u(0, self.w), depth * self.u(0.05, 1) ** 1.5
+            half = self.short * self.u(0.02, 0.08) * (0.4 + y / depth)
+            draw.line((x - half, y, x + half, y), fill=shine, width=max(1, round(self.short / 400)))
+        pad = _mix(hex_rgb(self.style.leaf), self.bottom, 0.15)
+        for _ in range(int(self.u(3, 6))):                          # lily pads, each with its notch
+            y = depth * self.u(0.25, 0.9)
+            rx = self.short * self.u(0.04, 0.07) * (0.6 + y / depth)
+            x, ry, cut = self.u(0, self.w), rx * 0.32, self.u(0, 360)
+            draw.pieslice((x - rx, y - ry, x + rx, y + ry), cut + 25, cut - 25 + 360,
+                          fill=_u8(_scaled(pad, 0.75), 235))
+            draw.pieslice((x - rx * 0.9, y - ry * 1.1, x + rx * 0.9, y + ry * 0.7), cut + 25,
+                          cut - 25 + 360, fill=_u8(pad, 235))
+        edge = Image.new("L", mirror.size, 255)                     # a soft shore line
+        ImageDraw.Draw(edge).rectangle((0, 0, self.w, max(1, depth // 12)), fill=150)
+        canvas.paste(mirror, (0, top), edge.filter(ImageFilter.BoxBlur(max(1, depth // 20))))
+
+    def dog(self, canvas: Image.Image, left: bool) -> None:
+        """A small dog sitting among the stems, seen against the light, its ear flopping."""
+        size = max(24, int(self.h * 0.22))
+        body = _u8(_mix(hex_rgb(self.style.ground), (0.08, 0.06, 0.05), 0.7))
+        rim = _u8(_mix(self.glow[0], (1, 1, 1), 0.3), 200)
+
+        def draw_dog(d: ImageDraw.ImageDraw, s: float) -> None:
+            for colour, off in ((rim, s * 0.012), ((*body, 255), 0.0)):
+                d.ellipse((s * 0.3 + off, s * 0.45, s * 0.8 + off, s * 1.0), fill=colour)     # haunch
+                d.polygon([(s * 0.28 + off, s * 0.98), (s * 0.36 + off, s * 0.42),
+                           (s * 0.52 + off, s * 0.42), (s * 0.46 + off, s * 0.98)], fill=colour)  # chest
+                d.ellipse((s * 0.2 + off, s * 0.16, s * 0.5 + off, s * 0.46), fill=colour)    # head
+                d.ellipse((s * 0.06 + off, s * 0.28, s * 0.3 + off, s * 0.42), fill=colour)   # muzzle
+                d.line([(s * 0.76 + off, s * 0.86), (s * 0.9, s * 0.7), (s * 0.93, s * 0.52)],
+                       fill=colour, width=max(2, int(s * 0.05)), joint="curve")              # tail
+            d.ellipse((s * 0.34, s * 0.14, s * 0.5, s * 0.4), fill=(*(int(c * 0.6) for c in body), 255))  # ear
+            d.ellipse((s * 0.05, s * 0.28, s * 0.1, s * 0.33), fill=(10, 8, 8, 255))         # nose
+            d.ellipse((s * 0.27, s * 0.25, s * 0.31, s * 0.29), fill=(*_u8(self.glow[0]), 230))  # eye
+
+        image = sprite((size, size), size, draw_dog)
+        if not left:
+            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        x = int(self.w * (self.u(0.04, 0.18) if left else self.u(0.66, 0.8)))
         canvas.paste(image, (x, self.h - size + int(size * 0.02)), image)
 
     def butterfly(self, canvas: Image.Image, x: float, y: float) -> None:
@@ -416,7 +496,15 @@ class _Painting:
                 x, y, ln = self.u(0, w), self.u(0, h), self.u(8, 20) * scale
                 draw.line((x, y, x - ln * 0.25, y + ln), fill=_u8(self.pick(self.style.lights), int(self.u(40, 90))),
                           width=max(1, round(scale)))
-        if "snow" in self.mood.motifs:
+        if "spring" in self.mood.motifs or "autumn" in self.mood.motifs:
+            falling = (("#ffc8dd", "#ffe3ee", "#ffffff") if "spring" in self.mood.motifs
+                       else ("#d9631e", "#f2a541", "#a83c1c", "#e8c547"))
+            for _ in range(int(n * 0.8)):                # petals (spring) or leaves (autumn) adrift
+                x, y = self.u(0, w), self.u(0, h * 0.9)
+                pts = ellipse_points(x, y, self.u(2.0, 4.0) * scale, self.u(1.0, 1.8) * scale,
+                                     self.u(0, math.pi), n=10)
+                draw.polygon(pts, fill=_u8(self.pick(falling), int(self.u(150, 230))))
+        if "snow" in self.mood.motifs or "winter" in self.mood.motifs:
             for _ in range(n * 2):
                 x, y, rad = self.u(0, w), self.u(0, h), self.u(0.8, 2.6) * scale
                 draw.ellipse((x - rad, y - rad, x + rad, y + rad), fill=(235, 240, 255, int(self.u(120, 220))))

@@ -75,6 +75,14 @@ _MOTIFS = {
     "fantasy": "fantasy", "magic": "fantasy", "magical": "fantasy", "dreamy": "fantasy",
     "young": "young", "immature": "young", "child": "young", "baby": "young", "toddler": "young",
     "bud": "young", "buds": "young",
+    # the original's favourite words: a pond, a dog, the seasons, the weather, the time of day
+    "pond": "pond", "lake": "pond", "water": "pond", "연못": "pond", "호수": "pond",
+    "dog": "dog", "dogs": "dog", "puppy": "dog", "puppies": "dog", "강아지": "dog",
+    "spring": "spring", "봄": "spring", "summer": "summer", "여름": "summer",
+    "autumn": "autumn", "fall": "autumn", "가을": "autumn", "winter": "winter", "겨울": "winter",
+    "cloud": "clouds", "clouds": "clouds", "cloudy": "clouds", "overcast": "clouds", "구름": "clouds",
+    "sunny": "sun", "morning": "morning", "dawn": "morning", "아침": "morning",
+    "day": "day", "daytime": "day", "noon": "day", "낮": "day", "evening": "sunset", "저녁": "sunset",
 }
 
 
@@ -179,9 +187,10 @@ STYLES: dict[str | None, Style] = {
                       ("#2d1b4e", "#ffcc00", "#0b3d3a"), "#4c8c6a", ("#f4d35e", "#b86bff", "#7ff0e4"),
                       (6, 10), (0.95, 1.2), (0.6, 0.8), (2, 2), (10, 55), swirl=1.6, wilt=0.1,
                       count=(4, 6), size=(0.1, 0.15), particles="motes"),
-    "DISGUSTED": Style(("#262914", "#7c7a3d"), ("#c8c46a", 0.6, 0.2, 0.35), "#3b3a1c",
-                       ("#9aa53a", "#b5a642", "#85713f", "#a08a5a", "#8f9d4a"),
-                       ("#3a2f14", "#5b3d1a"), "#5d6b2a", ("#c8c46a", "#9aa53a"),
+    # acid chartreuse and bruised plum under a sour green-violet dusk: unsettling, not murky
+    "DISGUSTED": Style(("#1c1426", "#3f5a3a"), ("#d4ff3d", 0.62, 0.22, 0.45), "#24301c",
+                       ("#c6e83a", "#a4d12c", "#8e3b7a", "#b0589a", "#e2e85c"),
+                       ("#3b0f33", "#1f2a08"), "#5a8a2a", ("#d4ff3d", "#b0589a", "#9be564"),
                        (6, 9), (0.75, 1.0), (0.7, 0.9), (1, 2), (20, 45), droop=0.45, wilt=0.45,
                        serrate=0.4, count=(3, 5), size=(0.1, 0.15), particles="spores", dark=True),
     "SURPRISED": Style(("#48bfe3", "#fde4ff"), ("#ffffff", 0.5, 0.32, 1.0), "#5fbf73",
@@ -252,6 +261,14 @@ def style_for(mood: Mood) -> Style:
         style = replace(style, **form)
     if mood.colour is not None:
         style = replace(style, petals=tuple(_recolour(c, mood.colour) for c in style.petals))
+    if "spring" in mood.motifs:                  # fresh greens, buds among the flowers
+        style = replace(style, leaf="#5fbf4a", buds=max(style.buds, 0.2))
+    if "autumn" in mood.motifs:                  # turning leaves, warm low light
+        style = replace(style, leaf="#b8702a", ground=_blend(style.ground, "#8a5a2b", 0.6),
+                        lights=("#ffb347", "#ff8c42", "#ffd27a"))
+    if "winter" in mood.motifs:                  # snow on the ground, cold light
+        style = replace(style, ground=_blend(style.ground, "#e8eef5", 0.35 if style.dark else 0.8),
+                        lights=("#ffffff", "#dfe8ff"))
     if "young" in mood.motifs:
         style = replace(style, buds=max(style.buds, 0.25),
                         size=(style.size[0] * 0.85, style.size[1] * 0.85))
@@ -267,6 +284,11 @@ def _recolour(colour: str, target: tuple[float | None, float | None, float | Non
     v = v if tv is None else tv
     r, g, b = colorsys.hsv_to_rgb(h, s, v)
     return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+
+
+def _blend(colour: str, other: str, t: float) -> str:
+    a, b = hex_rgb(colour), hex_rgb(other)
+    return "#" + "".join(f"{round((x + (y - x) * t) * 255):02x}" for x, y in zip(a, b))
 
 
 def _tint_white(colour: str) -> str:

@@ -65,7 +65,7 @@ class Flower:
     notch: float = 0.0
     sepal: RGB | None = None      # green calyx behind the petals (heads seen from the side)
     light: float = -2.3           # direction the light comes from, radians (screen)
-    rose: bool = False            # inner layers spiral and shade like a rose
+    rose: bool = False            # rings of broad, overlapping, cupped petals
 
 
 def _ellipse_extent(f: Flower, radius: float) -> tuple[float, float]:
@@ -103,21 +103,24 @@ def paint_flower(canvas: Image.Image, f: Flower) -> None:
                 slice(max(int(f.x - wx) - x0, 0), max(min(int(f.x + wx) + 2 - x0, w), 0)))
 
     n_layers = max(1, f.layers)
-    for i in range(n_layers):
+    if f.rose:
+        for radius, angle, size, shade in _rose_petals(f, n_layers):
+            sl = window(radius)
+            m_l, t_l, a_l, shadow = _rose_petal(r[sl], th[sl], lit[sl], radius, angle, size,
+                                                shade, f.wilt, aa)
+            tone[sl] = tone[sl] * (1 - F(0.45) * shadow)   # it casts a soft shadow on those below
+            keep = 1 - a_l
+            mix[sl] = mix[sl] * keep + m_l * a_l
+            tone[sl] = tone[sl] * keep + t_l * a_l
+            alpha[sl] = alpha[sl] + a_l * (1 - alpha[sl])
+    for i in range(0 if f.rose else n_layers):
         k = i / max(n_layers - 1, 1)
-        if f.rose:
-            radius = f.radius * (1.0 - 0.2 * i)
-            spin = f.spin + i * 2.4          # each ring turned by the golden angle
-            shade = 1.0 - 0.25 * k           # the heart of a rose sits in its own shadow
-            swirl = f.swirl + 0.6 * k
-        else:
-            radius = f.radius * (1.0 - 0.2 * i)
-            spin = f.spin + i * math.pi / f.petals
-            shade = 0.7 + 0.3 * k            # back petals lie in the front ones' shade
-            swirl = f.swirl
+        radius = f.radius * (1.0 - 0.2 * i)
+        spin = f.spin + i * math.pi / f.petals
+        shade = 0.7 + 0.3 * k            # back petals lie in the front ones' shade
         sl = window(radius)
         m_l, t_l, a_l = _petals(r[sl], th[sl], lit[sl], radius, f.petals, f.width, f.tip, spin,
-                                swirl, f.notch, f.wilt, shade, aa, seams=not f.rose)
+                                f.swirl, f.notch, f.wilt, shade, aa)
         keep = 1 - a_l
         mix[sl] = mix[sl] * keep + m_l * a_l
         tone[sl] = tone[sl] * keep + t_l * a_l
@@ -145,7 +148,7 @@ def paint_flower(canvas: Image.Image, f: Flower) -> None:
 
 def _petals(r: np.ndarray, th: np.ndarray, lit: np.ndarray, radius: float, n: int, width: float,
             tip: float, spin: float, swirl: float, notch: float, wilt: float,
-            shade: float, aa: np.float32, seams: bool = True
+            shade: float, aa: np.float32
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One ring of ``n`` petals: (inner→outer colour position, light, opacity) per pixel."""
     sector = F(2 * math.pi / n)
@@ -174,16 +177,54 @@ def _petals(r: np.ndarray, th: np.ndarray, lit: np.ndarray, radius: float, n: in
     # the petal's own end: t runs out at its tip (no hairline along the axis beyond it)
     ends = np.clip((F(1) - t) * length * aa + F(0.5), 0.0, 1.0) * (t > 0)
     # petals of one ring meet along the sector border: a hairline of shade keeps them apart
-    border = (np.clip((F(0.5) * sector - np.abs(d)) * r * F(0.8), 0.0, 1.0) if seams
-              else np.ones_like(d))
+    border = np.clip((F(0.5) * sector - np.abs(d)) * r * F(0.8), 0.0, 1.0)
     q = across / np.maximum(half, F(1e-3))
     base = np.minimum(tc * F(3.3), F(1.0))           # shadowed where the petal leaves the heart
     tone = (F(1.0) - F(0.3) * q * q) * (F(0.5) + F(0.5) * base * (F(2) - base))
     tone = tone * lit * (F(shade * 0.82) + F(shade * 0.3) * border)
-    if not seams:   # rose: only each ring's curled rim shows, lit, shadowed where it tucks in
-        rim = np.clip((tc - F(0.55)) * F(2.5), 0.0, 1.0)
-        tone = tone * (F(0.6) + F(0.5) * rim * rim)
     return tc, tone, edge * ends * (F(0.35) + F(0.65) * border)
+
+
+def _rose_petals(f: Flower, layers: int) -> list[tuple[float, float, float, float]]:
+    """A rose from the outside in: rings of broad, overlapping petals, each ring smaller and
+    turned half a petal against the one below, then a tight heart of three furled petals.
+    Each petal: (reach from the centre, angle, width as a fraction of its sector, shade)."""
+    plan = []
+    n = max(3, f.petals)
+    sector = 2 * math.pi / n
+    for i in range(layers):
+        reach = f.radius * (1.0 - 0.19 * i)
+        for j in range(n):
+            angle = f.spin + j * sector + (i * sector / 2) + f.swirl * 0.3 * i
+            plan.append((reach, angle, 1.0 + 0.08 * i, 0.78 + 0.22 * i / max(layers, 1)))
+    heart = f.radius * max(0.22, 1.0 - 0.19 * layers)
+    for j in range(3):                                  # the bud at the heart, furled
+        plan.append((heart * (1.0 - 0.18 * j), f.spin + 2.1 * j, 1.1, 0.72 - 0.08 * j))
+    return plan
+
+
+def _rose_petal(r: np.ndarray, th: np.ndarray, lit: np.ndarray, reach: float, angle: float,
+                size: float, shade: float, wilt: float, aa: np.float32
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One broad, cupped rose petal reaching ``reach`` from the centre towards ``angle``:
+    (inner→outer colour position, light, opacity, its soft shadow) per pixel. The petal is
+    darker where it leaves the heart, and its curled-back rim catches the light."""
+    d = (th - F(angle - math.pi)) % F(2 * math.pi) - F(math.pi)   # -π … π from the petal's axis
+    along = r * np.cos(d)
+    across = r * np.sin(d)
+    half_len = F(reach * 0.5)
+    half_wide = F(max(reach * 0.5 * size * (1 + 0.15 * math.sin(angle * 3.7) * wilt), 1.0))
+    u = (along - half_len) / half_len                 # -1 at the heart … +1 at the rim
+    v = across / half_wide
+    # a rounded petal, a little broader towards its rim than at its base
+    e = np.sqrt(u * u + (v * (F(1.08) - F(0.12) * u)) ** 2)
+    alpha = np.clip((F(1) - e) * half_wide * aa + F(0.5), 0.0, 1.0)
+    shadow = np.clip((F(1.18) - e) * F(2.2), 0.0, 1.0) * (F(1) - alpha)
+    rim = np.exp(-(((F(1) - e) * half_wide) / F(max(1.2, reach * 0.07))) ** 2) * np.clip(u + F(0.2), 0.0, 1.0)
+    cup = F(0.55) + F(0.45) * np.clip(u * F(0.5) + F(0.6), 0.0, 1.0)   # the cup's hollow is shaded
+    tone = (cup + F(0.45) * rim) * lit * F(shade)
+    mix = np.clip(u * F(0.5) + F(0.5), 0.0, 1.0)
+    return mix, tone, alpha, shadow
 
 
 def _centre(r: np.ndarray, th: np.ndarray, rc: float, colour: RGB, light: float,

@@ -6,17 +6,33 @@ import { titleCase } from "../words.js";
 
 const CONFIRM_MS = 5000;
 
-function describe(item) {
-  const parts = [item.orientation || (item.key.endsWith("v.jpeg") ? "portrait" : "landscape")];
-  if (item.favorite) parts.push(item.favorite);
+// Where an image is shown from: the one place thumbnails and the large view get their URL.
+export function imageUrl(item) {
+  return item.url;
+}
+
+function orientationOf(item) {
+  return item.orientation || (item.key.endsWith("v.jpeg") ? "portrait" : "landscape");
+}
+
+function endpointOf(item) {
   const endpoint = item.provenance && item.provenance.endpoint;
-  if (endpoint) parts.push(String(endpoint).replace(/:$/, ""));
-  return parts.join(" · ");
+  return endpoint ? String(endpoint).replace(/:$/, "") : "";
+}
+
+function describe(item) {
+  return [orientationOf(item), item.favorite].filter(Boolean).join(" · ");
+}
+
+function sizeOf(item) {
+  const p = item.provenance || {};
+  return p.width && p.height ? `${p.width} × ${p.height}` : "";
 }
 
 export class Review {
   constructor(els, { adminKey, onChanged, onAuthError }) {
     Object.assign(this, els);
+    this.viewer = els.viewer || document.getElementById("viewer");   // the large view, a <dialog>
     this.adminKey = adminKey;
     this.onChanged = onChanged;
     this.onAuthError = onAuthError;
@@ -106,14 +122,36 @@ export class Review {
     this.sync();
   }
 
+  // A card: the checkbox selects, the picture opens the large view; the endpoint's name is
+  // shown whole (it wraps), never cut.
   card(item) {
     const label = describe(item);
     const prompt = item.provenance && item.provenance.prompt;
-    return h("li", { class: "pool-card", dataset: { key: item.key } },
-      h("label", { title: prompt || item.key },
+    const endpoint = endpointOf(item);
+    return h("li", { class: "pool-card", dataset: { key: item.key, orientation: orientationOf(item) } },
+      h("button", { type: "button", class: "peek", title: "Open large", "aria-label": `Open large: ${label}`,
+        onclick: () => this.open(item) },
+      h("img", { src: imageUrl(item), alt: prompt ? `Pool image: ${prompt}` : `Pool image ${item.key}`, loading: "lazy" })),
+      h("label", { class: "pick" },
         h("input", { type: "checkbox", value: item.key, "aria-label": `Select ${label}` }),
-        h("img", { src: item.url, alt: prompt ? `Pool image: ${prompt}` : `Pool image ${item.key}`, loading: "lazy" }),
-        h("span", { class: "meta", text: label })));
+        h("span", { class: "meta" }, h("span", { text: label }),
+          endpoint ? h("span", { class: "endpoint", text: endpoint }) : null)));
+  }
+
+  // The image large, with what made it: prompt, seed, endpoint and size.
+  open(item) {
+    const p = item.provenance || {};
+    const rows = [["Prompt", p.prompt], ["Seed", p.seed], ["Endpoint", endpointOf(item)], ["Size", sizeOf(item)],
+      ["Key", item.key], ["Made", p.createdAt || item.createdAt]];
+    this.viewer.replaceChildren(
+      h("figure", { class: "viewer-figure" },
+        h("img", { src: imageUrl(item), alt: p.prompt ? `Pool image: ${p.prompt}` : `Pool image ${item.key}` }),
+        h("figcaption", {},
+          h("dl", { class: "provenance" }, rows.filter(([, value]) => value !== undefined && value !== null && value !== "")
+            .flatMap(([name, value]) => [h("dt", { text: name }), h("dd", { text: String(value) })])))),
+      h("form", { method: "dialog", class: "viewer-actions" },
+        h("button", { type: "submit", class: "button quiet", text: "Close", autofocus: true })));
+    this.viewer.showModal();
   }
 
   confirmRemove() {
