@@ -25,7 +25,7 @@ L = 1.0                      # seconds per image at each endpoint (the issue's s
 ENDPOINTS = (1, 2, 4, 8)
 REPEATS = 4
 WIDTH, HEIGHT = 768, 512
-GOAL_OVERHEAD_MS = 100       # at N = 4, including the local engine
+GOAL_OVERHEAD_MS = 30        # at N = 4, K = 4, including the local engine
 GOAL_FIRST_MS = 100          # first image within L + this
 
 
@@ -56,10 +56,11 @@ class FirstImageClock:
     def __getattr__(self, name):
         return getattr(self._inner, name)
 
-    def append_job_entry(self, job_id, field, entry):
-        self._inner.append_job_entry(job_id, field, entry)
-        if field == "images":
+    def complete_work(self, job_id, n, token, image):
+        made = self._inner.complete_work(job_id, n, token, image)   # the image is in the record
+        if made:
             self.first.setdefault(job_id, time.perf_counter())
+        return made
 
 
 @contextlib.contextmanager
@@ -121,8 +122,9 @@ def run() -> str:
                          f"{med_over:.0f}", f"{p95_over:.0f}", f"{ideal * 1000 / (ideal * 1000 + med_over):.1%}",
                          f"{med_first:.0f}", f"{percentile(first_over, 95):.0f}"])
             if n == 4:
-                verdicts.append(f"N=4, K={k}: median overhead {med_over:.0f} ms "
-                                f"({'meets' if med_over <= GOAL_OVERHEAD_MS else 'misses'} ≤ {GOAL_OVERHEAD_MS} ms); "
+                goal = (f"{'meets' if med_over <= GOAL_OVERHEAD_MS else 'misses'} ≤ {GOAL_OVERHEAD_MS} ms"
+                        if k == n else "the goal is for K = 4")
+                verdicts.append(f"N=4, K={k}: median overhead {med_over:.0f} ms ({goal}); "
                                 f"median first image {med_first:.0f} ms "
                                 f"({'meets' if med_first <= L * 1000 + GOAL_FIRST_MS else 'misses'} ≤ L + {GOAL_FIRST_MS} ms)")
     return "\n\n".join([
@@ -130,7 +132,9 @@ def run() -> str:
         table(["N endpoints", "K images", "ideal ⌈K/N⌉·L (s)", "median wall (s)",
                "median overhead (ms)", "p95 overhead (ms)", "efficiency", "median first image (ms)",
                "p95 first image − L (ms)"], rows),
-        "Goals: overhead ≤ 100 ms at N = 4 including the local engine; first image ≤ L + 100 ms.\n\n"
+        f"Goals: overhead ≤ {GOAL_OVERHEAD_MS} ms at N = 4 including the local engine (which "
+        "parses each state machine definition once and shares the program between executions); "
+        "first image ≤ L + 100 ms.\n\n"
         + "\n".join(f"- {v}" for v in verdicts),
         (f"Measured: `text2image.run()` (the POST /text2image use case, without HTTP) from call to "
         f"return, {REPEATS} runs per row after one warm-up run, L = {L:g} s per image at each simulated "

@@ -39,6 +39,10 @@ class JobNotFound(NotFound):
     """No job with that id."""
 
 
+class Conflict(GardenError):
+    """The request does not fit the thing's state, e.g. cancelling a finished job (HTTP 409)."""
+
+
 class Unauthorized(GardenError):
     """The admin key is missing (HTTP 401)."""
 

@@ -1,18 +1,23 @@
 """What the job-store adapters share: job documents split into a main document and entries,
-entry keys, dead endpoints, and the documents read back."""
+entry keys, dead endpoints, the documents read back, the rules of a job's units of work
+(who may claim one, when a released one is still makeable) and the job list's cursors."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import InvalidRequest
+from ..rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
 from . import DEAD_ENDPOINT_ERRORS, MAX_ENTRY_N
 
-JOB_LISTS = ("images", "errors")
+# images: made; errors: images no endpoint could make (one per n); retried: an endpoint's
+# failure on an image that went back to the others (one per n and endpoint)
+JOB_LISTS = ("images", "errors", "retried")
 DEAD = "deadEndpoints"
 JOB_OWN = (*JOB_LISTS, DEAD)          # fields only the store writes
 UNKEYED = "~"                         # sorts after every zero-padded n
@@ -33,7 +38,7 @@ def new_job_doc(job: dict[str, Any]) -> tuple[dict[str, Any], list[Entry]]:
         value = job.get(name) or []
         if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
             raise InvalidRequest(f"a job's {name} must be a list of objects")
-        entries += [(name, entry_key(e), e) for e in value]
+        entries += [(name, entry_key(e, name), e) for e in value]
     return doc, dedupe_entries(entries)
 
 
@@ -52,17 +57,21 @@ def check_job_entry(field: str, entry: object) -> str:
     check_job_list(field)
     if not isinstance(entry, dict):
         raise InvalidRequest("a job entry must be an object")
-    return entry_key(entry)
+    return entry_key(entry, field)
 
 
-def entry_key(entry: dict[str, Any]) -> str:
-    """``n`` zero-padded (so a re-recorded n replaces its entry), else a unique key that sorts
-    after every n and, among its kind, by time of writing."""
+def entry_key(entry: dict[str, Any], field: str = "images") -> str:
+    """``n`` zero-padded (so a re-recorded n replaces its entry; in ``retried``, n and the
+    endpoint), else a unique key that sorts after every n and, among its kind, by time of
+    writing."""
     n = entry.get("n")
     if n is None:
         return f"{UNKEYED}{time.time_ns():020d}{next(_ORDER) % 10**6:06d}{secrets.token_hex(3)}"
     if type(n) is not int or not 0 <= n <= MAX_ENTRY_N:
         raise InvalidRequest(f"a job entry's n must be a whole number from 0 to {MAX_ENTRY_N}")
+    if field == "retried":
+        endpoint = str(entry.get("endpoint"))
+        return f"{n:06d}-{hashlib.sha256(endpoint.encode()).hexdigest()[:12]}"
     return f"{n:06d}"
 
 
@@ -115,7 +124,8 @@ def assemble_job(doc: dict[str, Any], entries: Iterable[Entry],
     for name in JOB_LISTS:
         job[name] = [entry for _, entry in sorted(lists[name], key=lambda pair: pair[0])]
     with_dead = summarize_job(job, dead)
-    with_dead.update({name: job[name] for name in JOB_LISTS})
+    # images and errors are always there; retried only when an image was retried
+    with_dead.update({name: job[name] for name in JOB_LISTS if job[name] or name != "retried"})
     return with_dead
 
 
@@ -133,3 +143,93 @@ def dump_json(value: Any) -> str:
         return json.dumps(value)
     except (TypeError, ValueError) as exc:
         raise InvalidRequest(f"cannot store this in a job record: {exc}") from exc
+
+
+# --- a job's units of work ------------------------------------------------------------------
+OPEN, LEASED, DONE, UNIT_FAILED = "open", "leased", "done", "failed"
+RUNNING = "RUNNING"                 # the one job status whose work may be claimed
+WORK_COUNT = "workCount"            # units the job has (its main document; the store's own)
+
+
+def check_work_items(items: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """``(n, item JSON)`` per item; InvalidRequest for an item without a usable ``n``."""
+    checked = []
+    for item in items:
+        n = item.get("n") if isinstance(item, dict) else None
+        if type(n) is not int or not 0 <= n <= MAX_ENTRY_N:
+            raise InvalidRequest(f"a unit of work needs an n from 0 to {MAX_ENTRY_N}")
+        checked.append((n, dump_json(item)))
+    return checked
+
+
+def claimable(state: str, lease_until_ms: int, tried_by: Iterable[str], uri: str,
+              now: int) -> bool:
+    """Open, or leased by a worker whose lease ran out; never one this endpoint failed."""
+    if uri in tried_by:
+        return False
+    return state == OPEN or (state == LEASED and lease_until_ms < now)
+
+
+def makeable(endpoints: Iterable[str], dead: Iterable[str], tried_by: Iterable[str]) -> bool:
+    """Whether an endpoint of the job that is not out and has not failed this unit is left."""
+    return bool(set(endpoints) - set(dead) - set(tried_by))
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def lease_until(lease_seconds: float) -> int:
+    return now_ms() + max(1, int(lease_seconds * 1000))
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def unit_view(n: int, state: str, worker: str | None, until: int,
+              tried_by: Iterable[str]) -> dict[str, Any]:
+    return {"n": n, "state": state, "worker": worker, "leaseUntil": until,
+            "triedBy": sorted(tried_by)}
+
+
+# --- the job list --------------------------------------------------------------------------
+MAX_LIST = 100
+
+
+def check_list(kind: str | None, status: str | None, limit: int) -> None:
+    if type(limit) is not int or not 1 <= limit <= MAX_LIST:
+        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_LIST}")
+    for name, value in (("kind", kind), ("status", status)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidRequest(f"{name} must be a string")
+
+
+def job_kind(doc: Mapping[str, Any]) -> str:
+    """A job without a kind predates bulk jobs: it is a text-to-image job."""
+    return str(doc.get("kind") or "text2image")
+
+
+def matches(doc: Mapping[str, Any], kind: str | None, status: str | None) -> bool:
+    return (kind is None or job_kind(doc) == kind) and (status is None or doc.get("status") == status)
+
+
+def order_key(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """Newest first sorts by this, descending."""
+    return (str(doc.get("createdAt") or ""), str(doc["jobId"]))
+
+
+def list_cursor(doc: Mapping[str, Any]) -> str:
+    return encode_cursor({"jobsBefore": list(order_key(doc))})
+
+
+def read_list_cursor(cursor: str | None) -> tuple[str, str] | None:
+    """Where the previous page ended; InvalidRequest for a cursor not made by list_cursor."""
+    if cursor is None:
+        return None
+    data = decode_cursor(cursor)
+    before = data.get("jobsBefore")
+    if set(data) != {"jobsBefore"} or not isinstance(before, list) or len(before) != 2 \
+            or not all(isinstance(part, str) for part in before):
+        raise InvalidRequest(BAD_CURSOR)
+    return before[0], before[1]

@@ -2,9 +2,12 @@
 
 - ``record``: statuses, the first document, the view clients see, settling;
 - ``lifecycle``: launch a job's workflow, notice a dead run, wait; outcomes for the edges;
-- ``plan``: split a job's images over the endpoints (shared by both kinds of job);
+- ``plan``: a job's images as units of work that the endpoints' workers pull (shared by
+  both kinds of job);
 - ``text2image`` and ``bulk``: each kind's request, record and Plan step;
-- ``steps``: the workflow's other steps (generate, record_error, finish).
+- ``steps``: the workflow's other steps (a worker's turn: claim, make, record; a crashed
+  worker's release; finish);
+- ``lifecycle`` also lists jobs, cancels one and resumes the ones a stopped server left.
 
 Ports (JobStore, ObjectStore, generators, the workflow engine) come in as arguments; the
 composition root (``chalicelib.bootstrap``) binds them.

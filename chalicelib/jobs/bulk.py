@@ -137,8 +137,8 @@ def job_record(job_id: str, request: BulkRequest, endpoints: Iterable[str]) -> J
 def plan(event: Mapping[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) -> dict[str, Any]:
     """The workflow's Plan step, same event shape as text-to-image's: the execution's input
     under ``request``, plus its ``executionId``. The request is checked again (a console start
-    skips the API), the job record made when there is none, the images split over the
-    endpoints."""
+    skips the API), the job record made when there is none, the images added as the job's
+    work for the endpoints' workers to pull."""
     body = event.get("request") or {}
     request = parse_bulk(body)
     job_id = str(body.get("jobId") or new_job_id())
@@ -149,7 +149,7 @@ def plan(event: Mapping[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) 
     shared = {"prompt": request.prompt, "negative": prompts.negative_prompt(), "steps": request.steps,
               "provenance": {"kind": KIND, "emotion": request.emotion,
                              **({"favorite": request.favorite} if request.favorite else {})}}
-    return make_plan(job_id, KIND, shared, items, endpoints)
+    return make_plan(job_id, KIND, shared, items, endpoints, jobs=jobs)
 
 
 def start_bulk(body: object, *, jobs: JobStore, engine: WorkflowEngine,

@@ -1,4 +1,5 @@
-"""A job's life around its workflow run: launch it, notice when the run died, wait for it.
+"""A job's life around its workflow run: launch it, notice when the run died, wait for it,
+list jobs, cancel one, resume the ones a stopped local server left behind.
 
 The domain answers with outcomes — a finished job's view or a job still running — and the
 HTTP edge decides the status codes.
@@ -6,15 +7,31 @@ HTTP edge decides the status codes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .. import logs
 from ..catalog import JobStore
-from ..errors import JobNotFound, NotFound, ServiceUnavailable
+from ..errors import Conflict, InvalidRequest, JobNotFound, NotFound, ServiceUnavailable
 from ..rules.times import utc_now
+from ..rules.validation import whole_number
 from ..workflow import WorkflowEngine
-from .record import FAILED, FINAL, MAX_MESSAGE, RUNNING, Job, job_view
+from .record import (
+    CANCELLED,
+    FAILED,
+    FINAL,
+    MAX_MESSAGE,
+    RUNNING,
+    STATUSES,
+    Job,
+    job_view,
+    settle,
+    summary_view,
+)
+
+KINDS = ("text2image", "bulk")
+DEFAULT_LIST, MAX_LIST = 20, 100
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,9 @@ def launch(job: Job, machine: str, execution_input: dict[str, Any], *, jobs: Job
     an execution named after the job (unique, and idempotent on a retried start); a start that
     fails settles the job as FAILED and re-raises. The job's id."""
     job_id = str(job["jobId"])
-    jobs.create_job(job)
+    # what a restart needs to run the job again: its machine, its input, who runs it
+    jobs.create_job({**job, "machine": machine, "input": dict(execution_input),
+                     **({"runner": engine.runner} if engine.runner else {})})
     try:
         execution_id = engine.start(machine, execution_input, job_id)
     except Exception as exc:
@@ -66,7 +85,9 @@ def fail(jobs: JobStore, job_id: str, error: str, message: str | None) -> None:
     """Settle a job whose workflow could not start or died. The status goes first: if the
     error entry cannot be written too, the job still stops being RUNNING, so a poll does not
     try again (and fail again) forever."""
-    jobs.update_job(job_id, {"status": FAILED, "finishedAt": utc_now()})
+    if not jobs.update_job(job_id, {"status": FAILED, "finishedAt": utc_now()},
+                           if_status=RUNNING):
+        return   # settled or cancelled meanwhile
     try:
         jobs.append_job_entry(job_id, "errors", {"endpoint": None, "error": error,
                                                  "message": (message or error)[:MAX_MESSAGE]})
@@ -106,3 +127,94 @@ def outcome(job_id: str, waited_since: float, now: float, view: dict[str, Any]) 
     if view["status"] in FINAL:
         return Finished(view, now - waited_since)
     return Running(job_id)
+
+
+# --- the operator's view: list, cancel ---------------------------------------------------------
+def list_jobs(params: Mapping[str, Any], *, jobs: JobStore) -> dict[str, Any]:
+    """``GET /jobs?kind=&status=&limit=&cursor=``: newest first, each with its progress counts;
+    ``{"jobs": [...], "cursor"?}`` (pass the cursor back for the next page)."""
+    kind, status, cursor = params.get("kind") or None, params.get("status") or None, \
+        params.get("cursor") or None
+    if kind is not None and kind not in KINDS:
+        raise InvalidRequest(f"kind must be one of {', '.join(KINDS)}")
+    if status is not None:
+        status = str(status).upper()
+        if status not in STATUSES:
+            raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}")
+    if cursor is not None and not isinstance(cursor, str):
+        raise InvalidRequest("cursor must be the string a previous answer gave")
+    raw = params.get("limit")
+    limit = whole_number(DEFAULT_LIST if raw in (None, "") else raw, "limit", 1, MAX_LIST,
+                         digits=True)
+    page = jobs.list_jobs(kind=kind, status=status, limit=limit, cursor=cursor)
+    answer: dict[str, Any] = {"jobs": [summary_view(job) for job in page.jobs]}
+    if page.cursor:
+        answer["cursor"] = page.cursor
+    return answer
+
+
+def cancel_job(job_id: str, *, jobs: JobStore, engine: WorkflowEngine) -> dict[str, Any]:
+    """Stop a running job: no new images are claimed, its run is stopped (an image being made
+    may still land), status CANCELLED with its counts; the images made stay. Cancelling a
+    cancelled job again answers the same; a job that ended otherwise is a Conflict."""
+    job = jobs.job_summary(job_id)
+    if job is None:
+        raise JobNotFound(f"no job {job_id!r}")
+    if job.get("status") == RUNNING:
+        now = utc_now()
+        fields = {**settle(jobs.get_job(job_id) or job, now), "status": CANCELLED,
+                  "cancelledAt": now}
+        if jobs.update_job(job_id, fields, if_status=RUNNING):
+            jobs.release_work(job_id)
+            if job.get("executionId"):
+                try:
+                    engine.stop(job["executionId"], "cancelled by an operator")
+                except NotFound:
+                    pass   # its run is gone already (a stopped local server)
+            logs.event("job_cancelled", jobId=job_id)
+        job = jobs.job_summary(job_id) or job
+    if job.get("status") != CANCELLED:
+        raise Conflict(f"job {job_id} has ended ({job.get('status')}); only a running job "
+                       "can be cancelled")
+    return get_job(job_id, jobs=jobs, engine=engine)
+
+
+# --- restart recovery (local) -------------------------------------------------------------
+def running_jobs(jobs: JobStore) -> Iterator[Job]:
+    cursor = None
+    while True:
+        page = jobs.list_jobs(status=RUNNING, limit=MAX_LIST, cursor=cursor)
+        yield from page.jobs
+        if not page.cursor:
+            return
+        cursor = page.cursor
+
+
+def resume_stalled(*, jobs: JobStore, engine: WorkflowEngine,
+                   alive: Callable[[str], bool]) -> list[str]:
+    """Jobs left RUNNING by a process that is gone (a server or ``bulk`` stopped mid-job):
+    each gets a new run of its machine for the same job — the leases of the dead run are
+    released, and the new run's workers pull the images that are left. A job whose record
+    lacks what a new run needs is settled as FAILED. The resumed jobs' ids."""
+    resumed = []
+    for job in running_jobs(jobs):
+        runner = job.get("runner")
+        if not runner or alive(str(runner)):
+            continue   # not a local run, or its process still runs it
+        job_id = str(job["jobId"])
+        if not job.get("machine") or not isinstance(job.get("input"), dict):
+            fail(jobs, job_id, "NotResumable", "the process running this job stopped, and its "
+                 "record predates resumable jobs")
+            continue
+        jobs.release_work(job_id)
+        count = int(job.get("resumed") or 0) + 1
+        try:
+            execution_id = engine.start(str(job["machine"]), job["input"], f"{job_id}-r{count}")
+        except Exception as exc:  # noqa: BLE001 - one job that cannot start must not stop the others
+            fail(jobs, job_id, type(exc).__name__, str(exc))
+            continue
+        jobs.update_job(job_id, {"executionId": execution_id, "resumed": count,
+                                 "runner": engine.runner})
+        logs.event("job_resumed", jobId=job_id, resumed=count)
+        resumed.append(job_id)
+    return resumed

@@ -1,30 +1,32 @@
-"""A job's plan: which images to make and which endpoint makes each, shared by every workflow
-of the generate shape (text-to-image, bulk)."""
+"""A job's plan, shared by every workflow of the generate shape (text-to-image, bulk): the
+images to make become the job's units of work in the JobStore, and each worker (one per
+endpoint slot, ``Settings.workers``) pulls them until none is left for it — so a fast
+endpoint makes more, a slow one fewer, and a dead one's images go to the others."""
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
 from typing import Any
 
+from ..catalog import JobStore
 from ..errors import InvalidRequest
 
 
-def make_plan(job_id: str, kind: str, request: dict[str, Any], items: Sequence[dict[str, Any]],
-              endpoints: Sequence[str]) -> dict[str, Any]:
-    """Split ``items`` round-robin over the endpoints: one branch per endpoint that has work.
+def make_plan(job_id: str, kind: str, shared: dict[str, Any], items: Sequence[dict[str, Any]],
+              workers: Sequence[str], *, jobs: JobStore) -> dict[str, Any]:
+    """Record ``items`` as the job's work and what every image shares (``shared``: prompt,
+    negative, steps, provenance extras) in its record; a job that has work already (a
+    retried or resumed Plan) keeps it. Each item holds what is its own (n, seed, width,
+    height, and optionally key, prompt, provenance).
 
-    ``request`` holds what every image shares (prompt, negative, steps, provenance extras);
-    each item holds what is its own (n, seed, width, height, and optionally key, prompt,
-    provenance).
-    """
-    if not endpoints:
+    The workflow's payload: the job id and the workers, ``{"worker": index, "uri"}`` — never
+    the items, so it stays small however many images the job has."""
+    if not workers:
         raise InvalidRequest("no inference endpoints are configured")
-    branches: list[dict[str, Any]] = [{"endpoint": i, "uri": uri, "items": []}
-                                      for i, uri in enumerate(endpoints)]
-    for index, item in enumerate(items):
-        branches[index % len(endpoints)]["items"].append(dict(item))
-    return {"jobId": job_id, "kind": kind, "request": dict(request), "requested": len(items),
-            "branches": [b for b in branches if b["items"]]}
+    jobs.update_job(job_id, {"shared": dict(shared)})
+    jobs.add_work(job_id, [dict(item) for item in items])
+    return {"jobId": job_id, "kind": kind, "requested": len(items),
+            "workers": [{"worker": i, "uri": uri} for i, uri in enumerate(workers)]}
 
 
 def seeds(first: int | None, count: int, rng: random.Random | None = None) -> list[int]:

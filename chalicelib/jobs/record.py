@@ -2,7 +2,14 @@
 
 The record in the JobStore is the job's source of truth, whatever its workflow (text-to-image
 or bulk): created before the workflow starts, appended to by the workflow's steps as each
-image lands or fails, settled by the last step (or by a poll that finds the run dead).
+image lands or fails, settled by the last step (or by a poll that finds the run dead, or by
+an operator's cancel).
+
+Statuses: RUNNING; SUCCEEDED (every image made); PARTIAL (some made, the others failed on
+every endpoint that was still alive); FAILED (none made, or the run died); CANCELLED (an
+operator stopped it: the images made stay, the others are not made). A job whose server
+stopped is RUNNING again after a restart (``resumed`` counts the restarts): it goes on with
+the images it had left.
 """
 from __future__ import annotations
 
@@ -14,7 +21,9 @@ from typing import Any
 from ..rules.times import utc_now
 
 RUNNING, SUCCEEDED, PARTIAL, FAILED = "RUNNING", "SUCCEEDED", "PARTIAL", "FAILED"
-FINAL = (SUCCEEDED, PARTIAL, FAILED)
+CANCELLED = "CANCELLED"
+FINAL = (SUCCEEDED, PARTIAL, FAILED, CANCELLED)
+STATUSES = (RUNNING, *FINAL)
 MAX_MESSAGE = 500          # characters of an error message kept in a job's error entry
 
 Job = dict[str, Any]       # a job document as the JobStore returns it
@@ -49,14 +58,49 @@ def job_view(job: Job) -> dict[str, Any]:
     images = _dedupe(list(job.get("images") or []))
     errors = list(job.get("errors") or [])
     # a record without a kind predates bulk jobs: it is a text-to-image job
+    retried = list(job.get("retried") or [])
     view = {"jobId": job["jobId"], "kind": job.get("kind", "text2image"),
-            "status": job.get("status", RUNNING), "requested": job.get("requested", 0), "completed": len(images), "failed": len(errors),
+            "status": job.get("status", RUNNING), "requested": job.get("requested", 0),
+            "completed": len(images), "failed": len(errors), "retried": len(retried),
             "images": images, "errors": errors, "urls": [i["url"] for i in images],
+            "retries": retried, "errorSummary": error_summary(errors, retried),
             "createdAt": job.get("createdAt")}
-    for optional in ("finishedAt", "timings", "request"):
+    return _with_optional(view, job)
+
+
+_OPTIONAL = ("finishedAt", "cancelledAt", "resumed", "timings", "request", "deadEndpoints")
+
+
+def _with_optional(view: dict[str, Any], job: Job) -> dict[str, Any]:
+    for optional in _OPTIONAL:
         if job.get(optional) is not None:
             view[optional] = job[optional]
     return view
+
+
+def summary_view(summary: Job) -> dict[str, Any]:
+    """A listed job: its view without the entry lists, counts from the store's ``counts``."""
+    counts = summary.get("counts") or {}
+    view = {"jobId": summary["jobId"], "kind": summary.get("kind", "text2image"),
+            "status": summary.get("status", RUNNING), "requested": summary.get("requested", 0),
+            "completed": int(counts.get("images", 0)), "failed": int(counts.get("errors", 0)),
+            "retried": int(counts.get("retried", 0)), "createdAt": summary.get("createdAt")}
+    return _with_optional(view, summary)
+
+
+def error_summary(errors: list[dict[str, Any]],
+                  retried: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per endpoint and kind of error, with how many images it cost (``failed``:
+    no endpoint made them) and how many went to another endpoint (``retried``), and the
+    first message; the full lists stay in ``errors`` and ``retries``."""
+    lines: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    for name, entries in (("failed", errors), ("retried", retried)):
+        for entry in entries:
+            line = lines.setdefault((entry.get("endpoint"), entry.get("error")), {
+                "endpoint": entry.get("endpoint"), "error": entry.get("error"), "failed": 0,
+                "retried": 0, "message": entry.get("message")})
+            line[name] += 1
+    return sorted(lines.values(), key=lambda line: -(line["failed"] + line["retried"]))
 
 
 def _seconds_between(start: str | None, end: str) -> float | None:

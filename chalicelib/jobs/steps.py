@@ -1,14 +1,22 @@
-"""The workflow's steps after the plan: generate one image, record one image's failure,
-finish the job. Plain functions of an event and the ports they use, passed in as arguments:
-the composition root (``bootstrap.tasks``) binds them into the task table that the workflow
-engine dispatches to locally and that ``app.py``'s Lambdas call in AWS. Payloads carry keys
-and URLs, never image bytes.
+"""The workflow's steps after the plan: a worker's turn (claim the job's next image, make it,
+record it), a crashed worker's release, and finishing the job. Plain functions of an event
+and the ports they use, passed in as arguments: the composition root (``bootstrap.tasks``)
+binds them into the task table that the workflow engine dispatches to locally and that
+``app.py``'s Lambdas call in AWS. Payloads carry the job id and the worker, never images.
+
+Workers pull: each claim is a lease in the JobStore, so no image is made by two workers and
+none is lost — a worker that dies leaves a lease that runs out, a worker that fails hard
+gives its image back. An endpoint fails hard when, after the backoff its errors allow
+(throttling: 1, 2, 4, 8 s; a timeout: once more after 2 s; all within TURN_BUDGET, so the
+turn ends before its Lambda's timeout), it still cannot make the image,
+or answers with something that is not the image asked for: it leaves the job (its other
+workers stop too) and the image goes to the endpoints still in it. An image is an error
+only when no endpoint of the job that is still alive may make it; the failures of images
+that another endpoint then made are kept under ``retried``.
 
 A job's images and errors are appended to its record as they happen, so the record — not
-the Map's output — is what ``finish_job`` reads; image items themselves reach the image index
-only through the store's object events. Each entry carries its image's ``n``, so a retried
-step records it once; an endpoint that is down or hung is marked in the record by the
-JobStore (``deadEndpoints``), and the job's other images skip it.
+the workflow's output — is what ``finish_job`` reads; image items themselves reach the image
+index only through the store's object events.
 """
 from __future__ import annotations
 
@@ -19,23 +27,43 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import logs, metrics
-from ..catalog import DEAD_ENDPOINT_ERRORS, JobStore
-from ..errors import EndpointFailed, JobNotFound
+from ..catalog import Claim, JobStore
+from ..errors import (
+    EndpointFailed,
+    EndpointThrottled,
+    EndpointTimeout,
+    GeneratorError,
+    JobNotFound,
+)
 from ..generators import GenerationRequest, Generator
 from ..generators.checks import ensure_jpeg
 from ..rules import layout, provenance
 from ..rules.times import utc_now
 from ..storage import ObjectStore
-from .record import MAX_MESSAGE, job_view, settle
+from .record import MAX_MESSAGE, RUNNING, job_view, settle
 
 MAX_OUTPUT_ENTRIES = 100   # the execution's output stays far below Step Functions' 256 KB
+# A lease outlives the worker's task (TimeoutSeconds 150 in the ASL, 120 s Lambda): a lease
+# that runs out means its worker is gone, never that it is still making the image.
+LEASE_SECONDS = 300.0
+THROTTLE_BACKOFF = (1.0, 2.0, 4.0, 8.0)   # seconds before each retry of a throttled image
+TIMEOUT_BACKOFF = (2.0,)                  # one retry of an image that timed out
+TURN_BUDGET = 100.0        # seconds a turn may spend on one image, inside the 120 s Lambda
+MAX_ROUNDS = 16            # Finish sends the workers round again at most this often
+NO_ENDPOINT_LEFT = "NoEndpointLeft"
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
+Sleep = Callable[[float], None]
 
 
-# --- generate one image -----------------------------------------------------------------------
+# --- a worker's turn ----------------------------------------------------------------------------
+def worker_id(event: dict[str, Any]) -> str:
+    """The lease holder: this run's worker (a resumed job's new run has workers of its own)."""
+    return f"{event.get('run') or 'run'}/{int(event['worker']['worker'])}"
+
+
 def _generator(generators: Sequence[Generator], index: int, uri: str) -> Generator:
-    """The endpoint the plan chose; found by URI if the list changed since (redeploy)."""
+    """The worker's endpoint; found by URI if the list changed since (redeploy)."""
     if 0 <= index < len(generators) and generators[index].uri == uri:
         return generators[index]
     for generator in generators:
@@ -44,46 +72,84 @@ def _generator(generators: Sequence[Generator], index: int, uri: str) -> Generat
     raise EndpointFailed(f"endpoint {uri!r} is no longer configured")
 
 
-def _check_endpoint_alive(jobs: JobStore, job_id: str, uri: str) -> None:
-    """An endpoint that failed with one of DEAD_ENDPOINT_ERRORS is down or hung: its other
-    images in the same job are not tried (a hung endpoint would cost a full timeout, and its
-    retries, for every one of them). Reads the job's summary only, never its entries."""
-    summary = jobs.job_summary(job_id) or {}
-    if uri in (summary.get("deadEndpoints") or ()):
-        raise EndpointFailed(f"not tried: {uri} already failed in this job "
-                             f"({' or '.join(DEAD_ENDPOINT_ERRORS)}; see its first error)")
-
-
-def generate_image(event: dict[str, Any], *, generators: Sequence[Generator], store: ObjectStore,
-                   jobs: JobStore, now: Callable[[], str] = utc_now) -> dict[str, Any]:
-    job_id, request, item = event["jobId"], event.get("request") or {}, event["item"]
-    uri = event["uri"]
-    generator = _generator(generators, int(event["endpoint"]), uri)
-    _check_endpoint_alive(jobs, job_id, uri)
-    width, height = int(item["width"]), int(item["height"])
-    prompt = item.get("prompt") or request["prompt"]
-    negative = item.get("negative", request.get("negative", ""))
-    steps = int(request.get("steps", 30))
+def _with_backoff(make: Callable[[], bytes], sleep: Sleep) -> bytes:
+    """Throttling and timeouts are retried after growing pauses; anything else, or the same
+    error once its pauses are spent, is the endpoint failing hard."""
+    waits = {EndpointThrottled: list(THROTTLE_BACKOFF), EndpointTimeout: list(TIMEOUT_BACKOFF)}
     started = time.monotonic()
-    data = generator.generate(GenerationRequest(prompt=prompt, width=width, height=height,
-                                                negative_prompt=negative, steps=steps,
-                                                seed=item.get("seed")))
+    while True:
+        attempt = time.monotonic()
+        try:
+            return make()
+        except (EndpointThrottled, EndpointTimeout) as exc:
+            left = waits.get(type(exc), [])
+            took = time.monotonic() - attempt
+            # another attempt as long as the last one, after the pause, must fit the budget
+            if not left or time.monotonic() - started + left[0] + took > TURN_BUDGET:
+                raise
+            sleep(left.pop(0))
+
+
+def work(event: dict[str, Any], *, generators: Sequence[Generator], store: ObjectStore,
+         jobs: JobStore, now: Callable[[], str] = utc_now, sleep: Sleep = time.sleep,
+         lease_seconds: float = LEASE_SECONDS) -> dict[str, Any]:
+    """One turn of a worker: ``{"jobId", "run", "worker": {"worker", "uri"}}`` in;
+    ``{"next": "work"}`` after an image while others are open (ask again), or
+    ``{"next": "stop"}`` when nothing is left for this endpoint, the job is no longer running,
+    or the endpoint failed hard."""
+    job_id, uri = event["jobId"], event["worker"]["uri"]
+    me = worker_id(event)
+    claim = jobs.claim_work(job_id, me, uri, lease_seconds)
+    if claim is None:
+        return {"next": "stop"}
+    try:
+        generator = _generator(generators, int(event["worker"]["worker"]), uri)
+        entry = _make(claim, generator, store, now, sleep)
+    except GeneratorError as exc:
+        give_back(jobs, job_id, me, uri, type(exc).__name__, str(exc))
+        return {"next": "stop", "n": claim.n, "error": type(exc).__name__}
+    if jobs.complete_work(job_id, claim.n, claim.token, entry):   # else someone else made it
+        metrics.image_generated(uri, entry["seconds"], jobId=job_id)
+    # it was the last open one: no turn spent asking (one given back later → Finish's again)
+    return {"next": "work" if claim.left else "stop", "n": claim.n}
+
+
+def _make(claim: Claim, generator: Generator, store: ObjectStore, now: Callable[[], str],
+          sleep: Sleep) -> dict[str, Any]:
+    """Make the claimed image, store it with its provenance; the entry for the job record."""
+    job_id, item, shared, uri = claim.job["jobId"], claim.item, claim.job.get("shared") or {}, generator.uri
+    width, height = int(item["width"]), int(item["height"])
+    prompt = item.get("prompt") or shared["prompt"]
+    negative = item.get("negative", shared.get("negative", ""))
+    steps = int(shared.get("steps", 30))
+    request = GenerationRequest(prompt=prompt, width=width, height=height,
+                                negative_prompt=negative, steps=steps, seed=item.get("seed"))
+    started = time.monotonic()
+    data = _with_backoff(lambda: generator.generate(request), sleep)
     seconds = round(time.monotonic() - started, 3)
     data = ensure_jpeg(data, width, height, source=uri)
-    origin = {**(request.get("provenance") or {}), **(item.get("provenance") or {}),
+    origin = {**(shared.get("provenance") or {}), **(item.get("provenance") or {}),
               "prompt": prompt, "negativePrompt": negative, "seed": item.get("seed"),
               "width": width, "height": height, "steps": steps, "endpoint": uri,
               "createdAt": now(), "jobId": job_id}
-    key = item.get("key") or layout.text2image_key(job_id, int(item["n"]))
+    key = item.get("key") or layout.text2image_key(job_id, claim.n)
     store.put(key, provenance.embed(data, origin), "image/jpeg", {"job-id": job_id})
-    entry = {"n": item.get("n"), "url": store.url(key), "key": key, "endpoint": uri,
-             "width": width, "height": height, "seconds": seconds, "seed": item.get("seed")}
-    jobs.append_job_entry(job_id, "images", entry)
-    metrics.image_generated(uri, seconds, jobId=job_id)
-    return entry
+    return {"n": claim.n, "url": store.url(key), "key": key, "endpoint": uri, "width": width,
+            "height": height, "seconds": seconds, "seed": item.get("seed")}
 
 
-# --- record an image's failure ----------------------------------------------------------------
+def give_back(jobs: JobStore, job_id: str, worker: str, uri: str, error: str,
+              message: str) -> None:
+    """The endpoint failed hard: it leaves the job and the worker's image goes back to the
+    others — recorded under ``retried``, or under ``errors`` when no endpoint is left for it."""
+    for released in jobs.release_work(job_id, worker=worker, out=uri):
+        entry = {"n": released.n, "endpoint": uri, "error": error, "message": message[:MAX_MESSAGE]}
+        jobs.append_job_entry(job_id, "retried" if released.makeable else "errors", entry)
+        metrics.image_failed(uri, error, jobId=job_id)
+    logs.event("endpoint_out", jobId=job_id, endpoint=uri, error=error)
+
+
+# --- a crashed worker ----------------------------------------------------------------------------
 def _message(cause: object, error: str) -> str:
     """Lambda's cause is the runtime's JSON error payload; keep its message only."""
     if isinstance(cause, str):
@@ -98,30 +164,69 @@ def _message(cause: object, error: str) -> str:
     return error
 
 
-def record_error_entry(event: dict[str, Any], *, jobs: JobStore) -> dict[str, Any]:
+def record_crash(event: dict[str, Any], *, jobs: JobStore) -> dict[str, Any]:
+    """The worker's task itself failed (timed out, crashed, could not reach the catalog): its
+    image goes back to the others as after a hard failure, and the worker stops."""
     failure = event.get("failure") or {}
     error = str(failure.get("Error") or "States.TaskFailed")
-    entry = {"n": (event.get("item") or {}).get("n"), "endpoint": event.get("uri"),
-             "error": error, "message": _message(failure.get("Cause"), error)}
-    jobs.append_job_entry(event["jobId"], "errors", entry)
-    metrics.image_failed(str(event.get("uri")), error, jobId=event["jobId"])
-    return {"ok": False, "error": error}
+    give_back(jobs, event["jobId"], worker_id(event), str(event["worker"]["uri"]), error,
+              _message(failure.get("Cause"), error))
+    return {"next": "stop", "error": error}
 
 
 # --- finish ---------------------------------------------------------------------------------
 def finish_job(event: dict[str, Any], *, jobs: JobStore,
                now: Callable[[], str] = utc_now) -> dict[str, Any]:
+    """Every worker has stopped. Leases they left go back; when an image is left that an
+    endpoint still in the job may make (given back after that endpoint's worker stopped),
+    ``{"again": true}`` sends the workers round once more. Else the images no endpoint could
+    make become errors and the job is settled (unless it was cancelled meanwhile)."""
     job_id = event["jobId"]
+    rounds = int((event.get("finish") or {}).get("round", 0)) + 1
+    summary = jobs.job_summary(job_id)
+    if summary is None:
+        raise JobNotFound(f"no job {job_id!r}")
+    if summary.get("status") == RUNNING:
+        jobs.release_work(job_id)
+        left = [u for u in jobs.work(job_id) if u["state"] == "open"]
+        live = set(summary.get("endpoints") or ()) - set(summary.get("deadEndpoints") or ())
+        if rounds < MAX_ROUNDS and any(live - set(u["triedBy"]) for u in left):
+            return {"jobId": job_id, "again": True, "round": rounds}
+        _no_endpoint_left(jobs, job_id, [u["n"] for u in left])
+    return _settled(jobs, job_id, now)
+
+
+def _no_endpoint_left(jobs: JobStore, job_id: str, ns: list[int]) -> None:
+    """Images no endpoint may make any more become errors: the last failure of each (from
+    ``retried``), else that no endpoint was left to try it."""
+    if not ns:
+        return
+    job = jobs.get_job(job_id) or {}
+    last = {entry.get("n"): entry for entry in job.get("retried") or []}
+    for n in ns:
+        entry = last.get(n) or {"endpoint": None, "error": NO_ENDPOINT_LEFT,
+                                "message": "no endpoint of the job was left to make this image"}
+        jobs.append_job_entry(job_id, "errors", {**entry, "n": n})
+
+
+def _settled(jobs: JobStore, job_id: str, now: Callable[[], str]) -> dict[str, Any]:
     job = jobs.get_job(job_id)
     if job is None:
         raise JobNotFound(f"no job {job_id!r}")
-    fields = settle(job, now())
-    jobs.update_job(job_id, fields)
-    view = job_view({**job, **fields})
-    metrics.job_finished(str(view.get("kind")), fields["status"], fields["timings"]["totalSeconds"],
-                         view["completed"], view["failed"], jobId=job_id)
+    if job.get("status") == RUNNING:
+        fields = settle(job, now())
+        if jobs.update_job(job_id, fields, if_status=RUNNING):
+            job = {**job, **fields}
+            view = job_view(job)
+            metrics.job_finished(str(view.get("kind")), fields["status"],
+                                 fields["timings"]["totalSeconds"], view["completed"],
+                                 view["failed"], jobId=job_id)
+        else:   # cancelled meanwhile: the cancel's status stands
+            job = jobs.get_job(job_id) or job
+    view = job_view(job)
     output = {key: view[key] for key in ("jobId", "kind", "status", "requested", "completed",
                                          "failed", "urls", "images", "errors")}
+    output["again"] = False
     if len(view["images"]) + len(view["errors"]) > MAX_OUTPUT_ENTRIES:
         # the job record has everything; the execution output only has to stay small
         output.update(urls=[], images=[], errors=[], truncated=True)

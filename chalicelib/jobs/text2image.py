@@ -134,4 +134,4 @@ def plan(event: dict[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) -> 
               "key": layout.text2image_key(job_id, n)}
              for n, seed in enumerate(seeds(request.seed, request.count))]
     shared = {"prompt": request.text, "negative": request.negative, "steps": request.steps}
-    return make_plan(job_id, KIND, shared, items, endpoints)
+    return make_plan(job_id, KIND, shared, items, endpoints, jobs=jobs)

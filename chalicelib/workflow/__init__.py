@@ -72,6 +72,11 @@ class Execution:
 
 
 class WorkflowEngine(Protocol):
+    @property
+    def runner(self) -> str | None:
+        """Who runs this engine's executions, when that is a process that can die with them
+        (the local engine: host, process, engine); None where they live on their own (AWS)."""
+
     def start(self, machine: str, input: Mapping[str, Any], name: str) -> str:
         """Start ``machine`` (one of MACHINES) with ``input``; ``name`` must be unique per
         machine (the job id). Returns the execution id. Starting again with the same name and
@@ -82,6 +87,10 @@ class WorkflowEngine(Protocol):
 
     def wait(self, execution_id: str, timeout: float) -> Execution:
         """Describe once the execution has ended or ``timeout`` seconds have passed."""
+
+    def stop(self, execution_id: str, cause: str) -> None:
+        """Stop a running execution (it ends ABORTED); an ended one is left as it is.
+        Raises NotFound for an unknown id."""
 
 
 def check_name(name: str) -> str:

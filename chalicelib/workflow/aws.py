@@ -29,6 +29,8 @@ def _translate(exc: ClientError, what: str) -> Exception:
 
 
 class StepFunctionsEngine:
+    runner: str | None = None   # executions live in Step Functions, whatever this process does
+
     def __init__(self, client: Any, machines: Mapping[str, str], *,
                  poll_interval: float = 0.25, max_poll_interval: float = 1.0) -> None:
         self._client = client
@@ -59,6 +61,13 @@ class StepFunctionsEngine:
         return Execution(execution_id=response["executionArn"], status=status,
                          output=json.loads(output) if output else None,
                          error=response.get("error"), cause=response.get("cause"))
+
+    def stop(self, execution_id: str, cause: str) -> None:
+        try:
+            self._client.stop_execution(executionArn=execution_id, error="Cancelled",
+                                        cause=cause[:32768])
+        except ClientError as exc:
+            raise _translate(exc, execution_id) from exc
 
     def wait(self, execution_id: str, timeout: float) -> Execution:
         def describe() -> Execution:

@@ -13,12 +13,14 @@ Everything moto-specific lives in this module:
   ``lambda_eval_utils.execute_lambda_function_integration``. ``install_dispatch`` wraps it
   once per process: an ARN whose account belongs to a LocalEngine goes to that engine's task
   function; every other ARN falls through to moto's own code unchanged. The interpreter's
-  JSONPath parsing gets a cache at the same time (speed only; see ``_cache_json_paths``).
+  JSONPath parsing gets a cache at the same time (speed only; see ``_cache_json_paths``),
+  and so does its parsing of a definition (``_cache_programs``): each definition is parsed
+  once and its program shared by every execution.
 - A task's exception becomes a Lambda function error shaped like the Python runtime's
   (``{"errorType": <class name>, "errorMessage": str(exc)}``), so ``Retry``/``Catch`` match on
   our domain error names exactly as they do in AWS.
 
-Tested against moto 5.2.5 (pinned in requirements-dev.txt); tests/workflow/test_interpreter.py
+Tested against moto 5.2.5 (pinned in requirements-local.txt); tests/workflow/test_interpreter.py
 fails loudly when the interpreter's behaviour we rely on changes.
 """
 from __future__ import annotations
@@ -27,14 +29,18 @@ import functools
 import itertools
 import json
 import logging
+import os
+import socket
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ConfigError, InvalidRequest, NotFound
 from . import (
+    ABORTED,
     RUNNING,
     STATEMACHINE_DIR,
     Execution,
@@ -110,6 +116,7 @@ def install_dispatch() -> None:
         _moto_invoke = original
         lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
         _cache_json_paths()
+        _cache_programs()
 
 
 def _cache_json_paths() -> None:
@@ -126,12 +133,95 @@ def _cache_json_paths() -> None:
         json_path.parse = functools.lru_cache(maxsize=4096)(parse)
 
 
+_PROGRAMS: OrderedDict[str, Any] = OrderedDict()   # definition text → its parsed program
+_PROGRAMS_KEPT = 32
+_programs_lock = threading.Lock()
+
+
+def _cache_programs() -> None:
+    """The interpreter parses an execution's definition (ANTLR, then a tree of evaluation
+    components) when the execution starts: most of the engine's fixed cost per job. A
+    parsed program holds no state of any execution — each keeps its own in its
+    ``Environment``; a component's only lazily set attribute, its ``heap_key``, is set here
+    once, before the program is shared — so one program serves every execution of its
+    definition, concurrent ones included (tests/workflow/test_programs.py). Only speed
+    depends on it: if moto moves the method, we run uncached."""
+    try:
+        from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    except ImportError:
+        return
+    original = getattr(ExecutionWorker, "_get_evaluation_entrypoint", None)
+    if original is None or getattr(original, "cached_program", False):
+        return
+
+    def _get_evaluation_entrypoint(self: Any) -> Any:
+        return program_for(self._evaluation_details.state_machine_details.definition)
+    _get_evaluation_entrypoint.cached_program = True  # type: ignore[attr-defined]
+    ExecutionWorker._get_evaluation_entrypoint = _get_evaluation_entrypoint  # type: ignore[method-assign]
+
+
+def program_for(definition: str) -> Any:
+    """The parsed program of ``definition``, parsed on first use and kept (a few of them)."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    with _programs_lock:      # executions starting together wait for one parse
+        if definition in _PROGRAMS:
+            _PROGRAMS.move_to_end(definition)
+            return _PROGRAMS[definition]
+        program = AmazonStateLanguageParser.parse(definition)[0]
+        for component in components(program):
+            _ = component.heap_key           # set now, never later on a shared program
+        _PROGRAMS[definition] = program
+        while len(_PROGRAMS) > _PROGRAMS_KEPT:
+            _PROGRAMS.popitem(last=False)
+        return program
+
+
+def components(root: Any) -> list[Any]:
+    """Every evaluation component of a parsed program (states, their fields, nested maps)."""
+    from moto.stepfunctions.parser.asl.component.component import Component
+    seen: dict[int, Any] = {}
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Component):
+            if id(node) in seen:
+                continue
+            seen[id(node)] = node
+            todo.extend(vars(node).values())
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            todo.extend(node)
+        elif isinstance(node, dict):
+            todo.extend(node.values())
+    return [c for c in seen.values() if hasattr(c, "heap_key")]
+
+
+def runner_alive(runner: str) -> bool:
+    """Whether the local engine named by a job's ``runner`` (``host:pid:engine``) may still
+    run its execution: in this process while that engine lives; in another process of this
+    host while that process does. A runner of another host is gone (a data directory is one
+    machine's)."""
+    host, _, rest = runner.partition(":")
+    pid_text, _, account = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return account in _engines
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True      # someone else's process: alive
+    return True
+
+
 class LocalEngine:
     """Runs the state machines in this process; ``tasks`` maps each Lambda function name the
     machines invoke (``workflow_plan_text2image``, ``workflow_generate``…) to its function."""
 
     def __init__(self, tasks: Mapping[str, TaskFunction], *,
-                 directory: Path = STATEMACHINE_DIR, poll_interval: float = 0.005,
+                 directory: Path = STATEMACHINE_DIR, poll_interval: float = 0.001,
                  keep_finished: int = 200) -> None:
         # moto's interpreter logs tracebacks of task failures that Catch handles; they are
         # expected here and reported through the job's error entries instead.
@@ -144,8 +234,10 @@ class LocalEngine:
         self._directory = directory
         self._poll_interval = poll_interval
         self._keep_finished = keep_finished
+        self.runner = f"{socket.gethostname()}:{os.getpid()}:{self.account}"
         self._backend = StepFunctionsParserBackend(REGION, self.account)
         self._machines: dict[str, str] = {}
+        self._stopped: dict[str, str] = {}    # execution id → why it was stopped
         self._lock = threading.Lock()
         _engines[self.account] = self._tasks
         weakref.finalize(self, _engines.pop, self.account, None)
@@ -190,9 +282,31 @@ class LocalEngine:
         except (ExecutionDoesNotExist, InvalidArn, StateMachineDoesNotExist):
             raise NotFound(f"no execution {execution_id!r}") from None
         status = execution.exec_status.value if execution.exec_status else RUNNING
+        if status != RUNNING and execution.exec_arn in self._stopped:
+            return Execution(execution_id=execution.exec_arn, status=ABORTED,
+                             error="Cancelled", cause=self._stopped[execution.exec_arn])
         return Execution(execution_id=execution.exec_arn, status=status,
                          output=execution.output if status == "SUCCEEDED" else None,
                          error=execution.error, cause=execution.cause)
+
+    def stop(self, execution_id: str, cause: str) -> None:
+        """Stops the interpreter at its next state: a task in flight runs to its end (and
+        may record its image), nothing after it runs. The execution then reads ABORTED, as
+        in Step Functions (moto's interpreter itself ends a run stopped inside a Map as
+        FAILED, States.Runtime)."""
+        from moto.stepfunctions.exceptions import (
+            ExecutionDoesNotExist,
+            InvalidArn,
+            StateMachineDoesNotExist,
+        )
+        if self.describe(execution_id).done:
+            return
+        try:
+            self._backend.stop_execution(execution_id)
+        except (ExecutionDoesNotExist, InvalidArn, StateMachineDoesNotExist):
+            raise NotFound(f"no execution {execution_id!r}") from None
+        with self._lock:
+            self._stopped[execution_id] = cause
 
     def wait(self, execution_id: str, timeout: float) -> Execution:
         # in-memory status reads: polling every few ms costs nothing and adds little latency
@@ -205,3 +319,5 @@ class LocalEngine:
         finished = [e for e in executions if e.exec_status and e.exec_status.value != RUNNING]
         for execution in finished[: max(0, len(finished) - self._keep_finished)]:
             executions.remove(execution)   # the machine's own list
+            with self._lock:
+                self._stopped.pop(execution.exec_arn, None)

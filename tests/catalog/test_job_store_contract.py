@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.catalog import JobStore
+from chalicelib.catalog import JobStore, Released
 from chalicelib.catalog.dynamodb import DynamoJobStore
 from chalicelib.catalog.memory import MemoryJobStore
 from chalicelib.catalog.sqlite import SqliteJobStore
@@ -15,7 +15,7 @@ from tests.catalog._ports import assert_implements
 # --- the port itself -------------------------------------------------------------------------
 @pytest.mark.parametrize("adapter", [MemoryJobStore, SqliteJobStore, DynamoJobStore])
 def test_every_public_method_of_the_port_exists_on_each_adapter(adapter):
-    assert_implements(adapter, JobStore, 5)
+    assert_implements(adapter, JobStore, 11)
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -203,3 +203,174 @@ def test_documents_read_back_are_copies(jobs):
     jobs.job_summary("j")["request"]["text"] = "changed too"
     assert jobs.get_job("j")["request"] == {"text": "roses"}
     assert jobs.get_job("j")["images"] == [image_entry(0)]
+
+
+# --- statuses changed only from the one expected -------------------------------------------------
+def test_an_update_guarded_by_a_status_writes_only_while_the_job_has_it(jobs):
+    jobs.create_job({"jobId": "g", "status": "RUNNING"})
+    assert jobs.update_job("g", {"status": "CANCELLED"}, if_status="RUNNING") is True
+    assert jobs.update_job("g", {"status": "SUCCEEDED", "x": 1}, if_status="RUNNING") is False
+    assert jobs.job_summary("g") == {"jobId": "g", "status": "CANCELLED"}
+    with pytest.raises(JobNotFound):
+        jobs.update_job("nope", {"status": "FAILED"}, if_status="RUNNING")
+
+
+# --- the job list ------------------------------------------------------------------------------
+def _listed(jobs, **query):
+    seen, cursor = [], None
+    while True:
+        page = jobs.list_jobs(cursor=cursor, **query)
+        seen += page.jobs
+        if page.cursor is None:
+            return seen
+        cursor = page.cursor
+
+
+def test_jobs_are_listed_newest_first_with_filters_counts_and_pages(jobs):
+    for i in range(7):
+        jobs.create_job({"jobId": f"job-{i}", "kind": "bulk" if i % 2 else "text2image",
+                         "status": "RUNNING" if i in (2, 5) else "SUCCEEDED",
+                         "createdAt": f"2026-01-01T00:00:0{i}.000Z"})
+    jobs.create_job({"jobId": "legacy", "status": "FAILED", "createdAt": "2025-12-31T00:00:00.000Z"})
+    jobs.append_job_entry("job-6", "images", {"n": 0, "key": "k"})
+    jobs.append_job_entry("job-6", "errors", {"n": 1, "error": "EndpointFailed", "endpoint": "e"})
+    jobs.append_job_entry("job-6", "retried", {"n": 0, "error": "EndpointFailed", "endpoint": "f"})
+    first = jobs.list_jobs(limit=3)
+    assert [j["jobId"] for j in first.jobs] == ["job-6", "job-5", "job-4"] and first.cursor
+    assert first.jobs[0]["counts"] == {"images": 1, "errors": 1, "retried": 1}
+    assert "images" not in first.jobs[0] and first.jobs[1]["counts"]["images"] == 0
+    assert [j["jobId"] for j in _listed(jobs, limit=3)] == \
+        [f"job-{i}" for i in range(6, -1, -1)] + ["legacy"]
+    assert [j["jobId"] for j in _listed(jobs, status="RUNNING", limit=1)] == ["job-5", "job-2"]
+    assert [j["jobId"] for j in _listed(jobs, kind="text2image", limit=2)] == \
+        ["job-6", "job-4", "job-2", "job-0", "legacy"]
+    assert [j["jobId"] for j in _listed(jobs, kind="bulk", status="SUCCEEDED")] == ["job-3", "job-1"]
+    assert jobs.list_jobs(kind="nightly").jobs == []
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "e30", "eyJqb2JzQmVmb3JlIjogM30"])
+def test_a_cursor_the_list_did_not_give_is_refused(jobs, cursor):
+    with pytest.raises(InvalidRequest):
+        jobs.list_jobs(cursor=cursor)
+
+
+@pytest.mark.parametrize("limit", [0, 101, "5", True])
+def test_a_list_limit_out_of_range_is_refused(jobs, limit):
+    with pytest.raises(InvalidRequest):
+        jobs.list_jobs(limit=limit)
+
+
+# --- a job's work: units pulled by workers ---------------------------------------------------------
+A, B, C = "http://a", "http://b", "painter:"
+
+
+def working_job(jobs, job_id="w", units=3, endpoints=(A, B)):
+    jobs.create_job({"jobId": job_id, "status": "RUNNING", "endpoints": list(endpoints),
+                     "request": {"prompt": "roses"}})
+    jobs.add_work(job_id, [{"n": n, "seed": 100 + n} for n in range(units)])
+
+
+def test_units_are_claimed_lowest_first_each_by_one_worker(jobs):
+    working_job(jobs)
+    first = jobs.claim_work("w", "run/0", A, 60)
+    second = jobs.claim_work("w", "run/1", B, 60)
+    assert (first.n, first.item, first.job["request"]) == (0, {"n": 0, "seed": 100}, {"prompt": "roses"})
+    assert second.n == 1 and first.token != second.token
+    assert jobs.complete_work("w", 0, first.token, {"n": 0, "key": "k0"}) is True
+    assert jobs.complete_work("w", 0, first.token, {"n": 0, "key": "again"}) is False  # once only
+    assert jobs.get_job("w")["images"] == [{"n": 0, "key": "k0"}]     # done with its image
+    assert first.left == 2 and second.left == 1
+    third = jobs.claim_work("w", "run/0", A, 60)
+    assert third.n == 2 and jobs.claim_work("w", "run/0", A, 60) is None
+    assert [(u["n"], u["state"], u["worker"]) for u in jobs.work("w")] == [
+        (0, "done", None), (1, "leased", "run/1"), (2, "leased", "run/0")]
+    assert jobs.job_summary("w")["workCount"] == 3
+
+
+def test_adding_work_again_keeps_what_the_job_has(jobs):
+    working_job(jobs, units=2)
+    claim = jobs.claim_work("w", "run/0", A, 60)
+    jobs.add_work("w", [{"n": n, "seed": 999} for n in range(3)])   # a retried or resumed Plan
+    units = jobs.work("w")
+    assert [(u["n"], u["state"]) for u in units] == [(0, "leased"), (1, "open"), (2, "open")]
+    assert jobs.job_summary("w")["workCount"] == 3
+    assert jobs.claim_work("w", "run/0", A, 60).item == {"n": 1, "seed": 101}
+    assert claim.n == 0
+    with pytest.raises(JobNotFound):
+        jobs.add_work("nope", [{"n": 0}])
+    with pytest.raises(InvalidRequest):
+        jobs.add_work("w", [{"seed": 1}])
+
+
+def test_an_expired_lease_is_claimed_again_by_someone_else(jobs):
+    import time
+    working_job(jobs, units=1)
+    stale = jobs.claim_work("w", "dead-run/0", A, 0.05)
+    assert jobs.claim_work("w", "run/1", B, 60) is None        # still leased
+    time.sleep(0.1)
+    fresh = jobs.claim_work("w", "run/1", B, 60)
+    assert (fresh.n, fresh.token != stale.token) == (0, True)
+    assert jobs.complete_work("w", 0, fresh.token, {"n": 0, "key": "fresh"}) is True
+    assert jobs.complete_work("w", 0, stale.token, {"n": 0, "key": "stale"}) is False  # too late
+    assert [i["key"] for i in jobs.get_job("w")["images"]] == ["fresh"]
+    assert jobs.complete_work("nope", 0, fresh.token, {"n": 0}) is False
+
+
+def test_a_failed_endpoint_leaves_the_job_and_its_unit_goes_to_the_others(jobs):
+    working_job(jobs, units=2)
+    jobs.claim_work("w", "run/0", A, 60)
+    assert jobs.release_work("w", worker="run/0", out=A) == [Released(0, True)]
+    assert jobs.job_summary("w")["deadEndpoints"] == [A]
+    assert jobs.claim_work("w", "run/2", A, 60) is None          # A is out of the job
+    assert {jobs.claim_work("w", "run/1", B, 60).n for _ in range(2)} == {0, 1}
+    assert jobs.work("w")[0]["triedBy"] == [A]
+    # B fails both too: no endpoint of the job is left for them
+    assert jobs.release_work("w", worker="run/1", out=B) == [Released(0, False), Released(1, False)]
+    assert [u["state"] for u in jobs.work("w")] == ["failed", "failed"]
+    assert jobs.claim_work("w", "run/1", B, 60) is None
+
+
+def test_releasing_without_an_endpoint_out_reopens_every_lease(jobs):
+    working_job(jobs, units=3)
+    for worker, uri in (("old/0", A), ("old/1", B)):
+        jobs.claim_work("w", worker, uri, 600)
+    assert sorted(r.n for r in jobs.release_work("w")) == [0, 1]     # a resumed job
+    assert [u["state"] for u in jobs.work("w")] == ["open"] * 3
+    assert "deadEndpoints" not in jobs.job_summary("w")
+    assert sorted(jobs.claim_work("w", "new/0", A, 60).n for _ in range(3)) == [0, 1, 2]
+
+
+def test_no_claims_once_the_job_is_not_running(jobs):
+    working_job(jobs)
+    jobs.update_job("w", {"status": "CANCELLED"})
+    assert jobs.claim_work("w", "run/0", A, 60) is None
+    assert jobs.claim_work("nope", "run/0", A, 60) is None
+    assert jobs.work("nope") == []
+
+
+def test_racing_workers_never_hold_one_unit_twice(jobs):
+    """Eight workers on three endpoints pull 40 units at once; each unit is made once."""
+    import threading
+    working_job(jobs, units=40, endpoints=(A, B, C))
+    made: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def pull(index: int) -> None:
+        uri = (A, B, C)[index % 3]
+        start.wait()
+        while (claim := jobs.claim_work("w", f"run/{index}", uri, 60)) is not None:
+            # claims race freely; completions one at a time (moto's TransactWriteItems is not
+            # thread-safe, and each unit's completion is checked once above anyway)
+            with lock:
+                if jobs.complete_work("w", claim.n, claim.token, {"n": claim.n, "by": index}):
+                    made.append(claim.n)
+
+    threads = [threading.Thread(target=pull, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(made) == list(range(40))
+    assert {u["state"] for u in jobs.work("w")} == {"done"}
+    assert [i["n"] for i in jobs.get_job("w")["images"]] == list(range(40))

@@ -1,10 +1,12 @@
 """The operator's screens in a real browser: the admin key gate; clear an emotion's garden,
 see it flagged empty, grow a pool with a progress bar, review it (select all, publish, remove),
-and the kiosk's garden for that emotion shows exactly the new flowers."""
+and the kiosk's garden for that emotion shows exactly the new flowers; recent jobs survive a
+reload and a running one is cancelled from the desk."""
 from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -185,13 +187,14 @@ def test_locking_the_desk_stops_following_jobs_without_a_key_error(page, server,
 
     def never_done(real, method, path, headers, body):
         response = real(method, path, headers, body)
-        if method == "GET" and path.startswith("/jobs/"):
+        if method == "GET" and path.startswith("/jobs?"):
             if locked.is_set():
                 polls_after_lock.append(path)
-            if response["statusCode"] == 200:  # the job never seems to finish
+            if response["statusCode"] == 200:  # the jobs never seem to finish
                 raw = response.get("body") or b"{}"
-                view = json.loads(raw if isinstance(raw, str) else raw.decode())
-                response = {**response, "body": json.dumps({**view, "status": "RUNNING"})}
+                page_ = json.loads(raw if isinstance(raw, str) else raw.decode())
+                page_["jobs"] = [{**job, "status": "RUNNING"} for job in page_["jobs"]]
+                response = {**response, "body": json.dumps(page_)}
         return response
     _wrap_gateway(server, monkeypatch, never_done)
 
@@ -201,10 +204,43 @@ def test_locking_the_desk_stops_following_jobs_without_a_key_error(page, server,
     count.clear()
     count.send_keys("1")
     page.driver.find_element(By.ID, "bulk-start").click()
-    wait(page).until(lambda d: (js_text(page, "#jobs .job-status") or "").endswith("growing"))
+    wait(page).until(lambda d: "growing" in (js_text(page, "#jobs .job-status") or ""))
     page.driver.find_element(By.ID, "lock-again").click()
     locked.set()
     wait(page).until(lambda d: d.find_element(By.ID, "admin-key").is_displayed())
     wait(page).until(lambda d: js_text(page, "#jobs .job-status") == "not followed while locked")
+    time.sleep(1.5)    # more than one polling interval
     assert len(polls_after_lock) <= 1, polls_after_lock  # at most the one already on its way
     assert not page.driver.find_element(By.ID, "lock-error").is_displayed()
+
+
+def test_a_reload_keeps_a_running_job_and_its_cancel_button_stops_it(page):
+    unlock(page)
+    Select(page.driver.find_element(By.ID, "bulk-emotion")).select_by_value("SURPRISED")
+    count = page.driver.find_element(By.ID, "bulk-count")
+    count.clear()
+    count.send_keys("400")    # 800 images: minutes of painting, cancelled long before
+    page.driver.find_element(By.ID, "bulk-start").click()
+    first_row = "return document.querySelector('#jobs .job')?.dataset.job"
+    wait(page).until(lambda d: page.js("return document.querySelector('#jobs .job')?.dataset.status") == "RUNNING")
+    job_id = page.js(first_row)
+    wait(page).until(lambda d: page.js("return document.querySelector('#jobs progress').value") >= 2)
+
+    page.driver.refresh()     # the page forgets everything but the key in this tab
+    wait(page).until(lambda d: page.js("return document.body.dataset.ready") == "true")
+    assert page.js(first_row) == job_id
+    assert page.js("return document.querySelector('#jobs .job').dataset.status") == "RUNNING"
+    wait(page).until(lambda d: page.js("return document.querySelector('#jobs progress').value") >= 3)
+    page.shot("operator-5-running-job")
+
+    cancel = page.driver.find_element(By.CSS_SELECTOR, "#jobs .job .job-cancel")
+    assert cancel.is_displayed() and cancel.text == "Cancel"
+    cancel.click()
+    wait(page).until(lambda d: page.js("return document.querySelector('#jobs .job').dataset.status") == "CANCELLED")
+    assert "cancelled" in js_text(page, "#jobs .job-status")
+    assert not page.driver.find_element(By.CSS_SELECTOR, "#jobs .job .job-cancel").is_displayed()
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{page.origin}/jobs/{job_id}", headers={"x-api-key": ADMIN_KEY}), timeout=10) as response:
+        job = json.load(response)
+    assert job["status"] == "CANCELLED" and 2 <= job["completed"] < 800
+    page.shot("operator-6-cancelled")

@@ -1,5 +1,6 @@
-"""The bulk plan: every image once, orientations interleaved, spread over the endpoints, and
-small enough for Step Functions (payloads carry keys, never bytes; 256 KB per state)."""
+"""The bulk plan: every image once, orientations interleaved, recorded as the job's work for
+the endpoints' workers to pull, and a payload small enough for Step Functions whatever the
+job's size (the job id and the workers, never the items; 256 KB per state)."""
 from __future__ import annotations
 
 import json
@@ -21,22 +22,29 @@ def test_images_interleave_orientations_with_unique_pool_keys():
     assert all(layout.parse_key(i["key"]).orientation in ("landscape", "portrait") for i in items)
 
 
-def test_the_plan_task_spreads_the_images_over_the_endpoints_and_creates_the_job():
+def test_the_plan_task_records_the_images_as_work_names_the_workers_and_creates_the_job():
     jobs = bootstrap.job_store()
     made = bulk.plan({"request": {"jobId": JOB, "emotion": "SAD", "count": 5, "seed": 9}},
                      jobs=jobs, endpoints=("painter:", "painter:", "painter:"))
-    assert [len(b["items"]) for b in made["branches"]] == [4, 3, 3] and made["requested"] == 10
-    assert made["request"]["provenance"] == {"kind": "bulk", "emotion": "SAD"}
-    assert made["request"]["prompt"].startswith("A flower, ") and made["request"]["steps"] == 50
+    assert made["workers"] == [{"worker": i, "uri": "painter:"} for i in range(3)]
+    assert made["requested"] == 10 and len(jobs.work(JOB)) == 10
     job = jobs.get_job(JOB)
+    assert job["shared"]["provenance"] == {"kind": "bulk", "emotion": "SAD"}
+    assert job["shared"]["prompt"].startswith("A flower, ") and job["shared"]["steps"] == 50
     assert job["kind"] == "bulk" and job["requested"] == 10 and job["request"]["emotion"] == "SAD"
+    seeds = sorted(jobs.claim_work(JOB, "w/0", "painter:", 60).item["seed"] for _ in range(10))
+    assert seeds == list(range(9, 19))
 
 
 def test_the_largest_plan_stays_well_under_the_step_functions_payload_limit():
+    from chalicelib.catalog.memory import MemoryJobStore
     request = bulk.parse_bulk({"emotion": "DISGUSTED", "count": bulk.MAX_PER_ORIENTATION, "favorite": "f" * 64,
                                 "others": "o" * 300, "emotionText": "e" * 300})
     items = bulk.plan_items(JOB, request, plan.seeds(None, request.total))
     shared = {"prompt": request.prompt, "negative": "n" * 100, "steps": 50,
               "provenance": {"kind": "bulk", "emotion": request.emotion, "favorite": request.favorite}}
-    made = plan.make_plan(JOB, "bulk", shared, items, ["sagemaker:endpoint-name-a"] * 8)
-    assert len(json.dumps(made).encode()) < 240 * 1024
+    jobs = MemoryJobStore()
+    jobs.create_job({"jobId": JOB, "status": "RUNNING"})
+    made = plan.make_plan(JOB, "bulk", shared, items, ["sagemaker:endpoint-name-a"] * 8, jobs=jobs)
+    assert len(json.dumps(made).encode()) < 2 * 1024      # however many images
+    assert len(jobs.work(JOB)) == 1000

@@ -42,6 +42,8 @@ def test_the_overview_counts_likes_per_emotion_without_reading_the_whole_catalog
 
 
 class RefusingEngine:
+    runner = None
+
     def start(self, machine, input, name):
         raise ServiceUnavailable("Step Functions is throttling")
 

@@ -30,6 +30,8 @@ def test_a_run_started_by_hand_with_text_and_size_creates_its_own_job():
 class StuckEngine:
     """An engine whose run ended (or never started) without the workflow settling the job."""
 
+    runner = None   # its runs live elsewhere (as in AWS): nothing to resume
+
     def __init__(self, status="FAILED", fail_start: Exception | None = None):
         self.status, self.fail_start = status, fail_start
 

@@ -64,6 +64,18 @@ def test_describe_parses_output_and_failures(stubbed):
     assert (failed.status, failed.output, failed.error, failed.cause) == ("FAILED", None, "InvalidRequest", "bad")
 
 
+def test_stop_stops_the_execution_with_a_cause_and_names_an_unknown_one(stubbed):
+    engine, stub = stubbed
+    stub.add_response("stop_execution", {"stopDate": "2026-01-01T00:00:00Z"},
+                      {"executionArn": EXECUTION, "error": "Cancelled",
+                       "cause": "cancelled by an operator"})
+    engine.stop(EXECUTION, "cancelled by an operator")
+    stub.add_client_error("stop_execution", "ExecutionDoesNotExist", "no such execution")
+    with pytest.raises(NotFound):
+        engine.stop(EXECUTION, "again")
+    assert engine.runner is None   # runs go on in Step Functions, whatever this process does
+
+
 def test_wait_polls_through_throttling_until_the_run_ends(stubbed):
     engine, stub = stubbed
     stub.add_response("describe_execution", described("RUNNING"))

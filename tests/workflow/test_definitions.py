@@ -11,6 +11,7 @@ from statelint.problem import ProblemType
 
 from chalicelib import workflow
 from chalicelib.bootstrap import tasks
+from chalicelib.config import MAX_WORKERS, load
 from chalicelib.errors import ConfigError
 
 TASKS = tasks()
@@ -61,19 +62,83 @@ def test_statelint_catches_what_we_guard_against():
     assert "BackoffRate" in problems and "Nowhere" in problems
 
 
-def test_the_shape_a_map_over_endpoints_each_serial_with_retry_and_catch():
+def test_the_shape_pulling_workers_in_parallel_rounds_until_nothing_is_makeable():
     definition = json.loads(FILE.read_text())
-    outer = definition["States"]["Endpoints"]
-    assert outer["Type"] == "Map" and outer["MaxConcurrency"] == 0
-    assert outer["ItemsPath"] == "$.branches" and outer["ResultPath"] is None
-    inner = outer["ItemProcessor"]["States"]["Images"]
-    assert inner["Type"] == "Map" and inner["MaxConcurrency"] == 1
-    generate = inner["ItemProcessor"]["States"]["Generate"]
-    retried = {name for r in generate["Retry"] for name in r["ErrorEquals"]}
-    assert {"EndpointThrottled", "EndpointTimeout"} <= retried
-    assert not {"EndpointFailed", "BadImage", "States.ALL"} & retried
-    assert [c["ErrorEquals"] for c in generate["Catch"]] == [["States.ALL"]]
-    assert definition["States"]["Finish"]["End"] is True
+    workers = definition["States"]["Workers"]
+    assert workers["Type"] == "Map" and workers["MaxConcurrency"] == 0
+    assert workers["ItemsPath"] == "$.workers" and workers["ResultPath"] is None
+    inner = workers["ItemProcessor"]["States"]
+    work = inner["Work"]
+    assert work["Resource"] == "${workflow_generate}" and work["Next"] == "More"
+    # the worker asks again while its task says so; any failure of the task is caught
+    assert inner["More"]["Choices"] == [{"Variable": "$.result.next", "StringEquals": "work",
+                                         "Next": "Work"}]
+    assert [c["ErrorEquals"] for c in work["Catch"]] == [["States.ALL"]]
+    # endpoint errors are the task's own (backoff inside it): the ASL retries only the
+    # infrastructure, never a generator error (that would claim another image)
+    retried = {name for r in work["Retry"] for name in r["ErrorEquals"]}
+    assert not {"EndpointFailed", "EndpointThrottled", "EndpointTimeout", "BadImage",
+                "States.ALL"} & retried
+    assert definition["States"]["Again"]["Choices"][0]["Next"] == "Workers"
+    assert definition["States"]["Done"]["End"] is True
+
+
+# --- Step Functions' limit: 25,000 history events per Standard execution --------------------
+TASK_EVENTS = 5        # TaskStateEntered, LambdaFunctionScheduled/Started/Succeeded, TaskStateExited
+RETRY_EVENTS = 3       # each retried attempt: LambdaFunctionScheduled, Started, Failed
+TWO = {"Choice": 2, "Succeed": 2, "Pass": 2, "Wait": 2, "Fail": 2}
+MAP_EVENTS, ITERATION_EVENTS = 4, 2   # Entered/Started/Succeeded/Exited; per item Started/Succeeded
+LARGEST_BULK = 500 * 2                # 500 per orientation, both orientations
+
+
+def events_of(state: dict) -> int:
+    """A state's events when it runs once, every retrier spent to its MaxAttempts."""
+    if state["Type"] == "Task":
+        return TASK_EVENTS + RETRY_EVENTS * sum(r.get("MaxAttempts", 3) for r in state.get("Retry", []))
+    return TWO[state["Type"]]
+
+
+def worst_case_events(images: int, workers: int) -> int:
+    """The most history events one job can make, from the file: every image is one worker
+    turn (Work, More); each round every worker has one more turn that stops it (Work, More,
+    Stopped), the Map and its items, Finish and Again; each worker's task crashes once at
+    most (Work then Crashed: its endpoint leaves the job). A round after the first needs an
+    endpoint to have left the job, so rounds ≤ min(MAX_ROUNDS, workers + 1). Every task
+    spends its retries."""
+    from chalicelib.jobs.steps import MAX_ROUNDS
+    top = json.loads(FILE.read_text())["States"]
+    inner = top["Workers"]["ItemProcessor"]["States"]
+    turn = events_of(inner["Work"]) + events_of(inner["More"])
+    rounds = min(MAX_ROUNDS, workers + 1)
+    per_round = (MAP_EVENTS + ITERATION_EVENTS * workers
+                 + workers * (turn + events_of(inner["Stopped"]))
+                 + events_of(top["Finish"]) + events_of(top["Again"]))
+    crashes = workers * (events_of(inner["Work"]) + events_of(inner["Crashed"]))
+    execution = 2 + events_of(top["Plan"]) + events_of(top["Done"])
+    return execution + images * turn + rounds * per_round + crashes
+
+
+@pytest.mark.parametrize("workers", [1, 8, MAX_WORKERS])
+def test_the_largest_job_stays_far_under_step_functions_history_limit(workers):
+    count = worst_case_events(LARGEST_BULK, workers)
+    assert count < 20_000, count
+    # the count is live: a job twice the largest would not fit
+    assert worst_case_events(LARGEST_BULK * 2, workers) > 20_000
+
+
+def test_more_workers_than_the_history_allows_are_refused_at_start():
+    many = json.dumps(["bedrock:amazon.nova-canvas-v1:0?concurrency=12", "painter:"])
+    with pytest.raises(ConfigError, match="13 workers in all"):
+        load({"GARDEN_ENDPOINTS": many})
+    assert len(load({"GARDEN_ENDPOINTS": json.dumps(["painter:"] * MAX_WORKERS)}).workers) == MAX_WORKERS
+
+
+def test_the_history_count_follows_the_file():
+    """Every state the count walks is in the file, and every state of the file is counted."""
+    top = json.loads(FILE.read_text())["States"]
+    inner = top["Workers"]["ItemProcessor"]["States"]
+    assert set(top) == {"Plan", "Workers", "Finish", "Again", "Done"}
+    assert set(inner) == {"Work", "More", "Stopped", "Crashed"}
 
 
 def test_every_backoff_rate_is_a_float():

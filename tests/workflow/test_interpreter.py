@@ -12,20 +12,22 @@ from collections import defaultdict
 
 import pytest
 
-from chalicelib.errors import BadImage, EndpointFailed, EndpointThrottled, InvalidRequest, NotFound
+from chalicelib.errors import BadImage, EndpointFailed, InvalidRequest, NotFound, ServiceUnavailable
 from chalicelib.workflow import FAILED, SUCCEEDED
 from chalicelib.workflow.local import LocalEngine
 
 
 class Script:
-    """Task functions for the text2image machine that plan ``count`` images over ``endpoints``
-    and let a test decide what each generate call does."""
+    """Task functions for the text2image machine: plan ``count`` images for ``endpoints``
+    workers, who pull them from one queue; a test decides what each image's turn does."""
 
-    def __init__(self, endpoints: int, count: int, on_generate=None) -> None:
+    def __init__(self, endpoints: int, count: int, on_generate=None, rounds: int = 1) -> None:
         self.endpoints, self.count = endpoints, count
         self.on_generate = on_generate or (lambda event: None)
         self.events: dict[str, list[dict]] = defaultdict(list)
         self.lock = threading.Lock()
+        self.queue = list(range(count))
+        self.rounds = rounds          # Finish sends the workers round this many times
 
     def record(self, name: str, event: dict) -> None:
         with self.lock:
@@ -38,25 +40,34 @@ class Script:
         event = event["request"]
         if event.get("text") == "":
             raise InvalidRequest("text must not be empty")
-        branches = [{"endpoint": e, "uri": f"test:{e}", "items": []} for e in range(self.endpoints)]
-        for n in range(self.count):
-            branches[n % self.endpoints]["items"].append({"n": n})
-        return {"jobId": event["jobId"], "kind": "test", "request": {"prompt": event["text"]},
-                "requested": self.count, "branches": branches}
+        with self.lock:
+            self.queue = list(range(self.count))    # this run's images
+        return {"jobId": event["jobId"], "kind": "test", "requested": self.count,
+                "workers": [{"worker": e, "uri": f"test:{e}"} for e in range(self.endpoints)]}
 
     def generate(self, event):
-        self.record("generate", event)
-        self.on_generate(event)
-        return {"key": f"k/{event['item']['n']}", "url": "u", "endpoint": event["uri"],
-                "width": 8, "height": 8, "seconds": 0.0}
+        with self.lock:
+            n = self.queue.pop(0) if self.queue else None
+        if n is None:
+            return {"next": "stop"}
+        self.record("generate", {**event, "n": n})
+        try:
+            self.on_generate({**event, "item": {"n": n}, "uri": event["worker"]["uri"]})
+        except Exception:
+            with self.lock:
+                self.queue.insert(0, n)     # a crashed turn gives its image back
+            raise
+        return {"next": "work", "n": n}
 
     def record_error(self, event):
         self.record("record_error", event)
-        return {"ok": False, "error": event["failure"]["Error"]}
+        return {"next": "stop", "error": event["failure"]["Error"]}
 
     def finish(self, event):
         self.record("finish", event)
-        return {"jobId": event["jobId"], "finished": True,
+        if len(self.events["finish"]) < self.rounds:
+            return {"jobId": event["jobId"], "again": True}
+        return {"jobId": event["jobId"], "finished": True, "again": False,
                 "generated": len(self.events["generate"]), "errors": len(self.events["record_error"])}
 
     def tasks(self):
@@ -82,7 +93,7 @@ def test_endpoint_branches_run_in_parallel():
     assert result.output["generated"] == 4 and result.output["errors"] == 0
 
 
-def test_each_endpoint_makes_its_images_one_at_a_time_in_order():
+def test_each_worker_makes_its_images_one_at_a_time():
     active: dict[str, int] = defaultdict(int)
     peak: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
@@ -99,18 +110,15 @@ def test_each_endpoint_makes_its_images_one_at_a_time_in_order():
     script = Script(endpoints=2, count=8, on_generate=generate)
     assert run(script).status == SUCCEEDED
     assert dict(peak) == {"test:0": 1, "test:1": 1}
-    order = defaultdict(list)
-    for event in script.events["generate"]:
-        order[event["uri"]].append(event["item"]["n"])
-    assert order == {"test:0": [0, 2, 4, 6], "test:1": [1, 3, 5, 7]}
+    assert sorted(e["n"] for e in script.events["generate"]) == list(range(8))
 
 
-def test_item_selectors_hand_each_image_the_job_request_endpoint_and_item():
+def test_item_selectors_hand_each_worker_the_job_its_run_and_itself():
     script = Script(endpoints=1, count=1)
     run(script, job="job-sel", text="roses")
     (event,) = script.events["generate"]
-    assert event == {"jobId": "job-sel", "request": {"prompt": "roses"}, "endpoint": 0,
-                     "uri": "test:0", "item": {"n": 0}}
+    assert event == {"jobId": "job-sel", "run": "job-sel", "worker": {"worker": 0, "uri": "test:0"},
+                     "n": 0}
 
 
 def test_map_output_is_dropped_so_finish_gets_the_plan_and_the_run_outputs_finish():
@@ -118,16 +126,26 @@ def test_map_output_is_dropped_so_finish_gets_the_plan_and_the_run_outputs_finis
     result = run(script, job="job-out")
     (finish_event,) = script.events["finish"]
     assert finish_event == script.plan(script.events["plan"][0])
-    assert result.output == {"jobId": "job-out", "finished": True, "generated": 3, "errors": 0}
+    assert result.output == {"jobId": "job-out", "finished": True, "again": False,
+                             "generated": 3, "errors": 0}
 
 
-def test_throttling_is_retried_then_succeeds():
+def test_finish_can_send_the_workers_round_again():
+    script = Script(endpoints=2, count=2, rounds=3)
+    result = run(script)
+    assert result.status == SUCCEEDED and result.output["finished"] is True
+    assert len(script.events["finish"]) == 3
+    # each later round's Finish sees the previous one's answer
+    assert script.events["finish"][1]["finish"] == {"jobId": "job-1", "again": True}
+
+
+def test_a_busy_catalog_is_retried_by_the_workflow():
     calls = defaultdict(int)
 
     def generate(event):
         calls[event["item"]["n"]] += 1
         if calls[event["item"]["n"]] == 1:
-            raise EndpointThrottled("busy")
+            raise ServiceUnavailable("the catalog is busy; try again")
 
     script = Script(endpoints=1, count=1, on_generate=generate)
     result = run(script)
@@ -137,19 +155,24 @@ def test_throttling_is_retried_then_succeeds():
 
 @pytest.mark.parametrize("error", [EndpointFailed("endpoint down"), BadImage("not a JPEG"),
                                    KeyError("surprise")])
-def test_other_failures_are_not_retried_and_are_caught_into_an_error_entry(error):
+def test_a_crashed_turn_is_caught_and_its_worker_stops(error):
     def generate(event):
         if event["uri"] == "test:1":
             raise error
 
-    script = Script(endpoints=2, count=2, on_generate=generate)
+    barrier = threading.Barrier(2, timeout=10)
+    script = Script(endpoints=2, count=4,
+                    on_generate=lambda e: (barrier.wait() if len(script.events["generate"]) <= 2 else None,
+                                           generate(e)))
     result = run(script)
     assert result.status == SUCCEEDED
-    assert [e["item"]["n"] for e in script.events["generate"] if e["uri"] == "test:1"] == [1]
     (caught,) = script.events["record_error"]
     assert caught["failure"]["Error"] == type(error).__name__
     assert json.loads(caught["failure"]["Cause"])["errorMessage"] == str(error)
-    assert caught["item"] == {"n": 1} and caught["uri"] == "test:1"
+    assert caught["worker"] == {"worker": 1, "uri": "test:1"}
+    # the crashed worker stopped; the other made every image, the given-back one included
+    made = [e["n"] for e in script.events["generate"] if e["worker"]["uri"] == "test:0"]
+    assert sorted(set(made)) == [0, 1, 2, 3]
 
 
 def test_a_failing_plan_fails_the_execution_with_the_error_name():

@@ -1,38 +1,59 @@
-"""The JobStore port on the catalog table: job items and job entry items (the package's
-docstring describes them)."""
+"""The JobStore port on the catalog table: job items, job entry items and work items (the
+package's docstring describes them)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from ...errors import InvalidRequest, JobNotFound, ServiceUnavailable
+from ...rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
+from .. import Claim, JobPage, Released
 from .._jobs import (
     DEAD,
+    DONE,
     JOB_LISTS,
     JOB_OWN,
+    LEASED,
+    OPEN,
+    RUNNING,
+    UNIT_FAILED,
+    WORK_COUNT,
     Entry,
     assemble_job,
     check_job_entry,
+    check_list,
+    check_work_items,
+    claimable,
     dead_endpoint,
     dead_endpoints,
     dedupe_entries,
     job_fields,
+    lease_until,
     legacy_entries,
+    makeable,
     new_job_doc,
+    new_token,
+    now_ms,
     summarize_job,
+    unit_view,
 )
 from .codec import from_dynamo, to_dynamo
-from .table import JOB_SK, ConditionFailed, OnTable, aws, code, job_key, job_pk
+from .table import GARDEN_INDEX, JOB_SK, ConditionFailed, OnTable, aws, code, job_key, job_pk
 
 JOB_TTL_S = 30 * 24 * 3600
-ENTRY_PREFIX = {"images": "IMG#", "errors": "ERR#"}
+ENTRY_PREFIX = {"images": "IMG#", "errors": "ERR#", "retried": "RTY#"}
 _FIELD_OF = {prefix: field for field, prefix in ENTRY_PREFIX.items()}
-_JOB_RESERVED = ("pk", "sk", "ttl")
+WORK_PREFIX = "WORK#"      # sorts after every entry prefix and the job item's "JOB"
+JOBS_PARTITION = "JOBS"    # the job items' partition in the garden index: the job list
+NEXT = "nextWork"          # the claim counter: units below it have been handed out once
+_JOB_RESERVED = ("pk", "sk", "ttl", "gpk", "rank", NEXT)
+_WORK_CLAIMS = 10_000      # attempts of one claim before giving up (each one a lost race)
 _TTL_CACHE = 1024  # jobs whose ttl an adapter remembers (a ttl never changes)
 
 
@@ -48,7 +69,8 @@ class DynamoJobStore(OnTable):
         _check_job_fields(doc)
         pk = job_pk(doc["jobId"])
         ttl = int(time.time()) + JOB_TTL_S
-        item = {**to_dynamo(doc), "pk": pk, "sk": JOB_SK, "ttl": ttl}
+        item = {**to_dynamo(doc), "pk": pk, "sk": JOB_SK, "ttl": ttl, "gpk": JOBS_PARTITION,
+                "rank": _created_ms(doc)}
         if dead := dead_endpoints(entries):
             item[DEAD] = dead
         with _job_write():
@@ -80,27 +102,36 @@ class DynamoJobStore(OnTable):
         with _job_write():
             self.table.put_item(Item=item)
 
-    def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
+    def update_job(self, job_id: str, fields: dict[str, Any], *,
+                   if_status: str | None = None) -> bool:
         fields = job_fields(fields)
         _check_job_fields(fields)
         if not fields:
-            if self.job_summary(job_id) is None:
+            summary = self.job_summary(job_id)
+            if summary is None:
                 raise JobNotFound(f"no job {job_id!r}")
-            return
+            return if_status is None or summary.get("status") == if_status
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": to_dynamo(value) for i, value in enumerate(fields.values())}
         expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        condition = "attribute_exists(pk)"
+        if if_status is not None:
+            names["#status"], values[":status"] = "status", if_status
+            condition += " AND #status = :status"
         try:
             with _job_write():
-                self._update(job_key(job_id), expression, "attribute_exists(pk)", names, values)
+                self._update(job_key(job_id), expression, condition, names, values)
         except ConditionFailed:
+            if if_status is not None and self.job_summary(job_id) is not None:
+                return False
             raise JobNotFound(f"no job {job_id!r}") from None
+        return True
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         main: dict[str, Any] | None = None
         entries: list[Entry] = []
         with _job_write():
-            for page in self._job_pages(job_id, ConsistentRead=True):
+            for page in self._job_pages(job_id, ConsistentRead=True, entries_only=True):
                 for item in page.get("Items", []):
                     if item["sk"] == JOB_SK:
                         main = item
@@ -138,9 +169,228 @@ class DynamoJobStore(OnTable):
             self._ttls.clear()
         self._ttls[job_id] = ttl
 
-    def _job_pages(self, job_id: str, **extra: Any) -> Iterator[dict[str, Any]]:
-        yield from self._pages(self.table.query,
-                               KeyConditionExpression=Key("pk").eq(job_pk(job_id)), **extra)
+    def _job_pages(self, job_id: str, entries_only: bool = False,
+                   **extra: Any) -> Iterator[dict[str, Any]]:
+        """The job's items: all of them, or (entries_only) the job item and its entries,
+        leaving out its work items."""
+        condition = Key("pk").eq(job_pk(job_id))
+        if entries_only:
+            condition = condition & Key("sk").lt(WORK_PREFIX)
+        yield from self._pages(self.table.query, KeyConditionExpression=condition, **extra)
+
+    # --- the job list -------------------------------------------------------------------------
+    def list_jobs(self, kind: str | None = None, status: str | None = None, limit: int = 20,
+                  cursor: str | None = None) -> JobPage:
+        check_list(kind, status, limit)
+        args: dict[str, Any] = {"IndexName": GARDEN_INDEX, "ScanIndexForward": False,
+                                "KeyConditionExpression": Key("gpk").eq(JOBS_PARTITION),
+                                "Limit": max(limit + 1, 25)}
+        condition = None
+        if kind is not None:
+            condition = Attr("kind").eq(kind)
+            if kind == "text2image":   # a job without a kind predates bulk jobs
+                condition = condition | Attr("kind").not_exists()
+        if status is not None:
+            by_status = Attr("status").eq(status)
+            condition = by_status if condition is None else condition & by_status
+        if condition is not None:
+            args["FilterExpression"] = condition
+        if cursor is not None:
+            args["ExclusiveStartKey"] = _list_start(cursor)
+        found: list[dict[str, Any]] = []
+        more = False
+        with _job_write():
+            for page in self._pages(self.table.query, **args):
+                found += page.get("Items", [])
+                if len(found) > limit:
+                    more = True
+                    break
+        found = found[:limit]
+        jobs = [{**summarize_job(_job_doc(main), _dead_of(main, _legacy_entries(main))),
+                 "counts": self._counts(main["jobId"])} for main in found]
+        next_cursor = None
+        if more and found:
+            last = found[-1]
+            next_cursor = encode_cursor({"jobsAfter": {"pk": last["pk"], "sk": last["sk"],
+                                                       "rank": int(last["rank"])}})
+        return JobPage(jobs, next_cursor)
+
+    def _counts(self, job_id: str) -> dict[str, int]:
+        counts = dict.fromkeys(JOB_LISTS, 0)
+        for page in self._job_pages(job_id, entries_only=True, ProjectionExpression="sk"):
+            for item in page.get("Items", []):
+                if (field := _FIELD_OF.get(item["sk"][:4])) is not None:
+                    counts[field] += 1
+        return counts
+
+    # --- work -----------------------------------------------------------------------------------
+    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+        checked = check_work_items(items)
+        pk, ttl = job_pk(job_id), self._job_ttl(job_id)
+        units = {n: dict(item) for (n, _), item in zip(checked, items, strict=True)}
+        summary = self.job_summary(job_id) or {}
+        with _job_write():
+            if WORK_COUNT not in summary:
+                with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+                    for n, item in units.items():
+                        batch.put_item(Item=_work_item(pk, n, item, ttl))
+                added = len(units)
+            else:   # a retried or resumed Plan: only units the job lacks are added
+                added = int(summary[WORK_COUNT])
+                for n, item in units.items():
+                    try:
+                        self.table.put_item(Item=_work_item(pk, n, item, ttl),
+                                            ConditionExpression="attribute_not_exists(pk)")
+                        added += 1
+                    except ClientError as exc:
+                        if code(exc) != "ConditionalCheckFailedException":
+                            raise
+            self._update(job_key(job_id), "SET #count = :count, #next = if_not_exists(#next, :zero)",
+                         "attribute_exists(pk)", {"#count": WORK_COUNT, "#next": NEXT},
+                         {":count": added, ":zero": 0})
+
+    def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
+        for _ in range(_WORK_CLAIMS):
+            try:   # the fast path: the counter hands out each unit once, in order
+                with _job_write():
+                    job = self._update(
+                        job_key(job_id), "ADD #next :one",
+                        "#status = :running AND #next < #count AND NOT contains(#dead, :uri)",
+                        {"#next": NEXT, "#status": "status", "#count": WORK_COUNT, "#dead": DEAD},
+                        {":one": 1, ":running": RUNNING, ":uri": uri}, returns="ALL_NEW")
+            except ConditionFailed:
+                return self._claim_again(job_id, worker, uri, lease_seconds)
+            assert job is not None
+            claim = self._lease(job, int(job[NEXT]) - 1, worker, lease_seconds,
+                                "#state = :open", {":open": OPEN},
+                                left=int(job[WORK_COUNT]) - int(job[NEXT]))
+            if claim is not None:
+                return claim
+        raise ServiceUnavailable("too many workers racing for this job's images; try again")
+
+    def _claim_again(self, job_id: str, worker: str, uri: str,
+                     lease_seconds: float) -> Claim | None:
+        """Every unit was handed out once: look for one released or whose lease ran out."""
+        with _job_write():
+            job = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
+        if job is None or job.get("status") != RUNNING or uri in (job.get(DEAD) or ()):
+            return None
+        units = self._units(job_id)
+        left = sum(1 for unit in units if unit["state"] == OPEN) - 1
+        for unit in units:
+            if not claimable(unit["state"], int(unit.get("until", 0)), unit.get("triedBy") or (),
+                             uri, now_ms()):
+                continue
+            claim = self._lease(job, int(unit["n"]), worker, lease_seconds, "#ver = :ver",
+                                {":ver": unit.get("ver", 0)}, left=max(0, left))
+            if claim is not None:
+                return claim
+        return None
+
+    def _lease(self, job: dict[str, Any], n: int, worker: str, lease_seconds: float,
+               condition: str, values: dict[str, Any], left: int) -> Claim | None:
+        token = new_token()
+        try:
+            with _job_write():
+                unit = self._update(
+                    _work_key(job["jobId"], n),
+                    "SET #state = :leased, #worker = :worker, #token = :token, #until = :until "
+                    "ADD #ver :one", f"attribute_exists(pk) AND {condition}",
+                    {"#state": "state", "#worker": "worker", "#token": "token", "#until": "until",
+                     "#ver": "ver"},
+                    {":leased": LEASED, ":worker": worker, ":token": token,
+                     ":until": lease_until(lease_seconds), ":one": 1, **values}, returns="ALL_NEW")
+        except ConditionFailed:
+            return None
+        assert unit is not None
+        return Claim(n, from_dynamo(unit["item"]), token,
+                     summarize_job(_job_doc(job), _dead_of(job, _legacy_entries(job))), left)
+
+    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+        key = check_job_entry("images", image)
+        try:
+            item = _entry_item(job_pk(job_id), "images", key, image, self._job_ttl(job_id))
+        except JobNotFound:
+            return False
+        try:   # one transaction: the unit is done exactly when its image is recorded
+            with aws():
+                self._client.transact_write_items(TransactItems=[
+                    {"Update": {
+                        "TableName": self.table.name, "Key": _work_key(job_id, n),
+                        "UpdateExpression": "SET #state = :done, #token = :token "
+                                            "REMOVE #worker ADD #ver :one",
+                        "ConditionExpression": "attribute_exists(pk) AND #state <> :done",
+                        "ExpressionAttributeNames": {"#state": "state", "#token": "token",
+                                                     "#worker": "worker", "#ver": "ver"},
+                        "ExpressionAttributeValues": {":done": DONE, ":token": token,
+                                                      ":one": 1}}},
+                    {"Put": {"TableName": self.table.name, "Item": item}},
+                ])
+        except ClientError as exc:
+            if code(exc) == "TransactionCanceledException":
+                with _job_write():
+                    unit = self.table.get_item(Key=_work_key(job_id, n), ConsistentRead=True,
+                                               ProjectionExpression="#state",
+                                               ExpressionAttributeNames={"#state": "state"})
+                if unit.get("Item", {"state": DONE})["state"] == DONE:
+                    return False      # made by someone else, or no such unit
+            raise ServiceUnavailable(f"the catalog refused a job record write ({code(exc)}); "
+                                     "try again") from exc
+        return True
+
+    def release_work(self, job_id: str, *, worker: str | None = None,
+                     out: str | None = None) -> list[Released]:
+        if out is not None:
+            try:
+                with _job_write():
+                    self._update(job_key(job_id), "ADD #dead :dead", "attribute_exists(pk)",
+                                 {"#dead": DEAD}, {":dead": {out}})
+            except ConditionFailed:
+                raise JobNotFound(f"no job {job_id!r}") from None
+        with _job_write():
+            job = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
+        if job is None:
+            raise JobNotFound(f"no job {job_id!r}")
+        dead = _dead_of(job, [])
+        released = []
+        for unit in self._units(job_id):
+            if unit["state"] != LEASED or (worker is not None and unit.get("worker") != worker):
+                continue
+            tried = set(unit.get("triedBy") or ()) | ({out} if out is not None else set())
+            ok = makeable(from_dynamo(job.get("endpoints")) or (), dead, tried)
+            expression = "SET #state = :state, #until = :zero REMOVE #worker ADD #ver :one"
+            values: dict[str, Any] = {":state": OPEN if ok else UNIT_FAILED, ":zero": 0, ":one": 1,
+                                      ":ver": unit.get("ver", 0)}
+            if out is not None:
+                expression += ", #tried :out"
+                values[":out"] = {out}
+            try:
+                with _job_write():
+                    self._update(_work_key(job_id, int(unit["n"])), expression, "#ver = :ver",
+                                 {"#state": "state", "#until": "until", "#worker": "worker",
+                                  "#ver": "ver", **({"#tried": "triedBy"} if out else {})}, values)
+            except ConditionFailed:
+                continue   # completed or released meanwhile: not this call's to release
+            released.append(Released(int(unit["n"]), ok))
+        return released
+
+    def work(self, job_id: str) -> list[dict[str, Any]]:
+        return [unit_view(int(u["n"]), u["state"], u.get("worker"), int(u.get("until", 0)),
+                          u.get("triedBy") or ()) for u in self._units(job_id)]
+
+    def _units(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's work items, without their image items, by n."""
+        units = []
+        with _job_write():
+            for page in self._pages(
+                    self.table.query, ConsistentRead=True,
+                    KeyConditionExpression=Key("pk").eq(job_pk(job_id))
+                    & Key("sk").begins_with(WORK_PREFIX),
+                    ProjectionExpression="n, #state, #worker, #until, triedBy, ver",
+                    ExpressionAttributeNames={"#state": "state", "#worker": "worker",
+                                              "#until": "until"}):
+                units += page.get("Items", [])
+        return sorted(units, key=lambda u: int(u["n"]))
 
 
 @contextmanager
@@ -155,6 +405,34 @@ def _job_write() -> Iterator[None]:
             raise  # _update turns it into ConditionFailed for its caller
         raise ServiceUnavailable(
             f"the catalog refused a job record write ({code(exc)}); try again") from exc
+
+
+def _work_key(job_id: str, n: int) -> dict[str, str]:
+    return {"pk": job_pk(job_id), "sk": f"{WORK_PREFIX}{n:06d}"}
+
+
+def _work_item(pk: str, n: int, item: dict[str, Any], ttl: int) -> dict[str, Any]:
+    return {"pk": pk, "sk": f"{WORK_PREFIX}{n:06d}", "n": n, "item": to_dynamo(item),
+            "state": OPEN, "until": 0, "ver": 0, "ttl": ttl}
+
+
+def _created_ms(doc: dict[str, Any]) -> int:
+    """The job list's order: the job's createdAt in epoch ms (now when it has none)."""
+    try:
+        return int(datetime.fromisoformat(str(doc["createdAt"])).timestamp() * 1000)
+    except (KeyError, ValueError):
+        return int(time.time() * 1000)
+
+
+def _list_start(cursor: str) -> dict[str, Any]:
+    data = decode_cursor(cursor)
+    start = data.get("jobsAfter")
+    if set(data) != {"jobsAfter"} or not isinstance(start, dict) \
+            or set(start) != {"pk", "sk", "rank"} or not isinstance(start["rank"], int) \
+            or not isinstance(start["pk"], str) or not start["pk"].startswith("JOB#") \
+            or start["sk"] != JOB_SK:
+        raise InvalidRequest(BAD_CURSOR)
+    return {**start, "gpk": JOBS_PARTITION}
 
 
 def _entry_item(pk: str, field: str, key: str, entry: dict[str, Any], ttl: int) -> dict[str, Any]:

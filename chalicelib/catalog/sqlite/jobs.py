@@ -5,24 +5,48 @@
   (job_id, field, entry_key) where entry_key is the entry's ``n`` zero-padded (a re-recorded
   n replaces its row) or a unique time-ordered key. An append is one small insert, never a
   rewrite of the job; a job is read back with one SELECT.
+- ``job_work``: one row per unit of a job's work (an image to make): its item, state (open,
+  leased, done, failed), the lease (worker, token, end) and the endpoints that failed it
+  (``tried_by``, JSON). A claim is one ``BEGIN IMMEDIATE`` transaction: the job's status and
+  dead endpoints, the lowest claimable row, its lease — no two workers hold one unit.
+- The job list reads ``jobs`` newest first through the ``jobs_recent`` index.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from ...errors import JobNotFound
+from .. import Claim, JobPage, Released
 from .._jobs import (
     DEAD,
+    DONE,
+    JOB_LISTS,
+    LEASED,
+    OPEN,
+    RUNNING,
+    UNIT_FAILED,
+    WORK_COUNT,
     assemble_job,
     check_job_entry,
+    check_list,
+    check_work_items,
+    claimable,
     dead_endpoint,
     dead_endpoints,
     dump_json,
     job_fields,
+    lease_until,
+    list_cursor,
+    makeable,
     new_job_doc,
+    new_token,
+    now_ms,
+    read_list_cursor,
     summarize_job,
+    unit_view,
 )
 from .db import OnDatabase
 
@@ -37,6 +61,7 @@ class SqliteJobStore(OnDatabase):
             conn.execute("INSERT OR REPLACE INTO jobs (job_id, doc) VALUES (?, ?)",
                          (job_id, dump_json({**doc, DEAD: sorted(dead_endpoints(entries))})))
             conn.execute("DELETE FROM job_entries WHERE job_id = ?", (job_id,))
+            conn.execute("DELETE FROM job_work WHERE job_id = ?", (job_id,))
             conn.executemany("INSERT INTO job_entries (job_id, field, entry_key, entry) "
                              "VALUES (?, ?, ?, ?)",
                              ((job_id, f, k, dump_json(e)) for f, k, e in entries))
@@ -59,12 +84,16 @@ class SqliteJobStore(OnDatabase):
             conn.execute("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
                          "VALUES (?, ?, ?, ?)", (job_id, field, key, data))
 
-    def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
+    def update_job(self, job_id: str, fields: dict[str, Any], *,
+                   if_status: str | None = None) -> bool:
         fields = job_fields(fields)
         with self.db.write() as conn:
             doc = _job_doc(conn, job_id)
+            if if_status is not None and doc.get("status") != if_status:
+                return False
             doc.update(fields)
             conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
+            return True
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         rows = self.db.read("SELECT j.doc AS doc, e.field AS field, e.entry_key AS entry_key, "
@@ -83,6 +112,114 @@ class SqliteJobStore(OnDatabase):
             return None
         doc = json.loads(rows[0]["doc"])
         return summarize_job(doc, doc.get(DEAD, []))
+
+    def list_jobs(self, kind: str | None = None, status: str | None = None, limit: int = 20,
+                  cursor: str | None = None) -> JobPage:
+        check_list(kind, status, limit)
+        before = read_list_cursor(cursor)
+        sql = ("SELECT doc FROM jobs WHERE (? IS NULL OR "
+               "COALESCE(json_extract(doc, '$.kind'), 'text2image') = ?) "
+               "AND (? IS NULL OR json_extract(doc, '$.status') = ?)")
+        params: list[Any] = [kind, kind, status, status]
+        if before is not None:
+            sql += (" AND (COALESCE(json_extract(doc, '$.createdAt'), ''), job_id) < (?, ?)")
+            params += list(before)
+        sql += (" ORDER BY json_extract(doc, '$.createdAt') DESC, job_id DESC LIMIT ?")
+        rows = self.db.read(sql, [*params, limit + 1])
+        docs = [json.loads(r["doc"]) for r in rows]
+        counts = self._counts([d["jobId"] for d in docs[:limit]])
+        page = [{**summarize_job(d, d.get(DEAD, [])),
+                 "counts": counts.get(d["jobId"], dict.fromkeys(JOB_LISTS, 0))}
+                for d in docs[:limit]]
+        return JobPage(page, list_cursor(docs[limit - 1]) if len(docs) > limit else None)
+
+    def _counts(self, job_ids: list[str]) -> dict[str, dict[str, int]]:
+        if not job_ids:
+            return {}
+        marks = ", ".join("?" * len(job_ids))
+        counts: dict[str, dict[str, int]] = {j: dict.fromkeys(JOB_LISTS, 0) for j in job_ids}
+        for row in self.db.read(f"SELECT job_id, field, COUNT(*) AS c FROM job_entries "
+                                f"WHERE job_id IN ({marks}) GROUP BY job_id, field", job_ids):
+            if row["field"] in JOB_LISTS:
+                counts[row["job_id"]][row["field"]] = int(row["c"])
+        return counts
+
+    # --- work -----------------------------------------------------------------------------------
+    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+        checked = check_work_items(items)
+        with self.db.write() as conn:
+            doc = _job_doc(conn, job_id)
+            conn.executemany("INSERT OR IGNORE INTO job_work (job_id, n, item) VALUES (?, ?, ?)",
+                             ((job_id, n, item) for n, item in checked))
+            doc[WORK_COUNT] = conn.execute("SELECT COUNT(*) FROM job_work WHERE job_id = ?",
+                                           (job_id,)).fetchone()[0]
+            conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
+
+    def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
+        with self.db.write() as conn:
+            row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            doc = json.loads(row["doc"]) if row is not None else {}
+            if doc.get("status") != RUNNING or uri in doc.get(DEAD, []):
+                return None
+            now = now_ms()
+            rows = conn.execute(
+                "SELECT n, item, state, lease_until_ms, tried_by FROM job_work "
+                "WHERE job_id = ? AND (state = ? OR (state = ? AND lease_until_ms < ?)) "
+                "AND NOT EXISTS (SELECT 1 FROM json_each(tried_by) WHERE value = ?) "
+                "ORDER BY n LIMIT 1", (job_id, OPEN, LEASED, now, uri)).fetchall()
+            if not rows or not claimable(rows[0]["state"], rows[0]["lease_until_ms"],
+                                         json.loads(rows[0]["tried_by"]), uri, now):
+                return None
+            n, token = rows[0]["n"], new_token()
+            conn.execute("UPDATE job_work SET state = ?, worker = ?, token = ?, lease_until_ms = ? "
+                         "WHERE job_id = ? AND n = ?",
+                         (LEASED, worker, token, lease_until(lease_seconds), job_id, n))
+            left = conn.execute("SELECT COUNT(*) FROM job_work WHERE job_id = ? AND state = ?",
+                                (job_id, OPEN)).fetchone()[0]
+            return Claim(n, json.loads(rows[0]["item"]), token,
+                         summarize_job(doc, doc.get(DEAD, [])), left)
+
+    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+        key = check_job_entry("images", image)
+        data = dump_json(image)
+        with self.db.write() as conn:
+            done = conn.execute("UPDATE job_work SET state = ?, worker = NULL, token = ? "
+                                "WHERE job_id = ? AND n = ? AND state != ?",
+                                (DONE, token, job_id, n, DONE))
+            if done.rowcount != 1:
+                return False
+            conn.execute("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
+                         "VALUES (?, 'images', ?, ?)", (job_id, key, data))
+            return True
+
+    def release_work(self, job_id: str, *, worker: str | None = None,
+                     out: str | None = None) -> list[Released]:
+        with self.db.write() as conn:
+            doc = _job_doc(conn, job_id)
+            dead = set(doc.get(DEAD, []))
+            if out is not None and out not in dead:
+                dead.add(out)
+                doc[DEAD] = sorted(dead)
+                conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
+            rows = conn.execute("SELECT n, worker, tried_by FROM job_work WHERE job_id = ? "
+                                "AND state = ? AND (? IS NULL OR worker = ?) ORDER BY n",
+                                (job_id, LEASED, worker, worker)).fetchall()
+            released = []
+            for row in rows:
+                tried = set(json.loads(row["tried_by"])) | ({out} if out is not None else set())
+                ok = makeable(doc.get("endpoints") or (), dead, tried)
+                conn.execute("UPDATE job_work SET state = ?, worker = NULL, lease_until_ms = 0, "
+                             "tried_by = ? WHERE job_id = ? AND n = ?",
+                             (OPEN if ok else UNIT_FAILED, dump_json(sorted(tried)), job_id,
+                              row["n"]))
+                released.append(Released(row["n"], ok))
+            return released
+
+    def work(self, job_id: str) -> list[dict[str, Any]]:
+        rows = self.db.read("SELECT n, state, worker, lease_until_ms, tried_by FROM job_work "
+                            "WHERE job_id = ? ORDER BY n", (job_id,))
+        return [unit_view(r["n"], r["state"], r["worker"], r["lease_until_ms"],
+                          json.loads(r["tried_by"])) for r in rows]
 
 
 def _job_doc(conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:

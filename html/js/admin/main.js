@@ -3,6 +3,7 @@ import { ApiError, overview } from "../api.js";
 import { $, $$, h } from "../dom.js";
 import { EMOTIONS, titleCase } from "../words.js";
 import { setupBulk } from "./bulk.js";
+import { RecentJobs } from "./jobs.js";
 import { clearKey, getKey, setKey } from "./key.js";
 import { renderOverview } from "./overview.js";
 import { Review } from "./review.js";
@@ -48,12 +49,18 @@ const review = new Review({
   publishButton: $("#publish"), removeButton: $("#remove"), message: $("#review-message"), more: $("#more"),
 }, { adminKey: getKey, onChanged: refreshOverview, onAuthError });
 
-setupBulk({
-  form: $("#bulk-form"), jobs: $("#jobs"), error: $("#bulk-error"), adminKey: getKey, onAuthError,
-  onSettled: (job, body) => {
+// Recent jobs come from the server: a reload, or a second desk, loses none of them
+const recent = new RecentJobs({
+  list: $("#jobs"), message: $("#jobs-message"), adminKey: getKey, onAuthError,
+  onSettled: (job) => {
     refreshOverview();
-    if ($("#review-emotion").value === body.emotion && $("#review-area").value === "pool") review.load();
+    const emotion = (job.request || {}).emotion;
+    if ($("#review-emotion").value === emotion && $("#review-area").value === "pool") review.load();
   },
+});
+setupBulk({
+  form: $("#bulk-form"), error: $("#bulk-error"), adminKey: getKey, onAuthError,
+  onStarted: () => recent.refresh(),
 });
 // the review follows the emotion being grown, so new images are where the operator looks next
 $("#bulk-emotion").addEventListener("change", () => {
@@ -80,6 +87,7 @@ async function enter(key) {
   renderOverview($("#overview-rows"), $("#overview-summary"), data);
   $("#review-emotion").value = $("#bulk-emotion").value;
   review.load();
+  await recent.refresh();
   document.body.dataset.ready = "true";
 }
 
@@ -94,6 +102,7 @@ $("#lock-form").addEventListener("submit", (event) => {
 });
 $("#lock-again").addEventListener("click", () => {
   clearKey();
+  recent.stop("not followed while locked");
   showLock("");
 });
 

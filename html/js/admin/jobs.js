@@ -1,0 +1,133 @@
+// Recent jobs: the bulk jobs the server knows (GET /jobs), newest first, so a reload or a
+// second desk loses nothing. Running ones show live progress and a Cancel button; a job that
+// settles while watched calls onSettled. Polls every second while a job runs, rarely else.
+import { ApiError, cancelJob, listJobs } from "../api.js";
+import { h } from "../dom.js";
+import { titleCase } from "../words.js";
+
+const WORDS = {
+  RUNNING: "growing", SUCCEEDED: "done", PARTIAL: "partly done", FAILED: "failed", CANCELLED: "cancelled",
+};
+const LIMIT = 10;
+const BUSY_MS = 1000;
+const IDLE_MS = 15000;
+
+function label(job) {
+  const request = job.request || {};
+  const orientations = (request.orientations || ["landscape", "portrait"]).length;
+  const favorite = request.favorite ? ` · ${request.favorite}` : "";
+  return `${titleCase(request.emotion || job.kind)}${favorite} · ${request.count || job.requested}×${orientations}`;
+}
+
+function statusText(job) {
+  const requested = job.requested || 0;
+  let text = `${job.completed || 0} of ${requested} · ${WORDS[job.status] || job.status}`;
+  if (job.failed) text += ` · ${job.failed} could not be made`;
+  if (job.retried) text += ` · ${job.retried} remade elsewhere`;
+  if (job.resumed) text += " · resumed after a restart";
+  return text;
+}
+
+export class RecentJobs {
+  constructor({ list, message, adminKey, onSettled, onAuthError }) {
+    Object.assign(this, { list, message, adminKey, onSettled, onAuthError });
+    this.rows = new Map();        // job id → {row, progress, status, cancel, errors}
+    this.statuses = new Map();    // job id → the status last shown
+    this.timer = null;
+    this.loading = null;
+  }
+
+  // Fetch now (a job was just started, the desk was unlocked) and keep following.
+  refresh() {
+    clearTimeout(this.timer);
+    this.loading = this.load().finally(() => { this.loading = null; });
+    return this.loading;
+  }
+
+  stop(reason) {
+    clearTimeout(this.timer);
+    for (const [id, view] of this.rows) {
+      if (this.statuses.get(id) === "RUNNING") view.status.textContent = reason;
+    }
+  }
+
+  async load() {
+    const key = this.adminKey();
+    if (!key) return;
+    let page;
+    try {
+      page = await listJobs(key, { kind: "bulk", limit: LIMIT });
+    } catch (failure) {
+      if (!this.adminKey()) return;           // locked meanwhile: nothing to say
+      if (this.onAuthError(failure)) return;
+      this.message.textContent = `Recent jobs could not load: ${failure.message}`;
+      this.schedule(IDLE_MS);
+      return;
+    }
+    if (!this.adminKey()) return;
+    this.message.textContent = page.jobs.length ? "" : "No bulk jobs yet.";
+    this.render(page.jobs);
+    this.schedule(page.jobs.some((job) => job.status === "RUNNING") ? BUSY_MS : IDLE_MS);
+  }
+
+  schedule(ms) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh(), ms);
+  }
+
+  render(jobs) {
+    const rows = jobs.map((job) => this.row(job));
+    this.list.replaceChildren(...rows);
+    for (const job of jobs) {
+      const before = this.statuses.get(job.jobId);
+      this.statuses.set(job.jobId, job.status);
+      if (before === "RUNNING" && job.status !== "RUNNING") this.onSettled(job);
+    }
+  }
+
+  row(job) {
+    let view = this.rows.get(job.jobId);
+    if (!view) {
+      const name = label(job);
+      view = {
+        progress: h("progress", { max: "1", value: "0", "aria-label": `Progress of ${name}` }),
+        status: h("span", { class: "job-status", role: "status" }),
+        cancel: h("button", { type: "button", class: "button quiet job-cancel", text: "Cancel" }),
+        errors: h("p", { class: "job-errors", hidden: true }),
+      };
+      view.cancel.addEventListener("click", () => this.cancel(job.jobId, view));
+      view.row = h("li", { class: "job", dataset: { job: job.jobId } },
+        h("span", { class: "job-name", text: name, title: (job.request || {}).prompt || "" }),
+        view.progress, h("span", { class: "job-side" }, view.status, " ", view.cancel), view.errors);
+      this.rows.set(job.jobId, view);
+    }
+    const requested = job.requested || 1;
+    view.progress.max = requested;
+    view.progress.value = Math.min((job.completed || 0) + (job.failed || 0), requested);
+    view.row.dataset.status = job.status;
+    view.status.textContent = statusText(job);
+    view.cancel.hidden = job.status !== "RUNNING";
+    const dead = job.deadEndpoints || [];
+    view.errors.hidden = dead.length === 0;
+    view.errors.textContent = dead.length ? `Endpoints that failed and left this job: ${dead.join(", ")}` : "";
+    return view.row;
+  }
+
+  async cancel(jobId, view) {
+    view.cancel.disabled = true;
+    try {
+      const job = await cancelJob(this.adminKey(), jobId);
+      this.row(job);
+      this.statuses.set(jobId, job.status);
+      this.onSettled(job);
+    } catch (failure) {
+      if (this.onAuthError(failure)) return;
+      // 409: it ended on its own meanwhile; the next refresh shows how
+      view.status.textContent = failure instanceof ApiError && failure.status === 409
+        ? "it had already ended" : `could not cancel: ${failure.message}`;
+    } finally {
+      view.cancel.disabled = false;
+    }
+    this.refresh();
+  }
+}
