@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chalicelib.catalog import ImageIndex, ImageRecord
+from chalicelib.garden import WINDOW, Context, GardenQuery
+from chalicelib.garden import garden as garden_page
 from chalicelib.rules.emotions import EMOTIONS
 
 from .stats import summary, table, timed
@@ -48,6 +50,10 @@ def _like_some(catalog: ImageIndex, records: list[ImageRecord], n_likes: int, se
         rank = min(int(rng.paretovariate(1.2)) - 1, len(garden) - 1)
         record = garden[rank * 7919 % len(garden)]  # the favourites spread over emotions
         catalog.like(record.key, f"visitor-{v}")
+        # the learned order's counters: this visit saw the image and two neighbours
+        seen = [garden[(rank * 7919 + d) % len(garden)].key for d in (0, 1, 2)]
+        catalog.count_impressions(f"visitor-{v}", seen, ("*", "g=adult"))
+        catalog.count_like(record.key, ("*", "g=adult"))
 
 
 def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
@@ -62,8 +68,16 @@ def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
         catalog.query("emotions", happy, "landscape", LIMIT)
         catalog.query("emotions", happy, "portrait", LIMIT)
 
+    learned = GardenQuery(happy, LIMIT, order="learned", context=Context("adult"))
+    rng = random.Random(3)
+
+    def learned_page() -> None:  # the use case: a window per orientation + one counters read
+        garden_page(catalog, lambda key: key, learned, rng=rng)
+
     return [
         ("first page, one orientation", lambda: catalog.query("emotions", happy, "landscape", LIMIT)),
+        (f"learned order: `garden()`, both orientations (window {WINDOW} each + counters)",
+         learned_page),
         ("first page, both orientations", both),
         ("6th page (cursor), one orientation",
          lambda: catalog.query("emotions", happy, "landscape", LIMIT, deep)),
@@ -132,7 +146,10 @@ def run() -> str:
         "in-process, one thread, after warm-up — the catalog's share of `GET /garden` (no HTTP, "
         "no URL signing). Items spread over 8 emotions, both orientations, 90 % garden / 10 % "
         "pool, with likes skewed to a few images; \"both orientations\" is the two queries a "
-        "garden response makes. SQLite is a file in a temp directory (WAL). The DynamoDB rows "
+        "garden response makes. The learned order's row is the whole use case (`garden.garden`, "
+        "the default order of `GET /garden`): one window of up to 100 candidates per "
+        "orientation, one batch read of their counters (every liked image was seen with two "
+        "neighbours), Thompson draws, the answer built. SQLite is a file in a temp directory (WAL). The DynamoDB rows "
         "run against moto, an in-process Python fake that scans its items on every query: they "
         "show the adapter works at this size, not what AWS would answer (network round trip "
         "dominates there). " + "; ".join(loads) + ".",

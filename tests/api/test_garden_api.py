@@ -92,7 +92,8 @@ def test_paging_visits_every_image_once(client):
 
 @pytest.mark.parametrize("query, message", [
     ("/garden?emotion=bliss", "HAPPY, SAD, ANGRY, CONFUSED, DISGUSTED, SURPRISED, CALM, FEAR"),
-    ("/garden", "unknown emotion"),
+    ("/garden", "emotion is required"),
+    ("/garden?emotion=", "emotion is required"),
     ("/garden?emotion=HAPPY&limit=0", "limit"),
     ("/garden?emotion=HAPPY&limit=x", "limit"),
     ("/garden?emotion=HAPPY&cursor=garbage!!", "cursor"),
@@ -141,4 +142,176 @@ def test_an_oversize_json_body_is_413(client):
 @pytest.mark.parametrize("limit", [1e400, True, 2.9, "Infinity", [3]])
 def test_the_original_post_with_a_strange_limit_is_400(client, limit):
     status, body = post(client, "/garden", {"emotion": "HAPPY", "limit": limit})
-    assert status == 400 and "limit" in body["message"]
+    # 1e400 travels as Infinity, which is not JSON: the whole body is refused, saying why
+    assert status == 400 and ("limit" in body["message"] or "finite number" in body["message"])
+
+
+# --- the learned order: impressions and likes move it ------------------------------------------
+def impressions(client, visit, keys, **context):
+    return post(client, "/impressions", {"id": visit, "itemIds": keys, "context": {"emotion": "HAPPY", **context}})
+
+
+def firsts(client, query, n=20):
+    return [get(client, query)[1]["landscape"][0]["key"] for _ in range(n)]
+
+
+def test_impressions_and_likes_move_the_learned_order(client):
+    keys = [f"emotions/HAPPY/l{n}h.jpeg" for n in range(6)]
+    for n, key in enumerate(keys):
+        plant(key, f"2026-01-0{n + 1}T00:00:00Z")
+    star, dud = keys[0], keys[5]      # the oldest and the newest
+    # before anything is known, the newest is not always first: the order explores
+    assert len(set(firsts(client, "/garden?emotion=HAPPY"))) > 1
+    for v in range(40):
+        status, body = impressions(client, f"visit-{v}", keys)
+        assert status == 200 and body["counted"] == 6
+        assert post(client, "/like", {"id": f"visit-{v}", "itemId": star})[0] == 200
+    assert impressions(client, "visit-0", keys)[1] == {"counted": 0, "itemIds": []}  # once per visit
+    seen = firsts(client, "/garden?emotion=HAPPY")
+    assert seen.count(star) >= 19
+    # rank order knows likes but not impressions; fresh order knows neither
+    assert get(client, "/garden?emotion=HAPPY&order=rank")[1]["landscape"][0]["key"] == star
+    fresh = get(client, "/garden?emotion=HAPPY&order=fresh")[1]
+    assert fresh["order"] == "fresh" and [i["key"] for i in fresh["landscape"]] == keys[::-1]
+    assert dud not in seen
+
+
+def test_a_generation_learns_its_own_favourite(client):
+    teen, elder = "emotions/CALM/teenh.jpeg", "emotions/CALM/elderh.jpeg"
+    plant(teen)
+    plant(elder)
+    for v in range(30):
+        for generation, loved in (("teenager", teen), ("elder", elder)):
+            visit = f"{generation}-{v}"
+            post(client, "/impressions", {"id": visit, "itemIds": [teen, elder],
+                                          "context": {"emotion": "CALM", "generation": generation}})
+            post(client, "/like", {"id": visit, "itemId": loved, "context": {"generation": generation}})
+    assert firsts(client, "/garden?emotion=CALM&generation=teenager").count(teen) >= 19
+    assert firsts(client, "/garden?emotion=CALM&generation=elder").count(elder) >= 19
+    status, body = post(client, "/garden", {"id": "v", "emotion": "CALM", "generation": "elder",
+                                            "gender": "Female"})
+    assert status == 200 and len(body["landscape"]) == 2
+
+
+def test_the_learned_pages_of_a_visit_never_repeat_an_image(client):
+    for n in range(23):
+        plant(f"emotions/SAD/r{n:02d}h.jpeg")
+    for n in range(5):
+        plant(f"emotions/SAD/r{n:02d}v.jpeg")
+    impressions(client, "v", ["emotions/SAD/r01h.jpeg"], generation="adult")
+    seen_h, seen_v, cursor, pages = [], [], None, 0
+    while True:
+        _, body = get(client, "/garden?emotion=SAD&limit=4&generation=adult"
+                      + (f"&cursor={cursor}" if cursor else ""))
+        seen_h += [i["key"] for i in body["landscape"]]
+        seen_v += [i["key"] for i in body["portrait"]]
+        cursor, pages = body.get("cursor"), pages + 1
+        if not cursor:
+            break
+    assert pages == 6
+    assert len(seen_h) == 23 == len(set(seen_h)) and len(seen_v) == 5 == len(set(seen_v))
+
+
+def test_a_like_counts_its_image_and_the_originals_impression_list_as_seen(client):
+    from chalicelib.rules.bandit import Counts
+    keys = [f"emotions/FEAR/i{n}h.jpeg" for n in range(3)]
+    for key in keys:
+        plant(key)
+    status, body = post(client, "/like", {"id": "v1", "itemId": keys[0], "impression": keys[1:],
+                                          "context": {"emotion": "FEAR", "generation": "child"}})
+    assert status == 200 and body["counted"] is True
+    got = bootstrap.image_index().counters(keys, ["*", "g=child"])
+    assert got[keys[0]] == {"*": Counts(1, 1), "g=child": Counts(1, 1)}
+    assert got[keys[1]] == got[keys[2]] == {"*": Counts(1, 0), "g=child": Counts(1, 0)}
+    # the same like again counts nothing more
+    post(client, "/like", {"id": "v1", "itemId": keys[0], "context": {"generation": "child"}})
+    assert bootstrap.image_index().counters(keys[:1], ["*"])[keys[0]] == {"*": Counts(1, 1)}
+
+
+def test_gender_is_a_segment_only_when_the_operator_allows_it(client, monkeypatch):
+    from chalicelib.rules.bandit import Counts
+    key = "emotions/HAPPY/gh.jpeg"
+    plant(key)
+    impressions(client, "v1", [key], generation="adult", gender="Female")
+    index = bootstrap.image_index()
+    assert index.counters([key], ["*", "g=adult", "g=adult|s=female"])[key] == {
+        "*": Counts(1, 0), "g=adult": Counts(1, 0)}
+    monkeypatch.setenv("GARDEN_CONTEXT_GENDER", "1")
+    bootstrap.unconfigure()
+    bootstrap.reset()
+    impressions(client, "v2", [key], generation="adult", gender="Female")
+    assert bootstrap.image_index().counters([key], ["g=adult|s=female"])[key] == {
+        "g=adult|s=female": Counts(1, 0)}
+
+
+def test_impressions_of_images_no_longer_in_the_garden_count_nothing(client):
+    plant("emotions/HAPPY/goneh.jpeg")
+    bootstrap.store().delete("emotions/HAPPY/goneh.jpeg")
+    assert impressions(client, "v", ["emotions/HAPPY/goneh.jpeg", "emotions/HAPPY/neverh.jpeg"]) == (
+        200, {"counted": 0, "itemIds": []})
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"itemIds": ["emotions/HAPPY/ah.jpeg"]}, "id"),
+    ({"id": "", "itemIds": ["emotions/HAPPY/ah.jpeg"]}, "id"),
+    ({"id": "v" * 129, "itemIds": ["emotions/HAPPY/ah.jpeg"]}, "id"),
+    ({"id": "v"}, "itemIds"),
+    ({"id": "v", "itemIds": []}, "itemIds"),
+    ({"id": "v", "itemIds": "emotions/HAPPY/ah.jpeg"}, "itemIds"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"] * 51}, "itemIds"),
+    ({"id": "v", "itemIds": [7]}, "itemId"),
+    ({"id": "v", "itemIds": ["../etc/passwd"]}, ".."),
+    ({"id": "v", "itemIds": ["pool/HAPPY/ah.jpeg"]}, "not a garden image"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/a\u0000h.jpeg"]}, ""),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": "adult"}, "context"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"generation": "ancient"}}, "generation"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"generation": 40}}, "generation"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"emotion": "bliss"}}, "HAPPY"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"favorite": "a rose!"}}, "favorite"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"favorite": "r" * 41}}, "favorite"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"gender": "robot"}}, "gender"),
+    ([["v"]], "JSON object"),
+])
+def test_bad_impressions_get_400_with_a_message(client, body, message):
+    plant("emotions/HAPPY/ah.jpeg")
+    status, got = post(client, "/impressions", body)
+    assert status == 400 and message in got["message"]
+    assert bootstrap.image_index().counters(["emotions/HAPPY/ah.jpeg"], ["*"]) == {}
+
+
+@pytest.mark.parametrize("raw", [
+    '{"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"favorite": "\\ud800"}}',
+    '{"id": "\\ud800", "itemIds": ["emotions/HAPPY/ah.jpeg"]}',
+    '{"id": "v", "itemIds": ' + "[" * 5000 + "]" * 5000 + '}',
+    '{"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"generation": 1' + "0" * 5000 + '}}',
+])
+def test_hostile_impressions_are_refused_cleanly(client, raw):
+    plant("emotions/HAPPY/ah.jpeg")
+    status, got = post(client, "/impressions", raw)
+    assert status == 400 and got["message"]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("/garden?emotion=HAPPY&generation=old", "generation"),
+    ("/garden?emotion=HAPPY&favorite=%00", "favorite"),
+    ("/garden?emotion=HAPPY&order=rank&cursor=" + "eyJsZWFybiI6e319", "cursor"),
+    ("/garden?emotion=HAPPY&cursor=eyJsYW5kc2NhcGUiOiIifQ", "cursor"),
+])
+def test_bad_learned_queries_get_400(client, query, message):
+    status, body = get(client, query)
+    assert status == 400 and message in body["message"]
+
+
+def test_a_learned_cursor_stays_within_bounds_over_many_pages(client):
+    for n in range(130):
+        plant(f"emotions/DISGUSTED/m{n:03d}h.jpeg")
+    cursor, seen, pages = None, [], 0
+    while True:
+        status, body = get(client, "/garden?emotion=DISGUSTED&limit=7" + (f"&cursor={cursor}" if cursor else ""))
+        assert status == 200
+        seen += [i["key"] for i in body["landscape"]]
+        cursor, pages = body.get("cursor"), pages + 1
+        if not cursor:
+            break
+        assert len(cursor) < 4096
+    assert len(seen) == 130 == len(set(seen))

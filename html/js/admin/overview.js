@@ -1,6 +1,7 @@
 // The overview: per emotion, what is published, what waits in the pool, how loved it is.
 import { h } from "../dom.js";
 import { titleCase } from "../words.js";
+import { renderLoved } from "./loved.js";
 
 export function renderOverview(tbody, summary, data) {
   const rows = data.emotions || [];
@@ -21,4 +22,5 @@ export function renderOverview(tbody, summary, data) {
   if (empty.length) parts.push(`Nothing published for ${empty.join(", ")}.`);
   if (thin.length) parts.push(`Thin (under ${data.thinBelow ?? "a few"}): ${thin.join(", ")}.`);
   summary.textContent = parts.length ? parts.join(" ") : "Every emotion has flowers.";
+  renderLoved(document.getElementById("loved"), data);
 }

@@ -1,0 +1,106 @@
+// Which flowers a visitor actually saw, for the garden that learns (POST /impressions).
+// A flower counts as seen once at least half of it has been on screen for 2 seconds without a
+// break, with the page visible. Seen flowers are sent in batches — every few seconds, when a
+// batch is full, when the page is hidden or left, and when the next visit starts — with the
+// visit's random id and what the kiosk knows of the visit (emotion, generation). The server
+// counts each (visit, flower) once and keeps only counts; nothing here is stored.
+import { settings } from "./settings.js";
+
+export const SEEN_MS = 2000;       // on screen this long …
+export const SEEN_RATIO = 0.5;     // … at least this much of it
+const BATCH = 20;                  // flowers per request (the server takes up to 50)
+const FLUSH_MS = 4000;
+
+let current = null;
+
+class Watcher {
+  constructor(root, { visitor, emotion, generation }) {
+    this.visitor = visitor;
+    this.context = { emotion: emotion || null, generation: generation || null };
+    this.reported = new Set();     // this visit's flowers already seen (never sent twice)
+    this.pending = [];
+    this.timers = new Map();       // figure → timer of its 2 seconds
+    this.watched = new WeakSet();
+    this.sight = new IntersectionObserver((entries) => this.onSight(entries), { threshold: [0, SEEN_RATIO] });
+    this.changes = new MutationObserver(() => this.scan(root));
+    this.changes.observe(root, { childList: true, subtree: true });
+    this.flusher = setInterval(() => this.flush(), FLUSH_MS);
+    this.onHide = () => { if (document.visibilityState === "hidden") this.flush(); };
+    document.addEventListener("visibilitychange", this.onHide);
+    window.addEventListener("pagehide", this.onHide);
+    this.scan(root);
+  }
+
+  scan(root) {
+    for (const figure of root.querySelectorAll("figure[data-key]")) {
+      if (!this.watched.has(figure)) {
+        this.watched.add(figure);
+        this.sight.observe(figure);
+      }
+    }
+    for (const [figure, timer] of this.timers) {
+      if (!figure.isConnected) {
+        clearTimeout(timer);
+        this.timers.delete(figure);
+        this.sight.unobserve(figure);
+      }
+    }
+  }
+
+  onSight(entries) {
+    for (const entry of entries) {
+      const figure = entry.target;
+      const inView = entry.isIntersecting && entry.intersectionRatio >= SEEN_RATIO;
+      if (inView && !this.timers.has(figure)) {
+        this.timers.set(figure, setTimeout(() => this.seen(figure), SEEN_MS));
+      } else if (!inView && this.timers.has(figure)) {
+        clearTimeout(this.timers.get(figure));
+        this.timers.delete(figure);
+      }
+    }
+  }
+
+  seen(figure) {
+    this.timers.delete(figure);
+    const key = figure.dataset.key;
+    if (!figure.isConnected || figure.classList.contains("leaving") || document.visibilityState !== "visible") return;
+    if (!key || this.reported.has(key)) return;
+    this.reported.add(key);
+    this.pending.push(key);
+    if (this.pending.length >= BATCH) this.flush();
+  }
+
+  flush() {
+    while (this.pending.length) {
+      const itemIds = this.pending.splice(0, BATCH);
+      const body = JSON.stringify({ id: this.visitor, itemIds, context: this.context });
+      // keepalive: a batch sent as the page goes away still arrives; a lost one is only a count
+      fetch(`${settings.apiBase}/impressions`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body, keepalive: true,
+      }).catch(() => {});
+    }
+  }
+
+  stop() {
+    this.flush();
+    clearInterval(this.flusher);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.sight.disconnect();
+    this.changes.disconnect();
+    document.removeEventListener("visibilitychange", this.onHide);
+    window.removeEventListener("pagehide", this.onHide);
+  }
+}
+
+// Start reporting what this visit sees in the garden under root (ending the last visit's).
+export function watchImpressions(root, visit) {
+  if (current) current.stop();
+  current = new Watcher(root, visit);
+  return current;
+}
+
+// What the kiosk knows of the visit, for the garden and likes: {emotion, generation}.
+export function visitContext() {
+  return current ? { ...current.context } : {};
+}
