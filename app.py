@@ -15,6 +15,7 @@ from chalice.app import S3Event
 from chalicelib import bootstrap, config, curation, garden, logs, photos
 from chalicelib.faces.service import analyze_photo
 from chalicelib.jobs import bulk, lifecycle, text2image
+from chalicelib.rules import validation
 from chalicelib.web import admin, edge
 from chalicelib.web.edge import (
     ThreadSafeChalice,
@@ -28,15 +29,17 @@ from chalicelib.web.edge import (
 app = ThreadSafeChalice(app_name="emotion-garden")
 app.api.binary_types.extend(["image/jpeg", "image/jpg", "image/pjpeg", "image/png", "application/octet-stream"])
 logs.configure()
+app.register_middleware(edge.standard_headers, "http")   # JSON charset, Retry-After
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(correlate, "http")
 
 
 # --- the garden and likes ---------------------------------------------------------------------
-@app.route("/garden", methods=["GET"])
+@app.route("/garden", methods=["GET", "HEAD"])
 @handled
 def garden_get() -> dict[str, Any]:
-    query = garden.GardenQuery.from_params(app.current_request.query_params or {})
+    query = garden.GardenQuery.from_params(app.current_request.query_params or {},
+                                           gender=bootstrap.settings().context_gender)
     return garden.garden(bootstrap.image_index(), bootstrap.store().url, query)
 
 
@@ -44,14 +47,24 @@ def garden_get() -> dict[str, Any]:
 @handled
 def garden_post() -> dict[str, Any]:
     # the original kiosk's body: {"id", "emotion", "generation", "gender"}
-    query = garden.GardenQuery.from_params(json_body(app.current_request))
+    query = garden.GardenQuery.from_params(json_body(app.current_request),
+                                           gender=bootstrap.settings().context_gender)
     return garden.garden(bootstrap.image_index(), bootstrap.store().url, query)
 
 
 @app.route("/like", methods=["POST"])
 @handled
 def like() -> dict[str, Any]:
-    return garden.like(bootstrap.image_index(), json_body(app.current_request))
+    return garden.like(bootstrap.image_index(), json_body(app.current_request),
+                       bootstrap.settings().context_gender)
+
+
+@app.route("/impressions", methods=["POST"])
+@handled
+def impressions() -> dict[str, Any]:
+    # {"id": visit id, "itemIds": [...], "context": {"emotion", "generation", "favorite"}}
+    return garden.impressions(bootstrap.image_index(), json_body(app.current_request),
+                              bootstrap.settings().context_gender)
 
 
 # --- object events: the image index's only writer ---------------------------------------------
@@ -90,10 +103,27 @@ def text2image_post() -> Response:
         endpoints=settings.endpoints, wait_seconds=settings.wait_seconds))
 
 
-@app.route("/jobs/{job_id}", methods=["GET"])
+@app.route("/jobs/{job_id}", methods=["GET", "HEAD"])
 @handled
 def job_get(job_id: str) -> dict[str, Any]:
-    return lifecycle.get_job(job_id, jobs=bootstrap.job_store(), engine=bootstrap.workflow())
+    return edge.public_job(lifecycle.get_job(validation.job_id(job_id),
+                                             jobs=bootstrap.job_store(),
+                                             engine=bootstrap.workflow()))
+
+
+@app.route("/jobs", methods=["GET", "HEAD"], api_key_required=True)
+@handled
+def jobs_list() -> dict[str, Any]:
+    _admin()
+    return lifecycle.list_jobs(app.current_request.query_params or {}, jobs=bootstrap.job_store())
+
+
+@app.route("/jobs/{job_id}/cancel", methods=["POST"], api_key_required=True)
+@handled
+def job_cancel(job_id: str) -> dict[str, Any]:
+    _admin()
+    return lifecycle.cancel_job(validation.job_id(job_id), jobs=bootstrap.job_store(),
+                                engine=bootstrap.workflow())
 
 
 # The workflows' tasks: Step Functions invokes these Lambdas (statemachine/generate.asl.json
@@ -143,11 +173,12 @@ def bulk_post() -> Response:
                                          endpoints=bootstrap.settings().endpoints))
 
 
-@app.route("/pool", methods=["GET"], api_key_required=True)
+@app.route("/pool", methods=["GET", "HEAD"], api_key_required=True)
 @handled
 def pool_get() -> dict[str, Any]:
     _admin()
-    return curation.pool_page(bootstrap.image_index(), bootstrap.store().url,
+    # awaiting review: short-lived links (S3 presigned in AWS, where CloudFront denies pool/*)
+    return curation.pool_page(bootstrap.image_index(), curation.private_url(bootstrap.store()),
                               app.current_request.query_params or {})
 
 
@@ -167,8 +198,8 @@ def remove_post() -> dict[str, Any]:
     return edge.key_results(curation.remove(bootstrap.store(), keys))
 
 
-@app.route("/admin/overview", methods=["GET"], api_key_required=True)
+@app.route("/admin/overview", methods=["GET", "HEAD"], api_key_required=True)
 @handled
 def admin_overview() -> dict[str, Any]:
     _admin()
-    return curation.overview(bootstrap.image_index())
+    return curation.overview(bootstrap.image_index(), url=bootstrap.store().url)

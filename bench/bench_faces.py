@@ -1,4 +1,5 @@
-"""Offline face analysis: latency per photo on one core, model load time and memory.
+"""Offline face analysis: latency per photo on one core, model load time and memory; and the
+same for the emotion-only reading (GARDEN_FACE_READING=emotion) beside the full one.
 
 The measurement runs in a child process pinned to one CPU (os.sched_setaffinity), so the
 load time and the RSS delta are those of a fresh process and no runtime can borrow the second
@@ -13,9 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+from . import faces_memory
 from .stats import summary, table
 
 GOAL_MS = 25.0
+RUNTIMES = ("onnxruntime", "dlib")  # what only the age and gender models need
 SIZES = {"640×480": ((640, 480), 120), "1920×1080": ((1920, 1080), 60)}
 
 
@@ -43,7 +46,7 @@ def _photo(size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def _child() -> dict:
+def _child(emotion_only: bool = False) -> dict:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from chalicelib.faces import prepare_image
@@ -52,7 +55,7 @@ def _child() -> dict:
     rss_before = _rss_mib()
     started = time.perf_counter()
     from chalicelib.faces.local import shared_analyzer
-    analyzer = shared_analyzer()
+    analyzer = shared_analyzer(emotion_only)
     analyzer.load()
     load_ms = (time.perf_counter() - started) * 1000
     rss_loaded = _rss_mib()
@@ -62,7 +65,8 @@ def _child() -> dict:
     assert first["emotions"] == "HAPPY", first  # a benchmark of wrong answers is worthless
     results: dict = {"load_average": os.getloadavg()[0], "load_ms": load_ms, "first_ms": first_ms,
                      "rss_mib": rss_loaded - rss_before, "rss_after_mib": _rss_mib() - rss_before,
-                     "sizes": {}}
+                     "opened": analyzer.opened, "sizes": {},
+                     "imported": [m for m in RUNTIMES if m in sys.modules]}
     for name, (_, repeat) in SIZES.items():
         body = photos[name]
         for _ in range(3):
@@ -86,13 +90,41 @@ def _child() -> dict:
     return results
 
 
-def run() -> str:
-    proc = subprocess.run([sys.executable, "-m", "bench.bench_faces", "--child"],
+def _spawn(*flags: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "bench.bench_faces", "--child", *flags],
                           cwd=Path(__file__).resolve().parent.parent, capture_output=True,
                           text=True, timeout=300)
     if proc.returncode != 0:
         raise RuntimeError(f"child failed:\n{proc.stderr[-4000:]}")
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _readings(full: dict, less: dict) -> str:
+    """The full reading beside the emotion-only one, each from its own fresh process."""
+    def p50(data: dict, key: str) -> str:
+        return f"{summary(data['sizes']['640×480'][key])[0]:.1f} ms"
+    rows = [[name, ", ".join(d["opened"]), ", ".join(d["imported"]) or "—",
+             f"{d['load_ms']:.0f} ms", f"+{d['rss_mib']:.0f} MiB", f"+{d['rss_after_mib']:.0f} MiB",
+             f"{d['first_ms']:.0f} ms", p50(d, "analysis"), p50(d, "total")]
+            for name, d in (("full (default)", full), ("emotion only", less))]
+    return "\n".join([
+        "### Reading the emotion only (`GARDEN_FACE_READING=emotion`)",
+        "",
+        table(["reading", "model files opened", "of ONNX Runtime, dlib: imported", "model load",
+               "RSS after load", "RSS after the runs", "first analysis",
+               "analysis p50 (640×480)", "`analyze_photo` p50 (640×480)"], rows),
+        "",
+        ("Each reading in its own fresh process pinned to one core, one after the other in this "
+         "run, the same photos and repeats as above. The emotion-only reading loads the "
+         "landmarker without blendshapes and the emotion model; the age and gender graphs, "
+         "dlib's shape predictor and their runtimes are never opened or imported."),
+    ])
+
+
+def run() -> str:
+    data = _spawn()
+    less = _spawn("--emotion-only")
     rows = []
     for name, sizes in data["sizes"].items():
         for label, key in (("decode + checks (Pillow)", "decode"),
@@ -123,11 +155,15 @@ def run() -> str:
         "downscale to 960 px), EXIF orientation, the three models on the largest face, and "
         "the response dict. Load time and RSS are measured from a fresh process, including "
         "importing the runtimes. End-to-end HTTP timing is in the server's benchmark.",
+        "",
+        _readings(data, less),
+        "",
+        faces_memory.section(),
     ])
 
 
 if __name__ == "__main__":
     if "--child" in sys.argv:
-        print(json.dumps(_child()))
+        print(json.dumps(_child("--emotion-only" in sys.argv)))
     else:
         print(run())

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ _lock = threading.RLock()
 _cache: dict[tuple[str, config.Settings], Any] = {}
 _overrides: dict[str, Any] = {}
 _environment: dict[str, str] = {}
+_settings_cache: dict[tuple[Any, ...], config.Settings] = {}
 
 
 def configure(environment: Mapping[str, str] | None = None, **overrides: Any) -> None:
@@ -43,10 +45,23 @@ def configure(environment: Mapping[str, str] | None = None, **overrides: Any) ->
 
 
 def settings() -> config.Settings:
+    """The settings now: read again whenever the environment (its GARDEN_ variables), the
+    working directory or what the edges configured changed, else the ones read last time
+    (reading them resolves paths: a request asks several times)."""
     with _lock:
         environment, overrides = dict(_environment), dict(_overrides)
+    key = (os.getcwd(), repr(sorted(environment.items())), repr(sorted(overrides.items())),
+           tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GARDEN_"))))
+    cached = _settings_cache.get(key)
+    if cached is not None:
+        return cached
     loaded = config.load(defaults=environment)
-    return loaded.with_overrides(**overrides) if overrides else loaded
+    current = loaded.with_overrides(**overrides) if overrides else loaded
+    with _lock:
+        if len(_settings_cache) >= 16:
+            _settings_cache.clear()
+        _settings_cache[key] = current
+    return current
 
 
 def _once(name: str, build: Callable[[config.Settings], T]) -> T:
@@ -80,9 +95,9 @@ def _boto(service: str, **kwargs: Any) -> Any:
 def store() -> ObjectStore:
     def build(s: config.Settings) -> ObjectStore:
         if s.is_aws:
-            from .storage.s3 import S3ObjectStore
+            from .storage.s3 import S3ObjectStore, client_config
             assert s.bucket is not None
-            return S3ObjectStore(_boto("s3"), s.bucket, s.public_url)
+            return S3ObjectStore(_boto("s3", config=client_config()), s.bucket, s.public_url)
         from .storage.folder import FolderObjectStore
         return FolderObjectStore(s.data_dir / "objects", s.public_url, on_event=index_notification)
     return _once("store", build)
@@ -124,11 +139,15 @@ def generators() -> list[Generator]:
     """One generator per configured endpoint, in GARDEN_ENDPOINTS order."""
     def build(s: config.Settings) -> list[Generator]:
         from .generators.factory import build_generator
-        client = None
+        client = bedrock = None
         if any(u.startswith("sagemaker:") for u in s.endpoints):
             from .generators.sagemaker import client_config  # read timeout, no SDK retries:
             client = _boto("sagemaker-runtime", config=client_config(60))  # the workflow retries
-        return [build_generator(uri, sagemaker_client=client) for uri in s.endpoints]
+        if any(u.startswith("bedrock:") for u in s.endpoints):   # credentials checked here, at
+            from .generators.bedrock import build_client          # start, not on an image
+            bedrock = build_client(connections=len(s.workers))
+        return [build_generator(uri, sagemaker_client=client, bedrock_client=bedrock)
+                for uri in s.endpoints]
     return _once("generators", build)
 
 
@@ -165,12 +184,11 @@ def tasks() -> Mapping[str, Task]:
     def plan_bulk(event: dict[str, Any]) -> dict[str, Any]:
         return bulk.plan(event, jobs=job_store(), endpoints=settings().workers)
 
-    def generate(event: dict[str, Any]) -> dict[str, Any]:
-        return steps.generate_image(event, generators=generators(), store=store(),
-                                    jobs=job_store())
+    def generate(event: dict[str, Any]) -> dict[str, Any]:   # a worker's turn
+        return steps.work(event, generators=generators(), store=store(), jobs=job_store())
 
-    def record_error(event: dict[str, Any]) -> dict[str, Any]:
-        return steps.record_error_entry(event, jobs=job_store())
+    def record_error(event: dict[str, Any]) -> dict[str, Any]:   # a crashed worker
+        return steps.record_crash(event, jobs=job_store())
 
     def finish(event: dict[str, Any]) -> dict[str, Any]:
         return steps.finish_job(event, jobs=job_store())
@@ -179,3 +197,13 @@ def tasks() -> Mapping[str, Task]:
         ("workflow_plan_text2image", plan_text2image), ("workflow_plan_bulk", plan_bulk),
         ("workflow_generate", generate), ("workflow_record_error", record_error),
         ("workflow_finish", finish))}
+
+
+def resume_jobs() -> list[str]:
+    """Local only, called as a server starts: the jobs a stopped process left RUNNING get a
+    new run that makes the images they have left (``jobs.lifecycle.resume_stalled``)."""
+    if settings().is_aws:
+        return []   # Step Functions runs on whatever happens to a process here
+    from .jobs import lifecycle
+    from .workflow.local import runner_alive
+    return lifecycle.resume_stalled(jobs=job_store(), engine=workflow(), alive=runner_alive)

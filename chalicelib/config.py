@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +22,17 @@ from .errors import ConfigError
 LOCAL, AWS = "local", "aws"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_LOCAL_ENDPOINTS = ("painter:", "painter:")  # the original ran two endpoints
-ENDPOINT_SCHEMES = ("sagemaker:", "http://", "https://", "a1111://", "painter:")
+ENDPOINT_SCHEMES = ("sagemaker:", "bedrock:", "http://", "https://", "a1111://", "painter:")
+# Amazon Bedrock image models whose request body the garden speaks, by model-ID prefix.
+BEDROCK_FAMILIES = (("stability.sd3-", "stability"), ("stability.stable-image-core-", "stability"),
+                    ("stability.stable-image-ultra-", "stability"),
+                    ("amazon.nova-canvas-", "nova-canvas"))
+BEDROCK_EXAMPLES = ("stability.sd3-5-large-v1:0", "stability.stable-image-core-v1:1",
+                    "stability.stable-image-ultra-v1:1", "amazon.nova-canvas-v1:0")
+MAX_WORKERS = 12                  # workers of one job in all: Step Functions' history limit
+MAX_CONCURRENCY = MAX_WORKERS     # bedrock:…?concurrency=N: images in flight for one model
+_BEDROCK_MODEL = re.compile(r"^[a-z0-9]+\.[a-z0-9][a-z0-9.-]{0,100}(:[0-9]{1,3})?$")
+FACE_READINGS = ("full", "emotion")  # what /emotion reads from a face
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,10 @@ class Settings:
     analyzer: str                     # GARDEN_ANALYZER: local | rekognition (default by backend)
     demo: bool                        # GARDEN_DEMO: plant demo images into an empty garden
     public_url_given: bool = False    # GARDEN_PUBLIC_URL was set (else a server uses its own address)
+    tls_cert: Path | None = None      # GARDEN_TLS_CERT: PEM certificate for `serve --tls`
+    tls_key: Path | None = None       # GARDEN_TLS_KEY: its PEM private key
+    face_reading: str = "full"        # GARDEN_FACE_READING: full | emotion (nothing but the emotion)
+    context_gender: bool = False      # GARDEN_CONTEXT_GENDER: the garden learns per gender too (README)
 
     @property
     def is_aws(self) -> bool:
@@ -49,8 +64,9 @@ class Settings:
     @property
     def workers(self) -> tuple[str, ...]:
         """The generation workflow's workers: one per endpoint URI, in GARDEN_ENDPOINTS order
-        (an endpoint kind that serves several images at once may be listed once per slot)."""
-        return self.endpoints
+        (an endpoint that serves several images at once, ``bedrock:MODEL?concurrency=N``, is
+        listed N times: N workers, one image each)."""
+        return tuple(uri for uri in self.endpoints for _ in range(endpoint_concurrency(uri)))
 
     def with_overrides(self, **changes: Any) -> Settings:
         """These settings with some replaced (a CLI flag over the environment); ``None``
@@ -98,6 +114,11 @@ def _required(env: Mapping[str, str], name: str, why: str) -> str:
     return value
 
 
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    value = _env(env, name)
+    return Path(value).expanduser().resolve() if value else None
+
+
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
     raw = _env(env, name)
     if raw is None:
@@ -139,7 +160,61 @@ def parse_endpoints(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...
         if not uri.startswith(ENDPOINT_SCHEMES):
             raise ConfigError(f"GARDEN_ENDPOINTS: {uri!r} is not one of "
                               f"{', '.join(s + '…' for s in ENDPOINT_SCHEMES)}")
+        if uri.startswith("bedrock:"):
+            try:
+                parse_bedrock(uri)
+            except ConfigError as exc:
+                raise ConfigError(f"GARDEN_ENDPOINTS: {exc}") from None
+    workers = sum(endpoint_concurrency(uri) for uri in value)
+    if workers > MAX_WORKERS:
+        # each worker adds history events to every job; more would not fit Step Functions'
+        # 25,000-event limit for the largest bulk job (tests/workflow/test_definitions.py)
+        raise ConfigError(f"GARDEN_ENDPOINTS: {workers} workers in all (endpoints plus each "
+                          f"Bedrock concurrency); at most {MAX_WORKERS}")
     return tuple(value)
+
+
+@dataclass(frozen=True)
+class BedrockEndpoint:
+    model_id: str                     # e.g. stability.sd3-5-large-v1:0
+    family: str                       # its request body: stability | nova-canvas
+    concurrency: int                  # images in flight at once (1 unless the URI says)
+
+
+def parse_bedrock(uri: str) -> BedrockEndpoint:
+    """``bedrock:MODEL_ID[?concurrency=N]``, or ConfigError naming the URI and what is wrong."""
+    def bad(why: str) -> ConfigError:
+        return ConfigError(f"endpoint URI {uri!r} {why} (use bedrock:MODEL_ID[?concurrency=N], "
+                           f"e.g. bedrock:{BEDROCK_EXAMPLES[0]}?concurrency=2)")
+    if not uri.startswith("bedrock:"):
+        raise bad("is not a bedrock: URI")
+    model_id, _, query = uri[len("bedrock:"):].partition("?")
+    if not model_id:
+        raise bad("names no model")
+    if model_id.startswith("arn:") or not _BEDROCK_MODEL.match(model_id):
+        raise bad("does not hold a Bedrock model ID (lower-case provider.model-name:version, "
+                  "not an ARN)")
+    family = next((f for prefix, f in BEDROCK_FAMILIES if model_id.startswith(prefix)), None)
+    if family is None:
+        raise bad(f"names a model the garden cannot call: its text-to-image models are "
+                  f"{', '.join(BEDROCK_EXAMPLES)} (and other versions of them)")
+    concurrency = 1
+    if "?" in uri:
+        name, equals, value = query.partition("=")
+        if name != "concurrency" or not equals:
+            raise bad("takes one option, concurrency=N")
+        if not (value.isascii() and value.isdigit() and len(value) <= 3
+                and 1 <= int(value) <= MAX_CONCURRENCY):
+            raise bad(f"has concurrency={value[:20]!r}; it must be a whole number from 1 to "
+                      f"{MAX_CONCURRENCY}")
+        concurrency = int(value)
+    return BedrockEndpoint(model_id=model_id, family=family, concurrency=concurrency)
+
+
+def endpoint_concurrency(uri: str) -> int:
+    """How many images an endpoint URI may have in flight at once: a Bedrock model's
+    ``concurrency``, one for every other kind (a GPU endpoint makes one image at a time)."""
+    return parse_bedrock(uri).concurrency if uri.startswith("bedrock:") else 1
 
 
 def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | None = None) -> Settings:
@@ -156,6 +231,10 @@ def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | Non
     analyzer = (_env(env, "GARDEN_ANALYZER") or ("rekognition" if aws else "local")).lower()
     if analyzer not in ("local", "rekognition"):
         raise ConfigError(f"GARDEN_ANALYZER={analyzer!r} must be 'local' or 'rekognition'")
+    face_reading = (_env(env, "GARDEN_FACE_READING") or "full").lower()
+    if face_reading not in FACE_READINGS:
+        raise ConfigError(f"GARDEN_FACE_READING={face_reading!r} must be 'full' (every attribute) "
+                          "or 'emotion' (the emotion only: no age, gender or other attributes)")
     cdn = _required(env, "GARDEN_CDN_DOMAIN", why) if aws else _env(env, "GARDEN_CDN_DOMAIN")
     public_url = f"https://{cdn}" if aws else (_env(env, "GARDEN_PUBLIC_URL") or DEFAULT_PUBLIC_URL)
     return Settings(
@@ -174,4 +253,8 @@ def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | Non
         analyzer=analyzer,
         demo=_flag(env, "GARDEN_DEMO", True),
         public_url_given=aws or _env(env, "GARDEN_PUBLIC_URL") is not None,
+        tls_cert=_path(env, "GARDEN_TLS_CERT"),
+        tls_key=_path(env, "GARDEN_TLS_KEY"),
+        face_reading=face_reading,
+        context_gender=_flag(env, "GARDEN_CONTEXT_GENDER", False),
     )

@@ -17,7 +17,7 @@ from typing import Any
 from .catalog import ImageIndex, ImageRecord
 from .errors import InvalidKey, InvalidRequest, ObjectNotFound
 from .garden import GardenQuery, item_view, pages
-from .rules import layout
+from .rules import bandit, layout
 from .rules.emotions import EMOTIONS
 from .storage import ObjectStore
 
@@ -27,6 +27,15 @@ THIN_BELOW = 10                        # fewer published images than this: the g
 
 
 # --- review ----------------------------------------------------------------------------------
+POOL_LINK_SECONDS = 15 * 60           # how long a review link to a pool image works
+
+
+def private_url(store: ObjectStore, seconds: int = POOL_LINK_SECONDS) -> Callable[[str], str]:
+    """URLs for images awaiting review: short-lived links only the operator is handed (a
+    pool image is never public: it may be unfit to show)."""
+    return lambda key: store.presigned_url(key, seconds)
+
+
 def review_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any]:
     return {**item_view(record, url), "orientation": record.orientation, "size": record.size,
             "provenance": record.provenance}
@@ -129,15 +138,52 @@ def remove(store: ObjectStore, keys: Iterable[object]) -> KeyResults:
 
 
 # --- overview --------------------------------------------------------------------------------
-def overview(index: ImageIndex, thin_below: int = THIN_BELOW) -> dict[str, Any]:
-    """Per emotion: published and pool counts and likes; which emotions are empty or thin.
-    Index reads per emotion only (never a scan of the catalog): it is polled by the desk."""
+LOVED_SHOWN = 3            # best and least liked images per emotion in the overview
+LOVED_DEPTH = 500          # images per orientation read to judge them (most liked first)
+
+
+def loved(index: ImageIndex, emotion: str, url: Callable[[str], str] | None = None,
+          shown: int = LOVED_SHOWN) -> dict[str, Any]:
+    """The emotion's best and least liked garden images by like-rate (likes / impressions,
+    from the learned order's counters), among those seen at least WARM_UP times — so an
+    operator knows what to remove and what to make more of. One read of up to LOVED_DEPTH
+    images per orientation and one batch read of their counters."""
+    records = [r for o in layout.ORIENTATION_NAMES
+               for r in index.query(layout.GARDEN, emotion, o, LOVED_DEPTH).items]
+    counters = index.counters([r.key for r in records], [bandit.ALL]) if records else {}
+    judged = []
+    for record in records:
+        counts = counters.get(record.key, {}).get(bandit.ALL, bandit.NONE)
+        if counts.seen >= bandit.WARM_UP:
+            judged.append((counts.likes / counts.seen, counts, record))
+    judged.sort(key=lambda j: (-j[0], -j[1].seen, j[2].key))
+
+    def view(rate: float, counts: bandit.Counts, record: ImageRecord) -> dict[str, Any]:
+        out = {"key": record.key, "likeRate": round(rate, 4), "likes": counts.likes,
+               "impressions": counts.seen, "favorite": record.favorite}
+        if url is not None:
+            out["url"] = url(record.key)
+        return out
+    least = judged[::-1][:shown] if len(judged) > shown else []
+    return {"best": [view(*j) for j in judged[:shown]], "least": [view(*j) for j in least],
+            "judged": len(judged), "judgedAfter": bandit.WARM_UP}
+
+
+_NOT_LOVED: dict[str, Any] = {"best": [], "least": [], "judged": 0, "judgedAfter": bandit.WARM_UP}
+
+
+def overview(index: ImageIndex, thin_below: int = THIN_BELOW,
+             url: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Per emotion: published and pool counts and likes; which emotions are empty or thin;
+    the best and least liked images (``loved``). Index reads per emotion only (never a scan
+    of the catalog): it is polled by the desk."""
     rows = []
     for emotion in EMOTIONS:
         published = index.count(layout.GARDEN, emotion)
         rows.append({"emotion": emotion, "published": published,
                      "pool": index.count(layout.POOL, emotion),
                      "likes": index.likes_total(layout.GARDEN, emotion),
-                     "empty": published == 0, "thin": 0 < published < thin_below})
+                     "empty": published == 0, "thin": 0 < published < thin_below,
+                     "loved": loved(index, emotion, url) if published else _NOT_LOVED})
     return {"emotions": rows, "empty": [r["emotion"] for r in rows if r["empty"]],
             "thin": [r["emotion"] for r in rows if r["thin"]], "thinBelow": thin_below}

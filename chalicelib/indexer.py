@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,12 +89,18 @@ class ReindexReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def reindex(store: ObjectStore, index: ImageIndex) -> ReindexReport:
-    """Rebuild the index's image items from a listing of the store."""
+def reindex(store: ObjectStore, index: ImageIndex,
+            progress: Callable[[int], None] | None = None) -> ReindexReport:
+    """Rebuild the index's image items from a listing of the store; ``progress(n)`` after each
+    of the n objects listed so far."""
     report = ReindexReport()
     present: set[str] = set()
+    listed = 0
     for prefix in IMAGE_PREFIXES:
         for obj in store.list(prefix):
+            listed += 1
+            if progress is not None:
+                progress(listed)
             try:
                 record = read_record(store, obj.key, obj.size, obj.last_modified)
             except (InvalidKey, ObjectNotFound):

@@ -17,7 +17,8 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     for name in ("GARDEN_BACKEND", "GARDEN_ENDPOINTS", "GARDEN_ADMIN_KEY", "GARDEN_BUCKET",
-                 "GARDEN_TABLE", "GARDEN_CDN_DOMAIN", "GARDEN_ANALYZER", "GARDEN_PUBLIC_URL"):
+                 "GARDEN_TABLE", "GARDEN_CDN_DOMAIN", "GARDEN_ANALYZER", "GARDEN_PUBLIC_URL",
+                 "GARDEN_FACE_READING", "GARDEN_METRICS", "GARDEN_STAGE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GARDEN_DATA_DIR", str(tmp_path / "garden"))
     monkeypatch.setenv("GARDEN_DEMO", "0")

@@ -118,11 +118,29 @@ def check_stage(stage: str) -> str:
 
 # --- from the stack's outputs to the app's configuration ----------------------------------------
 def endpoint_uris(names: str | Iterable[str]) -> list[str]:
-    """SageMaker endpoint names → GARDEN_ENDPOINTS URIs; a value with a scheme (``painter:``)
-    is kept as it is."""
+    """SageMaker endpoint names → GARDEN_ENDPOINTS URIs; a value with a scheme (``painter:``,
+    ``bedrock:MODEL_ID[?concurrency=N]``) is kept as it is."""
     items = names.split(",") if isinstance(names, str) else list(names)
     items = [n.strip() for n in items if n and n.strip()]
     return [n if ":" in n else f"sagemaker:{n}" for n in items]
+
+
+def bedrock_model(uri: str) -> str:
+    """The model ID of ``bedrock:MODEL_ID[?concurrency=N]``."""
+    return uri[len("bedrock:"):].partition("?")[0]
+
+
+def check_endpoints(names: Sequence[str]) -> None:
+    """Every endpoint is one the app accepts (chalicelib/config.py's own rules), before any
+    stack is touched."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from chalicelib.config import parse_endpoints
+    from chalicelib.errors import ConfigError
+    try:
+        parse_endpoints(json.dumps(endpoint_uris(names)), ())
+    except ConfigError as exc:
+        raise DeployError(f"ENDPOINTS: {exc}") from None
 
 
 def stage_environment(outputs: Mapping[str, str], stage: str) -> dict[str, str]:
@@ -134,7 +152,7 @@ def stage_environment(outputs: Mapping[str, str], stage: str) -> dict[str, str]:
     endpoints = endpoint_uris(outputs.get("EndpointNames", ""))
     if not endpoints:
         raise DeployError("no inference endpoints: deploy with ENDPOINTS=name1,name2 "
-                          "(SageMaker endpoint names; see docs/deploy.md)")
+                          "(SageMaker endpoint names or bedrock:MODEL_ID; see docs/deploy.md)")
     return {
         "GARDEN_BACKEND": "aws",
         "GARDEN_STAGE": stage,
@@ -169,6 +187,10 @@ def policy_document(environment: Mapping[str, str]) -> dict[str, Any]:
     endpoints = sorted({f"arn:{part}:sagemaker:{region}:{account}:endpoint/{u.split(':', 1)[1].lower()}"
                         for u in json.loads(environment["GARDEN_ENDPOINTS"])
                         if u.startswith("sagemaker:")})
+    # Bedrock: exactly the configured models' foundation-model ARNs in the stack's region.
+    models = sorted({f"arn:{part}:bedrock:{region}::foundation-model/{bedrock_model(u)}"
+                     for u in json.loads(environment["GARDEN_ENDPOINTS"])
+                     if u.startswith("bedrock:")})
     statements: list[dict[str, Any]] = [
         {"Sid": "Logs", "Effect": "Allow",
          "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
@@ -182,18 +204,22 @@ def policy_document(environment: Mapping[str, str]) -> dict[str, Any]:
         {"Sid": "Catalog", "Effect": "Allow",
          "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                     "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Query",
-                    "dynamodb:Scan"],
-         "Resource": [table_arn, f"{table_arn}/index/garden"]},
+                    "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"],
+         "Resource": [table_arn, f"{table_arn}/index/garden", f"{table_arn}/index/fresh"]},
         {"Sid": "Workflows", "Effect": "Allow", "Action": ["states:StartExecution"],
          "Resource": machines},
-        {"Sid": "WorkflowRuns", "Effect": "Allow", "Action": ["states:DescribeExecution"],
-         "Resource": executions},
+        # DescribeExecution: a job's poll; StopExecution: an operator's cancel
+        {"Sid": "WorkflowRuns", "Effect": "Allow",
+         "Action": ["states:DescribeExecution", "states:StopExecution"], "Resource": executions},
         # DetectFaces and X-Ray's writes have no resource-level permissions: "*" is the only form.
         {"Sid": "Faces", "Effect": "Allow", "Action": ["rekognition:DetectFaces"], "Resource": "*"},
         {"Sid": "Tracing", "Effect": "Allow",
          "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords",
                     "xray:GetSamplingRules", "xray:GetSamplingTargets"], "Resource": "*"},
     ]
+    if models:
+        statements.insert(5, {"Sid": "Models", "Effect": "Allow",
+                              "Action": ["bedrock:InvokeModel"], "Resource": models})
     if endpoints:
         statements.insert(5, {"Sid": "Endpoints", "Effect": "Allow",
                               "Action": ["sagemaker:InvokeEndpoint"], "Resource": endpoints})
@@ -398,6 +424,8 @@ def deploy(stage: str, endpoints: Sequence[str]) -> str:
                          .get("EndpointNames", "").split(",") if n]
         except Exception:  # noqa: BLE001 - no stack yet: stage_environment says what is missing
             endpoints = []
+    if endpoints:
+        check_endpoints(endpoints)
     print(f"1/5 stack {name} in {region}", flush=True)
     deploy_stack(stage, region, endpoints, deployed_api_id(stage))
     outputs = stack_outputs(cloudformation, name)
@@ -474,7 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     up = commands.add_parser("deploy", help="deploy or update a stage")
     up.add_argument("--stage", default="dev")
     up.add_argument("--endpoints", default="",
-                    help="SageMaker endpoint names, comma separated (default: the stack's)")
+                    help="SageMaker endpoint names and bedrock:MODEL_ID[?concurrency=N] "
+                         "URIs, comma separated (default: the stack's)")
     down = commands.add_parser("destroy", help="delete a stage and everything in it")
     down.add_argument("--stage", default="dev")
     down.add_argument("--yes", action="store_true", help="do not ask (CI)")

@@ -12,19 +12,21 @@ Ordering of garden queries: most liked first, then newest (``created_ms``), then
 adapter documents how it keeps that order cheap at 100,000 items.
 
 Out-of-order events: each image item remembers the ``sequencer`` of the last event applied to
-it (S3's hex sequencer, compared after left-padding with zeros to SEQUENCER_WIDTH). An event
-whose sequencer is lower than the remembered one is stale and changes nothing; the same one
-again is a duplicate and changes nothing. A removal leaves a tombstone holding its sequencer,
+it (S3's hex sequencer, stored right-padded with zeros to SEQUENCER_WIDTH, as the S3 User
+Guide says to compare two: pad the shorter on the right). An event whose sequencer is lower
+than the remembered one is stale and changes nothing; the same one again is a duplicate and
+changes nothing. A removal leaves a tombstone holding its sequencer,
 so an older creation delivered late cannot resurrect the image; tombstones are invisible to
 every read.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from ..rules.bandit import Counts
 from ..rules.times import from_epoch_ms
 
 SEQUENCER_WIDTH = 32
@@ -32,11 +34,28 @@ SEQUENCER_WIDTH = 32
 # one of these marks the endpoint in the job's ``deadEndpoints``.
 DEAD_ENDPOINT_ERRORS = ("EndpointFailed", "EndpointTimeout")
 MAX_ENTRY_N = 999_999   # an entry's ``n`` is zero-padded to 6 digits in its storage key
+IMPRESSION_MARK_SECONDS = 6 * 3600   # how long a (visit, image) impression marker lives
 
 
 def pad_sequencer(sequencer: str) -> str:
-    """S3 sequencers compare as hex strings once left-padded to the same width."""
-    return sequencer.upper().rjust(SEQUENCER_WIDTH, "0")
+    """The form stored and compared: S3's event sequencers for one key order as hex strings
+    once the shorter is right-padded with zeros (S3 User Guide, "Event message structure")."""
+    return sequencer.upper().ljust(SEQUENCER_WIDTH, "0")
+
+
+def repad_legacy_sequencer(stored: str, width: int) -> str:
+    """A sequencer stored by an older version, left-padded to SEQUENCER_WIDTH, in today's form.
+
+    The padding hides how long the sequencer was; ``width`` is the length its source gives
+    (the folder store: 20; S3: 18 as of this writing). Significant digits are never dropped,
+    so a longer one keeps them all. Values that are empty (written by a reindex) or do not
+    look left-padded to ``width`` (already right-padded) come back unchanged, so running a
+    migration twice changes nothing."""
+    padding = SEQUENCER_WIDTH - width
+    if len(stored) != SEQUENCER_WIDTH or padding <= 0 or not stored.startswith("0" * padding):
+        return stored
+    keep = max(width, len(stored.lstrip("0")))
+    return pad_sequencer(stored[SEQUENCER_WIDTH - keep:])
 
 
 class Outcome(StrEnum):
@@ -70,6 +89,14 @@ class ImageRecord:
 class Page:
     items: list[ImageRecord]
     cursor: str | None          # opaque; None when there is nothing more
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    key: str
+    segment: str
+    counts: Counts
+    updated_ms: int
 
 
 @dataclass
@@ -124,6 +151,30 @@ class ImageIndex(Protocol):
         """Merge a backup's likes into an existing image (visitors unioned, count = max of the
         backup's count and the union's size). False when the image is not catalogued."""
 
+    # --- what visitors saw and liked: aggregate counters per (image, segment) ---------------
+    def query_fresh(self, area: str, emotion: str, orientation: str, limit: int,
+                    cursor: str | None = None) -> Page:
+        """One page of visible images newest first (then key); InvalidRequest on a bad cursor."""
+
+    def count_impressions(self, visit: str, keys: Sequence[str],
+                          segments: Sequence[str]) -> list[str]:
+        """Count one impression of each visible image in each of ``segments``, once per visit
+        and image: a marker of the hashed (visit, image) pair, kept IMPRESSION_MARK_SECONDS,
+        makes a repeat count nothing — no visit id is stored. Atomic per image; unknown and
+        removed keys are skipped. The keys that counted."""
+
+    def count_like(self, key: str, segments: Sequence[str]) -> None:
+        """Add one like to the image's counters in each of ``segments`` (the caller has
+        already counted the like once per visitor with ``like``); removed images: nothing."""
+
+    def counters(self, keys: Sequence[str], segments: Sequence[str]
+                 ) -> dict[str, dict[str, Counts]]:
+        """The counters of ``keys`` in ``segments``, in one batch read: key → segment →
+        Counts, only those that exist."""
+
+    def iter_counters(self, since_ms: int = 0) -> Iterator[CounterRow]:
+        """Every visible image's counters changed at or after ``since_ms`` (export)."""
+
 
 class JobStore(Protocol):
     """The generation jobs' records.
@@ -146,10 +197,13 @@ class JobStore(Protocol):
         atomic set addition made before the entry is visible (concurrent branches never
         lose each other's marks)."""
 
-    def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
+    def update_job(self, job_id: str, fields: dict[str, Any], *,
+                   if_status: str | None = None) -> bool:
         """Set top-level fields of a job (status, finishedAt…); raises JobNotFound. The entry
         lists and ``deadEndpoints`` are the store's own: naming them is InvalidRequest; a
-        ``jobId`` among the fields is ignored (a job keeps its id)."""
+        ``jobId`` among the fields is ignored (a job keeps its id). With ``if_status``, only
+        while the job's status is that one (atomically): False, and nothing written, when it
+        is not — so a cancel and a settle never overwrite each other."""
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         """The whole document: its fields, ``images`` and ``errors`` (each sorted by ``n``,
@@ -159,3 +213,64 @@ class JobStore(Protocol):
     def job_summary(self, job_id: str) -> dict[str, Any] | None:
         """The document without its entry lists — fields and ``deadEndpoints`` — read from the
         job's main item/row alone: cheap enough to call once per image."""
+
+    def list_jobs(self, kind: str | None = None, status: str | None = None, limit: int = 20,
+                  cursor: str | None = None) -> JobPage:
+        """Job summaries, newest first (``createdAt``, then ``jobId``), each with ``counts``
+        (``{"images", "errors", "retried"}``: its entries); ``kind``/``status`` filter (a job
+        without a kind is a text2image job). Raises InvalidRequest on a bad cursor."""
+
+    # --- a job's work: one unit per image, pulled by the workers --------------------------------
+    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+        """Each item (with its integer ``n``) becomes one open unit of the job's work; a unit
+        the job already has keeps its state and item (a retried or resumed Plan changes
+        nothing). Raises JobNotFound."""
+
+    def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
+        """Lease a unit that endpoint ``uri`` may make — open, or leased with its lease
+        expired, and not failed by ``uri``; lower ``n`` first among units never handed out —
+        to ``worker`` for ``lease_seconds``, atomically (two workers never hold one unit). None when the job
+        is not RUNNING, ``uri`` is out of the job (``deadEndpoints``), or nothing is claimable
+        by ``uri`` now."""
+
+    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+        """Mark unit ``n`` done and append ``image`` (its entry, with ``n``) to the job's
+        ``images``, atomically: a unit is never done without its image recorded. False (and
+        nothing changed) when it is already done — its lease expired and someone else made
+        it — so an image is recorded once."""
+
+    def release_work(self, job_id: str, *, worker: str | None = None,
+                     out: str | None = None) -> list[Released]:
+        """Give back the units leased by ``worker`` (by anyone when None) as open. With ``out``
+        (an endpoint that failed hard), that endpoint leaves the job: it joins
+        ``deadEndpoints`` and each released unit's ``triedBy``; a unit that no endpoint of
+        the job (its ``endpoints`` field) may still make becomes failed."""
+
+    def work(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's units without their items: ``{"n", "state", "worker", "leaseUntil",
+        "triedBy"}`` sorted by ``n``; state is open, leased, done or failed."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A leased unit of a job's work: the image's item, the lease's token, the job's summary
+    (what every image of the job shares) and how many units were left open — a worker that
+    took the last one need not ask again (a unit given back later sends the workers round
+    once more)."""
+    n: int
+    item: dict[str, Any]
+    token: str
+    job: dict[str, Any]
+    left: int = 0           # units still open when this one was claimed (0: it was the last)
+
+
+@dataclass(frozen=True)
+class Released:
+    n: int
+    makeable: bool          # some endpoint of the job may still make it
+
+
+@dataclass
+class JobPage:
+    jobs: list[dict[str, Any]]
+    cursor: str | None

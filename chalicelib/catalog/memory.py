@@ -12,24 +12,44 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ImageNotFound, JobNotFound
-from . import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
+from . import Claim, ImageRecord, JobPage, LikeExport, Outcome, Page, Released, pad_sequencer
 from ._images import check_limit, decode_keyset, keyset_page, replayed, same_fields
 from ._jobs import (
     DEAD,
+    DONE,
+    JOB_LISTS,
+    LEASED,
+    OPEN,
+    RUNNING,
+    UNIT_FAILED,
+    WORK_COUNT,
     assemble_job,
     check_job_entry,
+    check_list,
+    check_work_items,
+    claimable,
     dead_endpoint,
     dead_endpoints,
     dump_json,
     job_fields,
+    lease_until,
+    list_cursor,
+    makeable,
+    matches,
     new_job_doc,
+    new_token,
+    now_ms,
+    order_key,
+    read_list_cursor,
     summarize_job,
+    unit_view,
 )
+from .memory_counters import MemoryCounters
 
 
 @dataclass
@@ -42,12 +62,13 @@ class _Item:
     visitors: set[str] = field(default_factory=set)
 
 
-class MemoryImageIndex:
+class MemoryImageIndex(MemoryCounters):
     """The ImageIndex port in memory; safe to share between threads."""
 
     def __init__(self) -> None:
         self._items: dict[str, _Item] = {}
         self._lock = threading.Lock()
+        self._init_counters()
 
     # --- image items: written from the store only ----------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
@@ -66,6 +87,7 @@ class MemoryImageIndex:
                 return replay
             visible = item is not None and item.record is not None
             self._items[key] = _Item(None, seq)
+            self._drop_counters(key)
             return Outcome.REMOVED if visible else Outcome.ABSENT
 
     def reconcile(self, record: ImageRecord) -> Outcome:
@@ -84,6 +106,7 @@ class MemoryImageIndex:
             if item is None or item.record is None:
                 return False
             self._items[key] = _Item(None, item.seq)
+            self._drop_counters(key)
             return True
 
     def _write(self, record: ImageRecord, seq: str, item: _Item | None) -> Outcome:
@@ -190,6 +213,7 @@ class MemoryJobStore:
     def __init__(self) -> None:
         self._jobs: dict[str, str] = {}  # job id → main document (JSON)
         self._entries: dict[str, dict[tuple[str, str], str]] = {}  # → (field, key) → entry
+        self._work: dict[str, dict[int, _Unit]] = {}  # job id → n → unit
         self._lock = threading.Lock()
 
     def create_job(self, job: dict[str, Any]) -> None:
@@ -199,6 +223,7 @@ class MemoryJobStore:
         with self._lock:
             self._jobs[doc["jobId"]] = main
             self._entries[doc["jobId"]] = stored
+            self._work[doc["jobId"]] = {}
 
     def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
         key = check_job_entry(field, entry)
@@ -211,12 +236,16 @@ class MemoryJobStore:
                 self._jobs[job_id] = dump_json(doc)
             self._entries[job_id][(field, key)] = data
 
-    def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
+    def update_job(self, job_id: str, fields: dict[str, Any], *,
+                   if_status: str | None = None) -> bool:
         fields = job_fields(fields)
         with self._lock:
             doc = self._doc(job_id)
+            if if_status is not None and doc.get("status") != if_status:
+                return False
             doc.update(fields)
             self._jobs[job_id] = dump_json(doc)
+            return True
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -230,6 +259,85 @@ class MemoryJobStore:
             doc = self._find(job_id)
         return summarize_job(doc, doc[DEAD]) if doc is not None else None
 
+    def list_jobs(self, kind: str | None = None, status: str | None = None, limit: int = 20,
+                  cursor: str | None = None) -> JobPage:
+        check_list(kind, status, limit)
+        before = read_list_cursor(cursor)
+        with self._lock:
+            docs = [json.loads(main) for main in self._jobs.values()]
+            docs = sorted((d for d in docs if matches(d, kind, status)
+                           and (before is None or order_key(d) < before)),
+                          key=order_key, reverse=True)[:limit + 1]
+            page = [{**summarize_job(d, d[DEAD]), "counts": self._counts(d["jobId"])}
+                    for d in docs[:limit]]
+        return JobPage(page, list_cursor(docs[limit - 1]) if len(docs) > limit else None)
+
+    def _counts(self, job_id: str) -> dict[str, int]:
+        return {name: sum(1 for (f, _) in self._entries[job_id] if f == name) for name in JOB_LISTS}
+
+    # --- work -----------------------------------------------------------------------------------
+    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+        checked = check_work_items(items)
+        with self._lock:
+            doc = self._doc(job_id)
+            units = self._work[job_id]
+            for n, item in checked:
+                units.setdefault(n, _Unit(item))
+            doc[WORK_COUNT] = len(units)
+            self._jobs[job_id] = dump_json(doc)
+
+    def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
+        with self._lock:
+            doc = self._find(job_id)
+            if doc is None or doc.get("status") != RUNNING or uri in doc[DEAD]:
+                return None
+            now = now_ms()
+            for n in sorted(self._work[job_id]):
+                unit = self._work[job_id][n]
+                if claimable(unit.state, unit.until, unit.tried_by, uri, now):
+                    unit.state, unit.worker, unit.token = LEASED, worker, new_token()
+                    unit.until = lease_until(lease_seconds)
+                    left = sum(1 for u in self._work[job_id].values() if u.state == OPEN)
+                    return Claim(n, json.loads(unit.item), unit.token, summarize_job(doc, doc[DEAD]),
+                                 left)
+        return None
+
+    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+        key = check_job_entry("images", image)
+        data = dump_json(image)
+        with self._lock:
+            unit = self._work.get(job_id, {}).get(n)
+            if unit is None or unit.state == DONE:
+                return False
+            unit.state, unit.worker, unit.token = DONE, None, token
+            self._entries[job_id][("images", key)] = data
+            return True
+
+    def release_work(self, job_id: str, *, worker: str | None = None,
+                     out: str | None = None) -> list[Released]:
+        with self._lock:
+            doc = self._doc(job_id)
+            if out is not None and out not in doc[DEAD]:
+                doc[DEAD] = sorted({*doc[DEAD], out})
+                self._jobs[job_id] = dump_json(doc)
+            released = []
+            for n, unit in sorted(self._work[job_id].items()):
+                if unit.state != LEASED or (worker is not None and unit.worker != worker):
+                    continue
+                if out is not None:
+                    unit.tried_by.add(out)
+                ok = makeable(doc.get("endpoints") or (), doc[DEAD], unit.tried_by)
+                unit.state, unit.worker, unit.until = (OPEN if ok else UNIT_FAILED), None, 0
+                released.append(Released(n, ok))
+            return released
+
+    def work(self, job_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            if self._find(job_id) is None:
+                return []
+            return [unit_view(n, u.state, u.worker, u.until, u.tried_by)
+                    for n, u in sorted(self._work[job_id].items())]
+
     def _find(self, job_id: str) -> dict[str, Any] | None:
         """A fresh copy of the job's main document, None when there is no job (lock held)."""
         if job_id not in self._jobs:
@@ -242,6 +350,16 @@ class MemoryJobStore:
         if (doc := self._find(job_id)) is None:
             raise JobNotFound(f"no job {job_id!r}")
         return doc
+
+
+@dataclass
+class _Unit:
+    item: str                               # JSON
+    state: str = OPEN
+    worker: str | None = None
+    token: str | None = None
+    until: int = 0                          # lease end, epoch ms
+    tried_by: set[str] = field(default_factory=set)
 
 
 if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports

@@ -1,7 +1,8 @@
 """`emotion-garden`: the local server and the operator's tools, in one command.
 
 Every subcommand lives in this package: ``serve`` and ``reindex`` (``serve``), ``generate``,
-``bulk``/``pool``/``backup``/``restore`` (``pools``), ``analyze`` and ``endpoint``. Each
+``bulk``/``pool``/``backup``/``restore`` (``pools``), ``jobs``, ``analyze``, ``endpoint`` and
+``export-interactions`` (``export``). Each
 hands the garden it works on to the composition root through ``target``.
 """
 from __future__ import annotations
@@ -9,19 +10,38 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import analyze, endpoint, generate, pools, serve
+from .. import logs
+from . import analyze, endpoint, export, generate, jobs, pools, serve
+from .progress import log_handler
+
+SERVERS = ("serve", "endpoint")   # they keep the JSON log lines of the server and Lambda
+VERBOSE_HELP = "log more on stderr (-v info, -vv debug); by default only warnings"
+
+
+def _verbose_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``-v`` before or after the subcommand: every (sub)command's parser takes it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                sub.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                                 help=VERBOSE_HELP)
+                _verbose_everywhere(sub)
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="emotion-garden", description=__doc__.splitlines()[0])
+    top.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
     commands = top.add_subparsers(dest="command", required=True)
-    for module in (serve, analyze, endpoint, generate, pools):
+    for module in (serve, analyze, endpoint, generate, pools, jobs, export):
         module.register(commands)
+    _verbose_everywhere(top)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command not in SERVERS:
+        logs.configure_cli(log_handler(), args.verbose)
     status: int = args.func(args)
     return status
 

@@ -7,18 +7,20 @@ GARDEN_BACKEND=aws, the deployed state machine, S3 and DynamoDB (boto3's usual c
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
+from urllib.parse import urlsplit
 
 from .. import bootstrap
+from ..config import Settings
 from ..errors import GardenError
 from ..jobs import lifecycle, text2image
 from ..jobs.record import FINAL, RUNNING, SUCCEEDED
 from . import target
-
-BAR = 24
+from .progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,30 +40,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run_generate)
 
 
-def progress_line(view: dict[str, Any], seconds: float) -> str:
-    requested = max(1, int(view["requested"] or 1))
-    done = view["completed"] + view["failed"]
-    filled = min(BAR, round(BAR * done / requested))
-    failed = f", {view['failed']} failed" if view["failed"] else ""
-    return (f"[{'#' * filled}{'.' * (BAR - filled)}] {view['completed']}/{requested} images"
-            f"{failed}  {seconds:5.1f} s  {view['status']}")
+def server_answers(url: str, timeout: float = 0.3) -> bool:
+    """Whether something listens where the image links point (a TCP connect, nothing sent)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
-def _show(line: str, stream: TextIO, last: list[str]) -> None:
-    if line == (last[0] if last else None):
-        return
-    if stream.isatty():
-        stream.write("\r" + line)
-    else:
-        stream.write(line + "\n")
-    stream.flush()
-    last[:] = [line]
+def links_note(settings: Settings) -> str | None:
+    """Said before printing local image links when no server is there to open them."""
+    if settings.is_aws or settings.public_url_given or server_answers(settings.public_url):
+        return None
+    return (f"note: no server is running at {settings.public_url}: these links open once "
+            "`emotion-garden serve` (make run) is; set GARDEN_PUBLIC_URL when it runs "
+            "elsewhere, or use --out DIR to save the images\n")
 
 
 def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     try:
         target.choose(args)
         settings = bootstrap.settings()
+        if not settings.is_aws:
+            bootstrap.generators()   # a setting they need fails here, not on the first image
         body = {"text": args.prompt, "count": args.count, "width": args.width, "height": args.height,
                 "seed": args.seed, "negative": args.negative, "steps": args.steps}
         request = text2image.parse_request({k: v for k, v in body.items() if v is not None},
@@ -72,19 +76,21 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
                                       endpoints=settings.endpoints)
         err.write(f"job {job_id}: {request.count} image(s) of {request.width}x{request.height} "
                   f"over {len(settings.endpoints)} endpoint(s)\n")
-        last: list[str] = []
-        while True:
-            view = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
-            elapsed = time.monotonic() - started
-            _show(progress_line(view, elapsed), err, last)
-            if view["status"] in FINAL or elapsed > args.timeout:
-                break
-            time.sleep(0.1)
-        if err.isatty():
-            err.write("\n")
+        with Progress("generate", request.count, stream=err) as bar:
+            while True:
+                view = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
+                bar.update(view["completed"] + view["failed"], view["failed"])
+                if view["status"] in FINAL or time.monotonic() - started > args.timeout:
+                    break
+                time.sleep(0.1)
+        err.write(f"{view['status']}: {view['completed']} of {request.count} image(s)"
+                  + (f", {view['failed']} failed" if view["failed"] else "") + "\n")
         err.writelines(f"error: image {error.get('n')} on {error.get('endpoint')}: "
                       f"{error.get('error')}: {error.get('message')}\n" for error in view["errors"])
         store = bootstrap.store() if args.out else None
+        note = None if args.out else links_note(settings)
+        if note and view["images"]:
+            err.write(note)
         for image in view["images"]:
             if store is not None:
                 args.out.mkdir(parents=True, exist_ok=True)
@@ -97,6 +103,7 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
         err.write(f"emotion-garden generate: {exc}\n")
         return 2
     if view["status"] == RUNNING:
-        err.write(f"still running after {args.timeout:g} s; follow it with GET /jobs/{job_id}\n")
+        err.write(f"still running after {args.timeout:g} s; follow it with: "
+                  f"{target.follow_command(job_id, args)}\n")
         return 3
     return 0 if view["status"] == SUCCEEDED else 1

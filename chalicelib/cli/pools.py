@@ -36,6 +36,10 @@ def bulk_body(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _bulk(args: argparse.Namespace) -> int:
+    if args.no_wait and not bootstrap.settings().is_aws:
+        print("emotion-garden bulk: --no-wait needs a deployed stage (--stage): a local job "
+              "runs inside this command and would stop when it returns", file=sys.stderr)
+        return 2
     jobs, engine = bootstrap.job_store(), bootstrap.workflow()
     started = bulk.start_bulk(bulk_body(args), jobs=jobs, engine=engine,
                               endpoints=bootstrap.settings().endpoints)
@@ -43,6 +47,7 @@ def _bulk(args: argparse.Namespace) -> int:
     print(f"job {job_id}: {started['requested']} images over {len(bootstrap.settings().endpoints)} "
           f"endpoint(s)\nprompt: {started['prompt']}", flush=True)
     if args.no_wait:
+        print(f"follow it with: {target.follow_command(job_id, args)}", flush=True)
         return 0
     bar = Progress("bulk", started["requested"])
     try:
@@ -54,8 +59,13 @@ def _bulk(args: argparse.Namespace) -> int:
             time.sleep(args.poll)
     except KeyboardInterrupt:
         bar.close()
-        print(f"stopped watching job {job_id} (a local job stops with this process; "
-              "a deployed one goes on: GET /jobs/{id})", file=sys.stderr)
+        if bootstrap.settings().is_aws:
+            print(f"stopped watching job {job_id}; it goes on in Step Functions: "
+                  f"{target.follow_command(job_id, args)}", file=sys.stderr)
+        else:
+            print(f"stopped: job {job_id} stays RUNNING and the next start of `emotion-garden "
+                  "serve` on this data directory resumes it (the images made so far stay); "
+                  f"`emotion-garden jobs cancel {job_id}` drops it instead", file=sys.stderr)
         return 1
     bar.close()
     for image in job["images"]:
@@ -79,7 +89,11 @@ def _pool_items(emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
             return
 
 
+POOL_COLUMNS = ("key", "orientation", "seed", "created", "prompt")
+
+
 def _pool_list(args: argparse.Namespace) -> int:
+    print("\t".join(POOL_COLUMNS))      # `pool list | pool publish -` skips it
     total = 0
     for emotion in [args.emotion] if args.emotion else EMOTIONS:
         for item in _pool_items(emotion):
@@ -95,7 +109,9 @@ def _keys_for(args: argparse.Namespace) -> list[str]:
     keys = list(args.keys or [])
     if "-" in keys:
         keys.remove("-")
-        keys += [line.strip() for line in sys.stdin if line.strip()]
+        # a key per line, or `pool list`'s lines as they are (the key is the first column)
+        keys += [line.split("\t")[0].strip() for line in sys.stdin
+                 if line.strip() and line.split("\t")[0].strip() != POOL_COLUMNS[0]]
     if getattr(args, "all", False):
         if not getattr(args, "emotion", None):
             raise SystemExit("emotion-garden: --all needs --emotion")

@@ -3,49 +3,100 @@
 from __future__ import annotations
 
 import argparse
-import secrets
+import errno
 import sys
+from pathlib import Path
 
 from .. import bootstrap, demo, indexer
+from ..config import Settings
 from ..errors import ConfigError
+from ..web import credentials, preflight
 from . import target
+from .progress import Progress
 
 
 def _serve(args: argparse.Namespace) -> int:
     target.choose(args)
     try:
         settings = bootstrap.settings()
+        if not settings.is_aws:
+            bootstrap.generators()   # e.g. a bedrock: endpoint without AWS credentials: now
     except ConfigError as exc:
         print(f"emotion-garden: {exc}", file=sys.stderr)
         return 2
-    if settings.admin_key is None:  # this server checks the key itself, whatever the backend
-        key = secrets.token_urlsafe(24)
-        bootstrap.configure(admin_key=key)
-        print(f"Admin key for this run (set GARDEN_ADMIN_KEY to choose one): {key}", flush=True)
+    if not settings.is_aws and (problem := preflight.data_dir_problem(settings.data_dir)):
+        print(f"emotion-garden: cannot serve: {problem}", file=sys.stderr)  # one clear line
+        return 2
     from app import app  # the Chalice app at the project's root: routes and Lambda shells
 
-    from ..web.local_server import make_server
+    from ..web.local_server import Tls, make_server
     try:
-        server = make_server(app, args.host, args.port)
-    except OSError as exc:
-        print(f"emotion-garden: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        tls = _certificate(args, settings) if args.tls else None
+        server = make_server(app, args.host, args.port,
+                             tls=Tls(tls.certificate, tls.key) if tls else None)
+    except ConfigError as exc:
+        print(f"emotion-garden: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # before any key is printed: nothing to copy from a failed start
+        busy = exc.errno == errno.EADDRINUSE
+        print(f"emotion-garden: cannot listen on {args.host}:{args.port}: "
+              f"{'the port is in use' if busy else exc.strerror}; choose another port with "
+              f"PORT= (make run PORT=8001) or --port", file=sys.stderr)
+        return 2
+    try:
+        # this server checks the key itself, whatever the backend: the same key on every start
+        key = credentials.admin_key(settings.admin_key, settings.data_dir)
+    except (ConfigError, OSError) as exc:
+        server.server_close()
+        print(f"emotion-garden: {exc}", file=sys.stderr)
+        return 2
+    bootstrap.configure(admin_key=key.value)
     settings = bootstrap.settings()
     if settings.demo and not settings.is_aws and demo.is_empty(bootstrap.store()):
         print("Planting demo flowers into the empty garden (GARDEN_DEMO=0 turns this off)…", flush=True)
         demo.plant(bootstrap.store())
-    print(f"Emotion Garden at {server.url}/  (data: {settings.data_dir}; Ctrl-C stops)", flush=True)
+    for job_id in bootstrap.resume_jobs():   # jobs a stopped server left go on
+        print(f"Resumed job {job_id} (left running when its server stopped)", flush=True)
+    print(_banner(server.url, settings.data_dir, tls, key), flush=True)   # the key last
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
+        server.shutdown()
         server.server_close()
     return 0
 
 
+def _certificate(args: argparse.Namespace, settings: Settings) -> credentials.Certificate:
+    """The given certificate and key (--tls-cert/--tls-key or GARDEN_TLS_CERT/GARDEN_TLS_KEY),
+    else the self-signed one kept in the data directory (made on first start)."""
+    cert, key = args.tls_cert or settings.tls_cert, args.tls_key or settings.tls_key
+    if bool(cert) != bool(key):
+        raise ConfigError("give both a TLS certificate and its key (--tls-cert and --tls-key), or neither")
+    if cert and key:
+        return credentials.given_certificate(Path(cert), Path(key))
+    return credentials.self_signed(settings.data_dir, [args.host])
+
+
+def _banner(url: str, data_dir: Path, tls: credentials.Certificate | None,
+            key: credentials.AdminKey) -> str:
+    """What an operator needs, in the order they need it, the key last."""
+    lines = [f"Emotion Garden at {url}/  (data: {data_dir}; Ctrl-C stops)",
+             f"  kiosk:          {url}/",
+             f"  text to image:  {url}/text2image.html",
+             f"  operator desk:  {url}/admin/"]
+    if tls is not None:
+        made = "made now, self-signed" if tls.made else str(tls.certificate)
+        lines.append(f"  TLS certificate ({made}) SHA-256:")
+        lines.append(f"                  {tls.fingerprint}")
+    lines.append(f"  admin key:      {key.value}   (from {key.source})")
+    return "\n".join(lines)
+
+
 def _reindex(args: argparse.Namespace) -> int:
-    report = indexer.reindex(bootstrap.store(), bootstrap.image_index())
+    with Progress("reindex", 0, unit="object") as bar:
+        report = indexer.reindex(bootstrap.store(), bootstrap.image_index(), progress=bar.update)
     for label, keys in (("added", report.added), ("updated", report.updated),
                         ("removed", report.removed), ("skipped", report.skipped)):
         for key in keys:
@@ -60,6 +111,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser("serve", help="run the local server (pages, API and images)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--tls", action="store_true",
+                       help="speak HTTPS (a camera on another machine needs it); without "
+                            "--tls-cert/--tls-key a self-signed certificate is made once and kept "
+                            "in the data directory")
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (chain) for --tls")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls")
     target.add_options(serve, stage=False)
     serve.set_defaults(func=_serve)
     reindex = commands.add_parser("reindex", help="rebuild the catalog from a listing of the store")

@@ -14,6 +14,8 @@ def parse_emotion(value: object) -> str:
     """Normalise a client's emotion (case-insensitive) or raise InvalidRequest naming the valid ones."""
     if isinstance(value, str) and value.strip().upper() in EMOTIONS:
         return value.strip().upper()
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidRequest(f"emotion is required: use one of {', '.join(EMOTIONS)}")
     raise InvalidRequest(
         f"unknown emotion {value!r}: use one of {', '.join(EMOTIONS)}"
     )
@@ -29,6 +31,7 @@ def dominant(scores: Mapping[str, float | None]) -> str:
 
 _GENERATIONS = ((5, "toddler"), (12, "child"), (18, "teenager"), (25, "young-adult"),
                 (49, "adult"), (64, "middle-age"))
+GENERATIONS: tuple[str, ...] = (*(name for _, name in _GENERATIONS), "elder")
 
 
 def generation(age_low: float, age_high: float) -> str:

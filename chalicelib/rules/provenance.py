@@ -9,12 +9,18 @@ from typing import Any
 
 MARKER = b"emotion-garden/provenance:"
 HEAD_BYTES = 65536  # provenance sits right after SOI; this much of the file always holds it
+GENERATOR = "generator"  # the key under which a generator describes the image it made
 
 
 def embed(jpeg: bytes, provenance: Mapping[str, Any]) -> bytes:
-    """Return the JPEG with a provenance segment right after its SOI marker (replacing any)."""
+    """Return the JPEG with a provenance segment right after its SOI marker (replacing any).
+    What a generator recorded about itself under ``generator`` (a Bedrock model's native size)
+    is kept unless ``provenance`` sets it."""
     if jpeg[:2] != b"\xff\xd8":
         raise ValueError("not a JPEG")
+    earlier = read(jpeg[:HEAD_BYTES]) or {}
+    if GENERATOR in earlier and GENERATOR not in provenance:
+        provenance = {**provenance, GENERATOR: earlier[GENERATOR]}
     payload = MARKER + json.dumps(dict(provenance), ensure_ascii=False, separators=(",", ":"),
                                   sort_keys=True).encode("utf-8")
     if len(payload) + 2 > 0xFFFF:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidKey, ObjectNotFound
+from ..errors import InvalidKey, ObjectNotFound, ServiceUnavailable
 from ..rules.layout import check_safe
 from ..rules.times import from_epoch
-from . import ObjectStore, StoredObject
+from . import ObjectStore, StoredObject, signing
 from .events import next_sequencer, notification
 
 log = logging.getLogger(__name__)
@@ -23,12 +25,15 @@ BUCKET = "local"
 
 class FolderObjectStore:
     def __init__(self, root: Path, public_url: str,
-                 on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_event: Callable[[dict[str, Any]], None] | None = None,
+                 signing_secret: bytes | None = None) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._public_url = public_url.rstrip("/")
         self._on_event = on_event
         self._order = threading.Lock()
+        # signs presigned links; a fresh one per store (per server run) unless given
+        self._secret = signing_secret or secrets.token_bytes(32)
 
     def path(self, key: str) -> Path:
         """The file behind a key; never a path outside the root."""
@@ -45,15 +50,16 @@ class FolderObjectStore:
 
     def _write(self, key: str, data: bytes, event_name: str) -> None:
         path = self.path(key)
-        with self._order:  # a delete's pruning of empty folders must not race this mkdir
+        with self._order, unavailable("write"):  # a delete's pruning must not race this mkdir
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            with self._order:  # the sequencer follows the order the files really changed in
-                os.replace(tmp, path)  # readers never see a half-written image
-                sequencer = next_sequencer()
+            with unavailable("write"):
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                with self._order:  # the sequencer follows the order the files really changed in
+                    os.replace(tmp, path)  # readers never see a half-written image
+                    sequencer = next_sequencer()
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -61,13 +67,14 @@ class FolderObjectStore:
 
     def get(self, key: str) -> bytes:
         try:
-            return self.path(key).read_bytes()
+            with unavailable("read"):
+                return self.path(key).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(key) from None
 
     def head(self, key: str, length: int) -> bytes:
         try:
-            with self.path(key).open("rb") as f:
+            with unavailable("read"), self.path(key).open("rb") as f:
                 return f.read(length)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(key) from None
@@ -81,7 +88,7 @@ class FolderObjectStore:
     def delete(self, key: str) -> None:
         path = self.path(key)
         try:
-            with self._order:
+            with self._order, unavailable("delete"):
                 path.unlink()
                 sequencer = next_sequencer()
                 self._prune(path.parent)
@@ -108,6 +115,14 @@ class FolderObjectStore:
         from urllib.parse import quote
         return f"{self._public_url}/{quote(key)}"
 
+    def presigned_url(self, key: str, expires_in: int) -> str:
+        check_safe(key)
+        return f"{self.url(key)}?{signing.signed_query(self._secret, key, expires_in)}"
+
+    def verify_presigned(self, key: str, query: str) -> bool:
+        """Whether ``query`` is that of a link ``presigned_url`` made for ``key``, unexpired."""
+        return signing.verify(self._secret, key, query)
+
     def _prune(self, folder: Path) -> None:
         while folder != self.root:
             try:
@@ -123,6 +138,22 @@ class FolderObjectStore:
             self._on_event(notification(name, BUCKET, key, size, etag, sequencer))
         except Exception:  # the write happened; a reindex repairs a missed event
             log.exception("object event handler failed for %s", key)
+
+
+@contextmanager
+def unavailable(action: str) -> Iterator[None]:
+    """The disk failing (read-only, full, no permission, I/O error) as ServiceUnavailable
+    with a message that names no path — it reaches clients and job records. A missing file
+    passes through: each caller says what that means."""
+    try:
+        yield
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+        log.warning("image store: cannot %s: %s", action, reason)
+        raise ServiceUnavailable(f"the image store cannot {action} ({reason}); "
+                                 f"try again later") from None
 
 
 _check: type[ObjectStore] = FolderObjectStore  # mypy holds the adapter to the port

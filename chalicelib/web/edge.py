@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import threading
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from .. import logs
 from ..curation import KeyOutcome, KeyResults
 from ..errors import (
     ConfigError,
+    Conflict,
     Forbidden,
     GardenError,
     GeneratorError,
@@ -30,11 +32,12 @@ from ..errors import (
 )
 from ..jobs.lifecycle import Finished, Outcome
 from ..jobs.record import RUNNING
+from ..rules import jsontext, redact
 
 MAX_JSON_BYTES = 64 * 1024
 
 _STATUS: tuple[tuple[type[GardenError], int], ...] = (
-    (InvalidRequest, 400), (Unauthorized, 401), (Forbidden, 403), (NotFound, 404),
+    (InvalidRequest, 400), (Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409),
     (PayloadTooLarge, 413), (UnsupportedMediaType, 415), (TooManyRequests, 429),
     (ConfigError, 500), (UpstreamFailed, 502), (GeneratorError, 502), (ServiceUnavailable, 503),
 )
@@ -63,7 +66,11 @@ def handled(view: View) -> View:
         try:
             return view(*args, **kwargs)
         except GardenError as exc:
-            return error_response(status_of(exc), str(exc) or type(exc).__name__)
+            response = error_response(status_of(exc), str(exc) or type(exc).__name__)
+            retry = getattr(exc, "retry_after", None)   # 429/503: when to try again
+            if isinstance(retry, (int, float)):
+                response.headers["Retry-After"] = str(max(1, math.ceil(retry)))
+            return response
         except Exception as exc:
             incident = uuid.uuid4().hex[:12]
             logs.event("http.unhandled", logging.ERROR, view=view.__name__, incident=incident,
@@ -87,10 +94,7 @@ def json_body(request: Any, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
         raise PayloadTooLarge(f"JSON body over {max_bytes} bytes")
     if not raw.strip():
         raise InvalidRequest("the body is empty; send a JSON object")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidRequest(f"malformed JSON: {exc}") from None
+    body = jsontext.loads(raw)  # depth, number sizes, lone surrogates and NULs checked
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be a JSON object")
     return body
@@ -105,9 +109,17 @@ def text2image_response(outcome: Outcome) -> Response:
         view = outcome.view
         body = {"statusCode": 200, "body": json.dumps(view["urls"]),
                 "time": round(outcome.seconds, 3), "urls": view["urls"], "jobId": view["jobId"],
-                "status": view["status"], "images": view["images"], "errors": view["errors"]}
+                "status": view["status"], "images": view["images"],
+                "errors": redact.without_paths_in(view["errors"])}
         return Response(body=body, status_code=200, headers={"Content-Type": "application/json"})
     return accepted({"jobId": outcome.job_id, "status": RUNNING, "statusUrl": outcome.status_url})
+
+
+def public_job(view: dict[str, Any]) -> dict[str, Any]:
+    """A job's view as clients see it: error messages never show a server path (one recorded
+    from an exception may quote a file's)."""
+    return {**view, **{name: redact.without_paths_in(view[name])
+                       for name in ("errors", "errorSummary") if isinstance(view.get(name), list)}}
 
 
 def accepted(body: dict[str, Any]) -> Response:
@@ -151,6 +163,26 @@ def uniform_errors(event: Any, get_response: Callable[[Any], Any]) -> Any:
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Message" in body and "message" not in body:
         response.body = {"message": body["Message"], "code": body.get("Code")}
+    return response
+
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+DEFAULT_RETRY_AFTER = {429: "1", 503: "5"}
+
+
+def standard_headers(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every JSON answer says so with its charset (Chalice leaves a returned dict without a
+    Content-Type; API Gateway and clients would guess), and a 429 or 503 says when to retry."""
+    response = get_response(event)
+    headers = response.headers
+    kind = next((k for k in headers if k.lower() == "content-type"), None)
+    if kind is None and not isinstance(response.body, (str, bytes)):
+        headers["Content-Type"] = JSON_CONTENT_TYPE
+    elif kind is not None and str(headers[kind]).split(";")[0].strip().lower() == "application/json":
+        del headers[kind]
+        headers["Content-Type"] = JSON_CONTENT_TYPE
+    if response.status_code in DEFAULT_RETRY_AFTER and not any(k.lower() == "retry-after" for k in headers):
+        headers["Retry-After"] = DEFAULT_RETRY_AFTER[response.status_code]
     return response
 
 

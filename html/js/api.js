@@ -60,12 +60,27 @@ export async function analyzeEmotion(blob, userId) {
   return (await request("/emotion", { method: "POST", body: blob, headers, timeoutMs: 20000 })).data;
 }
 
-export async function fetchGarden(emotion, { limit = 24, cursor } = {}) {
-  return (await request(`/garden${query({ emotion, limit, cursor })}`)).data;
+export async function fetchGarden(emotion, { limit = 24, cursor, generation } = {}) {
+  return (await request(`/garden${query({ emotion, limit, cursor, generation })}`)).data;
 }
 
-export async function like(visitorId, itemId) {
-  return (await request("/like", { method: "POST", json: { id: visitorId, itemId } })).data;
+// A like is one per visitor per image, so asking again is safe: a 503 (the catalog busy, e.g.
+// many visitors liking one image at once) is retried once after a short random pause.
+export const LIKE_RETRY_PAUSE_MS = [300, 1200];
+
+export async function like(visitorId, itemId, { pause = randomPause, context } = {}) {
+  const send = () => request("/like", { method: "POST", json: { id: visitorId, itemId, context } });
+  try {
+    return (await send()).data;
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 503) throw error;
+    await pause(LIKE_RETRY_PAUSE_MS);
+    return (await send()).data;
+  }
+}
+
+function randomPause([low, high]) {
+  return new Promise((resolve) => setTimeout(resolve, low + Math.random() * (high - low)));
 }
 
 // 200 {urls, images, errors, jobId, ...} when the job finished in the server's wait budget,
@@ -96,11 +111,20 @@ export async function remove(adminKey, keys) {
   return (await request("/remove", { method: "POST", json: { keys }, adminKey })).data;
 }
 
+// {jobs: [{jobId, kind, status, requested, completed, failed, retried, ...}], cursor?}, newest first
+export async function listJobs(adminKey, { kind, status, limit, cursor } = {}) {
+  return (await request(`/jobs${query({ kind, status, limit, cursor })}`, { adminKey })).data;
+}
+
+export async function cancelJob(adminKey, jobId) {
+  return (await request(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: "POST", adminKey })).data;
+}
+
 export async function overview(adminKey) {
   return (await request("/admin/overview", { adminKey })).data;
 }
 
-export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED"]);
+export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "CANCELLED"]);
 
 // A poll that may succeed if asked again: no answer at all, the server busy or failing
 // for a moment (5xx), or asked to slow down (429). The job goes on server-side meanwhile.

@@ -5,6 +5,7 @@ import { CameraUnavailable, captureFrame, closeCamera, openCamera, photoFromFile
 import { $, $$, sleep } from "./dom.js";
 import { GardenView } from "./garden-view.js";
 import { watchIdle } from "./idle.js";
+import { visitContext, watchImpressions } from "./impressions.js";
 import { settings } from "./settings.js";
 import { likedKeys, newVisitor, rememberLike, visitorId } from "./visitor.js";
 import { wordsFor } from "./words.js";
@@ -18,13 +19,16 @@ const problemText = $("#problem-text");
 const problemDetail = $("#problem-detail");
 const gardenGrid = $("#garden-grid");
 let run = 0;   // each visit's number: late answers from an abandoned visit are dropped
+// "Reading your expression…" stays long enough to be read, however fast the answer comes
+const MIN_READING_MS = 1400;
+const KIOSK_ELSEWHERE = "A kiosk on another machine";   // the README's section
 
 const garden = new GardenView(gardenGrid, {
   rotateSeconds: settings.rotateSeconds,
   isLiked: (key) => likedKeys().has(key),
   onLike: async (item) => {
     const visit = run;   // a like answered after this visitor left is not the next one's
-    const answer = await like(visitorId(), item.key);
+    const answer = await like(visitorId(), item.key, { context: visitContext() });
     if (visit === run) {
       rememberLike(item.key);
       announce("Thank you — your like was planted.");
@@ -73,12 +77,7 @@ async function begin() {
     stream = await openCamera(video, { isCurrent: () => visit === run });
   } catch (error) {
     if (visit !== run) return;
-    const reason = error instanceof CameraUnavailable ? error.reason : "failed";
-    problem(
-      reason === "denied" ? "The camera is resting" : "No camera here just now",
-      "You can still grow a garden: choose a photo of a face instead.",
-      error.message,
-    );
+    cameraProblem(error instanceof CameraUnavailable ? error.reason : "failed", error.message);
     return;
   }
   if (!stream) return;  // abandoned while the camera was starting: openCamera let it go
@@ -105,14 +104,31 @@ async function begin() {
     photo = await captureFrame(video);
   } catch (error) {
     if (visit !== run) return;
-    problem("The photo didn't take", "The camera blinked at the wrong moment. Let's try once more.", error.message);
+    problem("The photo didn’t take", "The camera blinked at the wrong moment. Let’s try once more.", error.message);
     return;
   } finally {
     closeCamera(video);
     setTimeout(() => $("#camera").classList.remove("flash"), 500);
   }
   if (visit !== run) return;  // Escape or idle while the photo was being taken
-  await read(photo, visit);
+  await read(photo, visit, "camera");
+}
+
+// Why the camera did not open, and what to do instead: the main button becomes the upload.
+function cameraProblem(reason, detail) {
+  if (reason === "insecure") {
+    problem("The camera needs a secure page",
+      `Browsers open a camera only on https:// pages or on the computer running the garden (localhost). `
+      + `Open this kiosk over HTTPS — see “${KIOSK_ELSEWHERE}” in the README — or choose a photo of a face instead.`,
+      `This page: ${window.location.origin}`, { photoFirst: true });
+  } else if (reason === "denied") {
+    problem("The camera is resting",
+      "The camera isn’t allowed on this page. You can still grow a garden: choose a photo of a face instead.",
+      detail, { photoFirst: true });
+  } else {
+    problem("No camera here just now", "You can still grow a garden: choose a photo of a face instead.",
+      detail, { photoFirst: reason === "missing" || reason === "unsupported" });
+  }
 }
 
 async function fromFile(file) {
@@ -124,33 +140,51 @@ async function fromFile(file) {
     photo = await photoFromFile(file);
   } catch (error) {
     if (visit !== run) return;
-    problem("That photo would not open", "Try another picture — a JPEG or PNG of a face works best.", error.message);
+    problem("That photo would not open", "Try another picture — a JPEG or PNG of a face works best.",
+      error.message, { photoFirst: true });
     return;
   }
   if (visit !== run) return;
-  await read(photo, visit);
+  await read(photo, visit, "upload");
 }
 
 // --- reading the emotion and growing the garden --------------------------------------------
-async function read(photo, visit) {
+async function read(photo, visit, source) {
   show("reading");
+  const shown = performance.now();
   let analysis;
+  let error = null;
   try {
     analysis = await analyzeEmotion(photo, visitorId());
-  } catch (error) {
-    if (visit !== run) return;
+  } catch (failure) {
+    error = failure;
+  }
+  if (visit !== run) return;
+  await sleep(Math.max(0, MIN_READING_MS - (performance.now() - shown)));
+  if (visit !== run) return;
+  if (error) {
+    const upload = source === "upload";
     if (error instanceof ApiError && error.status === 404) {
-      problem("We couldn't quite find your face",
-        "Step a little closer, face the light, and let's try once more.", "");
+      if (upload) {
+        problem("We couldn’t find a face in that photo",
+          "Choose one where a single face looks toward the camera, not too small, in good light.", "",
+          { photoFirst: true });
+      } else {
+        problem("We couldn’t quite find your face",
+          "Step a little closer, face the light, and let’s try once more.", "");
+      }
     } else if (error instanceof ApiError && (error.status === 413 || error.status === 415 || error.status === 400)) {
-      problem("That photo didn't work for us", "Let's take a fresh one with the camera, or choose another picture.", error.message);
+      problem("That photo didn’t work for us", upload
+        ? "Choose another picture — a JPEG or PNG of a face works best."
+        : "Let’s take a fresh one with the camera, or choose another picture.", error.message,
+      { photoFirst: upload });
     } else {
       problem("The garden is catching its breath", "Something went quiet on our side. Please try again in a moment.", error.message);
     }
     return;
   }
-  if (visit !== run) return;
   const emotion = String(analysis.emotions || "").toUpperCase();
+  watchImpressions(gardenGrid, { visitor: visitorId(), emotion, generation: analysis.generation });
   await grow(emotion, visit);
 }
 
@@ -160,13 +194,15 @@ async function grow(emotion, visit) {
   document.documentElement.style.setProperty("--accent", words.accent);
   $("#garden-title").textContent = words.headline;
   $("#garden-line").textContent = words.line;
+  $("#garden-line").hidden = false;
   $("#garden-empty").hidden = true;
+  $("#garden-hint").hidden = true;   // only once there is a flower to like
   garden.stop();
   show("garden");
-  announce(`${words.headline}. ${words.line}`);
+  announce(words.headline);
   let body;
   try {
-    body = await fetchGarden(emotion);
+    body = await fetchGarden(emotion, visitContext());
   } catch (error) {
     if (visit !== run) return;
     problem("The garden is catching its breath", "The flowers could not be fetched just now. Please try again.", error.message);
@@ -174,20 +210,31 @@ async function grow(emotion, visit) {
   }
   if (visit !== run) return;
   if (body.empty || (!(body.landscape || []).length && !(body.portrait || []).length)) {
+    // one kind message, and nothing that speaks of flowers that are not there
+    $("#garden-line").hidden = true;
     const empty = $("#garden-empty");
-    empty.textContent = `Nothing has bloomed for ${words.noun} yet — the gardeners are planting. Please come back soon.`;
+    empty.textContent = `No flowers have bloomed for ${words.noun} yet — the gardeners are planting them. Please come back soon.`;
     empty.hidden = false;
+    announce(empty.textContent);
     return;
   }
   garden.show(body, words.noun);
+  $("#garden-hint").hidden = false;
+  announce(words.line);
 }
 
-function problem(title, text, detail) {
+// photoFirst: trying the camera again would not help (it is denied, missing, or the photo was
+// the problem): choosing a photo becomes the main button, and "Try again" steps aside.
+function problem(title, text, detail, { photoFirst = false } = {}) {
   closeCamera(video);
   problemTitle.textContent = title;
   problemText.textContent = text;
   problemDetail.textContent = detail || "";
   problemDetail.hidden = !detail;
+  $("#retry").hidden = photoFirst;
+  const photoButton = $("#problem-photo");
+  photoButton.classList.toggle("primary", photoFirst);
+  photoButton.classList.toggle("quiet", !photoFirst);
   show("problem", "#problem-title");
 }
 

@@ -48,7 +48,11 @@ def test_create_table_builds_the_documented_design_from_a_client():
         table = client.describe_table(TableName="made-by-client")["Table"]
         assert table["KeySchema"] == table_definition("x")["KeySchema"]
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-        (index,) = table["GlobalSecondaryIndexes"]
+        indexes = {i["IndexName"]: i for i in table["GlobalSecondaryIndexes"]}
+        assert sorted(indexes) == ["fresh", "garden"]
+        assert indexes["fresh"]["KeySchema"] == [{"AttributeName": "gpk", "KeyType": "HASH"},
+                                                 {"AttributeName": "created_ms", "KeyType": "RANGE"}]
+        index = indexes[GARDEN_INDEX]
         assert index["IndexName"] == GARDEN_INDEX == "garden"
         assert index["KeySchema"] == [{"AttributeName": "gpk", "KeyType": "HASH"},
                                       {"AttributeName": "rank", "KeyType": "RANGE"}]
@@ -246,3 +250,80 @@ def test_both_adapters_work_on_the_one_table(ddb, djobs, dynamo_table, make_reco
     assert keys == {(image_key(KEY)["pk"], image_key(KEY)["sk"]), ("JOB#j-1", "JOB")}
     assert raw(dynamo_table, image_key(KEY)["pk"])["gpk"] == \
         garden_partition("emotions", "HAPPY", "landscape")
+
+
+# --- sequencers stored left-padded by older versions: the one-off migration -------------------
+def test_repad_legacy_sequencers_puts_the_padding_on_the_right_once(ddb, dynamo_table,
+                                                                     make_record):
+    legacy, recent = "0055AED6DCD90281E5", "0055AED6DCD90281F"
+    ddb.apply_created(make_record(KEY), legacy)
+    ddb.apply_created(make_record("emotions/SAD/bh.jpeg"), "0055AED6DCD9028200")
+    ddb.apply_removed("emotions/SAD/bh.jpeg", "0055AED6DCD9028300")   # a tombstone
+    ddb.reconcile(make_record("emotions/CALM/ch.jpeg"))                # seq "" (reindex)
+    # what an older version stored: the same sequencers, padded on the left
+    for key, seq in ((KEY, legacy), ("emotions/SAD/bh.jpeg", "0055AED6DCD9028300")):
+        dynamo_table.update_item(Key=image_key(key), UpdateExpression="SET seq = :s",
+                                 ExpressionAttributeValues={":s": seq.rjust(32, "0")})
+    # unmigrated, a stored value reads as older than the very event that wrote it: any late
+    # or repeated event would apply again
+    assert raw(dynamo_table, f"IMG#{KEY}")["seq"] < pad_sequencer(legacy)
+    assert ddb.repad_legacy_sequencers() == 2
+    assert raw(dynamo_table, f"IMG#{KEY}")["seq"] == pad_sequencer(legacy)
+    assert raw(dynamo_table, "IMG#emotions/SAD/bh.jpeg")["seq"] == \
+        pad_sequencer("0055AED6DCD9028300")
+    assert raw(dynamo_table, "IMG#emotions/CALM/ch.jpeg")["seq"] == ""
+    assert ddb.repad_legacy_sequencers() == 0                          # a second run: nothing
+    # migrated, the same event is a duplicate, a newer removal with a shorter sequencer
+    # wins, and the older creation delivered late is stale
+    assert ddb.apply_created(make_record(KEY), legacy).value == "duplicate"
+    assert ddb.apply_removed(KEY, recent).value == "removed"
+    assert ddb.apply_created(make_record(KEY), legacy).value == "stale"
+
+
+# --- likes under contention: TransactionConflict is retried after a jittered pause ------------
+def _conflicting(client, conflicts: int):
+    """The client's transact_write_items, cancelled with TransactionConflict ``conflicts``
+    times first (as DynamoDB answers simultaneous transactions on one item)."""
+    from botocore.exceptions import ClientError
+    real, left = client.transact_write_items, [conflicts]
+
+    def transact(**kwargs):
+        if left[0] > 0:
+            left[0] -= 1
+            raise ClientError({"Error": {"Code": "TransactionCanceledException",
+                                         "Message": "Transaction cancelled"},
+                               "CancellationReasons": [{"Code": "None"},
+                                                       {"Code": "TransactionConflict"}]},
+                              "TransactWriteItems")
+        return real(**kwargs)
+    return transact
+
+
+def test_a_conflicting_like_is_retried_after_growing_jittered_pauses(ddb, make_record,
+                                                                      monkeypatch):
+    from chalicelib.catalog.dynamodb import images
+    ddb.apply_created(make_record(KEY), "01")
+    pauses: list[float] = []
+    ddb.sleep = pauses.append
+    monkeypatch.setattr(ddb, "_client", type("C", (), {
+        "transact_write_items": staticmethod(_conflicting(ddb._client, 5))})())
+    assert ddb.like(KEY, "ana") == (1, True)                 # the sixth attempt counts
+    assert len(pauses) == 5 and all(p >= 0 for p in pauses)
+    for attempt, pause in enumerate(pauses, start=1):     # each within its growing bound
+        assert pause <= min(images.LIKE_BACKOFF_CAP_S, images.LIKE_BACKOFF_S * 2 ** attempt)
+    assert len(set(pauses)) == 5                          # random, not one fixed step
+
+
+def test_a_like_that_keeps_conflicting_is_503_with_retry_after(ddb, make_record, monkeypatch):
+    from chalicelib.catalog.dynamodb import images
+    from chalicelib.web.edge import handled
+    ddb.apply_created(make_record(KEY), "01")
+    ddb.sleep = lambda seconds: None
+    monkeypatch.setattr(ddb, "_client", type("C", (), {
+        "transact_write_items": staticmethod(_conflicting(ddb._client, 100))})())
+    with pytest.raises(ServiceUnavailable) as busy:
+        ddb.like(KEY, "ana")
+    response = handled(lambda: ddb.like(KEY, "ben"))()
+    assert isinstance(busy.value, images.LikesContended)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert raw(ddb.table, f"IMG#{KEY}")["likes"] == 0     # nothing half-counted

@@ -70,12 +70,31 @@ def test_an_older_created_event_after_a_newer_one_is_stale(index, make_record):
     assert index.get_image(KEY).size == 2
 
 
-def test_sequencers_compare_as_padded_hex_not_as_strings(index, make_record):
-    # "FF" < "100" as numbers although "FF" > "100" as strings.
-    index.apply_created(make_record(KEY, size=1), "FF")
-    assert index.apply_created(make_record(KEY, size=2), "100") is Outcome.UPDATED
-    assert index.apply_created(make_record(KEY, size=3), "ff") is Outcome.STALE
+def test_sequencers_of_different_lengths_compare_right_padded_with_zeros(index, make_record):
+    # The S3 User Guide: "compare the strings after right padding the shorter value with zeros".
+    # A newer event may carry a shorter sequencer: "…281F" (17) is after "…281E5" (18).
+    index.apply_created(make_record(KEY, size=1), "0055AED6DCD90281E5")
+    assert index.apply_created(make_record(KEY, size=2), "0055AED6DCD90281F") is Outcome.UPDATED
+    assert index.apply_created(make_record(KEY, size=3), "0055aed6dcd90281e5") is Outcome.STALE
+    assert index.apply_created(make_record(KEY, size=4), "0055AED6DCD90281F0") \
+        is Outcome.DUPLICATE                     # the same position, padded
     assert index.get_image(KEY).size == 2
+
+
+def test_a_newer_removal_with_a_shorter_sequencer_removes(index, make_record):
+    # Padded on the wrong side, the newer removal looked older and the image stayed visible.
+    index.apply_created(make_record(KEY), "0055AED6DCD90281E5")
+    assert index.apply_removed(KEY, "0055AED6DCD90282") is Outcome.REMOVED
+    assert index.get_image(KEY) is None
+    # ... and the older creation, delivered late, cannot bring it back
+    assert index.apply_created(make_record(KEY), "0055AED6DCD90281E5") is Outcome.STALE
+    assert index.get_image(KEY) is None
+
+
+def test_a_longer_sequencer_is_not_newer_for_its_length_alone(index, make_record):
+    index.apply_created(make_record(KEY, size=1), "0055AED6DCD90282")
+    assert index.apply_removed(KEY, "0055AED6DCD90281FFFF") is Outcome.STALE
+    assert index.get_image(KEY).size == 1
 
 
 def test_removal_hides_the_item_and_its_likes(index, make_record):
@@ -387,3 +406,98 @@ def test_records_written_and_read_back_are_copies(index, make_record):
     index.query("emotions", "HAPPY", "landscape", 5).items[0].provenance["seed"] = 4
     again = index.get_image(KEY)
     assert (again.provenance, again.likes) == ({"seed": 1}, 0)
+
+
+# --- counters: impressions and likes per (image, segment); the fresh order ----------------------
+def _counts(index, key, *segments):
+    from chalicelib.rules.bandit import Counts
+    got = index.counters([key], list(segments)).get(key, {})
+    return {s: got.get(s, Counts()) for s in segments}
+
+
+def test_an_impression_counts_once_per_visit_and_image_in_each_segment(index, make_record):
+    from chalicelib.rules.bandit import Counts
+    other = "emotions/HAPPY/otherh.jpeg"
+    index.apply_created(make_record(KEY), OLD)
+    index.apply_created(make_record(other), OLD)
+    assert index.count_impressions("visit-1", [KEY, other, KEY], ["*", "g=adult"]) == [KEY, other]
+    assert index.count_impressions("visit-1", [KEY], ["*", "g=adult"]) == []      # the same visit
+    assert index.count_impressions("visit-2", [KEY], ["*", "g=child"]) == [KEY]
+    assert _counts(index, KEY, "*", "g=adult", "g=child", "g=elder") == {
+        "*": Counts(2, 0), "g=adult": Counts(1, 0), "g=child": Counts(1, 0), "g=elder": Counts()}
+    index.count_like(KEY, ["*", "g=adult"])
+    assert _counts(index, KEY, "*", "g=adult") == {"*": Counts(2, 1), "g=adult": Counts(1, 1)}
+    # one batch read for many keys: only what exists comes back
+    got = index.counters([KEY, other, "emotions/HAPPY/never.jpeg"], ["*", "g=child"])
+    assert got == {KEY: {"*": Counts(2, 1), "g=child": Counts(1, 0)}, other: {"*": Counts(1, 0)}}
+
+
+def test_impressions_and_likes_of_unknown_or_removed_images_count_nothing(index, make_record):
+    index.apply_created(make_record(KEY), OLD)
+    index.count_impressions("visit-1", [KEY], ["*"])
+    index.apply_removed(KEY, NEW)
+    assert index.count_impressions("visit-2", [KEY, "emotions/HAPPY/never.jpeg"], ["*"]) == []
+    index.count_like(KEY, ["*"])
+    assert index.counters([KEY], ["*"]) == {} and list(index.iter_counters()) == []
+    # a re-created image starts from none: its counters went with the removal
+    index.apply_created(make_record(KEY), "0062E99A88DC4072C1F")
+    assert index.counters([KEY], ["*"]) == {}
+    assert index.count_impressions("visit-3", [KEY], ["*"]) == [KEY]
+
+
+def test_counters_are_exported_per_image_and_segment_since_a_time(index, make_record):
+    import time
+    from chalicelib.rules.bandit import Counts
+    index.apply_created(make_record(KEY), OLD)
+    index.count_impressions("v", [KEY], ["*", "g=teenager"])
+    index.count_like(KEY, ["*", "g=teenager"])
+    rows = list(index.iter_counters())
+    assert [(r.key, r.segment, r.counts) for r in rows] == [
+        (KEY, "*", Counts(1, 1)), (KEY, "g=teenager", Counts(1, 1))]
+    assert all(abs(r.updated_ms - time.time() * 1000) < 60_000 for r in rows)
+    assert list(index.iter_counters(since_ms=rows[0].updated_ms + 60_000)) == []
+
+
+def test_a_visit_id_is_never_stored_with_its_impressions(index, make_record):
+    index.apply_created(make_record(KEY), OLD)
+    index.count_impressions("visitor-secret-7", [KEY], ["*"])
+    if isinstance(index, SqliteImageIndex):
+        files = [index.db.path, index.db.path.with_name(index.db.path.name + "-wal")]
+        dump = b"".join(f.read_bytes() for f in files if f.exists())
+        assert b"visitor-secret-7" not in dump and b"secret" not in dump
+    elif isinstance(index, DynamoImageIndex):
+        items = index.table.scan()["Items"]
+        assert "visitor-secret-7" not in json.dumps(items, default=str)
+    else:
+        assert "visitor-secret-7" not in repr(vars(index))
+
+
+def test_bad_segments_are_refused(index, make_record):
+    index.apply_created(make_record(KEY), OLD)
+    for bad in ([""], ["x" * 201], [None]):
+        with pytest.raises(InvalidRequest):
+            index.count_impressions("v", [KEY], bad)
+
+
+def test_fresh_order_is_newest_first_with_keyset_pages(index, make_record):
+    keys = [f"emotions/CALM/f{n}h.jpeg" for n in range(7)]
+    for n, key in enumerate(keys):
+        index.apply_created(make_record(key, created_ms=T0 + n // 2), OLD)  # ties in pairs
+    index.like(keys[0], "ana")    # likes do not move the fresh order
+    index.apply_created(make_record("emotions/CALM/f9v.jpeg", created_ms=T0 + 99), OLD)
+    seen, cursor = [], None
+    while True:
+        page = index.query_fresh("emotions", "CALM", "landscape", 3, cursor)
+        seen += [r.key for r in page.items]
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(keys) and len(seen) == len(set(seen))
+    created = [index.get_image(k).created_ms for k in seen]
+    assert created == sorted(created, reverse=True)
+    assert seen[0] == keys[6]
+    with pytest.raises(InvalidRequest):
+        index.query_fresh("emotions", "CALM", "landscape", 3, "bm90LWEtY3Vyc29y")
+    rank_cursor = index.query("emotions", "CALM", "landscape", 2).cursor
+    with pytest.raises(InvalidRequest):
+        index.query_fresh("emotions", "CALM", "landscape", 3, rank_cursor)

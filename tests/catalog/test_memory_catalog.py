@@ -34,7 +34,7 @@ def test_eight_threads_liking_at_once_count_every_visitor_exactly_once(make_reco
 def test_concurrent_created_events_leave_the_newest_one(make_record):
     index = MemoryImageIndex()
     start = threading.Barrier(8)
-    sequencers = [f"{n:X}" for n in range(1, 161)]
+    sequencers = [f"{n:04X}" for n in range(1, 161)]
 
     def deliver(chunk: int) -> list[Outcome]:
         start.wait()

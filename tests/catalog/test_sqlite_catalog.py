@@ -47,7 +47,7 @@ def test_eight_threads_liking_at_once_count_every_visitor_exactly_once(sqlite_im
 
 def test_concurrent_created_events_leave_the_newest_one(sqlite_images, make_record):
     start = threading.Barrier(8)
-    sequencers = [f"{n:X}" for n in range(1, 161)]
+    sequencers = [f"{n:04X}" for n in range(1, 161)]
 
     def deliver(chunk: int) -> list[Outcome]:
         start.wait()
@@ -62,7 +62,7 @@ def test_concurrent_created_events_leave_the_newest_one(sqlite_images, make_reco
     assert got.size == 160  # the newest event's fields, whatever the arrival order
     row = sqlite3.connect(sqlite_images.path).execute(
         "SELECT seq, tombstone FROM images WHERE key = ?", (KEY,)).fetchone()
-    assert row == (pad_sequencer("A0"), 0)
+    assert row == (pad_sequencer("00A0"), 0)
 
 
 def test_a_second_catalog_on_the_same_file_sees_the_same_data(tmp_path, make_record):
@@ -206,7 +206,7 @@ def test_a_version_1_catalog_moves_its_job_lists_into_rows(tmp_path):
     assert job["images"] == [{"n": 0, "key": "k0"}, {"n": 1, "key": "k1"}]  # the retry once
     assert [e["error"] for e in job["errors"]] == ["EndpointFailed", "Stopped", "Later"]
     check = sqlite3.connect(tmp_path / "c.db")
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert "images" not in json.loads(check.execute("SELECT doc FROM jobs").fetchone()[0])
     assert check.execute("SELECT count(*) FROM job_entries").fetchone()[0] == 5  # 4 + Later
     check.close()
@@ -267,8 +267,46 @@ def test_both_adapters_share_one_database_file(tmp_path, make_record):
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".sqlite3"] == ["catalog.sqlite3"]
     tables = {r[0] for r in sqlite3.connect(database.path).execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"images", "likes", "jobs", "job_entries"}
+    assert tables == {"images", "likes", "image_counts", "impression_marks", "jobs", "job_entries",
+                      "job_work"}
     # Adapters opened on the path alone see the same data.
     assert SqliteJobStore(database.path).job_summary("j") == {"jobId": "j", "status": "RUNNING"}
     assert SqliteImageIndex(str(database.path)).get_image(KEY).key == KEY
     database.close()
+
+
+def test_a_version_2_catalog_gets_its_sequencers_padded_on_the_right(tmp_path, make_record):
+    # Versions up to 2 stored the folder store's 20-digit sequencers left-padded to 32.
+    stored, newer = "018D2A6C51E2F3A40000", "018D2A6C51E2F3A4001"  # the newer one is shorter
+    SqliteImageIndex(tmp_path / "c.db").close()
+    conn = sqlite3.connect(tmp_path / "c.db")
+    conn.execute("INSERT INTO images (key, area, emotion, orientation, seq) VALUES "
+                 "(?, 'emotions', 'HAPPY', 'landscape', ?)", (KEY, stored.rjust(32, "0")))
+    conn.execute("INSERT INTO images (key, seq, tombstone) VALUES (?, ?, 1)",
+                 ("emotions/SAD/gone h.jpeg", "018D2A6C51E2F3A40005".rjust(32, "0")))
+    conn.execute("INSERT INTO images (key, area, emotion, orientation, seq) VALUES "
+                 "('emotions/CALM/ch.jpeg', 'emotions', 'CALM', 'landscape', '')")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    index = SqliteImageIndex(tmp_path / "c.db")
+    check = sqlite3.connect(tmp_path / "c.db")
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert dict(check.execute("SELECT key, seq FROM images").fetchall()) == {
+        KEY: pad_sequencer(stored),
+        "emotions/SAD/gone h.jpeg": pad_sequencer("018D2A6C51E2F3A40005"),
+        "emotions/CALM/ch.jpeg": ""}
+    check.close()
+    assert index.apply_created(make_record(KEY), stored) is Outcome.DUPLICATE
+    assert index.apply_removed(KEY, newer) is Outcome.REMOVED
+    index.close()
+
+
+def test_a_fresh_page_reads_the_fresh_index_in_order(sqlite_images, make_record):
+    sqlite_images.bulk_insert([make_record(f"emotions/HAPPY/f{i}h.jpeg", created_ms=i)
+                               for i in range(50)], "01")
+    cursor = sqlite_images.query_fresh("emotions", "HAPPY", "landscape", 5).cursor
+    with query_plans(sqlite_images) as plans:
+        sqlite_images.query_fresh("emotions", "HAPPY", "landscape", 5, cursor)
+    assert plans and all("USING INDEX images_fresh" in p for p in plans), plans
+    assert not any("TEMP B-TREE" in p for p in plans), plans

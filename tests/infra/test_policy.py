@@ -15,13 +15,15 @@ from botocore import xform_name
 from tests.infra.conftest import ROOT, deploy, example_environment
 
 SERVICES = {"s3": "s3", "dynamodb": "dynamodb", "stepfunctions": "states",
-            "rekognition": "rekognition", "sagemaker-runtime": "sagemaker"}
+            "rekognition": "rekognition", "sagemaker-runtime": "sagemaker",
+            "bedrock-runtime": "bedrock"}
 # Calls whose IAM action is not the operation's own name.
 ACTIONS = {
     "head_object": {"s3:GetObject"},
     "copy_object": {"s3:GetObject", "s3:PutObject"},
     "list_objects_v2": {"s3:ListBucket"},
-    "transact_write_items": {"dynamodb:PutItem", "dynamodb:UpdateItem"},  # what its items do
+    # what its items do (a ConditionCheck item: the image counters' "the image is visible")
+    "transact_write_items": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
     "batch_writer": {"dynamodb:BatchWriteItem"},                            # boto3's resource helper
     "delete_item": {"dynamodb:DeleteItem"},
 }
@@ -82,9 +84,19 @@ def granted(policy: dict) -> set[str]:
     return {a for s in statements(policy) if s["Effect"] == "Allow" for a in s["Action"]}
 
 
+BEDROCK = ["bedrock:stability.sd3-5-large-v1:0?concurrency=2", "bedrock:amazon.nova-canvas-v1:0",
+           "bedrock:stability.sd3-5-large-v1:0"]
+
+
+def mixed_environment(stage: str) -> dict[str, str]:
+    """A stage with SageMaker endpoints and Bedrock models (one listed twice)."""
+    env = example_environment(stage)
+    return {**env, "GARDEN_ENDPOINTS": json.dumps(json.loads(env["GARDEN_ENDPOINTS"]) + BEDROCK)}
+
+
 @pytest.fixture(params=["dev", "prod"])
 def policy(request) -> dict:
-    return deploy.policy_document(example_environment(request.param))
+    return deploy.policy_document(mixed_environment(request.param))
 
 
 def test_the_scan_finds_the_calls_the_adapters_make():
@@ -92,7 +104,7 @@ def test_the_scan_finds_the_calls_the_adapters_make():
     # one per adapter: if the scan went blind, the coverage test below would pass vacuously
     for name in ("put_object", "list_objects_v2", "transact_write_items", "batch_writer",
                  "query", "start_execution", "describe_execution", "detect_faces",
-                 "invoke_endpoint"):
+                 "invoke_endpoint", "invoke_model"):
         assert name in calls, name
 
 
@@ -114,7 +126,8 @@ def test_no_wildcard_action_and_no_bare_star_resource_where_a_specific_one_exist
         if "*" in statement["Resource"]:
             assert set(statement["Action"]) <= STAR_ONLY, statement
         for resource in statement["Resource"]:
-            assert resource == "*" or re.match(r"^arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d{12}|^arn:aws:s3:::",
+            assert resource == "*" or re.match(r"^arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d{12}|^arn:aws:s3:::"
+                                               r"|^arn:aws:bedrock:[a-z0-9-]+::foundation-model/[a-z]",
                                                resource), resource
 
 
@@ -126,7 +139,7 @@ def test_resources_are_exactly_the_stages_own(policy):
     assert by_sid["Images"] == [f"arn:aws:s3:::{bucket}/{p}*" for p in ("emotions/", "pool/", "text2image/")]
     assert by_sid["ImageListing"] == [f"arn:aws:s3:::{bucket}"]
     table = f"arn:aws:dynamodb:us-east-1:123456789012:table/{env['GARDEN_TABLE']}"
-    assert by_sid["Catalog"] == [table, table + "/index/garden"]
+    assert by_sid["Catalog"] == [table, table + "/index/garden", table + "/index/fresh"]
     assert by_sid["Workflows"] == [env["GARDEN_TEXT2IMAGE_MACHINE"], env["GARDEN_BULK_MACHINE"]]
     assert all(r.startswith(f"arn:aws:states:us-east-1:123456789012:execution:emotion-garden-{stage}-")
                and r.endswith(":*") for r in by_sid["WorkflowRuns"])
@@ -134,6 +147,28 @@ def test_resources_are_exactly_the_stages_own(policy):
     assert by_sid["Endpoints"] == [
         "arn:aws:sagemaker:us-east-1:123456789012:endpoint/jumpstart-sd-2-1",
         "arn:aws:sagemaker:us-east-1:123456789012:endpoint/jumpstart-sd-xl"]
+
+
+def test_the_bedrock_statement_names_exactly_the_configured_models_in_the_stacks_region(policy):
+    models = [s for s in statements(policy) if "bedrock:InvokeModel" in s["Action"]]
+    assert len(models) == 1 and models[0]["Action"] == ["bedrock:InvokeModel"]
+    assert models[0]["Resource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-canvas-v1:0",
+        "arn:aws:bedrock:us-east-1::foundation-model/stability.sd3-5-large-v1:0"]
+
+
+def test_bedrock_models_follow_the_stacks_region_and_partition():
+    env = {**mixed_environment("dev"), "GARDEN_ENDPOINTS": json.dumps(["bedrock:stability.stable-image-core-v1:1"])}
+    for key in ("GARDEN_TEXT2IMAGE_MACHINE", "GARDEN_BULK_MACHINE"):
+        env[key] = env[key].replace("arn:aws:", "arn:aws-us-gov:").replace("us-east-1", "us-gov-west-1")
+    policy = deploy.policy_document(env)
+    assert [s["Resource"] for s in statements(policy) if s["Sid"] == "Models"] == [
+        ["arn:aws-us-gov:bedrock:us-gov-west-1::foundation-model/stability.stable-image-core-v1:1"]]
+    assert "sagemaker:InvokeEndpoint" not in granted(policy)
+
+
+def test_no_bedrock_statement_without_bedrock_models():
+    assert "bedrock:InvokeModel" not in granted(deploy.policy_document(example_environment("dev")))
 
 
 def test_no_sagemaker_statement_without_sagemaker_endpoints():
@@ -153,3 +188,21 @@ def test_the_committed_policy_files_are_what_the_generator_makes(stage):
 
 def _list(value):
     return value if isinstance(value, list) else [value]
+
+
+def test_deploy_takes_bedrock_uris_beside_sagemaker_names_and_checks_them_first():
+    names = ["sd-1", "bedrock:amazon.nova-canvas-v1:0?concurrency=2"]
+    deploy.check_endpoints(names)
+    env = deploy.stage_environment({**_outputs("dev"), "EndpointNames": ",".join(names)}, "dev")
+    assert json.loads(env["GARDEN_ENDPOINTS"]) == ["sagemaker:sd-1", "bedrock:amazon.nova-canvas-v1:0?concurrency=2"]
+    assert [s["Resource"] for s in statements(deploy.policy_document(env)) if s["Sid"] == "Models"] == [
+        ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-canvas-v1:0"]]
+    with pytest.raises(deploy.DeployError, match="ENDPOINTS: .*bedrock:meta.llama3"):
+        deploy.check_endpoints(["sd-1", "bedrock:meta.llama3-8b-instruct-v1:0"])
+
+
+def _outputs(stage: str) -> dict[str, str]:
+    env = example_environment(stage)
+    return {"BucketName": env["GARDEN_BUCKET"], "TableName": env["GARDEN_TABLE"],
+            "CdnDomain": env["GARDEN_CDN_DOMAIN"], "Text2ImageMachineArn": env["GARDEN_TEXT2IMAGE_MACHINE"],
+            "BulkMachineArn": env["GARDEN_BULK_MACHINE"]}

@@ -59,7 +59,8 @@ def test_the_full_local_flow(client):
     assert status == 200 and liked["likes"] == 1
     _, overview = call(client, "GET", "/admin/overview")
     happy = next(r for r in overview["emotions"] if r["emotion"] == "HAPPY")
-    assert happy == {"emotion": "HAPPY", "published": 3, "pool": 1, "likes": 1, "empty": False, "thin": True}
+    assert happy == {"emotion": "HAPPY", "published": 3, "pool": 1, "likes": 1, "empty": False, "thin": True,
+                     "loved": {"best": [], "least": [], "judged": 0, "judgedAfter": 10}}  # seen too little
     assert "HAPPY" not in overview["empty"] and "SAD" in overview["empty"] and overview["thin"] == ["HAPPY"]
 
     # remove everything: the garden is empty again and says so
@@ -89,7 +90,8 @@ def test_a_bulk_job_whose_endpoints_all_fail_ends_failed_with_reasons(client, mo
     assert status == 202
     job = wait_for_job(client, started["jobId"])
     assert job["status"] == "FAILED" and job["completed"] == 0 and job["failed"] == 2
-    assert {e["endpoint"] for e in job["errors"]} == {"http://127.0.0.1:9/invocations", "a1111://127.0.0.1:9"}
+    # both were tried, failed and left the job; every image's error says why
+    assert job["deadEndpoints"] == sorted(["http://127.0.0.1:9/invocations", "a1111://127.0.0.1:9"])
     assert all(e["error"] and e["message"] for e in job["errors"])
     assert list(bootstrap.store().list("pool/")) == []
 
@@ -102,7 +104,7 @@ def test_a_bulk_job_whose_endpoints_all_fail_ends_failed_with_reasons(client, mo
     ({"emotion": "HAPPY", "count": True}, "count"),
     ({"emotion": "HAPPY"}, "count is required"),
     ({"emotion": "BLISS", "count": 1}, "unknown emotion"),
-    ({"count": 1}, "unknown emotion"),
+    ({"count": 1}, "emotion is required"),
     ({"emotion": "HAPPY", "count": 1, "orientations": ["square"]}, "unknown orientation"),
     ({"emotion": "HAPPY", "count": 1, "orientations": []}, "orientations"),
     ({"emotion": "HAPPY", "count": 1, "orientations": "sideways"}, "unknown orientation"),
@@ -190,6 +192,7 @@ def test_the_overview_lists_empty_and_thin_emotions(client):
     _, overview = call(client, "GET", "/admin/overview")
     rows = {r["emotion"]: r for r in overview["emotions"]}
     assert rows["CALM"]["published"] == 10 and not rows["CALM"]["thin"] and not rows["CALM"]["empty"]
-    assert rows["FEAR"] == {"emotion": "FEAR", "published": 1, "pool": 1, "likes": 0, "empty": False, "thin": True}
+    assert rows["FEAR"] == {"emotion": "FEAR", "published": 1, "pool": 1, "likes": 0, "empty": False, "thin": True,
+                            "loved": {"best": [], "least": [], "judged": 0, "judgedAfter": 10}}
     assert overview["empty"] == ["HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED"]
     assert overview["thin"] == ["FEAR"]

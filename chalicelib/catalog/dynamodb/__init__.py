@@ -29,7 +29,15 @@ Like item — ``pk = "IMG#{key}"``, ``sk = "LIKE#{visitor}"``: visitor (S), like
   ``like`` is one TransactWriteItems: Put of the like item if it does not exist, and
   ``ADD likes 1, rank 10^13, likes_rank 10^13`` on the image if it exists and is no
   tombstone — so the count, the garden order and "one like per visitor" move together.
+  Simultaneous likes of one image cancel each other (TransactionConflict): each is tried
+  again after a random pause (full jitter: up to 20 ms, doubling, at most 0.5 s), 8 attempts
+  in all, then 503 with Retry-After (the kiosk asks once more).
   Removing an image deletes its like items.
+
+Counter item — ``pk = "IMG#{key}"``, ``sk = "CNT"``, and impression marker —
+  ``pk = "SEEN#{hash}"``, ``sk = "SEEN"``, with ``ttl``: the learned order's impressions and
+  likes per (image, segment), atomic ADDs (counters.py documents them). GSI ``fresh``
+  (``gpk``, ``created_ms``) lists an emotion's images newest first.
 
 Job item — ``pk = "JOB#{jobId}"``, ``sk = "JOB"``: the job document's fields as top-level
   attributes, ``deadEndpoints`` (SS, absent when none; ``ADD`` keeps it atomic), ``ttl``
@@ -41,7 +49,19 @@ Job entry item — ``pk = "JOB#{jobId}"``, ``sk = "IMG#{n:06d}"`` / ``"ERR#{n:06
   size stays under the 400 KB item limit, and re-recording the same n replaces its entry.
   ``get_job`` is one Query of the partition (paged); ``job_summary`` one GetItem.
   Job items written before entries had items of their own keep ``images``/``errors`` lists
-  inside; reads merge them with the entry items.
+  inside; reads merge them with the entry items. ``sk = "RTY#{n:06d}-{endpoint hash}"``: an
+  endpoint's failure on an image another endpoint then made (``retried``).
+  The job item also carries ``gpk = "JOBS"`` and ``rank`` = its createdAt in epoch ms, so the
+  garden index lists jobs newest first (``list_jobs``; kind and status are filters).
+Work item — ``pk = "JOB#{jobId}"``, ``sk = "WORK#{n:06d}"`` (after every entry and the job
+  item, so ``get_job`` reads ``sk < "WORK#"`` only): ``n``, ``item`` (M), ``state`` (open,
+  leased, done, failed), ``worker``, ``token``, ``until`` (lease end, epoch ms), ``triedBy``
+  (SS), ``ver`` (N, bumped by every change) and the job's ``ttl``. A claim is conditional
+  writes: ``ADD nextWork 1`` on the job item (if RUNNING, below ``workCount`` and the endpoint
+  not in ``deadEndpoints``) hands out each unit once, then the unit is leased if still open;
+  once every unit was handed out, a Query of the work items finds one released or expired and
+  leases it on its ``ver``. Completing is one TransactWriteItems: the unit done (unless it
+  already is) and its image entry put.
 
 GSI ``garden``: partition ``gpk`` (S), sort ``rank`` (N), projection ALL; queried with
   ScanIndexForward=False, it lists one emotion's images of one orientation in one area

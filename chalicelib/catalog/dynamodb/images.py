@@ -2,7 +2,9 @@
 (the package's docstring describes them)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +14,10 @@ from botocore.exceptions import ClientError
 from ...errors import ImageNotFound, InvalidRequest, ServiceUnavailable
 from ...rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
 from ...rules.layout import GARDEN, ORIENTATION_NAMES, POOL
-from .. import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
+from .. import ImageRecord, LikeExport, Outcome, Page, pad_sequencer, repad_legacy_sequencer
 from .._images import check_limit, same_fields
 from .codec import from_dynamo, to_dynamo
+from .counters import DynamoCounters, counter_key
 from .table import (
     GARDEN_INDEX,
     IMAGE_SK,
@@ -29,6 +32,10 @@ from .table import (
 )
 
 LIKE_PREFIX = "LIKE#"
+# A like is a transaction; simultaneous likes of one image conflict (TransactionConflict)
+# and are retried after a random pause of up to 20 ms, 40 ms, … (at most 0.5 s).
+LIKE_ATTEMPTS, LIKE_BACKOFF_S, LIKE_BACKOFF_CAP_S = 8, 0.01, 0.5
+S3_SEQUENCER_WIDTH = 18   # S3 event sequencers' usual length (e.g. "0055AED6DCD90281E5")
 RANK_PER_LIKE = 10**13
 GARDEN_AREAS = (GARDEN, POOL)
 # Removed from an image when it becomes a tombstone.
@@ -36,8 +43,18 @@ _IMAGE_FIELDS = ("area", "emotion", "favorite", "orientation", "created_ms", "si
                  "provenance", "likes", "likes_rank", "rank", "gpk")
 
 
-class DynamoImageIndex(OnTable):
+class LikesContended(ServiceUnavailable):
+    """Every attempt of a like met another transaction on the same image (HTTP 503)."""
+    retry_after = 1
+
+
+class DynamoImageIndex(DynamoCounters, OnTable):
     """The ImageIndex port on the catalog table (a boto3 ``Table`` resource)."""
+
+    sleep: Callable[[float], None] = staticmethod(time.sleep)  # the backoff's pause (tests)
+
+    def _record(self, item: dict[str, Any]) -> ImageRecord:  # for the counters' fresh order
+        return _record(item)
 
     # --- image items: written from the store only ----------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
@@ -98,20 +115,7 @@ class DynamoImageIndex(OnTable):
         check_limit(limit)
         gpk = garden_partition(area, emotion, orientation)
         start = _decode_start_key(cursor, gpk) if cursor is not None else None
-        items: list[dict[str, Any]] = []
-        # Ask for one more than wanted: a full page then knows whether another follows.
-        while len(items) <= limit:
-            args: dict[str, Any] = {"IndexName": GARDEN_INDEX, "ScanIndexForward": False,
-                                    "KeyConditionExpression": Key("gpk").eq(gpk),
-                                    "Limit": limit + 1 - len(items)}
-            if start is not None:
-                args["ExclusiveStartKey"] = start
-            with aws(invalid_is_request=cursor is not None):
-                response = self.table.query(**args)
-            items += response.get("Items", [])
-            start = response.get("LastEvaluatedKey")
-            if start is None:
-                break
+        items = self._index_items(GARDEN_INDEX, gpk, limit, start, cursor is not None)
         page = items[:limit]
         next_cursor = _encode_start_key(page[-1]) if len(items) > limit else None
         return Page([_record(i) for i in page], next_cursor)
@@ -138,7 +142,10 @@ class DynamoImageIndex(OnTable):
     # --- likes ----------------------------------------------------------------------------
     def like(self, key: str, visitor: str) -> tuple[int, bool]:
         image = image_key(key)
-        for _ in range(WRITE_RETRIES):
+        for attempt in range(LIKE_ATTEMPTS):
+            if attempt:  # full jitter: simultaneous likes spread out instead of colliding again
+                self.sleep(random.uniform(0, min(LIKE_BACKOFF_CAP_S,
+                                                 LIKE_BACKOFF_S * 2 ** attempt)))
             try:
                 with aws():
                     self._client.transact_write_items(TransactItems=[
@@ -168,7 +175,7 @@ class DynamoImageIndex(OnTable):
                     return self._likes_of(key), False
                 raise ServiceUnavailable("the catalog refused the like; try again") from exc
             return self._likes_of(key), True
-        raise ServiceUnavailable("too many concurrent likes on one image; try again")
+        raise LikesContended("too many simultaneous likes of this image; try again")
 
     def export_likes(self) -> Iterator[LikeExport]:
         condition = ((Attr("sk").eq(IMAGE_SK) & Attr("tombstone").not_exists())
@@ -223,6 +230,30 @@ class DynamoImageIndex(OnTable):
                 if _invisible(item):
                     return False
         raise ServiceUnavailable(f"{entry.key!r} kept changing while its likes were restored")
+
+    # --- one-off migration ------------------------------------------------------------------
+    def repad_legacy_sequencers(self, width: int = S3_SEQUENCER_WIDTH) -> int:
+        """Rewrite sequencers stored left-padded (before the S3 rule was followed) in today's
+        right-padded form; the number of items changed. Safe to run while events arrive
+        (each write is conditional on the value read) and to run again (values already in
+        today's form are left alone). docs/deploy.md says when to run it."""
+        changed = 0
+        condition = Attr("sk").eq(IMAGE_SK) & Attr("seq").exists()
+        for response in self._pages(self.table.scan, FilterExpression=condition,
+                                    ProjectionExpression="pk, sk, #seq",
+                                    ExpressionAttributeNames={"#seq": "seq"}):
+            for item in response.get("Items", []):
+                new = repad_legacy_sequencer(item["seq"], width)
+                if new == item["seq"]:
+                    continue
+                try:
+                    self._update({"pk": item["pk"], "sk": item["sk"]}, "SET #seq = :new",
+                                 "#seq = :old", {"#seq": "seq"},
+                                 {":new": new, ":old": item["seq"]})
+                    changed += 1
+                except ConditionFailed:
+                    pass  # a newer event wrote it meanwhile, already in today's form
+        return changed
 
     # --- internals ------------------------------------------------------------------------
     def _emotion_pages(self, area: str, emotion: str, **extra: Any) -> Iterator[dict[str, Any]]:
@@ -303,6 +334,7 @@ class DynamoImageIndex(OnTable):
 
     def _delete_likes(self, key: str) -> None:
         with aws(), self.table.batch_writer() as batch:
+            batch.delete_item(Key=counter_key(key))   # the image's counters go with it
             for page in self._like_items(key, ProjectionExpression="pk, sk"):
                 for item in page.get("Items", []):
                     batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})

@@ -7,12 +7,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...errors import InvalidRequest, ServiceUnavailable
 from ...rules.cursors import BAD_CURSOR
 
 GARDEN_INDEX = "garden"
+FRESH_INDEX = "fresh"     # gpk, created_ms: newest first (order=fresh, counters.py)
 IMAGE_SK = "IMG"
 JOB_SK = "JOB"
 WRITE_RETRIES = 5
@@ -50,11 +52,17 @@ def table_definition(name: str) -> dict[str, Any]:
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
                                  {"AttributeName": "sk", "AttributeType": "S"},
                                  {"AttributeName": "gpk", "AttributeType": "S"},
-                                 {"AttributeName": "rank", "AttributeType": "N"}],
+                                 {"AttributeName": "rank", "AttributeType": "N"},
+                                 {"AttributeName": "created_ms", "AttributeType": "N"}],
         "GlobalSecondaryIndexes": [{
             "IndexName": GARDEN_INDEX,
             "KeySchema": [{"AttributeName": "gpk", "KeyType": "HASH"},
                           {"AttributeName": "rank", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }, {
+            "IndexName": FRESH_INDEX,
+            "KeySchema": [{"AttributeName": "gpk", "KeyType": "HASH"},
+                          {"AttributeName": "created_ms", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "ALL"},
         }],
     }
@@ -98,6 +106,26 @@ class OnTable:
             raise
         attributes: dict[str, Any] | None = response.get("Attributes")
         return attributes
+
+    def _index_items(self, index: str, gpk: str, limit: int, start: dict[str, Any] | None,
+                     from_cursor: bool) -> list[dict[str, Any]]:
+        """Up to ``limit + 1`` items of one partition of a GSI, last first (one more than a
+        page: a full page then knows whether another follows); a cursor DynamoDB refuses
+        (``from_cursor``) is a bad request."""
+        items: list[dict[str, Any]] = []
+        while len(items) <= limit:
+            args: dict[str, Any] = {"IndexName": index, "ScanIndexForward": False,
+                                    "KeyConditionExpression": Key("gpk").eq(gpk),
+                                    "Limit": limit + 1 - len(items)}
+            if start is not None:
+                args["ExclusiveStartKey"] = start
+            with aws(invalid_is_request=from_cursor):
+                response = self.table.query(**args)
+            items += response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                break
+        return items
 
     def _pages(self, call: Callable[..., dict[str, Any]], **args: Any
                ) -> Iterator[dict[str, Any]]:

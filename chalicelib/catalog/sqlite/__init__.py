@@ -3,7 +3,8 @@ of both catalog ports.
 
 - ``SqliteDatabase`` (db.py): the file — connections, WAL, transactions, the schema and its
   migrations (schema.py). One database serves both adapters.
-- ``SqliteImageIndex`` (images.py): the ImageIndex port, tables ``images`` and ``likes``.
+- ``SqliteImageIndex`` (images.py): the ImageIndex port, tables ``images`` and ``likes``;
+  its counters (counters.py): tables ``image_counts`` and ``impression_marks``.
 - ``SqliteJobStore`` (jobs.py): the JobStore port, tables ``jobs`` and ``job_entries``.
 
 Each adapter takes a SqliteDatabase (shared) or a path (a database of its own)::
@@ -13,7 +14,9 @@ Each adapter takes a SqliteDatabase (shared) or a path (a database of its own)::
 
 Schema version in ``PRAGMA user_version``; created on open, idempotent. Migrations: version
 1 kept the job entry lists inside the job document; opening such a file moves them into
-``job_entries`` (the same transaction sets version 2).
+``job_entries``; versions 1 and 2 stored sequencers left-padded, version 3 right-padded
+(S3's rule), and opening an older file re-pads them — all in the one transaction that sets
+the version.
 """
 from __future__ import annotations
 

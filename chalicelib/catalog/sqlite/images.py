@@ -22,6 +22,7 @@ from typing import Any
 from ...errors import ImageNotFound
 from .. import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
 from .._images import check_limit, decode_keyset, keyset_page, replayed, same_fields
+from .counters import SqliteCounters, drop_counters
 from .db import OnDatabase
 
 _COLUMNS = "key, area, emotion, favorite, orientation, created_ms, size, provenance, likes"
@@ -29,8 +30,13 @@ _VISIBLE = f"SELECT {_COLUMNS} FROM images WHERE tombstone = 0"
 _BATCH = 500  # rows per read of iter_images
 
 
-class SqliteImageIndex(OnDatabase):
+class SqliteImageIndex(SqliteCounters, OnDatabase):
     """The ImageIndex port on a SQLite file; safe to share between threads."""
+
+    _columns = _COLUMNS   # for the counters' fresh order (counters.py)
+
+    def _row_record(self, row: sqlite3.Row) -> ImageRecord:
+        return _record(row)
 
     # --- image items: written from the store only ----------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
@@ -221,6 +227,7 @@ def _overwrite(conn: sqlite3.Connection, record: ImageRecord, seq: str, revive: 
 def _bury(conn: sqlite3.Connection, key: str, seq: str) -> None:
     conn.execute("UPDATE images SET tombstone = 1, likes = 0, seq = ? WHERE key = ?", (seq, key))
     conn.execute("DELETE FROM likes WHERE key = ?", (key,))
+    drop_counters(conn, key)
 
 
 def _record(row: sqlite3.Row) -> ImageRecord:

@@ -4,9 +4,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from .. import repad_legacy_sequencer
 from .._jobs import DEAD, JOB_LISTS, dead_endpoints, dump_json, legacy_entries
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# The folder store's sequencers: 20 hex digits (storage/events.py, next_sequencer).
+LOCAL_SEQUENCER_WIDTH = 20
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
@@ -31,6 +34,22 @@ CREATE TABLE IF NOT EXISTS likes (
     liked_ms INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)),
     PRIMARY KEY (key, visitor)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS images_fresh
+    ON images (orientation, area, emotion, created_ms DESC, key)
+    WHERE tombstone = 0;
+CREATE TABLE IF NOT EXISTS image_counts (
+    key         TEXT NOT NULL,
+    segment     TEXT NOT NULL,
+    impressions INTEGER NOT NULL DEFAULT 0,
+    likes       INTEGER NOT NULL DEFAULT 0,
+    updated_ms  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key, segment)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS impression_marks (
+    mark     TEXT PRIMARY KEY,
+    until_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS impression_marks_until ON impression_marks (until_ms);
 CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT PRIMARY KEY,
     doc    TEXT NOT NULL
@@ -42,6 +61,20 @@ CREATE TABLE IF NOT EXISTS job_entries (
     entry     TEXT NOT NULL,
     PRIMARY KEY (job_id, field, entry_key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_work (
+    job_id         TEXT NOT NULL,
+    n              INTEGER NOT NULL,
+    item           TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'open',
+    worker         TEXT,
+    token          TEXT,
+    lease_until_ms INTEGER NOT NULL DEFAULT 0,
+    tried_by       TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (job_id, n)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS job_work_state ON job_work (job_id, state, n);
+CREATE INDEX IF NOT EXISTS jobs_recent
+    ON jobs (json_extract(doc, '$.createdAt') DESC, job_id DESC);
 """
 
 
@@ -56,6 +89,8 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
         conn.execute(statement)
     if version == 1:
         _migrate_jobs_from_v1(conn)
+    if version in (1, 2):
+        _repad_sequencers(conn)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -70,3 +105,13 @@ def _migrate_jobs_from_v1(conn: sqlite3.Connection) -> None:
         conn.executemany("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
                          "VALUES (?, ?, ?, ?)",
                          ((row["job_id"], f, k, dump_json(e)) for f, k, e in entries))
+
+
+def _repad_sequencers(conn: sqlite3.Connection) -> None:
+    """Versions 1 and 2 stored sequencers left-padded; from version 3 they are right-padded
+    (catalog.pad_sequencer), or a newer event with a shorter sequencer would look older."""
+    rows = conn.execute("SELECT key, seq FROM images WHERE seq != ''").fetchall()
+    conn.executemany("UPDATE images SET seq = ? WHERE key = ?",
+                     ((new, row["key"]) for row in rows
+                      if (new := repad_legacy_sequencer(row["seq"], LOCAL_SEQUENCER_WIDTH))
+                      != row["seq"]))
