@@ -31,7 +31,8 @@ def test_the_consent_line_leads_to_the_about_page_and_back(page):
     english, korean = section_text(page, "about-en"), section_text(page, "about-ko")
     assert "a guess from how a face looks, not a reading of how you" in " ".join(english.split())
     assert "not stored" in english and "age range" in english and "gender" in english
-    assert "추측" in korean and "저장되지 않으며" in korean and "성별" in korean
+    assert "anonymous counts" in english   # what the learning garden keeps, said plainly
+    assert "추측" in korean and "저장되지 않" in korean and "성별" in korean and "익명" in korean
     assert page.js("return document.getElementById('about-ko').lang") == "ko"
     # nothing to execute: no script, no inline style (the pages get a strict CSP)
     assert page.js("return document.scripts.length") == 0
