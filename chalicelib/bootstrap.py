@@ -51,7 +51,7 @@ def settings() -> config.Settings:
     with _lock:
         environment, overrides = dict(_environment), dict(_overrides)
     key = (os.getcwd(), repr(sorted(environment.items())), repr(sorted(overrides.items())),
-           tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GARDEN_"))))
+           config.environment_key())
     cached = _settings_cache.get(key)
     if cached is not None:
         return cached

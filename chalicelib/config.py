@@ -96,6 +96,13 @@ def runtime(env: Mapping[str, str] | None = None) -> Runtime:
                    traced=in_lambda and bool(env.get("_X_AMZN_TRACE_ID")))
 
 
+def environment_key(env: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    """Every setting ``load`` reads from the environment, as a hashable key: the same key,
+    the same settings (the composition root caches them by it)."""
+    env = os.environ if env is None else env
+    return tuple(sorted((k, v) for k, v in env.items() if k.startswith("GARDEN_")))
+
+
 def event_bucket(env: Mapping[str, str] | None = None) -> str:
     """The bucket whose object events the app subscribes to, known when ``chalice deploy``
     imports the app (make deploy exports it from the stack's outputs)."""

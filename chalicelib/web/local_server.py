@@ -5,7 +5,8 @@ application (``wsgi.GardenSite``: pages, API through Chalice's local gateway, im
   (a request reaches a thread only once it has fully arrived, so slow or idle connections hold
   no thread), idle connections closed after ``IDLE_SECONDS``, at most ``MAX_CONNECTIONS`` open,
   request line and headers limited (431), bodies limited (413), strict framing (400 for a
-  malformed or repeated Content-Length, 501 for a transfer coding other than chunked).
+  malformed or repeated Content-Length or one beside Transfer-Encoding, 501 for a transfer
+  coding other than chunked).
 - HTTPS (``--tls``) is served by **hypercorn** (h11's HTTP/1.1 parser, HTTP/2 over TLS), with
   the same limits; waitress speaks no TLS. bench/bench_load.py measures both side by side.
 
@@ -113,6 +114,7 @@ def _json_errors_channel() -> Any:
     """waitress's connection class, answering what it refuses itself (a malformed request,
     headers or body too large) as the API answers errors: JSON with a message."""
     from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser, ParsingError
     from waitress.task import ErrorTask
 
     class JsonErrorTask(ErrorTask):
@@ -126,8 +128,19 @@ def _json_errors_channel() -> Any:
             self.content_length = len(body)
             self.write(body)
 
+    class StrictParser(HTTPRequestParser):
+        """waitress follows Transfer-Encoding when Content-Length comes too (RFC 9112 allows
+        it); such a request is the classic smuggling attempt, so it is refused outright."""
+
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if self.chunked and "CONTENT_LENGTH" in self.headers:
+                raise ParsingError("a request may not carry both Content-Length and "
+                                   "Transfer-Encoding")
+
     class Channel(HTTPChannel):
         error_task_class = JsonErrorTask
+        parser_class = StrictParser
 
     return Channel
 

@@ -154,6 +154,16 @@ def test_ambiguous_framing_is_refused_and_the_connection_closed(server, head, bo
     assert b'"message"' in answer and b"needs the admin key" not in answer
 
 
+def test_content_length_beside_chunked_is_refused_not_followed(server):
+    # RFC 9112 lets a server follow Transfer-Encoding here; this one refuses the pair outright
+    body = b'{"id": "v", "itemId": "emotions/HAPPY/ah.jpeg"}'
+    chunked = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    answer = _raw(server, b"POST /like HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + HIDDEN)
+    assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"both Content-Length and Transfer-Encoding" in answer
+
+
 def test_a_gets_body_is_read_as_its_body_never_as_a_second_request(server):
     smuggled = HIDDEN
     answer = _raw(server, b"GET /garden?emotion=HAPPY HTTP/1.1\r\nHost: x\r\nContent-Length: "
