@@ -1,0 +1,55 @@
+// The visitor's optional favorite — season, weather and time of day, as the original page
+// offered (a favorite is the garden's third path segment, e.g. "spring,cloudy,day"). The
+// chooser appears only when the garden has favorites for the visitor's emotion; choosing one
+// grows the garden again with that favorite's flowers first (the rest follow, so the screen
+// never empties). Nothing is kept: the choice lives as long as the visit.
+import { fetchFavorites } from "./api.js";
+import { h } from "./dom.js";
+
+export const SHOWN = 8;   // favorites offered at most (most flowers first)
+
+// "spring,cloudy,day" → "spring · cloudy · day"
+export function favoriteLabel(favorite) {
+  return favorite.split(",").map((word) => word.trim()).filter(Boolean).join(" · ");
+}
+
+export class FavoriteChooser {
+  constructor(root, onChoose) {
+    this.root = root;
+    this.onChoose = onChoose;
+    this.asked = 0;         // late answers for an earlier visit are dropped
+  }
+
+  reset() {
+    this.asked += 1;
+    this.root.hidden = true;
+    this.root.replaceChildren();
+  }
+
+  // Ask the garden for the emotion's favorites; show the chooser only when there are some.
+  async offer(emotion) {
+    this.reset();
+    const asked = this.asked;
+    let favorites;
+    try {
+      favorites = ((await fetchFavorites(emotion)).favorites || []).slice(0, SHOWN);
+    } catch {
+      return;   // optional: the garden works without it
+    }
+    if (asked !== this.asked || !favorites.length) return;
+    const buttons = [null, ...favorites.map((f) => f.favorite)].map((favorite) => h("button", {
+      type: "button", class: "chip", "aria-pressed": favorite === null ? "true" : "false",
+      dataset: { favorite: favorite ?? "" },
+      text: favorite === null ? "Every flower" : favoriteLabel(favorite),
+      onclick: (event) => this.choose(event.currentTarget, favorite),
+    }));
+    this.root.replaceChildren(h("span", { class: "chooser-label", text: "Your favorite:" }), ...buttons);
+    this.root.hidden = false;
+  }
+
+  choose(button, favorite) {
+    for (const other of this.root.querySelectorAll("button")) other.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-pressed", "true");
+    this.onChoose(favorite);
+  }
+}
