@@ -15,7 +15,7 @@ from chalice.app import S3Event
 from chalicelib import bootstrap, config, curation, garden, logs, photos
 from chalicelib.faces.service import analyze_photo
 from chalicelib.jobs import bulk, lifecycle, text2image
-from chalicelib.rules import validation
+from chalicelib.rules import original, validation
 from chalicelib.web import admin, edge
 from chalicelib.web.edge import (
     ThreadSafeChalice,
@@ -50,6 +50,19 @@ def garden_post() -> dict[str, Any]:
     query = garden.GardenQuery.from_params(json_body(app.current_request),
                                            gender=bootstrap.settings().context_gender)
     return garden.garden(bootstrap.image_index(), bootstrap.store().url, query)
+
+
+@app.route("/gardenfromDB", methods=["POST"])
+@handled
+def garden_from_db() -> dict[str, Any]:
+    # another of the original's pages: {"emotion": "happy[/favorite]"}, answered as POST /garden
+    return garden_post()
+
+
+@app.route("/favorites", methods=["GET", "HEAD"])
+@handled
+def favorites_get() -> dict[str, Any]:
+    return garden.favorites(bootstrap.image_index(), app.current_request.query_params or {})
 
 
 @app.route("/like", methods=["POST"])
@@ -168,7 +181,10 @@ def _admin() -> None:
 @handled
 def bulk_post() -> Response:
     _admin()
-    return edge.accepted(bulk.start_bulk(json_body(app.current_request), jobs=bootstrap.job_store(),
+    body = json_body(app.current_request)
+    if original.is_original_bulk(body):   # the original's {"index", "prompt", "fname"}
+        body = original.bulk_body(body)
+    return edge.accepted(bulk.start_bulk(body, jobs=bootstrap.job_store(),
                                          engine=bootstrap.workflow(),
                                          endpoints=bootstrap.settings().endpoints))
 
@@ -194,8 +210,10 @@ def pool_publish() -> dict[str, Any]:
 @handled
 def remove_post() -> dict[str, Any]:
     _admin()
-    keys = curation.parse_keys(json_body(app.current_request))
-    return edge.key_results(curation.remove(bootstrap.store(), keys))
+    body = json_body(app.current_request)
+    if original.is_original_remove(body):   # the original's {"objName": [...] | "<JSON>"}
+        body = original.remove_body(body)
+    return edge.key_results(curation.remove(bootstrap.store(), curation.parse_keys(body)))
 
 
 @app.route("/admin/overview", methods=["GET", "HEAD"], api_key_required=True)

@@ -9,7 +9,10 @@ Restore writes the images back through the object store — the object events re
 provenance read from the images themselves — then merges the likes into the catalog. It is
 safe to run again: images already in the store byte for byte are not written again, and
 likes merge (visitors unioned, counts never lowered). Files that are not garden or pool
-images are skipped and reported.
+images are skipped and reported. The original system's backups restore too: its pool
+folder ``imgPool/`` lands in our ``pool/``, and its garden keys (``emotions/happy/
+spring,cloudy,day/img_…h.jpeg``: lower-case emotion, a favorite with commas) keep their
+spelling and are indexed with their favorite.
 
 Works the same on the local stack and on a deployed stage: it only uses the ports.
 """
@@ -27,7 +30,7 @@ from typing import Any
 
 from .catalog import ImageIndex, ImageRecord, LikeExport
 from .errors import GardenError, InvalidKey, InvalidRequest
-from .rules.layout import GARDEN, POOL, check_safe, parse_key
+from .rules.layout import GARDEN, POOL, check_safe, from_original, parse_key
 from .storage import ObjectStore
 
 AREAS = (GARDEN, POOL)
@@ -203,11 +206,12 @@ def restore(store: ObjectStore, index: ImageIndex, directory: Path, progress: Pr
     for rel, path in _files(directory):
         if rel in (MANIFEST, CATALOG):
             continue
-        why = _foreign(rel, path)
+        key = from_original(rel)   # the original's imgPool/ is our pool/
+        why = _foreign(key, path)
         if why:
             report.skipped.append((rel, why))
         else:
-            candidates.append((rel, path))
+            candidates.append((key, path))
     for done, (key, path) in enumerate(candidates, 1):
         try:
             _restore_one(store, key, path, existing, report)

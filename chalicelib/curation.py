@@ -169,6 +169,16 @@ def loved(index: ImageIndex, emotion: str, url: Callable[[str], str] | None = No
             "judged": len(judged), "judgedAfter": bandit.WARM_UP}
 
 
+def _favorite_rows(index: ImageIndex, emotion: str, published: int, pool: int
+                   ) -> list[dict[str, Any]]:
+    """Images per favorite, published and in the pool, most published first."""
+    garden = index.favorites(layout.GARDEN, emotion) if published else {}
+    waiting = index.favorites(layout.POOL, emotion) if pool else {}
+    rows = [{"favorite": f, "published": garden.get(f, 0), "pool": waiting.get(f, 0)}
+            for f in {*garden, *waiting}]
+    return sorted(rows, key=lambda r: (-r["published"], -r["pool"], r["favorite"]))
+
+
 _NOT_LOVED: dict[str, Any] = {"best": [], "least": [], "judged": 0, "judgedAfter": bandit.WARM_UP}
 
 
@@ -180,8 +190,9 @@ def overview(index: ImageIndex, thin_below: int = THIN_BELOW,
     rows = []
     for emotion in EMOTIONS:
         published = index.count(layout.GARDEN, emotion)
-        rows.append({"emotion": emotion, "published": published,
-                     "pool": index.count(layout.POOL, emotion),
+        pool = index.count(layout.POOL, emotion)
+        rows.append({"emotion": emotion, "published": published, "pool": pool,
+                     "favorites": _favorite_rows(index, emotion, published, pool),
                      "likes": index.likes_total(layout.GARDEN, emotion),
                      "empty": published == 0, "thin": 0 < published < thin_below,
                      "loved": loved(index, emotion, url) if published else _NOT_LOVED})

@@ -12,6 +12,12 @@ candidates in one batch read, and draws. Its cursor remembers the window and a s
 each image already shown in that window, so no image comes twice in one visit's pages;
 when a window is used up the next one starts.
 
+Favorites (the original's third key segment, chalicelib/rules/favorites.py): a query with
+a favorite (``favorite=…``, or the original kiosk's ``emotion: "happy/spring,cloudy,day"``)
+answers that favorite's images first, in the query's order, then the rest of the emotion's
+garden (the favorite's own left out), so a favorite with few images never leaves the screen
+empty; each item's ``favorite`` says which it is. Its cursor remembers the phase.
+
 Counting: impressions (``POST /impressions``, or the ``impression`` list of ``POST /like``)
 count once per visit id and image; likes once per visit id and image. Each counts in the
 image's ``*`` segment and in the visit's segment (generation, favorite, gender when the
@@ -23,7 +29,8 @@ import base64
 import hashlib
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -32,6 +39,7 @@ from .errors import InvalidRequest
 from .rules import bandit
 from .rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
 from .rules.emotions import GENERATIONS, parse_emotion
+from .rules.favorites import parse_favorite, split_emotion
 from .rules.layout import GARDEN, IMAGE_PREFIXES, ORIENTATION_NAMES, check_safe, parse_key
 from .rules.validation import whole_number
 
@@ -42,7 +50,6 @@ ORDERS = ("learned", "rank", "fresh")
 WINDOW = 100               # candidates per orientation of the learned order
 FRESH_SHARE = 0.2          # visits whose learned window is the newest images
 MAX_IMPRESSIONS = 50       # item ids per POST /impressions
-MAX_FAVORITE = 40
 GENDERS = ("female", "male")
 _MARK = 6                  # characters of an image's hash in a learned cursor
 
@@ -61,20 +68,14 @@ class Context:
 
 def parse_context(params: Mapping[str, Any], gender: bool = False) -> Context:
     """The context fields of a body (or a query string): ``generation`` (one of GENERATIONS),
-    ``favorite`` (a word), ``gender`` (female|male; kept only when the operator allows it —
+    ``favorite`` (chalicelib/rules/favorites.py), ``gender`` (female|male; kept only when the operator allows it —
     otherwise ignored, as the original kiosk sends it). Absent or null: unknown."""
     if not isinstance(params, Mapping):
         raise InvalidRequest("context must be an object such as {\"generation\": \"adult\"}")
     generation = params.get("generation")
     if generation is not None and generation not in GENERATIONS:
         raise InvalidRequest(f"generation must be one of {', '.join(GENERATIONS)} (or absent)")
-    favorite = params.get("favorite")
-    if favorite is not None:
-        if not (isinstance(favorite, str) and 0 < len(favorite) <= MAX_FAVORITE
-                and favorite.replace("-", "").isalnum() and favorite.isascii()):
-            raise InvalidRequest(f"favorite must be a word of letters, digits and '-' "
-                                 f"(at most {MAX_FAVORITE})")
-        favorite = favorite.lower()
+    favorite = parse_favorite(params.get("favorite"))
     said = params.get("gender")
     if said is not None and not (isinstance(said, str) and said.lower() in GENDERS):
         raise InvalidRequest("gender must be 'Female' or 'Male' (or absent)")
@@ -106,8 +107,14 @@ class GardenQuery:
         cursor = params.get("cursor")
         if cursor is not None and not isinstance(cursor, str):
             raise InvalidRequest("cursor must be the string a previous answer gave")
-        return cls(parse_emotion(params.get("emotion")), limit, cursor or None, order,
-                   parse_context(params, gender))
+        emotion, chosen = split_emotion(params.get("emotion"))
+        context = parse_context(params, gender)
+        if chosen is not None:
+            if context.favorite not in (None, chosen):
+                raise InvalidRequest(f"emotion names the favorite {chosen!r} and favorite "
+                                     f"{context.favorite!r}: send one")
+            context = replace(context, favorite=chosen)
+        return cls(emotion, limit, cursor or None, order, context)
 
 
 def _decode_cursor(cursor: str | None) -> dict[str, str | None]:
@@ -132,15 +139,17 @@ def item_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any]:
             "favorite": record.favorite, "likes": record.likes, "createdAt": record.created_at}
 
 
-def _reader(index: ImageIndex, fresh: bool) -> Callable[..., Page]:
-    return index.query_fresh if fresh else index.query
+def _reader(index: ImageIndex, fresh: bool, favorite: str | None) -> Callable[..., Page]:
+    return partial(index.query_fresh if fresh else index.query, favorite=favorite)
 
 
-def pages(index: ImageIndex, area: str, query: GardenQuery) -> tuple[dict[str, list[ImageRecord]], str | None]:
-    """One page per orientation in rank (or fresh) order, from where the query's cursor left
-    each, and the cursor of the pages after them (None when both orientations are done)."""
+def pages(index: ImageIndex, area: str, query: GardenQuery, favorite: str | None = None
+          ) -> tuple[dict[str, list[ImageRecord]], str | None]:
+    """One page per orientation in rank (or fresh) order (only ``favorite``'s images when
+    given), from where the query's cursor left each, and the cursor of the pages after them
+    (None when both orientations are done)."""
     cursors = _decode_cursor(query.cursor)
-    read = _reader(index, query.order == "fresh")
+    read = _reader(index, query.order == "fresh", favorite)
     found: dict[str, list[ImageRecord]] = {}
     following: dict[str, str | None] = {}
     for orientation in ORIENTATIONS:
@@ -181,11 +190,12 @@ def _learned_state(cursor: str | None, rng: random.Random
     return learn["fresh"], states
 
 
-def learned_pages(index: ImageIndex, area: str, query: GardenQuery, rng: random.Random
-                  ) -> tuple[dict[str, list[ImageRecord]], str | None]:
-    """One page per orientation in the learned order, and the cursor of the pages after."""
+def learned_pages(index: ImageIndex, area: str, query: GardenQuery, rng: random.Random,
+                  favorite: str | None = None) -> tuple[dict[str, list[ImageRecord]], str | None]:
+    """One page per orientation in the learned order (only ``favorite``'s images when
+    given), and the cursor of the pages after."""
     fresh, states = _learned_state(query.cursor, rng)
-    read = _reader(index, fresh)
+    read = _reader(index, fresh, favorite)
     windows: dict[str, tuple[list[ImageRecord], str | None, str]] = {}
     for orientation, state in states.items():
         if state is None:
@@ -218,15 +228,62 @@ def learned_pages(index: ImageIndex, area: str, query: GardenQuery, rng: random.
     return found, encode_cursor({"learn": {"fresh": fresh, **following}})
 
 
+Found = dict[str, list[ImageRecord]]
+_FAV, _REST = "fav", "rest"     # the phases of a favorite's query
+
+
+def _ordered(index: ImageIndex, area: str, query: GardenQuery, rng: random.Random,
+             favorite: str | None = None) -> tuple[Found, str | None]:
+    if query.order == "learned":
+        return learned_pages(index, area, query, rng, favorite)
+    return pages(index, area, query, favorite)
+
+
+def _phase(cursor: str | None) -> tuple[str, str | None]:
+    if cursor is None:
+        return _FAV, None
+    data = decode_cursor(cursor)
+    if not (set(data) == {"phase", "inner"} and data["phase"] in (_FAV, _REST)
+            and isinstance(data["inner"], (str, type(None)))):
+        raise InvalidRequest(BAD_CURSOR)
+    return data["phase"], data["inner"]
+
+
+def favorite_first(index: ImageIndex, area: str, query: GardenQuery, favorite: str,
+                   rng: random.Random) -> tuple[Found, str | None]:
+    """The favorite's images, then — once they are all shown — the rest of the emotion's
+    garden without them. The page where the favorite runs out is filled up with the rest,
+    never beyond ``limit`` per orientation."""
+    phase, inner = _phase(query.cursor)
+    found: Found = {o: [] for o in ORIENTATIONS}
+    rest_query = replace(query, cursor=inner)
+    if phase == _FAV:
+        found, following = _ordered(index, area, rest_query, rng, favorite)
+        if following is not None:
+            return found, encode_cursor({"phase": _FAV, "inner": following})
+        room = query.limit - max(len(items) for items in found.values())
+        if room == 0:
+            return found, encode_cursor({"phase": _REST, "inner": None})
+        rest_query = replace(query, cursor=None, limit=room)
+    rest, following = _ordered(index, area, rest_query, rng)
+    for orientation in ORIENTATIONS:
+        found[orientation] += [r for r in rest[orientation] if r.favorite != favorite]
+    return found, None if following is None else encode_cursor({"phase": _REST,
+                                                                 "inner": following})
+
+
 def garden(index: ImageIndex, url: Callable[[str], str], query: GardenQuery, area: str = GARDEN,
            rng: random.Random | None = None) -> dict[str, Any]:
     """One page of the garden for an emotion, split by orientation."""
     rng = rng or random.Random()
-    if query.order == "learned":
-        found, cursor = learned_pages(index, area, query, rng)
+    favorite = query.context.favorite
+    if favorite is None:
+        found, cursor = _ordered(index, area, query, rng)
     else:
-        found, cursor = pages(index, area, query)
+        found, cursor = favorite_first(index, area, query, favorite, rng)
     answer: dict[str, Any] = {"emotion": query.emotion, "order": query.order}
+    if favorite is not None:
+        answer["favorite"] = favorite
     for orientation, items in found.items():
         answer[orientation] = [item_view(r, url) for r in items]
     if cursor:
@@ -237,13 +294,33 @@ def garden(index: ImageIndex, url: Callable[[str], str], query: GardenQuery, are
     return answer
 
 
+def favorites(index: ImageIndex, params: Mapping[str, Any], area: str = GARDEN) -> dict[str, Any]:
+    """``GET /favorites?emotion=HAPPY``: the emotion's favorites with their image counts,
+    most images first (the kiosk offers them; the desk shows them)."""
+    emotion, _ = split_emotion(params.get("emotion"))
+    counts = index.favorites(area, emotion)
+    listed = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {"emotion": emotion, "favorites": [{"favorite": f, "images": n} for f, n in listed]}
+
+
 def item_key(item_id: object) -> str:
-    """A like names its image by key or by the URL the garden gave; both become the key."""
+    """A like names its image by key, by the URL the garden gave, or — as the original's
+    pages did — by that URL's path (``/emotions/happy/spring%2Ccloudy%2Cday/img_1h.jpeg``),
+    URL-encoded or not; each becomes the key."""
     if not isinstance(item_id, str) or not item_id.strip():
         raise InvalidRequest("itemId must be the key or URL of a garden image")
     item_id = item_id.strip()
     if "://" in item_id:
-        item_id = unquote(urlsplit(item_id).path).lstrip("/")
+        item_id = urlsplit(item_id).path
+    if "%" in item_id:
+        try:
+            item_id = unquote(item_id, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidRequest("itemId holds %-escapes that are not UTF-8") from None
+    item_id = item_id.lstrip("/")
+    at = item_id.find(f"/{IMAGE_PREFIXES[0]}")   # a URL path with a prefix before the key
+    if not item_id.startswith(IMAGE_PREFIXES[0]) and at >= 0:
+        item_id = item_id[at + 1:]
     check_safe(item_id)
     if not item_id.startswith(IMAGE_PREFIXES[0]):
         raise InvalidRequest(f"{item_id!r} is not a garden image")

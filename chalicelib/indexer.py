@@ -3,6 +3,11 @@
 Handles every record of an event, every ObjectCreated/ObjectRemoved kind, URL-encoded keys,
 duplicate and out-of-order deliveries (by sequencer, in the catalog), and keys outside the
 layout (skipped with a log line). ``reindex`` rebuilds from a listing for lost events.
+
+An image written under the original system's pool prefix (``imgPool/…``, e.g. an old pool
+backup copied back with ``aws s3 cp``) is moved to ours (``pool/…``: copied, then deleted):
+the copy's own event indexes it. Moved rather than indexed where it lies, because the pool
+is private (CloudFront refuses ``pool/*`` only) and publish and remove know one pool prefix.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from . import logs
 from .catalog import ImageIndex, ImageRecord, Outcome
 from .errors import InvalidKey, ObjectNotFound
 from .rules import provenance
-from .rules.layout import IMAGE_PREFIXES, parse_key
+from .rules.layout import IMAGE_PREFIXES, ORIGINAL_POOL, POOL, from_original, parse_key
 from .storage import ObjectStore
 from .storage.events import CREATED, parse
 
@@ -63,6 +68,11 @@ def handle_event(event: dict[str, Any], store: ObjectStore, index: ImageIndex) -
             outcomes["skipped"] += 1
             continue
         try:
+            if item.key.startswith(f"{ORIGINAL_POOL}/"):
+                outcome = adopt_original(store, item.key) if item.kind == CREATED else "skipped"
+                outcomes[outcome] += 1
+                logs.event("index.applied", key=item.key, event_name=item.name, outcome=outcome)
+                continue
             parse_key(item.key)
             if item.kind == CREATED:
                 record = read_record(store, item.key, item.size, item.time)
@@ -78,6 +88,15 @@ def handle_event(event: dict[str, Any], store: ObjectStore, index: ImageIndex) -
         outcomes[str(outcome)] += 1
         logs.event("index.applied", key=item.key, event_name=item.name, outcome=str(outcome))
     return outcomes
+
+
+def adopt_original(store: ObjectStore, key: str) -> str:
+    """Move an image under the original's ``imgPool/`` to our ``pool/`` ("moved"); InvalidKey
+    when the key would not be a pool image, ObjectNotFound when it is gone already."""
+    target = parse_key(from_original(key), areas=(POOL,)).key
+    store.copy(key, target)
+    store.delete(key)
+    return "moved"
 
 
 @dataclass
@@ -96,6 +115,11 @@ def reindex(store: ObjectStore, index: ImageIndex,
     report = ReindexReport()
     present: set[str] = set()
     listed = 0
+    for obj in list(store.list(f"{ORIGINAL_POOL}/")):   # lost events of old pool backups
+        try:
+            adopt_original(store, obj.key)
+        except (InvalidKey, ObjectNotFound):
+            report.skipped.append(obj.key)
     for prefix in IMAGE_PREFIXES:
         for obj in store.list(prefix):
             listed += 1

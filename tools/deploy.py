@@ -198,6 +198,9 @@ def policy_document(environment: Mapping[str, str]) -> dict[str, Any]:
         {"Sid": "Images", "Effect": "Allow",
          "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
          "Resource": [f"arn:{part}:s3:::{bucket}/{p}*" for p in IMAGE_PREFIXES]},
+        # The original system's pool prefix: an image copied there is moved to pool/ by its event.
+        {"Sid": "OriginalPool", "Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
+         "Resource": [f"arn:{part}:s3:::{bucket}/imgPool/*"]},
         # Listing, unconditioned: without it S3 answers 403 instead of 404 for a missing key.
         {"Sid": "ImageListing", "Effect": "Allow", "Action": ["s3:ListBucket"],
          "Resource": f"arn:{part}:s3:::{bucket}"},
@@ -217,11 +220,12 @@ def policy_document(environment: Mapping[str, str]) -> dict[str, Any]:
          "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords",
                     "xray:GetSamplingRules", "xray:GetSamplingTargets"], "Resource": "*"},
     ]
+    after_workflows = next(i for i, s in enumerate(statements) if s["Sid"] == "Workflows") + 1
     if models:
-        statements.insert(5, {"Sid": "Models", "Effect": "Allow",
+        statements.insert(after_workflows, {"Sid": "Models", "Effect": "Allow",
                               "Action": ["bedrock:InvokeModel"], "Resource": models})
     if endpoints:
-        statements.insert(5, {"Sid": "Endpoints", "Effect": "Allow",
+        statements.insert(after_workflows, {"Sid": "Endpoints", "Effect": "Allow",
                               "Action": ["sagemaker:InvokeEndpoint"], "Resource": endpoints})
     return {"Version": "2012-10-17", "Statement": statements}
 

@@ -127,11 +127,17 @@ class ImageIndex(Protocol):
     def get_image(self, key: str) -> ImageRecord | None: ...
 
     def query(self, area: str, emotion: str, orientation: str, limit: int,
-              cursor: str | None = None) -> Page:
-        """One page of visible images in garden order; raises InvalidRequest on a bad cursor."""
+              cursor: str | None = None, favorite: str | None = None) -> Page:
+        """One page of visible images in garden order (only the ``favorite``'s when given);
+        raises InvalidRequest on a bad cursor."""
 
     def count(self, area: str, emotion: str) -> int:
         """Visible images of an emotion in an area (the admin overview)."""
+
+    def favorites(self, area: str, emotion: str) -> dict[str, int]:
+        """The favorites of an emotion's visible images in an area, with their image counts
+        (images without a favorite are not counted); read from the garden index, never by
+        scanning the whole catalog."""
 
     def likes_total(self, area: str, emotion: str) -> int:
         """The likes of an emotion's visible images in an area, summed (the admin overview);
@@ -153,8 +159,9 @@ class ImageIndex(Protocol):
 
     # --- what visitors saw and liked: aggregate counters per (image, segment) ---------------
     def query_fresh(self, area: str, emotion: str, orientation: str, limit: int,
-                    cursor: str | None = None) -> Page:
-        """One page of visible images newest first (then key); InvalidRequest on a bad cursor."""
+                    cursor: str | None = None, favorite: str | None = None) -> Page:
+        """One page of visible images newest first (then key), only the ``favorite``'s when
+        given; InvalidRequest on a bad cursor."""
 
     def count_impressions(self, visit: str, keys: Sequence[str],
                           segments: Sequence[str]) -> list[str]:

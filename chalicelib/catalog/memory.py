@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -125,19 +126,25 @@ class MemoryImageIndex(MemoryCounters):
             return _copy(item.record) if item is not None and item.record else None
 
     def query(self, area: str, emotion: str, orientation: str, limit: int,
-              cursor: str | None = None) -> Page:
+              cursor: str | None = None, favorite: str | None = None) -> Page:
         check_limit(limit)
         scope = (area, emotion, orientation)
         after = _order(*decode_keyset(cursor, scope)) if cursor is not None else None
         with self._lock:
             found = sorted((r for r in self._visible()
                             if (r.area, r.emotion, r.orientation) == scope
+                            and (favorite is None or r.favorite == favorite)
                             and (after is None or _order_of(r) > after)), key=_order_of)
             return keyset_page([_copy(r) for r in found[:limit + 1]], limit, scope)
 
     def count(self, area: str, emotion: str) -> int:
         with self._lock:
             return sum(1 for r in self._visible() if (r.area, r.emotion) == (area, emotion))
+
+    def favorites(self, area: str, emotion: str) -> dict[str, int]:
+        with self._lock:
+            return dict(Counter(r.favorite for r in self._visible()
+                                if (r.area, r.emotion) == (area, emotion) and r.favorite))
 
     def likes_total(self, area: str, emotion: str) -> int:
         with self._lock:

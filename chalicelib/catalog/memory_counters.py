@@ -45,7 +45,7 @@ class MemoryCounters:
         self._counts.pop(key, None)
 
     def query_fresh(self, area: str, emotion: str, orientation: str, limit: int,
-                    cursor: str | None = None) -> Page:
+                    cursor: str | None = None, favorite: str | None = None) -> Page:
         check_limit(limit)
         scope = (area, emotion, orientation)
         after = None
@@ -55,6 +55,7 @@ class MemoryCounters:
         with self._lock:
             found = sorted((r for r in self._visible()
                             if (r.area, r.emotion, r.orientation) == scope
+                            and (favorite is None or r.favorite == favorite)
                             and (after is None or fresh_order(r) > after)), key=fresh_order)
             return fresh_page([copy.deepcopy(r) for r in found[:limit + 1]], limit, scope)
 

@@ -32,6 +32,12 @@ def bulk_body(args: argparse.Namespace) -> dict[str, Any]:
                         ("seed", args.seed), ("steps", args.steps)):
         if value is not None:
             body[name] = value
+    if args.favorites:
+        body["favorites"] = args.favorites
+    matrix = {axis: words for axis, words in (("season", args.season), ("weather", args.weather),
+                                              ("time", args.time)) if words}
+    if matrix:
+        body["matrix"] = matrix
     return body
 
 
@@ -192,6 +198,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bulk_cmd.add_argument("--emotion", required=True, help="HAPPY, SAD, ANGRY, CONFUSED, DISGUSTED, SURPRISED, CALM or FEAR")
     bulk_cmd.add_argument("--count", type=int, required=True, help=f"images per orientation, 1-{bulk.MAX_PER_ORIENTATION}")
     bulk_cmd.add_argument("--favorite", help="e.g. rose, 'with cat' (also the pool folder)")
+    bulk_cmd.add_argument("--favorites", action="append", metavar="FAVORITE",
+                          help="one of several favorites, each getting --count images (repeat)")
+    for axis, example in (("season", "spring"), ("weather", "cloudy"), ("time", "day")):
+        bulk_cmd.add_argument(f"--{axis}", action="append", metavar="WORD",
+                              help=f"a favorite matrix's {axis} word, e.g. {example} (repeat): every "
+                                   "season,weather,time combination gets --count images")
     bulk_cmd.add_argument("--emotion-text", help="words replacing the emotion's template words")
     bulk_cmd.add_argument("--others", help="extra words for the prompt")
     bulk_cmd.add_argument("--orientation", action="append", choices=bulk.ORIENTATIONS,

@@ -1,10 +1,13 @@
 """Bulk jobs: an operator fills an emotion's pool with many images at once (``POST /bulk``,
 ``emotion-garden bulk``). Same workflow shape as text-to-image, with its own Plan step: each
 image gets its pool key, seed, size and provenance.
+
+One job may make ``count`` images per orientation for each of several favorites
+(``favorites``, or a ``matrix`` of season × weather × time of day): each image goes to its
+favorite's pool folder with the favorite's words in its prompt.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 from ..catalog import JobStore
 from ..errors import InvalidRequest
 from ..rules import layout, prompts
+from ..rules.favorites import favorite_words, parse_favorite, parse_favorites
 from ..rules.emotions import parse_emotion
 from ..rules.validation import MAX_SEED, int_field, text_field
 from ..workflow import WorkflowEngine
@@ -25,8 +29,7 @@ MIN_PER_ORIENTATION, MAX_PER_ORIENTATION = 1, 500
 ORIENTATIONS = layout.ORIENTATION_NAMES
 DEFAULT_BULK_STEPS, MAX_STEPS = 50, 150   # the original's bulk Lambda ran 50 steps
 MAX_WORDS = 300                           # emotionText / others
-# A favorite becomes one key segment: words, spaces, hyphens, apostrophes (any script).
-_FAVORITE = re.compile(r"^[^\W_](?:[\w '\-]{0,62}[^\W_])?$")
+MAX_IMAGES = MAX_PER_ORIENTATION * len(ORIENTATIONS)   # per job, favorites included
 
 
 @dataclass(frozen=True)
@@ -39,19 +42,30 @@ class BulkRequest:
     orientations: tuple[str, ...] = ORIENTATIONS
     seed: int | None = None                     # first seed; consecutive ones follow
     steps: int = DEFAULT_BULK_STEPS
+    favorites: tuple[str, ...] = ()             # several favorites in one job (or a matrix's)
+
+    @property
+    def each_favorite(self) -> tuple[str | None, ...]:
+        return self.favorites or (self.favorite,)
 
     @property
     def total(self) -> int:
-        return self.count * len(self.orientations)
+        return self.count * len(self.orientations) * len(self.each_favorite)
 
     @property
     def prompt(self) -> str:
-        return prompts.build_prompt(self.emotion, self.favorite, self.emotion_text, self.others)
+        """The prompt of the first favorite's images (each favorite's: ``prompt_for``)."""
+        return self.prompt_for(self.each_favorite[0])
+
+    def prompt_for(self, favorite: str | None) -> str:
+        words = favorite_words(favorite) if favorite else None
+        return prompts.build_prompt(self.emotion, words, self.emotion_text, self.others)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["orientations"] = list(self.orientations)
-        return {k: v for k, v in data.items() if v is not None}
+        data["favorites"] = list(self.favorites)
+        return {k: v for k, v in data.items() if v is not None and v != []}
 
     def to_input(self) -> dict[str, Any]:
         """The workflow's input, in the API's own field names (a console start uses the same)."""
@@ -61,18 +75,9 @@ class BulkRequest:
                             ("others", self.others), ("seed", self.seed)):
             if value is not None:
                 body[name] = value
+        if self.favorites:
+            body["favorites"] = list(self.favorites)
         return body
-
-
-def _favorite(body: Mapping[str, Any]) -> str | None:
-    value = text_field(body, "favorite", MAX_WORDS, collapse=True)
-    if value is None:
-        return None
-    value = value.lower()  # as the original's form did: one folder per favorite
-    if not _FAVORITE.match(value):
-        raise InvalidRequest(f"favorite {value!r} must be 1-64 letters, digits, spaces, hyphens "
-                             "or apostrophes (it names a folder), e.g. 'rose' or 'with cat'")
-    return value
 
 
 def _orientations(body: Mapping[str, Any]) -> tuple[str, ...]:
@@ -104,10 +109,18 @@ def parse_bulk(body: object) -> BulkRequest:
     steps = int_field(body, "steps", DEFAULT_BULK_STEPS, 1, MAX_STEPS)
     seed = int_field(body, "seed", None, 0, MAX_SEED)
     assert count is not None and steps is not None
-    return BulkRequest(emotion=emotion, count=count, favorite=_favorite(body),
-                       emotion_text=text_field(body, "emotionText", MAX_WORDS, collapse=True),
-                       others=text_field(body, "others", MAX_WORDS, collapse=True),
-                       orientations=_orientations(body), seed=seed, steps=steps)
+    favorite, favorites = parse_favorite(body.get("favorite")), parse_favorites(body)
+    if favorite is not None and favorites:
+        raise InvalidRequest("send favorite (one) or favorites/matrix (several), not both")
+    request = BulkRequest(emotion=emotion, count=count, favorite=favorite,
+                          emotion_text=text_field(body, "emotionText", MAX_WORDS, collapse=True),
+                          others=text_field(body, "others", MAX_WORDS, collapse=True),
+                          orientations=_orientations(body), seed=seed, steps=steps,
+                          favorites=favorites)
+    if request.total > MAX_IMAGES:
+        raise InvalidRequest(f"{request.total} images (count × orientations × favorites) in "
+                             f"one job; at most {MAX_IMAGES}: lower count or choose fewer favorites")
+    return request
 
 
 def image_name(job_id: str, index: int) -> str:
@@ -116,16 +129,24 @@ def image_name(job_id: str, index: int) -> str:
 
 
 def plan_items(job_id: str, request: BulkRequest, image_seeds: list[int]) -> list[dict[str, Any]]:
-    """Every image of the job, orientations interleaved so both fill up together."""
+    """Every image of the job, orientations interleaved so both fill up together; with
+    several favorites, round by round (every favorite's first images, then the second…), each
+    image with its favorite's prompt and provenance."""
     items: list[dict[str, Any]] = []
+    several = bool(request.favorites)
     for index in range(request.count):
-        for orientation in request.orientations:
-            width, height = layout.SIZES[orientation]
-            n = len(items)
-            items.append({"n": n, "seed": image_seeds[n], "width": width, "height": height,
-                          "key": layout.garden_key(layout.POOL, request.emotion,
-                                                   image_name(job_id, index), orientation,
-                                                   request.favorite)})
+        for favorite in request.each_favorite:
+            for orientation in request.orientations:
+                width, height = layout.SIZES[orientation]
+                n = len(items)
+                item = {"n": n, "seed": image_seeds[n], "width": width, "height": height,
+                        "key": layout.garden_key(layout.POOL, request.emotion,
+                                                 image_name(job_id, index), orientation,
+                                                 favorite)}
+                if several:
+                    item["prompt"] = request.prompt_for(favorite)
+                    item["provenance"] = {"favorite": favorite}
+                items.append(item)
     return items
 
 

@@ -5,7 +5,10 @@
 - text-to-image results: text2image/{job id}/{n}.jpeg
 
 Backups made by the original system may spell the emotion in lower case; such keys parse,
-keep their spelling in the store, and are catalogued under the upper-case emotion.
+keep their spelling in the store, and are catalogued under the upper-case emotion (and the
+favorite, the optional third segment, in its catalogued spelling: lower case, see
+chalicelib/rules/favorites.py). The original's pool prefix was ``imgPool/``: ``from_original``
+maps such a key to ours (``pool/``), for restores and object events.
 """
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ from dataclasses import dataclass
 
 from ..errors import InvalidKey
 from .emotions import EMOTIONS
+from .favorites import normalize as normalize_favorite
 
 GARDEN = "emotions"
 POOL = "pool"
+ORIGINAL_POOL = "imgPool"      # the original system's pool prefix (its backups use it)
 TEXT2IMAGE = "text2image"
 AREAS = (GARDEN, POOL, TEXT2IMAGE)
 IMAGE_PREFIXES = tuple(f"{area}/" for area in AREAS)
@@ -96,8 +101,15 @@ def parse_key(key: object, areas: tuple[str, ...] = AREAS) -> ImageKey:
     if len(stem) < 2 or stem[-1] not in ORIENTATIONS:
         raise InvalidKey(f"{_shown(key)}: the file name must end in h (landscape) or v "
                          f"(portrait) before {SUFFIX}")
-    favorite = parts[2] if len(parts) == 4 else None
+    favorite = normalize_favorite(parts[2]) if len(parts) == 4 else None
     return ImageKey(key, area, emotion, favorite, stem[:-1], ORIENTATIONS[stem[-1]])
+
+
+def from_original(key: str) -> str:
+    """The original system's pool key (``imgPool/happy/…``) as ours (``pool/happy/…``);
+    any other key unchanged."""
+    prefix = f"{ORIGINAL_POOL}/"
+    return f"{POOL}/{key[len(prefix):]}" if key.startswith(prefix) else key
 
 
 def garden_key(area: str, emotion: str, name: str, orientation: str, favorite: str | None = None) -> str:

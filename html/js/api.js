@@ -60,8 +60,13 @@ export async function analyzeEmotion(blob, userId) {
   return (await request("/emotion", { method: "POST", body: blob, headers, timeoutMs: 20000 })).data;
 }
 
-export async function fetchGarden(emotion, { limit = 24, cursor, generation } = {}) {
-  return (await request(`/garden${query({ emotion, limit, cursor, generation })}`)).data;
+export async function fetchGarden(emotion, { limit = 24, cursor, generation, favorite } = {}) {
+  return (await request(`/garden${query({ emotion, limit, cursor, generation, favorite })}`)).data;
+}
+
+// {emotion, favorites: [{favorite, images}]}, most images first
+export async function fetchFavorites(emotion) {
+  return (await request(`/favorites${query({ emotion })}`)).data;
 }
 
 // A like is one per visitor per image, so asking again is safe: a 503 (the catalog busy, e.g.

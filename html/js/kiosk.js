@@ -3,6 +3,7 @@
 import { analyzeEmotion, ApiError, fetchGarden, like } from "./api.js";
 import { CameraUnavailable, captureFrame, closeCamera, openCamera, photoFromFile } from "./camera.js";
 import { $, $$, sleep } from "./dom.js";
+import { FavoriteChooser } from "./favorites.js";
 import { GardenView } from "./garden-view.js";
 import { watchIdle } from "./idle.js";
 import { visitContext, watchImpressions } from "./impressions.js";
@@ -37,6 +38,12 @@ const garden = new GardenView(gardenGrid, {
   },
 });
 
+// optional: a favorite (season, weather, time of day) regrows the garden with it first
+const chooser = new FavoriteChooser($("#favorite-chooser"), (favorite) => {
+  const emotion = document.body.dataset.emotion;
+  if (emotion) grow(emotion, run, favorite ?? undefined);
+});
+
 const idle = watchIdle(settings.idleSeconds, () => restart());
 
 function announce(text) {
@@ -61,6 +68,7 @@ function restart() {
   run += 1;
   closeCamera(video);
   garden.stop();
+  chooser.reset();
   newVisitor();
   delete document.body.dataset.emotion;
   document.documentElement.style.removeProperty("--accent");
@@ -188,7 +196,7 @@ async function read(photo, visit, source) {
   await grow(emotion, visit);
 }
 
-async function grow(emotion, visit) {
+async function grow(emotion, visit, favorite) {
   const words = wordsFor(emotion);
   document.body.dataset.emotion = emotion;
   document.documentElement.style.setProperty("--accent", words.accent);
@@ -202,7 +210,7 @@ async function grow(emotion, visit) {
   announce(words.headline);
   let body;
   try {
-    body = await fetchGarden(emotion, visitContext());
+    body = await fetchGarden(emotion, { ...visitContext(), favorite });
   } catch (error) {
     if (visit !== run) return;
     problem("The garden is catching its breath", "The flowers could not be fetched just now. Please try again.", error.message);
@@ -221,6 +229,7 @@ async function grow(emotion, visit) {
   garden.show(body, words.noun);
   $("#garden-hint").hidden = false;
   announce(words.line);
+  if (favorite === undefined && visit === run) chooser.offer(emotion);   // once per visit
 }
 
 // photoFirst: trying the camera again would not help (it is denied, missing, or the photo was

@@ -118,7 +118,7 @@ def test_like_counts_once_per_visitor(client):
 @pytest.mark.parametrize("body, status, message", [
     ({"id": "v1", "itemId": "emotions/HAPPY/nothingh.jpeg"}, 404, ""),
     ({"id": "v1", "itemId": "../../etc/passwd"}, 400, ".."),
-    ({"id": "v1", "itemId": "/emotions/HAPPY/ah.jpeg"}, 400, ""),
+    ({"id": "v1", "itemId": "/emotions/HAPPY/ah.jpeg"}, 404, ""),   # a URL path: no such image
     ({"id": "v1", "itemId": "pool/HAPPY/ah.jpeg"}, 400, "not a garden image"),
     ({"itemId": "emotions/HAPPY/ah.jpeg"}, 400, "id"),
     ({"id": "v1"}, 400, "itemId"),
@@ -268,7 +268,7 @@ def test_impressions_of_images_no_longer_in_the_garden_count_nothing(client):
     ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"generation": 40}}, "generation"),
     ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"emotion": "bliss"}}, "HAPPY"),
     ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"favorite": "a rose!"}}, "favorite"),
-    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"favorite": "r" * 41}}, "favorite"),
+    ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"favorite": "r" * 65}}, "favorite"),
     ({"id": "v", "itemIds": ["emotions/HAPPY/ah.jpeg"], "context": {"gender": "robot"}}, "gender"),
     ([["v"]], "JSON object"),
 ])

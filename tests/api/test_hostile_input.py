@@ -16,10 +16,11 @@ from tests.hardening.server import ADMIN_KEY, call, environment, serving
 
 ADMIN = {"x-api-key": ADMIN_KEY}
 JSON = {"Content-Type": "application/json"}
-POSTS = ["/garden", "/like", "/impressions", "/text2image", "/bulk", "/pool/publish",
-         "/remove"]
+POSTS = ["/garden", "/gardenfromDB", "/like", "/impressions", "/text2image", "/bulk",
+         "/pool/publish", "/remove"]
 FIELDS = ("id", "itemId", "text", "emotion", "keys", "cursor", "favorite", "others",
-          "emotionText", "negative", "gender", "count", "limit", "width", "seed")
+          "emotionText", "negative", "gender", "count", "limit", "width", "seed",
+          "favorites", "matrix", "index", "prompt", "fname", "objName")
 
 
 def _everywhere(value: str, fields: tuple[str, ...] = FIELDS) -> bytes:
@@ -47,6 +48,8 @@ BODIES = {
     "a lone surrogate": _everywhere('"\\ud800"'),
     "a lone surrogate in a list": _everywhere('["emotions/HAPPY/\\udfffh.jpeg"]'),
     "a NUL": _everywhere('"a\\u0000b"'),
+    "a JSON string nested 3,000 deep": _everywhere(json.dumps("[" * 3000 + "]" * 3000),
+                                                   ("prompt", "objName", "fname", "index")),
     "invalid UTF-8": b'{"id": "\xff\xfe", "itemId": "\xed\xa0\x80"}',
     "a deep cursor": _garden_body(_cursor("[" * 2000 + "]" * 2000)),
     "a surrogate cursor": _garden_body(_cursor('{"k": "\\ud800"}')),
@@ -69,6 +72,12 @@ GETS = {
     "a jobs cursor nested deep": "/jobs?cursor=" + _cursor("[" * 2000 + "]" * 2000),
     "a jobs cursor with a surrogate": "/jobs?cursor=" + _cursor('{"k": "\\udc00"}'),
     "a jobs limit of 5,000 digits": "/jobs?limit=" + "9" * 5000,
+    "a surrogate favorite": "/garden?emotion=HAPPY&favorite=%ED%A0%80",
+    "a NUL favorite": "/garden?emotion=HAPPY&favorite=a%00b",
+    "a favorite of 5,000 characters": "/garden?emotion=HAPPY&favorite=" + "a" * 5000,
+    "a favorite in a surrogate emotion": "/garden?emotion=happy%2F%ED%A0%80",
+    "a NUL favorites emotion": "/favorites?emotion=%00",
+    "a surrogate favorites emotion": "/favorites?emotion=HAPPY%2F%ED%A0%80",
 }
 CANCELS = ["/jobs/" + "a" * 5000 + "/cancel", "/jobs/%00/cancel", "/jobs/%ED%A0%80/cancel"]
 

@@ -501,3 +501,42 @@ def test_fresh_order_is_newest_first_with_keyset_pages(index, make_record):
     rank_cursor = index.query("emotions", "CALM", "landscape", 2).cursor
     with pytest.raises(InvalidRequest):
         index.query_fresh("emotions", "CALM", "landscape", 3, rank_cursor)
+
+
+# --- favorites: a filter on the garden queries, counted per emotion ----------------------------
+def test_query_and_fresh_filter_by_favorite_across_pages(index, make_record):
+    mixed = []
+    for n in range(30):   # one favorite image in three: filtered pages must read on
+        favorite = "spring,cloudy,day" if n % 3 == 0 else ("cat" if n % 3 == 1 else None)
+        middle = f"{favorite}/" if favorite else ""
+        key = f"emotions/HAPPY/{middle}m{n:02d}h.jpeg"
+        index.apply_created(make_record(key, created_ms=T0 + n), OLD)
+        mixed.append((key, favorite))
+    index.apply_created(make_record("emotions/HAPPY/spring,cloudy,day/xv.jpeg"), OLD)
+    index.apply_created(make_record("emotions/SAD/spring,cloudy,day/yh.jpeg"), OLD)
+    wanted = {k for k, f in mixed if f == "spring,cloudy,day"}
+    for read in (index.query, index.query_fresh):
+        seen, cursor = [], None
+        while True:
+            page = read("emotions", "HAPPY", "landscape", 3, cursor, "spring,cloudy,day")
+            assert len(page.items) <= 3
+            seen += [r.key for r in page.items]
+            if page.cursor is None:
+                break
+            assert len(page.items) == 3
+            cursor = page.cursor
+        assert sorted(seen) == sorted(wanted) and len(seen) == len(set(seen))
+        assert all(index.get_image(k).favorite == "spring,cloudy,day" for k in seen)
+    assert index.query("emotions", "HAPPY", "landscape", 5, favorite="none-such").items == []
+    assert len(index.query("emotions", "HAPPY", "landscape", 100).items) == 30
+
+
+def test_favorites_are_counted_per_area_and_emotion(index, make_record):
+    for key in ("emotions/HAPPY/cat/ah.jpeg", "emotions/HAPPY/cat/bv.jpeg",
+                "emotions/happy/spring,cloudy,day/img_1h.jpeg", "emotions/HAPPY/ch.jpeg",
+                "pool/HAPPY/cat/dh.jpeg", "emotions/SAD/cat/eh.jpeg"):
+        index.apply_created(make_record(key), OLD)
+    index.apply_removed("emotions/HAPPY/cat/bv.jpeg", NEW)
+    assert index.favorites("emotions", "HAPPY") == {"cat": 1, "spring,cloudy,day": 1}
+    assert index.favorites("pool", "HAPPY") == {"cat": 1}
+    assert index.favorites("emotions", "FEAR") == {}

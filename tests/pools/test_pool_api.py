@@ -60,6 +60,7 @@ def test_the_full_local_flow(client):
     _, overview = call(client, "GET", "/admin/overview")
     happy = next(r for r in overview["emotions"] if r["emotion"] == "HAPPY")
     assert happy == {"emotion": "HAPPY", "published": 3, "pool": 1, "likes": 1, "empty": False, "thin": True,
+                     "favorites": [{"favorite": "rose", "published": 3, "pool": 1}],
                      "loved": {"best": [], "least": [], "judged": 0, "judgedAfter": 10}}  # seen too little
     assert "HAPPY" not in overview["empty"] and "SAD" in overview["empty"] and overview["thin"] == ["HAPPY"]
 
@@ -193,6 +194,6 @@ def test_the_overview_lists_empty_and_thin_emotions(client):
     rows = {r["emotion"]: r for r in overview["emotions"]}
     assert rows["CALM"]["published"] == 10 and not rows["CALM"]["thin"] and not rows["CALM"]["empty"]
     assert rows["FEAR"] == {"emotion": "FEAR", "published": 1, "pool": 1, "likes": 0, "empty": False, "thin": True,
-                            "loved": {"best": [], "least": [], "judged": 0, "judgedAfter": 10}}
+                            "favorites": [], "loved": {"best": [], "least": [], "judged": 0, "judgedAfter": 10}}
     assert overview["empty"] == ["HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED"]
     assert overview["thin"] == ["FEAR"]

@@ -55,14 +55,15 @@ class DynamoCounters:
         def _record(self, item: dict[str, Any]) -> ImageRecord: ...
 
         def _index_items(self, index: str, gpk: str, limit: int, start: dict[str, Any] | None,
-                         from_cursor: bool) -> list[dict[str, Any]]: ...
+                         from_cursor: bool, favorite: str | None = None
+                         ) -> list[dict[str, Any]]: ...
 
     def query_fresh(self, area: str, emotion: str, orientation: str, limit: int,
-                    cursor: str | None = None) -> Page:
+                    cursor: str | None = None, favorite: str | None = None) -> Page:
         check_limit(limit)
         gpk = garden_partition(area, emotion, orientation)
         start = _decode_fresh_key(cursor, gpk) if cursor is not None else None
-        items = self._index_items(FRESH_INDEX, gpk, limit, start, cursor is not None)
+        items = self._index_items(FRESH_INDEX, gpk, limit, start, cursor is not None, favorite)
         page = items[:limit]
         following = _encode_fresh_key(page[-1]) if len(items) > limit else None
         return Page([self._record(i) for i in page], following)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -111,11 +112,11 @@ class DynamoImageIndex(DynamoCounters, OnTable):
         return None if _invisible(item) else _record(item)  # type: ignore[arg-type]
 
     def query(self, area: str, emotion: str, orientation: str, limit: int,
-              cursor: str | None = None) -> Page:
+              cursor: str | None = None, favorite: str | None = None) -> Page:
         check_limit(limit)
         gpk = garden_partition(area, emotion, orientation)
         start = _decode_start_key(cursor, gpk) if cursor is not None else None
-        items = self._index_items(GARDEN_INDEX, gpk, limit, start, cursor is not None)
+        items = self._index_items(GARDEN_INDEX, gpk, limit, start, cursor is not None, favorite)
         page = items[:limit]
         next_cursor = _encode_start_key(page[-1]) if len(items) > limit else None
         return Page([_record(i) for i in page], next_cursor)
@@ -123,6 +124,15 @@ class DynamoImageIndex(DynamoCounters, OnTable):
     def count(self, area: str, emotion: str) -> int:
         return sum(int(response["Count"])
                    for response in self._emotion_pages(area, emotion, Select="COUNT"))
+
+    def favorites(self, area: str, emotion: str) -> dict[str, int]:
+        # The emotion's partitions of the garden index, only favorite coming back: the cost
+        # is one read unit per ~4 KB of the emotion's index entries (never the whole table).
+        found: Counter[str] = Counter()
+        for response in self._emotion_pages(area, emotion, ProjectionExpression="#fav",
+                                            ExpressionAttributeNames={"#fav": "favorite"}):
+            found.update(str(i["favorite"]) for i in response.get("Items", []) if i.get("favorite"))
+        return dict(found)
 
     def likes_total(self, area: str, emotion: str) -> int:
         # The garden index holds every visible image of the emotion; only likes come back.

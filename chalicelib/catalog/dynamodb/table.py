@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...errors import InvalidRequest, ServiceUnavailable
 from ...rules.cursors import BAD_CURSOR
 
 GARDEN_INDEX = "garden"
+FILTERED_READ = 200        # index entries read per Query call when filtering by favorite
 FRESH_INDEX = "fresh"     # gpk, created_ms: newest first (order=fresh, counters.py)
 IMAGE_SK = "IMG"
 JOB_SK = "JOB"
@@ -108,15 +109,21 @@ class OnTable:
         return attributes
 
     def _index_items(self, index: str, gpk: str, limit: int, start: dict[str, Any] | None,
-                     from_cursor: bool) -> list[dict[str, Any]]:
+                     from_cursor: bool, favorite: str | None = None) -> list[dict[str, Any]]:
         """Up to ``limit + 1`` items of one partition of a GSI, last first (one more than a
         page: a full page then knows whether another follows); a cursor DynamoDB refuses
-        (``from_cursor``) is a bad request."""
+        (``from_cursor``) is a bad request. With ``favorite``, a FilterExpression keeps only
+        its images: pages are read until the limit is met or the partition ends, so a rare
+        favorite costs reads of the emotion's other images in between (the cursor is the
+        last item returned, never LastEvaluatedKey, so none is skipped)."""
         items: list[dict[str, Any]] = []
         while len(items) <= limit:
             args: dict[str, Any] = {"IndexName": index, "ScanIndexForward": False,
                                     "KeyConditionExpression": Key("gpk").eq(gpk),
                                     "Limit": limit + 1 - len(items)}
+            if favorite is not None:   # Limit counts the items read, not those kept
+                args["FilterExpression"] = Attr("favorite").eq(favorite)
+                args["Limit"] = max(args["Limit"], FILTERED_READ)
             if start is not None:
                 args["ExclusiveStartKey"] = start
             with aws(invalid_is_request=from_cursor):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...rules.bandit import Counts
 from .. import CounterRow, ImageRecord, Page
@@ -60,22 +60,25 @@ class SqliteCounters:
         def _row_record(self, row: sqlite3.Row) -> ImageRecord: ...
 
     def query_fresh(self, area: str, emotion: str, orientation: str, limit: int,
-                    cursor: str | None = None) -> Page:
+                    cursor: str | None = None, favorite: str | None = None) -> Page:
         check_limit(limit)
         scope = (area, emotion, orientation)
         base = (f"SELECT {self._columns} FROM images WHERE tombstone = 0 AND area = ? "
                 "AND emotion = ? AND orientation = ?")
+        where: tuple[Any, ...] = scope
+        if favorite is not None:
+            base, where = f"{base} AND favorite = ?", (*where, favorite)
         order = "ORDER BY created_ms DESC, key ASC LIMIT ?"
         want = limit + 1
         if cursor is None:
-            rows = self.db.read(f"{base} {order}", (*scope, want))
+            rows = self.db.read(f"{base} {order}", (*where, want))
         else:
             created_ms, key = decode_fresh(cursor, scope)
             rows = self.db.read(f"{base} AND created_ms = ? AND key > ? {order}",
-                                (*scope, created_ms, key, want))
+                                (*where, created_ms, key, want))
             if len(rows) < want:
                 rows += self.db.read(f"{base} AND created_ms < ? {order}",
-                                     (*scope, created_ms, want - len(rows)))
+                                     (*where, created_ms, want - len(rows)))
         found: list[ImageRecord] = [self._row_record(r) for r in rows]
         return fresh_page(found, limit, scope)
 

@@ -107,30 +107,40 @@ class SqliteImageIndex(SqliteCounters, OnDatabase):
         return _record(rows[0]) if rows else None
 
     def query(self, area: str, emotion: str, orientation: str, limit: int,
-              cursor: str | None = None) -> Page:
+              cursor: str | None = None, favorite: str | None = None) -> Page:
         check_limit(limit)
         scope = (area, emotion, orientation)
         base = f"{_VISIBLE} AND area = ? AND emotion = ? AND orientation = ?"
+        where: tuple[Any, ...] = scope
+        if favorite is not None:   # a filter on the garden index's range (area, emotion, …)
+            base, where = f"{base} AND favorite = ?", (*where, favorite)
         order = "ORDER BY likes DESC, created_ms DESC, key ASC LIMIT ?"
         want = limit + 1  # one more than asked: tells whether there is a next page
         if cursor is None:
-            rows = self.db.read(f"{base} {order}", (*scope, want))
+            rows = self.db.read(f"{base} {order}", (*where, want))
         else:
             likes, created_ms, key = decode_keyset(cursor, scope)
             rows = self.db.read(f"{base} AND likes = ? AND created_ms = ? AND key > ? {order}",
-                                (*scope, likes, created_ms, key, want))
+                                (*where, likes, created_ms, key, want))
             if len(rows) < want:
                 rows += self.db.read(f"{base} AND likes = ? AND created_ms < ? {order}",
-                                     (*scope, likes, created_ms, want - len(rows)))
+                                     (*where, likes, created_ms, want - len(rows)))
             if len(rows) < want:
                 rows += self.db.read(f"{base} AND likes < ? {order}",
-                                     (*scope, likes, want - len(rows)))
+                                     (*where, likes, want - len(rows)))
         return keyset_page([_record(r) for r in rows], limit, scope)
 
     def count(self, area: str, emotion: str) -> int:
         rows = self.db.read("SELECT count(*) FROM images WHERE tombstone = 0 AND area = ? "
                             "AND emotion = ?", (area, emotion))
         return int(rows[0][0])
+
+    def favorites(self, area: str, emotion: str) -> dict[str, int]:
+        # A search of images_garden (area, emotion, …): only this emotion's rows are read.
+        rows = self.db.read("SELECT favorite, count(*) FROM images WHERE tombstone = 0 "
+                            "AND area = ? AND emotion = ? AND favorite IS NOT NULL "
+                            "GROUP BY favorite", (area, emotion))
+        return {str(r[0]): int(r[1]) for r in rows}
 
     def likes_total(self, area: str, emotion: str) -> int:
         # A search of images_garden (area, emotion, …): only this emotion's rows are read.

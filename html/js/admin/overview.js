@@ -3,6 +3,13 @@ import { h } from "../dom.js";
 import { titleCase } from "../words.js";
 import { renderLoved } from "./loved.js";
 
+// "spring · cloudy · day 3 (+1 in pool), cat 1": images per favorite, most published first
+export function favoritesText(favorites) {
+  if (!favorites || !favorites.length) return "—";
+  return favorites.map((f) => `${f.favorite.split(",").join(" · ")} ${f.published}`
+    + (f.pool ? ` (+${f.pool} in pool)` : "")).join(", ");
+}
+
 export function renderOverview(tbody, summary, data) {
   const rows = data.emotions || [];
   tbody.replaceChildren(...rows.map((row) => {
@@ -14,6 +21,7 @@ export function renderOverview(tbody, summary, data) {
       h("td", { class: "num", text: String(row.published) }),
       h("td", { class: "num", text: String(row.pool) }),
       h("td", { class: "num", text: String(row.likes) }),
+      h("td", { class: "favorites" }, favoritesText(row.favorites)),
       h("td", {}, state));
   }));
   const empty = (data.empty || []).map(titleCase);
