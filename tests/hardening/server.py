@@ -46,9 +46,10 @@ def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | No
     """Start the server, wait for its "Emotion Garden at" line, yield its origin; stop it
     with Ctrl-C (SIGINT) on leaving, as an operator would."""
     port = port or free_port()
+    # its own process group, so that nothing of it outlives the test (see the finally below)
     proc = subprocess.Popen([*wrapper, *command(data_dir, port)], cwd=cwd or ROOT,
                             env=dict(env or environment()), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: list[str] = []
     ready = threading.Event()
 
@@ -73,6 +74,15 @@ def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | No
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+        # a wrapper (strace) detaches on Ctrl-C and leaves the server running: end the group
+        _signal_group(proc, signal.SIGKILL)
+
+
+def _signal_group(proc: subprocess.Popen[str], signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def call(origin: str, method: str, path: str, body: bytes | str | None = None,
