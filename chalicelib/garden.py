@@ -90,10 +90,6 @@ class GardenQuery:
     order: str = "learned"
     context: Context = Context()
 
-    @property
-    def shuffle(self) -> bool:   # the former name of "not rank": kept for callers
-        return self.order == "learned"
-
     @classmethod
     def from_params(cls, params: Mapping[str, Any], default_limit: int = DEFAULT_LIMIT,
                     max_limit: int = MAX_LIMIT, gender: bool = False) -> GardenQuery:

@@ -123,9 +123,11 @@ def wait_for_job(job_id: str, timeout: float, *, jobs: JobStore,
     return get_job(job_id, jobs=jobs, engine=engine)
 
 
-def outcome(job_id: str, waited_since: float, now: float, view: dict[str, Any]) -> Outcome:
+def outcome(job_id: str, view: dict[str, Any], waited: float) -> Outcome:
+    """Finished when the job's view is final (``waited``: seconds the caller waited), else
+    Running."""
     if view["status"] in FINAL:
-        return Finished(view, now - waited_since)
+        return Finished(view, waited)
     return Running(job_id)
 
 

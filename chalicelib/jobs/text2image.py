@@ -116,7 +116,7 @@ def run(body: object, *, jobs: JobStore, engine: WorkflowEngine, endpoints: tupl
     budget = wait_budget(body, wait_seconds)
     job_id = start_job(request, jobs=jobs, engine=engine, endpoints=endpoints)
     view = wait_for_job(job_id, budget, jobs=jobs, engine=engine)
-    return outcome(job_id, started, time.monotonic(), view)
+    return outcome(job_id, view, time.monotonic() - started)
 
 
 def plan(event: dict[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) -> dict[str, Any]:
