@@ -215,6 +215,63 @@ def test_a_hundred_clients_at_once_are_all_answered_promptly(server):
     assert max(seconds for _, seconds in results) < 8
 
 
+def test_the_main_loop_leaves_a_channel_alone_while_its_worker_sends(server):
+    """The I/O loop must not poll a channel as writable while a worker holds its output
+    buffer to send it: it cannot flush then, so it would spin with the GIL and starve the
+    worker (under 100 clients that cut the server to ~100 requests/s)."""
+    import socket
+    waitress_server = server._engine.server
+    ours, theirs = socket.socketpair()
+    channel = waitress_server.channel_class(waitress_server, ours, ("127.0.0.1", 1), waitress_server.adj, map={})
+    try:
+        channel.requests.append(object())      # a task is running for this connection
+        channel.outbufs[-1].append(b"HTTP/1.1 200 OK\r\n")
+        channel.total_outbufs_len = 17         # its first bytes are written, not yet sent
+        held, release = threading.Event(), threading.Event()
+
+        def worker():
+            with channel.outbuf_lock:
+                held.set()
+                release.wait(10)
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        held.wait(10)
+        assert not channel.writable()          # the worker is sending: nothing for the loop to do
+        release.set()
+        thread.join(10)
+        assert channel.writable()              # the worker left bytes behind: the loop sends them
+        channel.requests.clear()
+        assert channel.writable()
+        channel.total_outbufs_len = 0
+        assert not channel.writable()
+    finally:
+        channel.del_channel({})
+        ours.close()
+        theirs.close()
+
+
+def test_a_large_answer_read_slowly_arrives_whole(server):
+    import socket
+    import time
+    big = jpeg() + bytes(range(256)) * 24_000      # ~6 MB: more than the socket buffers hold
+    bootstrap.store().put("emotions/CALM/bigh.jpeg", big)
+    host, port = server.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(b"GET /emotions/CALM/bigh.jpeg HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /garden?emotion=CALM HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.3)                          # the server meets a full socket buffer
+        received = bytearray()
+        while len(received) < len(big) + 1000 or not received.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    head, _, rest = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and rest[:len(big)] == big
+    assert b'"landscape"' in rest[len(big):]     # and the pipelined request after it was answered
+
+
 def test_idle_connections_are_closed_and_hold_no_thread(monkeypatch):
     import socket
     import time
