@@ -68,7 +68,8 @@ def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | No
         yield f"http://127.0.0.1:{port}"
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            # Ctrl-C to the server itself: a wrapper (strace) must go on watching it stop
+            _server_process(proc, wrapped=bool(wrapper)).send_signal(signal.SIGINT)
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
@@ -76,6 +77,26 @@ def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | No
                 proc.wait(5)
         # a wrapper (strace) detaches on Ctrl-C and leaves the server running: end the group
         _signal_group(proc, signal.SIGKILL)
+
+
+class _Pid:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+
+def _server_process(proc: subprocess.Popen[str], wrapped: bool) -> subprocess.Popen[str] | _Pid:
+    """The server's process: ``proc`` itself, or the wrapper's child."""
+    if not wrapped:
+        return proc
+    try:
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return _Pid(int(children[0])) if children else proc
 
 
 def _signal_group(proc: subprocess.Popen[str], signum: int) -> None:

@@ -68,3 +68,13 @@ def test_the_server_works_offline_and_writes_only_its_data_dir(tmp_path):
     assert (data_dir / "catalog.sqlite3").is_file()   # the data dir was the one written
     if result["traced"]:
         assert _remote_connects(trace) == []
+
+
+def test_the_face_runtime_carries_no_usage_uploader():
+    """MediaPipe 0.10.35 and later build in an uploader of usage logs (libcurl, on a timer and
+    at exit) that no setting turns off; the pinned release has none. Quick, and runs where a
+    network namespace cannot be made."""
+    import mediapipe
+    library = Path(mediapipe.__file__).parent / "tasks" / "c" / "libmediapipe.so"
+    data = library.read_bytes()
+    assert b"HttpAsyncClient" not in data and b"portable_clearcut" not in data
