@@ -108,6 +108,11 @@ class GardenSite:
             logs.event("http.error", logging.ERROR, path=path[:200])
             body = self._json(respond, 500, {"message": "internal error"})
         logs.event("http.access", method=method, path=path[:200], status=status)
+        if method == "HEAD":   # the headers of GET, no body: a body here would be read as the next answer
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            return [b""]
         return body
 
     # --- routing -------------------------------------------------------------------------------

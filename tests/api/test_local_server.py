@@ -340,6 +340,23 @@ def test_head_on_a_get_route_answers_its_headers_without_a_body(server):
     assert int(headers["Content-Length"]) > 0
 
 
+@pytest.mark.parametrize("path", ["/garden?emotion=HAPPY", "/favorites?emotion=HAPPY", "/jobs/nope",
+                                  "/css/base.css", "/no-such-page"])
+def test_head_sends_no_body_so_the_next_answer_on_the_connection_is_read_right(server, path):
+    import socket
+    host, port = server.server_address[:2]
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /favorites?emotion=CALM HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    first, _, rest = received.partition(b"\r\n\r\n")
+    assert b"Content-Length" in first
+    assert rest.startswith(b"HTTP/1.1 200"), rest[:80]      # not a stray body of the HEAD
+    assert rest.endswith(b'{"emotion":"CALM","favorites":[]}')
+
+
 def test_a_rate_limited_request_says_when_to_retry(server):
     from chalicelib.web import admin
     admin.TEXT2IMAGE_LIMIT.reset()
