@@ -2,21 +2,26 @@
 one use case with the adapters the composition root (chalicelib.bootstrap) built, and lets
 chalicelib.web turn the outcome or the domain error into an HTTP answer.
 
-Sections: the garden and likes; object events (the image index's only writer); emotion
-analysis; text-to-image and jobs (the workflow's task Lambdas included); image pools (admin).
+Sections: the garden and likes; the take-home page and its QR code; object events (the image index's only writer); emotion
+analysis; text-to-image and jobs (the workflow's task Lambdas included); image pools (admin);
+display zones.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalice import Response
 from chalice.app import S3Event
 
-from chalicelib import bootstrap, config, curation, garden, logs, photos
+from chalicelib import bootstrap, config, curation, garden, logs, photos, share, zones
+from chalicelib.errors import NotFound
 from chalicelib.faces.service import analyze_photo
 from chalicelib.jobs import bulk, lifecycle, text2image
 from chalicelib.rules import original, validation
-from chalicelib.web import admin, edge
+from chalicelib.rules import share as share_rules
+from chalicelib.rules.zones import zone_number
+from chalicelib.web import admin, conditional, edge, share_page
 from chalicelib.web.edge import (
     ThreadSafeChalice,
     correlate,
@@ -80,6 +85,66 @@ def impressions() -> dict[str, Any]:
                               bootstrap.settings().context_gender)
 
 
+# --- the take-home page and its QR code -------------------------------------------------------
+# /share/{EMOTION}/[{favorite}/]{name}: one segment per parameter (API Gateway allows one
+# variable per level, so the favorite and the name share {first}/{second}); see
+# chalicelib/rules/share.py for how a key's segments are written.
+def _language() -> str:
+    request = app.current_request
+    return share_rules.choose_language((request.query_params or {}).get("lang"),
+                                       header(request, "accept-language"))
+
+
+def _share_page(keys: Callable[[], list[str]]) -> Response:
+    settings, language = bootstrap.settings(), _language()
+    try:
+        page = share.share_page(bootstrap.image_index(), bootstrap.store().url, keys(),
+                                public_url=settings.public_url, credits=settings.credits,
+                                language=language)
+    except NotFound:
+        return share_page.not_found_response(language, settings.public_url)
+    return share_page.page_response(page, settings.public_url)
+
+
+def _share_qr(segments: list[str]) -> Response:
+    settings = bootstrap.settings()
+    target = share.qr_target(bootstrap.image_index(), [share_rules.key_from_share(segments)],
+                             settings.public_url)
+    return share_page.qr_response(target, settings.public_url)
+
+
+@app.route("/image", methods=["GET", "HEAD"])
+@handled
+def share_original() -> Response:
+    # the original's branded page per image: /image?content=KEY
+    content = (app.current_request.query_params or {}).get("content")
+    return _share_page(lambda: share_rules.keys_from_content(content))
+
+
+@app.route("/share/{emotion}/{first}", methods=["GET", "HEAD"])
+@handled
+def share_get(emotion: str, first: str) -> Response:
+    return _share_page(lambda: [share_rules.key_from_share([emotion, first])])
+
+
+@app.route("/share/{emotion}/{first}/{second}", methods=["GET", "HEAD"])
+@handled
+def share_favorite_get(emotion: str, first: str, second: str) -> Response:
+    return _share_page(lambda: [share_rules.key_from_share([emotion, first, second])])
+
+
+@app.route("/share/{emotion}/{first}/qr.svg", methods=["GET", "HEAD"])
+@handled
+def share_qr(emotion: str, first: str) -> Response:
+    return _share_qr([emotion, first])
+
+
+@app.route("/share/{emotion}/{first}/{second}/qr.svg", methods=["GET", "HEAD"])
+@handled
+def share_favorite_qr(emotion: str, first: str, second: str) -> Response:
+    return _share_qr([emotion, first, second])
+
+
 # --- object events: the image index's only writer ---------------------------------------------
 # S3 invokes index_objects for every image written or removed; locally the folder store hands
 # its events to the same bootstrap.index_notification, in-process.
@@ -101,8 +166,11 @@ def emotion() -> dict[str, Any]:
     request, settings = app.current_request, bootstrap.settings()
     keep = photos.keeper(bootstrap.store(), settings.keep_photos_days, settings.bucket or "local") \
         if settings.keep_photos_days else None
-    return analyze_photo(request.raw_body or b"", header(request, "content-type"),
-                         bootstrap.analyzer(), header(request, "x-user-id"), keep)
+    reading = analyze_photo(request.raw_body or b"", header(request, "content-type"),
+                            bootstrap.analyzer(), header(request, "x-user-id"), keep)
+    # zones that follow the kiosk: the emotion and the time only; never fails the reading
+    zones.record_reading(bootstrap.zone_store, reading.get("emotions"))
+    return reading
 
 
 # --- text-to-image and jobs (workflow) ---------------------------------------------------
@@ -221,3 +289,45 @@ def remove_post() -> dict[str, Any]:
 def admin_overview() -> dict[str, Any]:
     _admin()
     return curation.overview(bootstrap.image_index(), url=bootstrap.store().url)
+
+
+# --- display zones ----------------------------------------------------------------------------
+# What each wall screen shows (chalicelib/zones.py): the screens read GET /zones/{n} (public,
+# ETag → 304); the operator sets zones with the admin key.
+@app.route("/zones/{zone}", methods=["GET", "HEAD"])
+@handled
+def zone_get(zone: str) -> Response:
+    found = zones.answer(bootstrap.zone_store(), bootstrap.image_index(), bootstrap.store().url,
+                         zone_number(zone))
+    return conditional.versioned(found, found["version"], app.current_request.headers)
+
+
+@app.route("/zones", methods=["GET", "HEAD"], api_key_required=True)
+@handled
+def zones_list() -> dict[str, Any]:
+    _admin()
+    return zones.list_zones(bootstrap.zone_store())
+
+
+@app.route("/zones/{zone}", methods=["PUT"], api_key_required=True)
+@handled
+def zone_put(zone: str) -> dict[str, Any]:
+    _admin()
+    number = zone_number(zone)
+    return zones.put_zone(bootstrap.zone_store(), bootstrap.image_index(), number,
+                          json_body(app.current_request))
+
+
+@app.route("/zones/{zone}", methods=["DELETE"], api_key_required=True)
+@handled
+def zone_delete(zone: str) -> dict[str, Any]:
+    _admin()
+    return zones.delete_zone(bootstrap.zone_store(), zone_number(zone))
+
+
+@app.route("/updateDisplay", methods=["POST"], api_key_required=True)
+@handled
+def update_display() -> dict[str, Any]:
+    _admin()   # the original system's body: {"zone", "landscape": [...], "portrait": [...]}
+    return zones.update_display(bootstrap.zone_store(), bootstrap.image_index(),
+                                bootstrap.store().url, json_body(app.current_request))

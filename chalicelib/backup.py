@@ -3,13 +3,18 @@
 A backup folder mirrors the store's keys (``DIR/emotions/HAPPY/…h.jpeg``, ``DIR/pool/…``), so
 it can also be copied back with ``aws s3 cp DIR s3://BUCKET/ --recursive`` as the original
 system did. Beside the images: ``catalog.jsonl`` (one line per catalogued image: what the
-catalog held, likes and visitors included) and ``emotion-garden-backup.json`` (a manifest).
+catalog held, likes and visitors included), ``zones.json`` (the display zones'
+configurations, when a zone store is given) and ``emotion-garden-backup.json`` (a manifest
+naming both).
 
 Restore writes the images back through the object store — the object events re-index them,
 provenance read from the images themselves — then merges the likes into the catalog. It is
 safe to run again: images already in the store byte for byte are not written again, and
-likes merge (visitors unioned, counts never lowered). Files that are not garden or pool
-images are skipped and reported. The original system's backups restore too: its pool
+likes merge (visitors unioned, counts never lowered). The backup's zones replace the zones
+of the same numbers (others are left alone); a chosen zone keeps keys of images that are
+not in the garden after the restore — its screens leave them out until they come back. A
+backup made before zones existed has no ``zones.json`` and restores as before. Files that
+are not garden or pool images are skipped and reported. The original system's backups restore too: its pool
 folder ``imgPool/`` lands in our ``pool/``, and its garden keys (``emotions/happy/
 spring,cloudy,day/img_…h.jpeg``: lower-case emotion, a favorite with commas) keep their
 spelling and are indexed with their favorite.
@@ -28,8 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .catalog import ImageIndex, ImageRecord, LikeExport
+from .catalog import ImageIndex, ImageRecord, LikeExport, ZoneStore
 from .errors import GardenError, InvalidKey, InvalidRequest
+from .rules import zones as zone_rules
 from .rules.layout import GARDEN, POOL, check_safe, from_original, parse_key
 from .storage import ObjectStore
 
@@ -37,6 +43,8 @@ AREAS = (GARDEN, POOL)
 PREFIXES = tuple(f"{area}/" for area in AREAS)
 MANIFEST = "emotion-garden-backup.json"
 CATALOG = "catalog.jsonl"
+ZONES = "zones.json"
+MAX_ZONES_BYTES = 64 * 1024 * 1024
 FORMAT, VERSION = "emotion-garden-backup", 1
 JPEG_SOI = b"\xff\xd8"
 
@@ -88,12 +96,14 @@ class BackupReport:
     bytes: int = 0
     images: int = 0          # catalog lines written
     liked: int = 0           # images with likes
+    zones: int = 0           # display zones' configurations written
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def backup(store: ObjectStore, index: ImageIndex, directory: Path,
-           progress: Progress = _quiet) -> BackupReport:
-    """Copy every garden and pool object into ``directory`` and export the catalog's view."""
+           progress: Progress = _quiet, zones: ZoneStore | None = None) -> BackupReport:
+    """Copy every garden and pool object into ``directory`` and export the catalog's view
+    (and the display zones' configurations, when ``zones`` is given)."""
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     report = BackupReport(directory)
@@ -123,6 +133,12 @@ def backup(store: ObjectStore, index: ImageIndex, directory: Path,
     manifest = {"format": FORMAT, "version": VERSION, "createdAt": _now(), "objects": report.objects,
                 "bytes": report.bytes, "images": report.images, "liked": report.liked,
                 "catalog": CATALOG, "areas": list(AREAS)}
+    if zones is not None:
+        configured = zones.list_zones()
+        _write_atomic(directory / ZONES, (json.dumps({"zones": configured}, ensure_ascii=False,
+                                                     indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        report.zones = len(configured)
+        manifest.update(zones=ZONES, zoneCount=report.zones)
     _write_atomic(directory / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return report
 
@@ -137,6 +153,7 @@ class RestoreReport:
     failed: list[tuple[str, str]] = field(default_factory=list)      # store errors: run again
     likes_restored: int = 0
     likes_pending: list[str] = field(default_factory=list)           # image not catalogued (yet)
+    zones_restored: int = 0
 
     @property
     def complete(self) -> bool:
@@ -190,8 +207,10 @@ def read_catalog(directory: Path, report: RestoreReport) -> list[LikeExport]:
 
 
 def restore(store: ObjectStore, index: ImageIndex, directory: Path, progress: Progress = _quiet,
-            wait_seconds: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> RestoreReport:
-    """Write the backup's images back through the store, then merge its likes.
+            wait_seconds: float = 0.0, sleep: Callable[[float], None] = time.sleep,
+            zones: ZoneStore | None = None) -> RestoreReport:
+    """Write the backup's images back through the store, then merge its likes, then (with
+    ``zones``) put back its display zones.
 
     ``wait_seconds``: in AWS the object events reach the catalog asynchronously, so likes of
     images not catalogued yet are retried for up to this long before being reported pending
@@ -204,7 +223,7 @@ def restore(store: ObjectStore, index: ImageIndex, directory: Path, progress: Pr
     existing = {obj.key: obj.size for prefix in PREFIXES for obj in store.list(prefix)}
     candidates: list[tuple[str, Path]] = []
     for rel, path in _files(directory):
-        if rel in (MANIFEST, CATALOG):
+        if rel in (MANIFEST, CATALOG, ZONES):
             continue
         key = from_original(rel)   # the original's imgPool/ is our pool/
         why = _foreign(key, path)
@@ -232,7 +251,45 @@ def restore(store: ObjectStore, index: ImageIndex, directory: Path, progress: Pr
             break
         sleep(min(1.0, max(0.05, deadline - time.monotonic())))
     report.likes_pending = [entry.key for entry in pending]
+    if zones is not None:
+        for config in read_zones(directory, report):
+            zones.put_zone(config)
+            report.zones_restored += 1
     return report
+
+
+def read_zones(directory: Path, report: RestoreReport) -> list[dict[str, Any]]:
+    """The backup's zone configurations, each checked as an operator's would be (its keys'
+    shape, not whether the images are there); a malformed one is reported and skipped.
+    None in a backup made before zones existed."""
+    path = directory / ZONES
+    if not path.is_file():
+        return []
+    try:
+        if path.stat().st_size > MAX_ZONES_BYTES:
+            raise ValueError("too large")
+        entries = json.loads(path.read_text(encoding="utf-8"))["zones"]
+        if not isinstance(entries, list):
+            raise ValueError("zones is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        report.skipped.append((ZONES, f"malformed zones file ({exc})"))
+        return []
+    configs = []
+    for number, entry in enumerate(entries, 1):
+        try:
+            if not isinstance(entry, dict):
+                raise InvalidRequest("not an object")
+            zone = zone_rules.body_zone(entry.get("zone"))
+            fields = {k: entry.get(k) for k in zone_rules.FIELDS
+                      if not (k == "images" and entry.get("mode") != "chosen")}
+            config = zone_rules.parse_config(fields)
+        except GardenError as exc:
+            report.skipped.append((f"{ZONES}:{number}", f"malformed zone ({exc})"))
+            continue
+        updated = entry.get("updated")
+        configs.append({"zone": zone, **config,
+                        "updated": updated if isinstance(updated, str) and len(updated) <= 40 else None})
+    return configs
 
 
 def _restore_one(store: ObjectStore, key: str, path: Path, existing: dict[str, int],

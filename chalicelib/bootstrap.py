@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from . import config, indexer
-from .catalog import ImageIndex, JobStore
+from .catalog import ImageIndex, JobStore, ZoneStore
 from .faces import FaceAnalyzer
 from .generators import Generator
 from .jobs import bulk, steps, text2image
@@ -104,7 +104,7 @@ def store() -> ObjectStore:
 
 
 def _database() -> Any:
-    """The one database both catalog ports live in: a DynamoDB table or a SQLite file."""
+    """The one database the catalog ports live in: a DynamoDB table or a SQLite file."""
     def build(s: config.Settings) -> Any:
         if s.is_aws:
             import boto3
@@ -133,6 +133,16 @@ def job_store() -> JobStore:
         from .catalog.sqlite import SqliteJobStore
         return SqliteJobStore(_database())
     return _once("job_store", build)
+
+
+def zone_store() -> ZoneStore:
+    def build(s: config.Settings) -> ZoneStore:
+        if s.is_aws:
+            from .catalog.dynamodb import DynamoZoneStore
+            return DynamoZoneStore(_database())
+        from .catalog.sqlite import SqliteZoneStore
+        return SqliteZoneStore(_database())
+    return _once("zone_store", build)
 
 
 def generators() -> list[Generator]:

@@ -56,6 +56,7 @@ class Settings:
     tls_key: Path | None = None       # GARDEN_TLS_KEY: its PEM private key
     face_reading: str = "full"        # GARDEN_FACE_READING: full | emotion (nothing but the emotion)
     context_gender: bool = False      # GARDEN_CONTEXT_GENDER: the garden learns per gender too (README)
+    credits: tuple[CreditLine, ...] = ()  # GARDEN_CREDITS: {"endpoint URI or prefix": line} (README)
 
     @property
     def is_aws(self) -> bool:
@@ -75,6 +76,47 @@ class Settings:
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"]).expanduser().resolve()
         return replace(self, **given)
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """One entry of GARDEN_CREDITS: the credit and licence line of the images made by
+    endpoints whose URI starts with ``prefix`` (chalicelib/rules/credits.py)."""
+    prefix: str
+    en: str
+    ko: str | None = None
+    url: str | None = None
+
+
+MAX_CREDITS, MAX_CREDIT_LINE = 50, 600
+
+
+def parse_credits(raw: str | None) -> tuple[CreditLine, ...]:
+    """``{"painter:": "line", "sagemaker:sdxl-": {"en": "…", "ko": "…", "url": "https://…"}}``."""
+    if raw is None:
+        return ()
+    why = ('(expected an object such as {"sagemaker:my-sdxl": "Made with SDXL …"} or '
+           '{"bedrock:": {"en": "…", "ko": "…", "url": "https://…"}})')
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError(f"GARDEN_CREDITS is not JSON {why}") from None
+    if not isinstance(value, dict) or len(value) > MAX_CREDITS:
+        raise ConfigError(f"GARDEN_CREDITS must be a JSON object of at most {MAX_CREDITS} entries {why}")
+    lines = []
+    for prefix, given in value.items():
+        entry = {"en": given} if isinstance(given, str) else given
+        if not isinstance(entry, dict) or set(entry) - {"en", "ko", "url"} or not all(
+                isinstance(v, str) and 0 < len(v.strip()) <= MAX_CREDIT_LINE for v in entry.values()):
+            raise ConfigError(f"GARDEN_CREDITS[{prefix[:80]!r}] must be a line of 1-{MAX_CREDIT_LINE} "
+                              f"characters, or an object of en, ko and url {why}")
+        if "en" not in entry:
+            raise ConfigError(f"GARDEN_CREDITS[{prefix[:80]!r}] needs its English line (en) {why}")
+        url = entry.get("url")
+        if url is not None and not re.fullmatch(r"https?://[^\s<>\"']+", url):
+            raise ConfigError(f"GARDEN_CREDITS[{prefix[:80]!r}]: url must be an http(s) address")
+        lines.append(CreditLine(prefix, entry["en"].strip(), (entry.get("ko") or "").strip() or None, url))
+    return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -264,4 +306,5 @@ def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | Non
         tls_key=_path(env, "GARDEN_TLS_KEY"),
         face_reading=face_reading,
         context_gender=_flag(env, "GARDEN_CONTEXT_GENDER", False),
+        credits=parse_credits(_env(env, "GARDEN_CREDITS")),
     )

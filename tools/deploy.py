@@ -311,9 +311,9 @@ def site_files(html: Path = HTML, stage: str = "dev") -> list[tuple[Path, str]]:
 
 
 def cache_control(key: str) -> str:
-    # Pages and config must show a deploy at once; the rest may sit in caches a few minutes
-    # (each deploy invalidates them anyway).
-    if key.endswith(".html") or key == "config.js":
+    # Pages, config and service workers (the wall screen's display/sw.js) must show a deploy at
+    # once; the rest may sit in caches a few minutes (each deploy invalidates them anyway).
+    if key.endswith((".html", "/sw.js")) or key == "config.js":
         return "no-cache"
     return "public, max-age=300"
 

@@ -7,16 +7,28 @@ set -euo pipefail
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 
-# The about page speaks Korean too: without a Korean font Chromium draws empty boxes in the
-# screenshots. Debian's fonts-nanum (10 MB) when this machine has none and we may install.
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && command -v fc-list >/dev/null 2>&1 \
-    && [ -z "$(fc-list :lang=ko)" ]; then
-  echo "install-browser: installing a Korean font (fonts-nanum) with apt-get" >&2
+# apt_install PACKAGE WHY: Debian's PACKAGE, when we are root with apt-get (an update first
+# only when the package lists are stale); a line saying what will not work otherwise.
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-browser: $1 is missing and cannot be installed here (needs root and apt-get): $2" >&2
+    return 0
+  fi
+  echo "install-browser: installing $1 with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
-  { apt-get install -y -qq --no-install-recommends fonts-nanum \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-nanum; }; } >/dev/null \
-    || echo "install-browser: fonts-nanum could not be installed; Korean text will show as boxes" >&2
+  { apt-get install -y -qq --no-install-recommends "$1" \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$1"; }; } >/dev/null \
+    || echo "install-browser: $1 could not be installed: $2" >&2
+}
+
+# The pages speak Korean: without a Korean font Chromium draws empty boxes (10 MB).
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ko)" ]; then
+  apt_install fonts-nanum "Korean text will show as boxes"
 fi
+# The take-home test reads the kiosk's QR code back from a screenshot with zbarimg (1 MB).
+command -v zbarimg >/dev/null 2>&1 || apt_install zbar-tools "the take-home test will fail"
+# The pages' language module and dictionaries are checked in Node (tests/i18n).
+command -v node >/dev/null 2>&1 || apt_install nodejs "the language checks will fail"
 
 if [ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ]; then
   exit 0

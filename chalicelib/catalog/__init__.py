@@ -1,8 +1,9 @@
-"""The catalog's two ports: the index of images (``ImageIndex``: image items and their
-likes) and the generation jobs' records (``JobStore``), with the records they exchange.
+"""The catalog's ports: the index of images (``ImageIndex``: image items and their
+likes), the generation jobs' records (``JobStore``) and the display zones' configurations
+with the last kiosk reading (``ZoneStore``), with the records they exchange.
 
 Adapters: ``memory`` (in-process, for tests and tools), ``sqlite`` (one local file holding
-both) and ``dynamodb`` (one table holding both).
+them all) and ``dynamodb`` (one table holding them all).
 
 Image items are written only from what is in the object store — by the object-event handler
 (``apply_created``/``apply_removed``) and by ``reindex`` (``reconcile``/``forget``) — so the
@@ -281,3 +282,40 @@ class Released:
 class JobPage:
     jobs: list[dict[str, Any]]
     cursor: str | None
+
+
+class ZoneStore(Protocol):
+    """The display zones' configurations (chalicelib/rules/zones.py says what one holds) and
+    the last kiosk reading that "follow the kiosk" zones show.
+
+    A configuration is a JSON object with an integer ``zone`` (its number, the key); the
+    store keeps it as given and hands out copies. The reading is an emotion and a time —
+    no photo, no visitor id — and only the last one is kept."""
+
+    def get_zone(self, zone: int) -> dict[str, Any] | None:
+        """The zone's configuration, or None when it was never set (or was deleted)."""
+
+    def put_zone(self, config: dict[str, Any]) -> None:
+        """Store a configuration under its ``zone``, replacing the one there; InvalidRequest
+        when ``zone`` is not a whole number from 1 to 99 or JSON cannot hold the object."""
+
+    def delete_zone(self, zone: int) -> bool:
+        """Forget the zone's configuration; True when there was one."""
+
+    def list_zones(self) -> list[dict[str, Any]]:
+        """Every stored configuration, by zone number."""
+
+    def record_reading(self, emotion: str, at_ms: int) -> bool:
+        """Keep ``emotion`` read by the kiosk at ``at_ms`` (epoch ms) as the last reading,
+        unless the one kept is newer (two readings landing out of order keep the later).
+        True when it was kept."""
+
+    def last_reading(self) -> Reading | None:
+        """The last kiosk reading, or None before the first."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A kiosk reading as a zone sees it: the emotion and when — nothing of the visitor."""
+    emotion: str
+    at_ms: int

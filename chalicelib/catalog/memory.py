@@ -1,8 +1,9 @@
-"""Both catalog ports in memory: honest, thread-safe adapters for tests and tools.
+"""The catalog ports in memory: honest, thread-safe adapters for tests and tools.
 
 They keep every rule of the ports — sequencers, stale and duplicate events, tombstones,
 reconcile/forget, garden order (most liked, then newest, then key) with keyset cursors
-checked like SQLite's, one like per visitor, likes exported and restored; job documents
+checked like SQLite's, one like per visitor, likes exported and restored; zone
+configurations and the last kiosk reading; job documents
 with entries idempotent by ``n``, ``deadEndpoints`` and summaries — and hand out copies, never
 what they hold. Job documents and entries are kept as JSON text, as SQLite keeps them: what
 JSON cannot hold is an InvalidRequest here too. Nothing survives the process.
@@ -18,7 +19,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ImageNotFound, JobNotFound
-from . import Claim, ImageRecord, JobPage, LikeExport, Outcome, Page, Released, pad_sequencer
+from . import (
+    Claim,
+    ImageRecord,
+    JobPage,
+    LikeExport,
+    Outcome,
+    Page,
+    Reading,
+    Released,
+    pad_sequencer,
+)
 from ._images import check_limit, decode_keyset, keyset_page, replayed, same_fields
 from ._jobs import (
     DEAD,
@@ -50,6 +61,7 @@ from ._jobs import (
     summarize_job,
     unit_view,
 )
+from ._zones import check_reading, check_zone, zone_doc
 from .memory_counters import MemoryCounters
 
 
@@ -369,8 +381,48 @@ class _Unit:
     tried_by: set[str] = field(default_factory=set)
 
 
-if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports
-    from . import ImageIndex, JobStore
+class MemoryZoneStore:
+    """The ZoneStore port in memory; configurations kept as JSON text (copies out)."""
 
-    def _ports() -> tuple[ImageIndex, JobStore]:
-        return MemoryImageIndex(), MemoryJobStore()
+    def __init__(self) -> None:
+        self._zones: dict[int, str] = {}
+        self._reading: Reading | None = None
+        self._lock = threading.Lock()
+
+    def get_zone(self, zone: int) -> dict[str, Any] | None:
+        with self._lock:
+            doc = self._zones.get(check_zone(zone))
+        return None if doc is None else dict(json.loads(doc))
+
+    def put_zone(self, config: dict[str, Any]) -> None:
+        zone, doc = zone_doc(config)
+        with self._lock:
+            self._zones[zone] = doc
+
+    def delete_zone(self, zone: int) -> bool:
+        with self._lock:
+            return self._zones.pop(check_zone(zone), None) is not None
+
+    def list_zones(self) -> list[dict[str, Any]]:
+        with self._lock:
+            docs = sorted(self._zones.items())
+        return [dict(json.loads(doc)) for _, doc in docs]
+
+    def record_reading(self, emotion: str, at_ms: int) -> bool:
+        emotion, at_ms = check_reading(emotion, at_ms)
+        with self._lock:
+            if self._reading is not None and self._reading.at_ms > at_ms:
+                return False
+            self._reading = Reading(emotion, at_ms)
+            return True
+
+    def last_reading(self) -> Reading | None:
+        with self._lock:
+            return self._reading
+
+
+if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports
+    from . import ImageIndex, JobStore, ZoneStore
+
+    def _ports() -> tuple[ImageIndex, JobStore, ZoneStore]:
+        return MemoryImageIndex(), MemoryJobStore(), MemoryZoneStore()

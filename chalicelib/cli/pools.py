@@ -160,12 +160,13 @@ def _pool_remove(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     bar = Progress("backup", 0)
     report = backup.backup(bootstrap.store(), bootstrap.image_index(), args.directory,
-                           progress=lambda done, total, _: bar.update(done, total=total))
+                           progress=lambda done, total, _: bar.update(done, total=total),
+                           zones=bootstrap.zone_store())
     bar.close()
     for key, why in report.failed:
         print(f"failed\t{key}\t{why}", file=sys.stderr)
     print(f"backup {report.directory}: {report.objects} images ({report.bytes / 1e6:.1f} MB), "
-          f"{report.images} catalog entries, {report.liked} with likes"
+          f"{report.images} catalog entries, {report.liked} with likes, {report.zones} display zones"
           + (f", {len(report.failed)} failed (run again)" if report.failed else ""))
     return 1 if report.failed else 0
 
@@ -175,7 +176,7 @@ def _restore(args: argparse.Namespace) -> int:
     bar = Progress("restore", 0)
     report = backup.restore(bootstrap.store(), bootstrap.image_index(), args.directory,
                             progress=lambda done, total, _: bar.update(done, total=total),
-                            wait_seconds=wait)
+                            wait_seconds=wait, zones=bootstrap.zone_store())
     bar.close()
     for path, why in report.skipped:
         print(f"skipped\t{path}\t{why}", file=sys.stderr)
@@ -185,7 +186,7 @@ def _restore(args: argparse.Namespace) -> int:
         print(f"likes pending\t{key}\t(not catalogued yet)", file=sys.stderr)
     print(f"restore {report.directory}: {len(report.written)} written, {report.unchanged} already there, "
           f"{len(report.skipped)} skipped, {len(report.failed)} failed; likes: {report.likes_restored} "
-          f"restored, {len(report.likes_pending)} pending"
+          f"restored, {len(report.likes_pending)} pending; {report.zones_restored} display zones"
           + ("" if report.complete else " — run restore again to finish"))
     return 0 if report.complete else 1
 

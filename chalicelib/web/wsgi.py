@@ -15,7 +15,7 @@ import logging
 import mimetypes
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -36,11 +36,15 @@ MAX_HEADER_BYTES = 32 * 1024   # request line and headers together (431 beyond)
 IMAGE_CACHE = "public, max-age=86400"
 PRIVATE_IMAGE_CACHE = "private, max-age=600"   # pool images: only the operator's browser keeps them
 PAGE_CACHE = "no-cache"
+# Service worker scripts (relative to html/) and the scope each may control: the wall screen's
+# worker serves /display/ (its own folder; the header says so explicitly).
+SERVICE_WORKERS = {"display/sw.js": "/display/"}
 JSON_TYPE = "application/json; charset=utf-8"
 
 # No inline script or style anywhere in html/ (tests/api/test_security_headers.py checks it).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{images}; "
+    "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:{images}; "
     "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
@@ -124,7 +128,9 @@ class GardenSite:
                 return self._image(relative, environ, respond)
             page = self._page_path(path)
             if page is not None:
-                return self._file(page, PAGE_CACHE, environ, respond)
+                scope = SERVICE_WORKERS.get(page.relative_to(self.html_dir).as_posix())
+                extra = [("Service-Worker-Allowed", scope)] if scope else []
+                return self._file(page, PAGE_CACHE, environ, respond, extra)
         return self._api(method, path, environ, respond)
 
     def _page_path(self, path: str) -> Path | None:
@@ -170,14 +176,15 @@ class GardenSite:
         return isinstance(given, str) and bool(given) and matches_admin_key(given, bootstrap.settings())
 
     def _file(self, path: Path, cache: str, environ: Environ,
-              respond: Callable[[int, list[tuple[str, str]]], None]) -> Iterable[bytes]:
+              respond: Callable[[int, list[tuple[str, str]]], None],
+              extra: Sequence[tuple[str, str]] = ()) -> Iterable[bytes]:
         try:
             handle = path.open("rb")   # opened before answering: a file removed meanwhile is a 404
         except OSError:
             raise Answer(404, "no such file") from None
         stat = os.fstat(handle.fileno())
         etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-        common = [("ETag", etag), ("Cache-Control", cache)]
+        common = [("ETag", etag), ("Cache-Control", cache), *extra]
         if etag in _etags(environ.get("HTTP_IF_NONE_MATCH", "")):
             handle.close()
             respond(304, common)

@@ -129,6 +129,19 @@ export async function overview(adminKey) {
   return (await request("/admin/overview", { adminKey })).data;
 }
 
+// Display zones: {zones: [{zone, mode, emotion, images, caption, interval, updated}]}, by number
+export async function listZones(adminKey) {
+  return (await request("/zones", { adminKey })).data;
+}
+
+export async function putZone(adminKey, zone, body) {
+  return (await request(`/zones/${encodeURIComponent(zone)}`, { method: "PUT", json: body, adminKey })).data;
+}
+
+export async function deleteZone(adminKey, zone) {
+  return (await request(`/zones/${encodeURIComponent(zone)}`, { method: "DELETE", adminKey })).data;
+}
+
 export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "CANCELLED"]);
 
 // A poll that may succeed if asked again: no answer at all, the server busy or failing

@@ -1,5 +1,9 @@
 // The camera: getUserMedia into a <video>, one still frame out as a JPEG. Photos are only
 // held in memory long enough to send them; nothing is written anywhere.
+import { translator } from "./i18n.js";
+import strings from "./strings/kiosk.js";
+
+const t = translator(strings);
 const MAX_SIDE = 1280;   // plenty for a face; keeps uploads far under the API's 5 MB
 
 export class CameraUnavailable extends Error {
@@ -18,8 +22,8 @@ export function cameraSupported() {
 // for an abandoned visit is stopped at once and never attached (null comes back).
 export async function openCamera(video, { isCurrent = () => true } = {}) {
   // over plain http:// from another machine the browser hides the camera altogether
-  if (!window.isSecureContext) throw new CameraUnavailable("insecure", "The camera needs HTTPS or localhost.");
-  if (!cameraSupported()) throw new CameraUnavailable("unsupported", "This screen has no camera access.");
+  if (!window.isSecureContext) throw new CameraUnavailable("insecure", t("cameraInsecure"));
+  if (!cameraSupported()) throw new CameraUnavailable("unsupported", t("cameraUnsupported"));
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({
@@ -28,10 +32,10 @@ export async function openCamera(video, { isCurrent = () => true } = {}) {
     });
   } catch (error) {
     const name = error && error.name;
-    if (name === "NotAllowedError" || name === "SecurityError") throw new CameraUnavailable("denied", "The camera is not allowed here.");
-    if (name === "NotFoundError" || name === "OverconstrainedError") throw new CameraUnavailable("missing", "No camera was found.");
-    if (name === "NotReadableError") throw new CameraUnavailable("busy", "The camera is busy.");
-    throw new CameraUnavailable("failed", "The camera could not start.");
+    if (name === "NotAllowedError" || name === "SecurityError") throw new CameraUnavailable("denied", t("cameraDenied"));
+    if (name === "NotFoundError" || name === "OverconstrainedError") throw new CameraUnavailable("missing", t("cameraMissing"));
+    if (name === "NotReadableError") throw new CameraUnavailable("busy", t("cameraBusy"));
+    throw new CameraUnavailable("failed", t("cameraFailed"));
   }
   const release = () => {
     for (const track of stream.getTracks()) track.stop();
@@ -61,7 +65,7 @@ export async function openCamera(video, { isCurrent = () => true } = {}) {
 function waitForFrames(video, timeoutMs = 5000) {
   if (video.videoWidth > 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CameraUnavailable("failed", "The camera sent no picture.")), timeoutMs);
+    const timer = setTimeout(() => reject(new CameraUnavailable("failed", t("cameraSilent"))), timeoutMs);
     video.addEventListener("loadeddata", () => { clearTimeout(timer); resolve(); }, { once: true });
   });
 }
@@ -99,7 +103,7 @@ export async function photoFromFile(file) {
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
   } catch {
-    throw new Error("That file does not look like a photo.");
+    throw new Error(t("notAPhoto"));
   }
   const [width, height] = scaled(bitmap.width, bitmap.height);
   const canvas = document.createElement("canvas");

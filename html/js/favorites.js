@@ -5,12 +5,23 @@
 // never empties). Nothing is kept: the choice lives as long as the visit.
 import { fetchFavorites } from "./api.js";
 import { h } from "./dom.js";
+import { translator } from "./i18n.js";
+import strings from "./strings/kiosk.js";
+
+const t = translator(strings);
 
 export const SHOWN = 8;   // favorites offered at most (most flowers first)
 
-// "spring,cloudy,day" → "spring · cloudy · day"
+// "spring,cloudy,day" → "spring · cloudy · day" ("봄 · 흐림 · 낮" in Korean: the words the
+// kiosk knows are said in the page's language, any other word as the operator wrote it)
 export function favoriteLabel(favorite) {
-  return favorite.split(",").map((word) => word.trim()).filter(Boolean).join(" · ");
+  return favorite.split(",").map((word) => word.trim()).filter(Boolean).map(said).join(" · ");
+}
+
+function said(word) {
+  const key = `word.${word.toLowerCase()}`;
+  const text = t(key);
+  return text === key ? word : text;
 }
 
 export class FavoriteChooser {
@@ -40,10 +51,10 @@ export class FavoriteChooser {
     const buttons = [null, ...favorites.map((f) => f.favorite)].map((favorite) => h("button", {
       type: "button", class: "chip", "aria-pressed": favorite === null ? "true" : "false",
       dataset: { favorite: favorite ?? "" },
-      text: favorite === null ? "Every flower" : favoriteLabel(favorite),
+      text: favorite === null ? t("everyFlower") : favoriteLabel(favorite),
       onclick: (event) => this.choose(event.currentTarget, favorite),
     }));
-    this.root.replaceChildren(h("span", { class: "chooser-label", text: "Your favorite:" }), ...buttons);
+    this.root.replaceChildren(h("span", { class: "chooser-label", text: t("yourFavorite") }), ...buttons);
     this.root.hidden = false;
   }
 

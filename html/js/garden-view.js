@@ -1,6 +1,10 @@
 // The garden: a few images at a time in a calm composition that follows the screen's shape,
 // one of them slowly giving way to the next every few seconds. Each image has a like button.
 import { h, icon, HEART } from "./dom.js";
+import { formatNumber, translator } from "./i18n.js";
+import strings from "./strings/kiosk.js";
+
+const t = translator(strings);
 
 const WIDE = { name: "wide", slots: ["portrait", "landscape", "landscape", "portrait"], names: ["p1", "l1", "l2", "p2"] };
 // a portrait kiosk (1080×1920): two tall portraits side by side, a landscape below, filling it
@@ -12,23 +16,23 @@ const UPRIGHT_QUERY = "(max-aspect-ratio: 1/1) and (min-width: 700px) and (min-h
 const FADE_MS = 1800;
 
 function imageAlt(item, noun) {
-  const what = item.favorite ? `A painted ${item.favorite}` : "A painted flower";
-  return `${what} grown for ${noun}`;
+  return item.favorite ? t("favoriteAlt", { favorite: item.favorite, noun }) : t("flowerAlt", { noun });
 }
 
 // The button's name carries the count too: an aria-label replaces the visible text, and a
 // screen reader user should hear how loved a flower is, as a sighted one sees it.
 function likeLabel(liked, likes) {
   const n = Number(likes ?? 0);
-  const count = `${n} ${n === 1 ? "like" : "likes"}`;
-  return liked ? `You like this flower (${count})` : `Like this flower (${count})`;
+  const count = t(n === 1 ? "likeCountOne" : "likeCountMany", { count: formatNumber(n) });
+  return liked ? t("likedLabel", { count }) : t("likeLabel", { count });
 }
 
 export class GardenView {
-  constructor(root, { rotateSeconds, onLike, isLiked, noun = "your mood" }) {
+  constructor(root, { rotateSeconds, onLike, isLiked, onLoved = () => {}, noun = t("yourMood") }) {
     this.root = root;
     this.rotateMs = rotateSeconds * 1000;
     this.onLike = onLike;
+    this.onLoved = onLoved;   // a liked flower's figure: take-home.js adds "Take it home" to it
     this.isLiked = isLiked;
     this.noun = noun;
     this.timer = null;
@@ -147,6 +151,7 @@ export class GardenView {
     const backdrop = whole ? h("img", { class: "backdrop", src: item.url, alt: "", "aria-hidden": "true", draggable: "false" }) : null;
     const figure = h("figure", { class: whole ? "bloom letterboxed" : "bloom", dataset: { key: item.key, orientation: item.orientation || "" } },
       backdrop, img, button);
+    if (liked) this.onLoved(figure, item);
     const loaded = () => figure.classList.add("loaded");
     if (img.complete && img.naturalWidth) loaded();
     else img.addEventListener("load", loaded, { once: true });
@@ -160,6 +165,7 @@ export class GardenView {
         button.setAttribute("aria-pressed", "true");
         button.setAttribute("aria-label", likeLabel(true, answer.likes));
         figure.classList.add("loved");
+        this.onLoved(figure, item);
       } catch {
         figure.classList.add("like-failed");
         setTimeout(() => figure.classList.remove("like-failed"), 1200);

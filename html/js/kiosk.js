@@ -5,11 +5,18 @@ import { CameraUnavailable, captureFrame, closeCamera, openCamera, photoFromFile
 import { $, $$, sleep } from "./dom.js";
 import { FavoriteChooser } from "./favorites.js";
 import { GardenView } from "./garden-view.js";
+import { keepLanguageInLinks, language, languageHref, localize } from "./i18n.js";
 import { watchIdle } from "./idle.js";
 import { visitContext, watchImpressions } from "./impressions.js";
 import { settings } from "./settings.js";
+import { TakeHome } from "./take-home.js";
 import { likedKeys, newVisitor, rememberLike, visitorId } from "./visitor.js";
+import strings from "./strings/kiosk.js";
 import { wordsFor } from "./words.js";
+
+// the page in the visitor's language (?lang=, else the browser's), its links keeping the choice
+const t = localize(strings);
+keepLanguageInLinks();
 
 const screens = $$(".screen");
 const video = $("#camera-video");
@@ -22,17 +29,19 @@ const gardenGrid = $("#garden-grid");
 let run = 0;   // each visit's number: late answers from an abandoned visit are dropped
 // "Reading your expression…" stays long enough to be read, however fast the answer comes
 const MIN_READING_MS = 1400;
-const KIOSK_ELSEWHERE = "A kiosk on another machine";   // the README's section
+const KIOSK_ELSEWHERE = t("insecureSection");   // the README's section
 
+const takeHome = new TakeHome();   // "Take it home": a liked flower's QR code
 const garden = new GardenView(gardenGrid, {
   rotateSeconds: settings.rotateSeconds,
   isLiked: (key) => likedKeys().has(key),
+  onLoved: (figure, item) => takeHome.offer(figure, item),
   onLike: async (item) => {
     const visit = run;   // a like answered after this visitor left is not the next one's
     const answer = await like(visitorId(), item.key, { context: visitContext() });
     if (visit === run) {
       rememberLike(item.key);
-      announce("Thank you — your like was planted.");
+      announce(t("liked"));
     }
     return answer;
   },
@@ -66,6 +75,7 @@ function show(name, focusSelector) {
 
 function restart() {
   run += 1;
+  takeHome.close();
   closeCamera(video);
   garden.stop();
   chooser.reset();
@@ -112,7 +122,7 @@ async function begin() {
     photo = await captureFrame(video);
   } catch (error) {
     if (visit !== run) return;
-    problem("The photo didn’t take", "The camera blinked at the wrong moment. Let’s try once more.", error.message);
+    problem(t("photoFailedTitle"), t("photoFailedText"), error.message);
     return;
   } finally {
     closeCamera(video);
@@ -125,17 +135,12 @@ async function begin() {
 // Why the camera did not open, and what to do instead: the main button becomes the upload.
 function cameraProblem(reason, detail) {
   if (reason === "insecure") {
-    problem("The camera needs a secure page",
-      `Browsers open a camera only on https:// pages or on the computer running the garden (localhost). `
-      + `Open this kiosk over HTTPS — see “${KIOSK_ELSEWHERE}” in the README — or choose a photo of a face instead.`,
-      `This page: ${window.location.origin}`, { photoFirst: true });
+    problem(t("insecureTitle"), t("insecureText", { section: KIOSK_ELSEWHERE }),
+      t("insecureDetail", { origin: window.location.origin }), { photoFirst: true });
   } else if (reason === "denied") {
-    problem("The camera is resting",
-      "The camera isn’t allowed on this page. You can still grow a garden: choose a photo of a face instead.",
-      detail, { photoFirst: true });
+    problem(t("deniedTitle"), t("deniedText"), detail, { photoFirst: true });
   } else {
-    problem("No camera here just now", "You can still grow a garden: choose a photo of a face instead.",
-      detail, { photoFirst: reason === "missing" || reason === "unsupported" });
+    problem(t("noCameraTitle"), t("noCameraText"), detail, { photoFirst: reason === "missing" || reason === "unsupported" });
   }
 }
 
@@ -148,8 +153,7 @@ async function fromFile(file) {
     photo = await photoFromFile(file);
   } catch (error) {
     if (visit !== run) return;
-    problem("That photo would not open", "Try another picture — a JPEG or PNG of a face works best.",
-      error.message, { photoFirst: true });
+    problem(t("badFileTitle"), t("badFileText"), error.message, { photoFirst: true });
     return;
   }
   if (visit !== run) return;
@@ -174,20 +178,15 @@ async function read(photo, visit, source) {
     const upload = source === "upload";
     if (error instanceof ApiError && error.status === 404) {
       if (upload) {
-        problem("We couldn’t find a face in that photo",
-          "Choose one where a single face looks toward the camera, not too small, in good light.", "",
-          { photoFirst: true });
+        problem(t("noFaceUploadTitle"), t("noFaceUploadText"), "", { photoFirst: true });
       } else {
-        problem("We couldn’t quite find your face",
-          "Step a little closer, face the light, and let’s try once more.", "");
+        problem(t("noFaceCameraTitle"), t("noFaceCameraText"), "");
       }
     } else if (error instanceof ApiError && (error.status === 413 || error.status === 415 || error.status === 400)) {
-      problem("That photo didn’t work for us", upload
-        ? "Choose another picture — a JPEG or PNG of a face works best."
-        : "Let’s take a fresh one with the camera, or choose another picture.", error.message,
-      { photoFirst: upload });
+      problem(t("badPhotoTitle"), upload ? t("badPhotoUploadText") : t("badPhotoCameraText"), error.message,
+        { photoFirst: upload });
     } else {
-      problem("The garden is catching its breath", "Something went quiet on our side. Please try again in a moment.", error.message);
+      problem(t("restingTitle"), t("restingText"), error.message);
     }
     return;
   }
@@ -213,7 +212,7 @@ async function grow(emotion, visit, favorite) {
     body = await fetchGarden(emotion, { ...visitContext(), favorite });
   } catch (error) {
     if (visit !== run) return;
-    problem("The garden is catching its breath", "The flowers could not be fetched just now. Please try again.", error.message);
+    problem(t("restingTitle"), t("fetchFailedText"), error.message);
     return;
   }
   if (visit !== run) return;
@@ -221,7 +220,7 @@ async function grow(emotion, visit, favorite) {
     // one kind message, and nothing that speaks of flowers that are not there
     $("#garden-line").hidden = true;
     const empty = $("#garden-empty");
-    empty.textContent = `No flowers have bloomed for ${words.noun} yet — the gardeners are planting them. Please come back soon.`;
+    empty.textContent = t("noFlowers", { noun: words.noun });
     empty.hidden = false;
     announce(empty.textContent);
     return;
@@ -263,6 +262,12 @@ for (const input of $$("input[type=file][data-photo]")) {
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && document.body.dataset.screen !== "welcome") restart();
 });
+
+// the language switch on the welcome screen: this page, the other language, same settings
+for (const link of $$(".lang-switch a[data-lang]")) {
+  link.href = languageHref(link.dataset.lang);
+  if (link.dataset.lang === language()) link.setAttribute("aria-current", "true");
+}
 
 newVisitor();  // a fresh page is a fresh visitor: no likes carried over from the tab's last one
 show("welcome", "#begin");

@@ -1,7 +1,16 @@
 // Text to image: a prompt goes to POST /text2image; the job is polled at /jobs/{id} and
 // each image is shown the moment it lands, each failure next to where its image would be.
 import { ApiError, FINAL_STATUSES, followJob, startText2Image } from "./api.js";
-import { $, h } from "./dom.js";
+import { $, $$, h } from "./dom.js";
+import { formatNumber, keepLanguageInLinks, language, languageHref, localize } from "./i18n.js";
+import strings from "./strings/text2image.js";
+
+const t = localize(strings);
+keepLanguageInLinks();
+for (const link of $$(".lang-switch a[data-lang]")) {
+  link.href = languageHref(link.dataset.lang);
+  if (link.dataset.lang === language()) link.setAttribute("aria-current", "true");
+}
 
 const form = $("#prompt-form");
 const prompt = $("#prompt");
@@ -26,7 +35,7 @@ function placeholders(total, width, height) {
   results.replaceChildren();
   for (let i = 0; i < total; i += 1) {
     const tile = h("li", { class: "tile waiting", dataset: { index: String(i) } },
-      h("span", { class: "tile-note", text: "painting…" }));
+      h("span", { class: "tile-note", text: t("tilePainting") }));
     tile.style.aspectRatio = `${width} / ${height}`;
     results.append(tile);
   }
@@ -47,11 +56,12 @@ function render(view, words) {
     placed.add(image.key);
     tile.dataset.key = image.key;
     tile.classList.remove("waiting");
-    const img = h("img", { src: image.url, alt: `Painted from the prompt: ${words}`, width: image.width, height: image.height });
+    const img = h("img", { src: image.url, alt: t("alt", { prompt: words }), width: image.width, height: image.height });
     img.addEventListener("load", () => tile.classList.add("loaded"), { once: true });
     const caption = h("p", { class: "tile-caption" },
-      h("a", { href: image.url, target: "_blank", rel: "noopener", text: "open" }),
-      h("span", { text: ` ${image.width}×${image.height} · ${String(image.endpoint || "painter").replace(/:$/, "")}${image.seconds != null ? ` · ${Number(image.seconds).toFixed(1)} s` : ""}` }));
+      h("a", { href: image.url, target: "_blank", rel: "noopener", text: t("open") }),
+      h("span", { text: ` ${image.width}×${image.height} · ${String(image.endpoint || t("painter")).replace(/:$/, "")}${image.seconds != null
+        ? ` · ${t("seconds", { seconds: formatNumber(Number(image.seconds), { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })}` : ""}` }));
     tile.replaceChildren(img, caption);
   }
   // failures take waiting tiles too and say why
@@ -61,10 +71,10 @@ function render(view, words) {
     if (!tile) break;
     tile.classList.remove("waiting");
     tile.classList.add("failed");
-    tile.replaceChildren(h("span", { class: "tile-note", text: `${error.error || "Error"}: ${error.message || "this image could not be painted"}` }));
+    tile.replaceChildren(h("span", { class: "tile-note", text: `${error.error || t("error")}: ${error.message || t("couldNotPaint")}` }));
   }
   errorsList.replaceChildren(...errors.map((error) => h("li", {},
-    h("strong", { text: error.endpoint || "endpoint" }), ` — ${error.error || "Error"}: ${error.message || ""}`)));
+    h("strong", { text: error.endpoint || t("endpoint") }), ` — ${error.error || t("error")}: ${error.message || ""}`)));
   errorsList.hidden = errors.length === 0;
   const done = images.length + errors.length;
   progress.max = Math.max(1, requested);
@@ -74,25 +84,27 @@ function render(view, words) {
     for (const tile of tiles.filter((t) => t.classList.contains("waiting"))) {
       tile.classList.remove("waiting");
       tile.classList.add("failed");
-      tile.replaceChildren(h("span", { class: "tile-note", text: "not painted" }));
+      tile.replaceChildren(h("span", { class: "tile-note", text: t("notPainted") }));
     }
   }
   run.dataset.status = view.status || "RUNNING";
-  runTitle.textContent = final ? ({ SUCCEEDED: "Done", PARTIAL: "Partly done", FAILED: "Nothing could be painted" })[view.status] : "Painting";
-  runStatus.textContent = `${images.length} of ${requested} ready${errors.length ? `, ${errors.length} failed` : ""}`;
+  runTitle.textContent = final ? t(({ SUCCEEDED: "done", PARTIAL: "partlyDone", FAILED: "nothingPainted" })[view.status] || "done")
+    : t("painting");
+  const counts = { done: formatNumber(images.length), requested: formatNumber(requested), failed: formatNumber(errors.length) };
+  runStatus.textContent = t(errors.length ? "readyFailed" : "ready", counts);
 }
 
 // The page stopped hearing from a job it started: what arrived stays on screen, the tiles
 // still waiting say they are unknown, and the message says why.
 function lostTrack(message) {
   run.dataset.status = "LOST";
-  runTitle.textContent = "Lost track of the painters";
+  runTitle.textContent = t("lostTitle");
   const shown = results.querySelectorAll(".tile[data-key]").length;
-  runStatus.textContent = `${shown} of ${results.children.length} shown before the garden stopped answering (${message}). Try again in a moment.`;
+  runStatus.textContent = t("lostText", { shown: formatNumber(shown), total: formatNumber(results.children.length), message });
   for (const tile of results.querySelectorAll(".tile.waiting")) {
     tile.classList.remove("waiting");
     tile.classList.add("failed");
-    tile.replaceChildren(h("span", { class: "tile-note", text: "not heard from" }));
+    tile.replaceChildren(h("span", { class: "tile-note", text: t("notHeard") }));
   }
 }
 
@@ -101,13 +113,13 @@ form.addEventListener("submit", async (event) => {
   showFormError("");
   const text = prompt.value.trim();
   if (!text) {
-    showFormError("Write a few words for the painters first.");
+    showFormError(t("needWords"));
     prompt.focus();
     return;
   }
   const number = Number(count.value);
   if (!Number.isInteger(number) || number < 1 || number > 16) {
-    showFormError("Ask for 1 to 16 images.");
+    showFormError(t("countRange"));
     count.focus();
     return;
   }
@@ -116,8 +128,8 @@ form.addEventListener("submit", async (event) => {
   grow.disabled = true;
   run.hidden = false;
   run.dataset.status = "RUNNING";
-  runTitle.textContent = "Painting";
-  runStatus.textContent = "Sending your words to the painters…";
+  runTitle.textContent = t("painting");
+  runStatus.textContent = t("sending");
   progress.max = number;
   progress.value = 0;
   errorsList.hidden = true;
@@ -135,14 +147,14 @@ form.addEventListener("submit", async (event) => {
     }
   } catch (error) {
     if (mine !== current) return;
-    const message = error instanceof ApiError ? error.message : "Something went wrong; please try again.";
+    const message = error instanceof ApiError ? error.message : t("wentWrong");
     if (jobId) {
       // the job was started and may still be painting: keep every image already shown
       lostTrack(message);
       return;
     }
     run.dataset.status = "FAILED";
-    runTitle.textContent = "Nothing could be painted";
+    runTitle.textContent = t("nothingPainted");
     runStatus.textContent = "";
     results.replaceChildren();
     showFormError(message);

@@ -123,6 +123,10 @@ def browser(camera_file, server):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     options.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
+    # an English browser, whatever this machine's locale: the pages speak the browser's language
+    # (tests/e2e/test_languages.py checks Korean with ?lang= and with a Korean browser of its own)
+    options.add_argument("--lang=en-US")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
     # Service with an explicit path: selenium-manager never tries to download a driver.
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)

@@ -21,14 +21,22 @@ def client(monkeypatch):
         yield c
 
 
-def call(client, method: str, path: str, body=None, key: str | None = ADMIN_KEY, headers=None):
-    """(status, JSON body) of one request; ``key=None`` sends no admin key."""
+def respond(client, method: str, path: str, body=None, key: str | None = ADMIN_KEY, headers=None):
+    """(status, JSON body or None, headers in lower case) of one request; ``key=None`` sends
+    no admin key."""
     sent = {"Content-Type": "application/json", **(headers or {})}
     if key is not None:
         sent["x-api-key"] = key
     raw = body if body is None or isinstance(body, (bytes, str)) else json.dumps(body)
     response = getattr(client.http, method.lower())(path, headers=sent, **({"body": raw} if raw is not None else {}))
-    return response.status_code, json.loads(response.body or b"null")
+    payload = json.loads(response.body) if response.body else None
+    return response.status_code, payload, {k.lower(): v for k, v in response.headers.items()}
+
+
+def call(client, method: str, path: str, body=None, key: str | None = ADMIN_KEY, headers=None):
+    """(status, JSON body) of one request; ``key=None`` sends no admin key."""
+    status, payload, _ = respond(client, method, path, body, key, headers)
+    return status, payload
 
 
 def plant(key: str, created: str = "2026-01-01T00:00:00Z", **prov) -> bytes:

@@ -17,6 +17,10 @@ ADMIN_ROUTES = [
     ("GET", "/admin/overview", None),
     ("GET", "/jobs", None),
     ("POST", "/jobs/{job_id}/cancel", None),   # the key is checked before the id
+    ("GET", "/zones", None),
+    ("PUT", "/zones/{zone}", {"mode": "rotate"}),
+    ("DELETE", "/zones/{zone}", None),
+    ("POST", "/updateDisplay", {"zone": 1, "landscape": ["emotions/HAPPY/ah.jpeg"]}),
 ]
 
 
@@ -27,23 +31,29 @@ def test_the_table_covers_every_admin_route():
     assert guarded == {(m, p.split("?")[0]) for m, p, _ in ADMIN_ROUTES}
 
 
+def _concrete(path: str) -> str:
+    return path.replace("{zone}", "1")
+
+
 @pytest.mark.parametrize("method, path, body", ADMIN_ROUTES)
 def test_a_missing_key_is_401(client, method, path, body):
-    status, answer = call(client, method, path, body, key=None)
+    status, answer = call(client, method, _concrete(path), body, key=None)
     assert status == 401 and "x-api-key" in answer["message"]
 
 
 @pytest.mark.parametrize("method, path, body", ADMIN_ROUTES)
 @pytest.mark.parametrize("wrong", ["nope", ADMIN_KEY[:-1], ADMIN_KEY + "x", ADMIN_KEY.upper()])
 def test_a_wrong_key_is_403(client, method, path, body, wrong):
-    status, answer = call(client, method, path, body, key=wrong)
+    status, answer = call(client, method, _concrete(path), body, key=wrong)
     assert status == 403 and "wrong" in answer["message"]
 
 
 @pytest.mark.parametrize("method, path, body", ADMIN_ROUTES)
 def test_the_right_key_gets_past_the_check(client, method, path, body):
     plant("pool/HAPPY/ah.jpeg")
-    status, answer = call(client, method, path, body)
+    if path == "/updateDisplay":
+        plant("emotions/HAPPY/ah.jpeg")   # a zone shows published images only
+    status, answer = call(client, method, _concrete(path), body)
     # past the check, a cancel of no job is that job's 404
     assert status in (200, 202) or (path.endswith("/cancel") and status == 404), answer
     if status == 202:

@@ -1,15 +1,16 @@
-"""The catalog in one DynamoDB table: the AWS implementation of both catalog ports.
+"""The catalog in one DynamoDB table: the AWS implementation of the catalog ports.
 
 - ``DynamoImageIndex(table)`` (images.py): the ImageIndex port — image and like items, the
   garden index.
 - ``DynamoJobStore(table)`` (jobs.py): the JobStore port — job and job entry items.
-- table.py: the keys, ``table_definition``/``create_table``, and what both adapters share;
+- ``DynamoZoneStore(table)`` (zones.py): the ZoneStore port — zone items, the kiosk reading.
+- table.py: the keys, ``table_definition``/``create_table``, and what the adapters share;
   codec.py: values between JSON-like Python and boto3's.
 
-Both adapters work on the one table (a boto3 ``Table`` resource)::
+The adapters work on the one table (a boto3 ``Table`` resource)::
 
     table = boto3.resource("dynamodb").Table(name)
-    images, jobs = DynamoImageIndex(table), DynamoJobStore(table)
+    images, jobs, zones = DynamoImageIndex(table), DynamoJobStore(table), DynamoZoneStore(table)
 
 Single-table design (``create_table`` builds exactly this; the infrastructure template
 mirrors it):
@@ -63,6 +64,15 @@ Work item — ``pk = "JOB#{jobId}"``, ``sk = "WORK#{n:06d}"`` (after every entry
   leases it on its ``ver``. Completing is one TransactWriteItems: the unit done (unless it
   already is) and its image entry put.
 
+Zone item — ``pk = "ZONE"``, ``sk = "ZONE#{n:02d}"`` (a display zone's configuration, zones
+  1..99): ``zone`` (N), ``doc`` (S: the configuration as JSON text, at most 200 keys of
+  1 KB — under the item limit). ``list_zones`` is one Query of the partition, in sk order
+  (zone order: the number is zero-padded).
+Kiosk reading item — ``pk = "KIOSK"``, ``sk = "READING"``: ``emotion`` (S), ``at_ms`` (N): the
+  last reading's emotion and time, nothing else of the visitor; written with
+  ``attribute_not_exists(pk) OR at_ms <= :at``, so a reading landing late never hides a newer one.
+  Neither item has a ``gpk``: they are in no index.
+
 GSI ``garden``: partition ``gpk`` (S), sort ``rank`` (N), projection ALL; queried with
   ScanIndexForward=False, it lists one emotion's images of one orientation in one area
   most liked first, then newest. rank packs both into one number (created_ms < 10^13 until
@@ -82,14 +92,16 @@ from typing import TYPE_CHECKING
 from .images import RANK_PER_LIKE, DynamoImageIndex
 from .jobs import JOB_TTL_S, DynamoJobStore
 from .table import GARDEN_INDEX, create_table, garden_partition, image_key, table_definition
+from .zones import DynamoZoneStore, zone_key
 
 __all__ = ["GARDEN_INDEX", "JOB_TTL_S", "RANK_PER_LIKE", "DynamoImageIndex", "DynamoJobStore",
-           "create_table", "garden_partition", "image_key", "table_definition"]
+           "DynamoZoneStore", "create_table", "garden_partition", "image_key",
+           "table_definition", "zone_key"]
 
 if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports
     from typing import Any
 
-    from .. import ImageIndex, JobStore
+    from .. import ImageIndex, JobStore, ZoneStore
 
-    def _ports(table: Any) -> tuple[ImageIndex, JobStore]:
-        return DynamoImageIndex(table), DynamoJobStore(table)
+    def _ports(table: Any) -> tuple[ImageIndex, JobStore, ZoneStore]:
+        return DynamoImageIndex(table), DynamoJobStore(table), DynamoZoneStore(table)

@@ -1,11 +1,12 @@
 """The catalog in one SQLite file (``catalog.sqlite3``): the embedded, local implementation
-of both catalog ports.
+of the catalog ports.
 
 - ``SqliteDatabase`` (db.py): the file — connections, WAL, transactions, the schema and its
-  migrations (schema.py). One database serves both adapters.
+  migrations (schema.py). One database serves every adapter.
 - ``SqliteImageIndex`` (images.py): the ImageIndex port, tables ``images`` and ``likes``;
   its counters (counters.py): tables ``image_counts`` and ``impression_marks``.
 - ``SqliteJobStore`` (jobs.py): the JobStore port, tables ``jobs`` and ``job_entries``.
+- ``SqliteZoneStore`` (zones.py): the ZoneStore port, tables ``zones`` and ``kiosk_reading``.
 
 Each adapter takes a SqliteDatabase (shared) or a path (a database of its own)::
 
@@ -16,7 +17,8 @@ Schema version in ``PRAGMA user_version``; created on open, idempotent. Migratio
 1 kept the job entry lists inside the job document; opening such a file moves them into
 ``job_entries``; versions 1 and 2 stored sequencers left-padded, version 3 right-padded
 (S3's rule), and opening an older file re-pads them — all in the one transaction that sets
-the version.
+the version. Tables added without rewriting data (``zones``, ``kiosk_reading``) keep the
+version (schema.py says why).
 """
 from __future__ import annotations
 
@@ -26,11 +28,13 @@ from .db import SqliteDatabase
 from .images import SqliteImageIndex
 from .jobs import SqliteJobStore
 from .schema import SCHEMA_VERSION
+from .zones import SqliteZoneStore
 
-__all__ = ["SCHEMA_VERSION", "SqliteDatabase", "SqliteImageIndex", "SqliteJobStore"]
+__all__ = ["SCHEMA_VERSION", "SqliteDatabase", "SqliteImageIndex", "SqliteJobStore",
+           "SqliteZoneStore"]
 
 if TYPE_CHECKING:  # mypy checks here that the adapters satisfy the ports
-    from .. import ImageIndex, JobStore
+    from .. import ImageIndex, JobStore, ZoneStore
 
-    def _ports(database: SqliteDatabase) -> tuple[ImageIndex, JobStore]:
-        return SqliteImageIndex(database), SqliteJobStore(database)
+    def _ports(database: SqliteDatabase) -> tuple[ImageIndex, JobStore, ZoneStore]:
+        return SqliteImageIndex(database), SqliteJobStore(database), SqliteZoneStore(database)

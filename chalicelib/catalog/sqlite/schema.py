@@ -1,4 +1,9 @@
-"""The catalog file's schema, its version (``PRAGMA user_version``) and the migrations."""
+"""The catalog file's schema, its version (``PRAGMA user_version``) and the migrations.
+
+The version changes only when data already in a file must be rewritten (a migration). A
+table that is only added (``zones`` and ``kiosk_reading``, beside version 3) needs none:
+every open runs the ``CREATE … IF NOT EXISTS`` statements, so an older file gains it, and an
+older server opening a newer file leaves it alone instead of refusing the file."""
 from __future__ import annotations
 
 import json
@@ -75,6 +80,15 @@ CREATE TABLE IF NOT EXISTS job_work (
 CREATE INDEX IF NOT EXISTS job_work_state ON job_work (job_id, state, n);
 CREATE INDEX IF NOT EXISTS jobs_recent
     ON jobs (json_extract(doc, '$.createdAt') DESC, job_id DESC);
+CREATE TABLE IF NOT EXISTS zones (
+    zone INTEGER PRIMARY KEY,
+    doc  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kiosk_reading (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    emotion TEXT NOT NULL,
+    at_ms   INTEGER NOT NULL
+);
 """
 
 

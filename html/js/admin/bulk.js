@@ -3,6 +3,10 @@
 // the original's prompt generator did) makes "How many" images for every combination.
 import { startBulk } from "../api.js";
 import { $ } from "../dom.js";
+import { formatNumber, translator } from "../i18n.js";
+import strings from "../strings/desk.js";
+
+const t = translator(strings);
 
 export function bulkBody(form) {
   const data = new FormData(form);
@@ -31,13 +35,13 @@ export function favoritesOf(body) {
 }
 
 function check(body) {
-  if (!Number.isInteger(body.count) || body.count < 1 || body.count > 500) return "Ask for 1 to 500 images.";
-  if (!body.orientations.length) return "Choose at least one orientation.";
-  if (body.matrix && body.favorite) return "Use the favorite or the matrix, not both.";
+  if (!Number.isInteger(body.count) || body.count < 1 || body.count > 500) return t("bulkCount");
+  if (!body.orientations.length) return t("bulkOrientation");
+  if (body.matrix && body.favorite) return t("bulkBoth");
   const favorites = favoritesOf(body);
-  if (favorites > MAX_FAVORITES) return `The matrix makes ${favorites} favorites; at most ${MAX_FAVORITES}.`;
+  if (favorites > MAX_FAVORITES) return t("bulkTooManyFavorites", { favorites: formatNumber(favorites), max: formatNumber(MAX_FAVORITES) });
   if (favorites * body.count * body.orientations.length > MAX_IMAGES) {
-    return `That is ${favorites * body.count * body.orientations.length} images; one job makes at most ${MAX_IMAGES}.`;
+    return t("bulkTooManyImages", { total: formatNumber(favorites * body.count * body.orientations.length), max: formatNumber(MAX_IMAGES) });
   }
   return "";
 }
@@ -48,7 +52,11 @@ function describe(form, output) {
   const favorites = favoritesOf(body);
   const total = favorites * (body.count || 0) * body.orientations.length;
   output.textContent = body.matrix
-    ? `${favorites} favorite${favorites === 1 ? "" : "s"} × ${body.count || 0} × ${body.orientations.length} orientation${body.orientations.length === 1 ? "" : "s"} = ${total} images`
+    ? t("matrixTotal", {
+      favorites: formatNumber(favorites), favoritesS: favorites === 1 ? "" : "s", count: formatNumber(body.count || 0),
+      orientations: formatNumber(body.orientations.length), orientationsS: body.orientations.length === 1 ? "" : "s",
+      total: formatNumber(total),
+    })
     : "";
 }
 

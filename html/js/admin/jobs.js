@@ -3,11 +3,12 @@
 // settles while watched calls onSettled. Polls every second while a job runs, rarely else.
 import { ApiError, cancelJob, listJobs } from "../api.js";
 import { h } from "../dom.js";
-import { titleCase } from "../words.js";
+import { formatNumber, translator } from "../i18n.js";
+import strings from "../strings/desk.js";
+import { emotionName } from "../words.js";
 
-const WORDS = {
-  RUNNING: "growing", SUCCEEDED: "done", PARTIAL: "partly done", FAILED: "failed", CANCELLED: "cancelled",
-};
+const t = translator(strings);
+const STATUSES = new Set(["RUNNING", "SUCCEEDED", "PARTIAL", "FAILED", "CANCELLED"]);
 const LIMIT = 10;
 const BUSY_MS = 1000;
 const IDLE_MS = 15000;
@@ -16,15 +17,16 @@ function label(job) {
   const request = job.request || {};
   const orientations = (request.orientations || ["landscape", "portrait"]).length;
   const favorite = request.favorite ? ` · ${request.favorite}` : "";
-  return `${titleCase(request.emotion || job.kind)}${favorite} · ${request.count || job.requested}×${orientations}`;
+  return `${emotionName(request.emotion || job.kind)}${favorite} · ${request.count || job.requested}×${orientations}`;
 }
 
 function statusText(job) {
   const requested = job.requested || 0;
-  let text = `${job.completed || 0} of ${requested} · ${WORDS[job.status] || job.status}`;
-  if (job.failed) text += ` · ${job.failed} could not be made`;
-  if (job.retried) text += ` · ${job.retried} remade elsewhere`;
-  if (job.resumed) text += " · resumed after a restart";
+  const status = STATUSES.has(job.status) ? t(`job${job.status}`) : job.status;
+  let text = t("jobProgress", { completed: formatNumber(job.completed || 0), requested: formatNumber(requested), status });
+  if (job.failed) text += t("jobFailed", { count: formatNumber(job.failed) });
+  if (job.retried) text += t("jobRetried", { count: formatNumber(job.retried) });
+  if (job.resumed) text += t("jobResumed");
   return text;
 }
 
@@ -60,12 +62,12 @@ export class RecentJobs {
     } catch (failure) {
       if (!this.adminKey()) return;           // locked meanwhile: nothing to say
       if (this.onAuthError(failure)) return;
-      this.message.textContent = `Recent jobs could not load: ${failure.message}`;
+      this.message.textContent = t("jobsFailed", { message: failure.message });
       this.schedule(IDLE_MS);
       return;
     }
     if (!this.adminKey()) return;
-    this.message.textContent = page.jobs.length ? "" : "No bulk jobs yet.";
+    this.message.textContent = page.jobs.length ? "" : t("noJobs");
     this.render(page.jobs);
     this.schedule(page.jobs.some((job) => job.status === "RUNNING") ? BUSY_MS : IDLE_MS);
   }
@@ -90,9 +92,9 @@ export class RecentJobs {
     if (!view) {
       const name = label(job);
       view = {
-        progress: h("progress", { max: "1", value: "0", "aria-label": `Progress of ${name}` }),
+        progress: h("progress", { max: "1", value: "0", "aria-label": t("jobProgressOf", { name }) }),
         status: h("span", { class: "job-status", role: "status" }),
-        cancel: h("button", { type: "button", class: "button quiet job-cancel", text: "Cancel" }),
+        cancel: h("button", { type: "button", class: "button quiet job-cancel", text: t("cancel") }),
         errors: h("p", { class: "job-errors", hidden: true }),
       };
       view.cancel.addEventListener("click", () => this.cancel(job.jobId, view));
@@ -109,7 +111,7 @@ export class RecentJobs {
     view.cancel.hidden = job.status !== "RUNNING";
     const dead = job.deadEndpoints || [];
     view.errors.hidden = dead.length === 0;
-    view.errors.textContent = dead.length ? `Endpoints that failed and left this job: ${dead.join(", ")}` : "";
+    view.errors.textContent = dead.length ? t("deadEndpoints", { endpoints: dead.join(", ") }) : "";
     return view.row;
   }
 
@@ -124,7 +126,7 @@ export class RecentJobs {
       if (this.onAuthError(failure)) return;
       // 409: it ended on its own meanwhile; the next refresh shows how
       view.status.textContent = failure instanceof ApiError && failure.status === 409
-        ? "it had already ended" : `could not cancel: ${failure.message}`;
+        ? t("alreadyEnded") : t("couldNotCancel", { message: failure.message });
     } finally {
       view.cancel.disabled = false;
     }

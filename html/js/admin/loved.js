@@ -2,18 +2,22 @@
 // time seen), with how often each was seen — what to make more of, and what to remove. A flower
 // is judged once it has been seen `judgedAfter` times (the overview's `loved`).
 import { h } from "../dom.js";
-import { titleCase } from "../words.js";
+import { formatNumber, translator } from "../i18n.js";
+import strings from "../strings/desk.js";
+import { emotionName } from "../words.js";
+
+const t = translator(strings);
 
 function percent(rate) {
-  return `${Math.round(Number(rate) * 100)}%`;
+  return `${formatNumber(Math.round(Number(rate) * 100))}%`;   // "50%" in both languages
 }
 
 function flower(item) {
   const name = item.key.split("/").pop();
-  const label = `${name}: ${percent(item.likeRate)} liked (${item.likes} likes in ${item.impressions} times seen)`;
+  const label = t("lovedItem", { name, rate: percent(item.likeRate), likes: formatNumber(item.likes), seen: formatNumber(item.impressions) });
   return h("li", { class: "loved-item", dataset: { key: item.key }, title: label },
     item.url ? h("img", { src: item.url, alt: "", width: "64", height: "64", loading: "lazy" }) : null,
-    h("span", { text: `${percent(item.likeRate)} · ${item.likes}/${item.impressions} seen` }));
+    h("span", { text: t("lovedShort", { rate: percent(item.likeRate), likes: formatNumber(item.likes), seen: formatNumber(item.impressions) }) }));
 }
 
 function list(title, items, kind) {
@@ -28,14 +32,14 @@ export function renderLoved(container, data) {
   const rows = (data.emotions || []).filter((row) => row.loved && row.loved.best.length);
   const after = (data.emotions || []).map((row) => row.loved && row.loved.judgedAfter).find(Boolean) || 10;
   if (!rows.length) {
-    container.replaceChildren(h("p", { class: "hint", text: `Not enough seen yet to say what visitors love: a flower is judged once it has been on a kiosk screen ${after} times.` }));
+    container.replaceChildren(h("p", { class: "hint", text: t("lovedNotYet", { after: formatNumber(after) }) }));
     return;
   }
   container.replaceChildren(
-    h("h3", { text: "What visitors love" }),
-    h("p", { class: "hint", text: `By like-rate: likes per time a flower was seen on a kiosk (judged after ${after} times seen).` }),
+    h("h3", { text: t("lovedTitle") }),
+    h("p", { class: "hint", text: t("lovedHow", { after: formatNumber(after) }) }),
     ...rows.map((row) => h("section", { class: "loved-emotion", dataset: { emotion: row.emotion } },
-      h("h4", { text: `${titleCase(row.emotion)} (${row.loved.judged} judged)` }),
-      list("Most loved — make more like these", row.loved.best, "best"),
-      row.loved.least.length ? list("Least loved — consider removing", row.loved.least, "least") : null)));
+      h("h4", { text: t("lovedJudged", { emotion: emotionName(row.emotion), count: formatNumber(row.loved.judged) }) }),
+      list(t("lovedBest"), row.loved.best, "best"),
+      row.loved.least.length ? list(t("lovedLeast"), row.loved.least, "least") : null)));
 }

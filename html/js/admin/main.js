@@ -1,12 +1,24 @@
-// The operator's desk: unlock with the admin key, then overview, bulk growing and review.
+// The operator's desk: unlock with the admin key, then overview, bulk growing, review and
+// the display zones.
 import { ApiError, overview } from "../api.js";
 import { $, $$, h } from "../dom.js";
-import { EMOTIONS, titleCase } from "../words.js";
+import { keepLanguageInLinks, language, languageHref, localize } from "../i18n.js";
+import strings from "../strings/desk.js";
+import { emotionName, EMOTIONS } from "../words.js";
 import { setupBulk } from "./bulk.js";
 import { RecentJobs } from "./jobs.js";
 import { clearKey, getKey, setKey } from "./key.js";
 import { renderOverview } from "./overview.js";
 import { Review } from "./review.js";
+import { Zones } from "./zones.js";
+
+// the desk in the operator's language (?lang=, else the browser's), its links keeping the choice
+const t = localize(strings);
+keepLanguageInLinks();
+for (const link of $$(".lang-switch a[data-lang]")) {
+  link.href = languageHref(link.dataset.lang);
+  if (link.dataset.lang === language()) link.setAttribute("aria-current", "true");
+}
 
 const lock = $("#lock");
 const desk = $("#desk");
@@ -14,7 +26,7 @@ const lockError = $("#lock-error");
 
 
 for (const select of $$("select[data-emotions]")) {
-  select.replaceChildren(...EMOTIONS.map((e) => h("option", { value: e, text: titleCase(e) })));
+  select.replaceChildren(...EMOTIONS.map((e) => h("option", { value: e, text: emotionName(e) })));
 }
 
 function showLock(message) {
@@ -30,7 +42,7 @@ function showLock(message) {
 function onAuthError(error) {
   if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
     clearKey();
-    showLock("That key was not accepted. Please enter it again.");
+    showLock(t("keyRejectedAgain"));
     return true;
   }
   return false;
@@ -40,7 +52,7 @@ async function refreshOverview() {
   try {
     renderOverview($("#overview-rows"), $("#overview-summary"), await overview(getKey()));
   } catch (error) {
-    if (!onAuthError(error)) $("#overview-summary").textContent = `The overview could not load: ${error.message}`;
+    if (!onAuthError(error)) $("#overview-summary").textContent = t("overviewFailed", { message: error.message });
   }
 }
 
@@ -58,6 +70,9 @@ const recent = new RecentJobs({
     if ($("#review-emotion").value === emotion && $("#review-area").value === "pool") review.load();
   },
 });
+// what each wall screen shows
+const zones = new Zones({ panel: $("#zones"), list: $("#zone-list"), message: $("#zones-message"), add: $("#zone-add") },
+  { adminKey: getKey, onAuthError });
 setupBulk({
   form: $("#bulk-form"), error: $("#bulk-error"), adminKey: getKey, onAuthError,
   onStarted: () => recent.refresh(),
@@ -75,9 +90,9 @@ async function enter(key) {
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       clearKey();
-      showLock("That key was not accepted.");
+      showLock(t("keyRejected"));
     } else {
-      showLock(`The garden could not be reached: ${error.message}`);
+      showLock(t("unreachable", { message: error.message }));
     }
     return;
   }
@@ -87,7 +102,7 @@ async function enter(key) {
   renderOverview($("#overview-rows"), $("#overview-summary"), data);
   $("#review-emotion").value = $("#bulk-emotion").value;
   review.load();
-  await recent.refresh();
+  await Promise.all([recent.refresh(), zones.load()]);
   document.body.dataset.ready = "true";
 }
 
@@ -95,14 +110,14 @@ $("#lock-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const key = $("#admin-key").value.trim();
   if (!key) {
-    showLock("Enter the admin key.");
+    showLock(t("enterKey"));
     return;
   }
   enter(key);
 });
 $("#lock-again").addEventListener("click", () => {
   clearKey();
-  recent.stop("not followed while locked");
+  recent.stop(t("notFollowed"));
   showLock("");
 });
 

@@ -2,7 +2,11 @@
 // with select-all, publish and remove. Remove asks for a second press, never a dialog.
 import { fetchGarden, listPool, publish, remove } from "../api.js";
 import { h } from "../dom.js";
-import { titleCase } from "../words.js";
+import { formatDate, formatNumber, translator } from "../i18n.js";
+import strings from "../strings/desk.js";
+import { emotionName } from "../words.js";
+
+const t = translator(strings);
 
 const CONFIRM_MS = 5000;
 
@@ -21,7 +25,7 @@ function endpointOf(item) {
 }
 
 function describe(item) {
-  return [orientationOf(item), item.favorite].filter(Boolean).join(" · ");
+  return [t(orientationOf(item)), item.favorite].filter(Boolean).join(" · ");
 }
 
 function sizeOf(item) {
@@ -68,7 +72,7 @@ export class Review {
     const inPool = this.area.value === "pool";
     this.publishButton.hidden = !inPool;
     this.publishButton.disabled = chosen === 0;
-    this.publishButton.textContent = chosen ? `Publish ${chosen}` : "Publish";
+    this.publishButton.textContent = chosen ? t("publishN", { count: formatNumber(chosen) }) : t("publish");
     this.resetRemove(chosen);
   }
 
@@ -76,7 +80,7 @@ export class Review {
     clearTimeout(this.confirmTimer);
     this.removeButton.dataset.confirm = "";
     this.removeButton.disabled = chosen === 0;
-    this.removeButton.textContent = chosen ? `Remove ${chosen}` : "Remove";
+    this.removeButton.textContent = chosen ? t("removeN", { count: formatNumber(chosen) }) : t("remove");
   }
 
   say(text, tone = "") {
@@ -113,12 +117,14 @@ export class Review {
     const items = [...(page.landscape || []), ...(page.portrait || [])];
     this.cursor = page.cursor || null;
     this.more.hidden = !this.cursor;
-    const where = area === "pool" ? "pool" : "garden";
+    const pool = area === "pool";
+    const name = emotionName(emotion);
     const cards = items.map((item) => this.card(item));
     if (append) this.grid.append(...cards);
     else this.grid.replaceChildren(...cards);
-    if (!this.grid.children.length) this.say(`The ${where} for ${titleCase(emotion)} is empty.`);
-    else this.say(`${this.grid.children.length}${this.cursor ? "+" : ""} images in the ${where} for ${titleCase(emotion)}.`);
+    const count = `${formatNumber(this.grid.children.length)}${this.cursor ? "+" : ""}`;
+    if (!this.grid.children.length) this.say(t(pool ? "emptyPool" : "emptyGarden", { emotion: name }));
+    else this.say(t(pool ? "countPool" : "countGarden", { count, emotion: name }));
     this.sync();
   }
 
@@ -129,11 +135,11 @@ export class Review {
     const prompt = item.provenance && item.provenance.prompt;
     const endpoint = endpointOf(item);
     return h("li", { class: "pool-card", dataset: { key: item.key, orientation: orientationOf(item) } },
-      h("button", { type: "button", class: "peek", title: "Open large", "aria-label": `Open large: ${label}`,
+      h("button", { type: "button", class: "peek", title: t("openLarge"), "aria-label": t("openLargeOf", { label }),
         onclick: () => this.open(item) },
-      h("img", { src: imageUrl(item), alt: prompt ? `Pool image: ${prompt}` : `Pool image ${item.key}`, loading: "lazy" })),
+      h("img", { src: imageUrl(item), alt: prompt ? t("poolImage", { prompt }) : t("poolImageKey", { key: item.key }), loading: "lazy" })),
       h("label", { class: "pick" },
-        h("input", { type: "checkbox", value: item.key, "aria-label": `Select ${label}` }),
+        h("input", { type: "checkbox", value: item.key, "aria-label": t("selectOf", { label }) }),
         h("span", { class: "meta" }, h("span", { text: label }),
           endpoint ? h("span", { class: "endpoint", text: endpoint }) : null)));
   }
@@ -141,23 +147,24 @@ export class Review {
   // The image large, with what made it: prompt, seed, endpoint and size.
   open(item) {
     const p = item.provenance || {};
-    const rows = [["Prompt", p.prompt], ["Seed", p.seed], ["Endpoint", endpointOf(item)], ["Size", sizeOf(item)],
-      ["Key", item.key], ["Made", p.createdAt || item.createdAt]];
+    const made = p.createdAt || item.createdAt;
+    const rows = [[t("rowPrompt"), p.prompt], [t("rowSeed"), p.seed], [t("rowEndpoint"), endpointOf(item)], [t("rowSize"), sizeOf(item)],
+      [t("rowKey"), item.key], [t("rowMade"), made ? formatDate(made) : made]];
     this.viewer.replaceChildren(
       h("figure", { class: "viewer-figure" },
-        h("img", { src: imageUrl(item), alt: p.prompt ? `Pool image: ${p.prompt}` : `Pool image ${item.key}` }),
+        h("img", { src: imageUrl(item), alt: p.prompt ? t("poolImage", { prompt: p.prompt }) : t("poolImageKey", { key: item.key }) }),
         h("figcaption", {},
           h("dl", { class: "provenance" }, rows.filter(([, value]) => value !== undefined && value !== null && value !== "")
             .flatMap(([name, value]) => [h("dt", { text: name }), h("dd", { text: String(value) })])))),
       h("form", { method: "dialog", class: "viewer-actions" },
-        h("button", { type: "submit", class: "button quiet", text: "Close", autofocus: true })));
+        h("button", { type: "submit", class: "button quiet", text: t("close"), autofocus: true })));
     this.viewer.showModal();
   }
 
   confirmRemove() {
     if (this.removeButton.dataset.confirm !== "yes") {
       this.removeButton.dataset.confirm = "yes";
-      this.removeButton.textContent = `Really remove ${this.selected().length}?`;
+      this.removeButton.textContent = t("reallyRemove", { count: formatNumber(this.selected().length) });
       clearTimeout(this.confirmTimer);
       this.confirmTimer = setTimeout(() => this.resetRemove(), CONFIRM_MS);
       return;
@@ -179,9 +186,9 @@ export class Review {
       return;
     }
     const failed = (answer.results || []).filter((r) => r.status !== 200);
-    const verb = what === "publish" ? "Published" : "Removed";
-    const text = `${verb} ${answer.succeeded ?? keys.length - failed.length} of ${keys.length}.`
-      + (failed.length ? ` Not done: ${failed.map((r) => `${r.key} (${r.message || r.status})`).join("; ")}` : "");
+    const done = formatNumber(answer.succeeded ?? keys.length - failed.length);
+    const text = t(what === "publish" ? "published" : "removed", { done, total: formatNumber(keys.length) })
+      + (failed.length ? t("notDone", { list: failed.map((r) => `${r.key} (${r.message || r.status})`).join("; ") }) : "");
     await this.load();
     this.say(text, failed.length ? "bad" : "good");
     this.onChanged();

@@ -1,0 +1,227 @@
+// The wall screen (/display/?zone=N): a zone's images, full screen, cross-fading one into the
+// next for days on end. No text but the zone's caption, no controls, never a broken image.
+//
+// Two <img> layers and a caption are the whole DOM: the next image is loaded and decoded on
+// the hidden layer, then the layers swap (a CSS cross-fade). An image that fails is skipped
+// and tried again on a later round. The zone is asked for every `poll` seconds with
+// If-None-Match; a new answer is taken at the next transition. When the server cannot be
+// reached the screen keeps what it has and asks again with exponential backoff and jitter;
+// the service worker (display/sw.js) keeps the page, the answer and the images for a reload.
+import {
+  fadeMs, intervalOf, listFor, orientationOf, pollOf, readAnswer, readOptions, retryDelayMs,
+} from "./display-plan.js";
+import { settings } from "./settings.js";
+
+const REQUEST_TIMEOUT_MS = 15000;
+const COPY_HEADER = "X-Display-Copy";   // set by the service worker on its kept copy
+const MAX_FAILURES = 64;                // enough for the longest backoff; the count stays small
+const TRIES_PER_TRANSITION = 16;        // images tried for one transition before giving up till the next
+
+const options = readOptions(window.location.search);
+const root = document.documentElement;
+const layers = [...document.querySelectorAll(".display-layer")];
+const caption = document.getElementById("caption");
+
+const state = {
+  answer: null,        // the zone answer on screen
+  pending: null,       // a newer answer, taken at the next transition
+  etag: null,
+  orientation: null,
+  list: [],            // the images of the screen's orientation
+  next: 0,             // where in the list the next image is looked for
+  front: 0,            // the visible layer
+  shownUrl: null,
+  prepared: null,      // Promise of the next image decoded on the hidden layer (or null)
+  preparation: 0,      // the latest preparation's number: older ones stop
+  busy: false,         // a transition is under way
+  asking: false,       // a request for the zone is under way
+  failures: 0,
+  cycleTimer: 0,
+  prepareTimer: 0,
+  pollTimer: 0,
+};
+
+// --- showing -----------------------------------------------------------------------------------
+function setCaption(text) {
+  const value = text || "";
+  if (caption.textContent !== value) caption.textContent = value;
+  caption.hidden = !value;
+}
+
+function adopt(answer) {
+  state.pending = null;
+  state.answer = answer;
+  state.orientation = orientationOf(options, window.innerWidth, window.innerHeight);
+  state.list = listFor(answer, state.orientation);
+  state.next = 0;
+  discardPrepared();
+  setCaption(answer.caption);
+  root.style.setProperty("--fade", `${fadeMs(intervalOf(options, answer))}ms`);
+}
+
+// a screen turned on its side shows its own list from the next transition on
+function followOrientation() {
+  if (!state.answer) return;
+  const orientation = orientationOf(options, window.innerWidth, window.innerHeight);
+  if (orientation === state.orientation) return;
+  state.orientation = orientation;
+  state.list = listFor(state.answer, orientation);
+  state.next = 0;
+  discardPrepared();
+}
+
+function discardPrepared() {
+  state.preparation += 1;
+  state.prepared = null;
+  clearTimeout(state.prepareTimer);
+  state.prepareTimer = 0;
+}
+
+async function load(layer, url) {
+  layer.src = url;
+  try {
+    await layer.decode();
+  } catch {
+    return false;
+  }
+  return layer.naturalWidth > 0;
+}
+
+// Loads and decodes the next image that works on the hidden layer; null when none of the
+// list does this round (the screen keeps what it shows).
+function prepare() {
+  clearTimeout(state.prepareTimer);
+  state.prepareTimer = 0;
+  const number = ++state.preparation;
+  const list = state.list;
+  const layer = layers[1 - state.front];
+  state.prepared = (async () => {
+    for (let tries = 0; tries < Math.min(list.length, TRIES_PER_TRANSITION); tries += 1) {
+      if (number !== state.preparation) return null;
+      const item = list[state.next % list.length];
+      state.next = (state.next + 1) % list.length;
+      if (item.url === state.shownUrl) {
+        if (list.length === 1) return item;   // the one image stays
+        continue;
+      }
+      const ok = await load(layer, item.url);
+      if (number !== state.preparation) return null;
+      if (ok) return item;
+      layer.removeAttribute("src");   // skipped: tried again on a later round
+    }
+    return null;
+  })();
+  return state.prepared;
+}
+
+function swap(item) {
+  const incoming = layers[1 - state.front];
+  const outgoing = layers[state.front];
+  incoming.dataset.key = item.key;
+  incoming.classList.add("shown");
+  outgoing.classList.remove("shown");
+  state.front = 1 - state.front;
+  state.shownUrl = item.url;
+}
+
+function showNothing() {
+  for (const layer of layers) layer.classList.remove("shown");
+  state.shownUrl = null;
+}
+
+async function transition() {
+  clearTimeout(state.cycleTimer);
+  state.cycleTimer = 0;
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    if (state.pending) adopt(state.pending);
+    else followOrientation();
+    if (!state.list.length) {   // a calm dark screen until an answer with images comes
+      showNothing();
+      return;
+    }
+    const item = await (state.prepared || prepare());
+    state.prepared = null;
+    if (item && item.url !== state.shownUrl) swap(item);
+  } finally {
+    state.busy = false;
+  }
+  const interval = intervalOf(options, state.answer) * 1000;
+  const fade = fadeMs(intervalOf(options, state.answer));
+  // the hidden layer fades out first; then the next image loads on it, ready in time
+  state.prepareTimer = setTimeout(prepare, Math.min(fade + 50, interval / 2));
+  state.cycleTimer = setTimeout(transition, interval);
+}
+
+function receive(answer) {
+  state.pending = answer;
+  // nothing on screen: show it now, not an interval later
+  if (!state.shownUrl && !state.busy) transition();
+}
+
+// --- asking the server --------------------------------------------------------------------------
+async function ask() {
+  const headers = { Accept: "application/json" };
+  if (state.etag) headers["If-None-Match"] = state.etag;
+  const response = await fetch(`${settings.apiBase}/zones/${options.zone}`, {
+    headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const kept = response.headers.get(COPY_HEADER) === "cached";
+  if (response.status === 304) return { kept, answer: null };
+  if (!response.ok) throw new Error(`the zone answered ${response.status}`);
+  const etag = response.headers.get("ETag");
+  const answer = readAnswer(await response.json(), etag);
+  if (!answer) throw new Error("not a zone answer");
+  state.etag = etag;
+  return { kept, answer };
+}
+
+async function poll() {
+  clearTimeout(state.pollTimer);
+  state.pollTimer = 0;
+  if (state.asking) return;
+  state.asking = true;
+  let delay;
+  try {
+    const { kept, answer } = await ask();
+    const latest = state.pending || state.answer;
+    if (answer && (!latest || answer.version !== latest.version)) receive(answer);
+    if (kept) {   // the service worker's copy: the network failed
+      state.failures = Math.min(state.failures + 1, MAX_FAILURES);
+      delay = retryDelayMs(state.failures, options.retryCap);
+    } else {
+      state.failures = 0;
+      delay = pollOf(options, state.pending || state.answer) * 1000;
+    }
+  } catch {
+    state.failures = Math.min(state.failures + 1, MAX_FAILURES);
+    delay = retryDelayMs(state.failures, options.retryCap);
+  } finally {
+    state.asking = false;
+  }
+  state.pollTimer = setTimeout(poll, delay);
+}
+
+function askNow() {
+  if (!state.asking) poll();
+}
+
+// --- start ----------------------------------------------------------------------------------------
+function start() {
+  if (options.lang) root.lang = options.lang;
+  if (options.zone === null) return;   // an unreadable ?zone=: a dark screen, nothing asked
+  window.addEventListener("online", () => { if (state.failures) askNow(); });
+  if ("serviceWorker" in navigator) {
+    // the first answer went past the worker: ask again in full so that it keeps a copy
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      state.etag = null;
+      askNow();
+    });
+    const script = new URL("../display/sw.js", import.meta.url);
+    navigator.serviceWorker.register(script, { scope: new URL("./", script).pathname }).catch(() => {});
+  }
+  poll();
+}
+
+start();

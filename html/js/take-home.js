@@ -1,0 +1,95 @@
+// "Take it home": once a visitor has liked a flower, a button on it opens an overlay with the
+// QR code of the flower's take-home page (/share/…, made by the server as SVG), large enough
+// to scan from a phone. The overlay closes on a tap, on Escape, after CLOSE_SECONDS, and when
+// the kiosk starts over (kiosk.js calls close() on its idle reset).
+import { h } from "./dom.js";
+import { translator } from "./i18n.js";
+import { settings } from "./settings.js";
+import strings from "./strings/take-home.js";
+
+const t = translator(strings);
+export const CLOSE_SECONDS = 60;
+const PLAIN = /^[A-Za-z0-9._,-]+$/;
+
+function base64url(text) {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// The take-home path of a garden key (chalicelib/rules/share.py's share_path): each segment
+// as it is when plain, else "~" + its UTF-8 in base64url; null for any other key.
+export function sharePath(key) {
+  const match = /^emotions\/(.+)\.jpeg$/.exec(String(key || ""));
+  if (!match) return null;
+  const parts = match[1].split("/");
+  if (parts.length < 2 || parts.length > 3 || parts.some((part) => !part)) return null;
+  return `/share/${parts.map((part) => (PLAIN.test(part) ? part : `~${base64url(part)}`)).join("/")}`;
+}
+
+export class TakeHome {
+  constructor({ closeSeconds = CLOSE_SECONDS, parent = document.body } = {}) {
+    this.closeMs = closeSeconds * 1000;
+    this.timer = null;
+    this.returnFocus = null;
+    this.qr = h("img", { class: "take-home-qr", alt: t("qrAlt"), width: "512", height: "512", draggable: "false" });
+    this.line = h("p", { id: "take-home-line", class: "take-home-line", text: t("scan") });
+    this.closeButton = h("button", { type: "button", class: "button quiet take-home-close", text: t("close") });
+    this.overlay = h("div", {
+      id: "take-home", class: "take-home", role: "dialog", "aria-modal": "true",
+      "aria-labelledby": "take-home-line", hidden: true,
+    }, h("div", { class: "take-home-card" },
+      this.qr, this.line, h("p", { class: "take-home-hint", text: t("scanHint") }), this.closeButton));
+    // a tap anywhere closes it (the code itself included: scanning needs no touch)
+    this.overlay.addEventListener("click", () => this.close());
+    this.overlay.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      event.stopPropagation();   // Escape closes the overlay, not the visit
+      this.close();
+    });
+    parent.append(this.overlay);
+  }
+
+  get isOpen() {
+    return !this.overlay.hidden;
+  }
+
+  // Adds the "Take it home" button to a liked flower's figure (once).
+  offer(figure, item) {
+    const path = sharePath(item && item.key);
+    if (!path || figure.querySelector(".take-home-open")) return;
+    const button = h("button", {
+      type: "button", class: "take-home-open", "aria-label": t("takeHomeLabel"), text: t("takeHome"),
+    });
+    button.addEventListener("click", (event) => {
+      event.stopPropagation();
+      this.open(item.key, button);
+    });
+    figure.append(button);
+  }
+
+  open(key, opener = null) {
+    const path = sharePath(key);
+    if (!path) return;
+    this.returnFocus = opener;
+    this.qr.src = `${settings.apiBase}${path}/qr.svg`;
+    this.overlay.dataset.key = key;
+    this.overlay.hidden = false;
+    document.body.classList.add("taking-home");
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.close(), this.closeMs);
+    this.closeButton.focus({ preventScroll: true });
+  }
+
+  close() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.overlay.hidden) return;
+    this.overlay.hidden = true;
+    delete this.overlay.dataset.key;
+    document.body.classList.remove("taking-home");
+    const back = this.returnFocus;
+    this.returnFocus = null;
+    if (back && back.isConnected) back.focus({ preventScroll: true });
+  }
+}
