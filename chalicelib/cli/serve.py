@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .. import bootstrap, demo, indexer
@@ -58,6 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
     for job_id in bootstrap.resume_jobs():   # jobs a stopped server left go on
         print(f"Resumed job {job_id} (left running when its server stopped)", flush=True)
     print(_banner(server.url, settings.data_dir, tls, key), flush=True)   # the key last
+    _stop_on_sigterm()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -66,6 +69,17 @@ def _serve(args: argparse.Namespace) -> int:
         server.shutdown()
         server.server_close()
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, docker stop, kill) stops the server as Ctrl-C does: requests in
+    flight are answered and the port is let go, instead of the process vanishing mid-answer."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _certificate(args: argparse.Namespace, settings: Settings) -> credentials.Certificate:
