@@ -12,7 +12,7 @@ import { settings } from "./settings.js";
 import { TakeHome } from "./take-home.js";
 import { likedKeys, newVisitor, rememberLike, visitorId } from "./visitor.js";
 import strings from "./strings/kiosk.js";
-import { wordsFor } from "./words.js";
+import { emotionName, wordsFor } from "./words.js";
 
 // the page in the visitor's language (?lang=, else the browser's), its links keeping the choice
 const t = localize(strings);
@@ -199,6 +199,7 @@ async function grow(emotion, visit, favorite) {
   const words = wordsFor(emotion);
   document.body.dataset.emotion = emotion;
   document.documentElement.style.setProperty("--accent", words.accent);
+  $("#garden-emotion").textContent = emotionName(emotion);   // the original's word: 행복, 슬픔…
   $("#garden-title").textContent = words.headline;
   $("#garden-line").textContent = words.line;
   $("#garden-line").hidden = false;

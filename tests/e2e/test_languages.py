@@ -158,6 +158,11 @@ def test_the_kiosk_speaks_the_chosen_language_on_every_screen(page, photos, lang
         "const done = arguments[arguments.length - 1];"
         "import('/js/words.js').then(m => done(m.wordsFor(arguments[0], arguments[1]).headline))", emotion, lang)
     assert headline == expected and in_language(headline, lang), (emotion, headline)
+    # the emotion's own word above it: the original kiosk's 행복, 슬픔, 놀람… in Korean
+    names = {"HAPPY": "행복", "SAD": "슬픔", "ANGRY": "분노", "CONFUSED": "혼란", "DISGUSTED": "혐오",
+             "SURPRISED": "놀람", "CALM": "평온", "FEAR": "두려움"}
+    word = text_of(page, "#garden-emotion")
+    assert word == (names[emotion] if lang == "ko" else emotion.capitalize()), (emotion, word)
     for selector in ("#garden-line", "#garden-hint", "#again"):
         assert in_language(text_of(page, selector), lang), (selector, text_of(page, selector))
     like = page.driver.find_element(By.CSS_SELECTOR, "#garden-grid .like").get_attribute("aria-label")
