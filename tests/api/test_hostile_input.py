@@ -5,7 +5,6 @@ ids, cursors and file names."""
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -13,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.hardening.server import ADMIN_KEY, call, environment, serving
+from tests.hostile import Chalice, Http, refused
 
 ADMIN = {"x-api-key": ADMIN_KEY}
 JSON = {"Content-Type": "application/json"}
@@ -82,40 +82,6 @@ GETS = {
 CANCELS = ["/jobs/" + "a" * 5000 + "/cancel", "/jobs/%00/cancel", "/jobs/%ED%A0%80/cancel"]
 
 
-class Chalice:
-    """The app as API Gateway runs it."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, object]:
-        response = self.client.http.request(method, path, body=body or b"",
-                                            headers={**ADMIN, **(headers or {})})
-        try:
-            return response.status_code, json.loads(response.body)
-        except ValueError:
-            return response.status_code, response.body
-
-
-class Http:
-    """The local server over a socket."""
-
-    clients = itertools.count(1)
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, object]:
-        # each request from an address of its own in 127.0.0.0/8: text-to-image's rate limit
-        # (per client) is not what these tests are about
-        n = next(self.clients)
-        status, _, answer = call(self.origin, method, path, body, {**ADMIN, **(headers or {})},
-                                 source=f"127.0.{n // 250 % 250}.{n % 250 + 2}")
-        return status, answer
-
-
 @pytest.fixture(scope="module")
 def http_origin(tmp_path_factory) -> Iterator[str]:
     with serving(tmp_path_factory.mktemp("hostile") / "data", environment()) as origin:
@@ -125,41 +91,35 @@ def http_origin(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(params=["chalice", "http"])
 def api(request, monkeypatch):
     if request.param == "http":
-        yield Http(request.getfixturevalue("http_origin"))
+        yield Http(request.getfixturevalue("http_origin"), ADMIN)
         return
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-    yield Chalice(request.getfixturevalue("client"))
-
-
-def _refused(status: int, answer: object, allowed: tuple[int, ...] = (400,)) -> None:
-    assert status in allowed, (status, answer)
-    assert isinstance(answer, dict) and answer.get("message"), answer
-    assert "Traceback" not in answer["message"] and "/work" not in answer["message"]
+    yield Chalice(request.getfixturevalue("client"), ADMIN)
 
 
 @pytest.mark.parametrize("route", POSTS)
 @pytest.mark.parametrize("case", list(BODIES))
 def test_hostile_json_bodies_are_400_on_every_route(api, route, case):
     status, answer = api.request("POST", route, BODIES[case], JSON)
-    _refused(status, answer)
+    refused(status, answer)
 
 
 @pytest.mark.parametrize("route", POSTS)
 def test_a_huge_body_is_413_on_every_route(api, route):
     status, answer = api.request("POST", route, b'{"text": "' + b"a" * 200_000 + b'"}', JSON)
-    _refused(status, answer, (413,))
+    refused(status, answer, (413,))
 
 
 @pytest.mark.parametrize("case", list(GETS))
 def test_hostile_queries_and_ids_are_400_or_404(api, case):
     status, answer = api.request("GET", GETS[case])
-    _refused(status, answer, (400, 404))
+    refused(status, answer, (400, 404))
 
 
 @pytest.mark.parametrize("path", CANCELS)
 def test_cancelling_a_job_no_job_can_be_is_404(api, path):
     status, answer = api.request("POST", path)
-    _refused(status, answer, (400, 404))   # the HTTP server may refuse the path itself
+    refused(status, answer, (400, 404))   # the HTTP server may refuse the path itself
 
 
 def test_a_nul_or_surrogate_in_the_path_is_404_over_http(http_origin):
@@ -183,7 +143,7 @@ def test_names_too_long_for_the_filesystem_are_refused_per_key(api, route):
 def test_a_like_of_a_name_too_long_for_the_filesystem_is_400(api):
     status, answer = api.request("POST", "/like", json.dumps(
         {"id": "visitor", "itemId": f"emotions/HAPPY/{LONG_NAME}"}).encode(), JSON)
-    _refused(status, answer)
+    refused(status, answer)
     assert "255 bytes" in answer["message"]
 
 

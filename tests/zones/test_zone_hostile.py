@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib import bootstrap
 from tests.hardening.server import ADMIN_KEY, call, environment, serving
+from tests.hostile import Chalice, Http, refused
 
 ADMIN = {"x-api-key": ADMIN_KEY, "Content-Type": "application/json"}
 
@@ -58,28 +59,6 @@ PATHS = ["/zones/%00", "/zones/1%00", "/zones/%ED%A0%80", "/zones/" + "9" * 5000
          "/zones/%20", "/zones/0x1", "/zones/%EF%BC%91"]
 
 
-class Chalice:
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def request(self, method, path, body=None, headers=None):
-        response = self.client.http.request(method, path, body=body or b"",
-                                            headers={**ADMIN, **(headers or {})})
-        try:
-            return response.status_code, json.loads(response.body)
-        except ValueError:
-            return response.status_code, response.body
-
-
-class Http:
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-
-    def request(self, method, path, body=None, headers=None):
-        status, _, answer = call(self.origin, method, path, body, {**ADMIN, **(headers or {})})
-        return status, answer
-
-
 @pytest.fixture(scope="module")
 def http_origin(tmp_path_factory) -> Iterator[str]:
     with serving(tmp_path_factory.mktemp("zones") / "data", environment()) as origin:
@@ -89,7 +68,7 @@ def http_origin(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(params=["chalice", "http"])
 def api(request, monkeypatch):
     if request.param == "http":
-        yield Http(request.getfixturevalue("http_origin"))
+        yield Http(request.getfixturevalue("http_origin"), ADMIN)
         return
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
     bootstrap.reset()
@@ -97,13 +76,11 @@ def api(request, monkeypatch):
 
     from app import app
     with Client(app, stage_name="local") as client:
-        yield Chalice(client)
+        yield Chalice(client, ADMIN)
 
 
 def _refused(status, answer, allowed=(400,)) -> None:
-    assert status in allowed, (status, answer)
-    assert isinstance(answer, dict) and answer.get("message"), answer
-    assert "Traceback" not in answer["message"] and "/work" not in answer["message"]
+    refused(status, answer, allowed)
     assert len(answer["message"]) < 600          # nothing sent is echoed whole
 
 
