@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .bench_load import _free_port
+from .bench_load import _free_port, stop
 from .stats import table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,12 +76,7 @@ class _Server:
             conn.close()
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        stop(self.proc)
 
 
 def _browser(profile: str):

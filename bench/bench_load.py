@@ -75,6 +75,16 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
+def stop(proc: subprocess.Popen[str]) -> None:
+    """A server process asked to end (SIGTERM), killed if it has not within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 class Server:
     def __init__(self, kind: str, data_dir: str) -> None:
         self.kind, self.port = kind, _free_port()
@@ -96,12 +106,7 @@ class Server:
         return _rss_mb(self.proc.pid)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        stop(self.proc)
 
 
 @dataclass
