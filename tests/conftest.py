@@ -40,3 +40,19 @@ def client():
     from app import app
     with Client(app, stage_name="local") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def rekognition(monkeypatch):
+    """The app's face analyzer made Rekognition's, its client under botocore's Stubber: the
+    test queues DetectFaces answers on the stub it gets."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from chalicelib import bootstrap
+    from chalicelib.faces.rekognition import RekognitionAnalyzer
+    rek = boto3.client("rekognition", region_name="us-east-1")
+    analyzer = RekognitionAnalyzer(rek)
+    monkeypatch.setattr(bootstrap, "analyzer", lambda: analyzer)
+    with Stubber(rek) as stub:
+        yield stub

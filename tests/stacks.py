@@ -3,6 +3,9 @@ Local: a folder and SQLite. AWS: S3 and DynamoDB under moto."""
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -30,3 +33,19 @@ def aws_stack(tmp_path, on_event=None):
 
 
 STACKS = {"local": local_stack, "aws": aws_stack}
+
+
+@contextlib.contextmanager
+def threaded_server(tls: Any = None) -> Iterator[Any]:
+    """The local server (``web.local_server``) of the project's app on a free loopback port,
+    serving from a thread of this process; stopped and closed on leaving."""
+    from app import app
+    from chalicelib.web.local_server import make_server
+    server = make_server(app, "127.0.0.1", 0, tls=tls)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -81,16 +81,6 @@ def test_more_than_five_megabytes_is_413(client):
     assert status == 413 and "MB" in body["message"]
 
 
-@pytest.fixture
-def rekognition(monkeypatch):
-    from chalicelib.faces.rekognition import RekognitionAnalyzer
-    rek = boto3.client("rekognition", region_name="us-east-1")
-    analyzer = RekognitionAnalyzer(rek)
-    monkeypatch.setattr(bootstrap, "analyzer", lambda: analyzer)
-    with Stubber(rek) as stub:
-        yield stub
-
-
 def test_rekognition_answers_through_the_route(client, rekognition, astronaut):
     rekognition.add_response("detect_faces", json.loads((EVENTS / "detect_faces_one.json").read_text()))
     status, body = post(client, astronaut)

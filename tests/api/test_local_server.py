@@ -9,19 +9,14 @@ import pytest
 
 from chalicelib import bootstrap
 from tests.images import jpeg
+from tests.stacks import threaded_server
 
 
 @pytest.fixture
 def server(monkeypatch):
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
-    from app import app
-    from chalicelib.web.local_server import make_server
-    srv = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with threaded_server() as srv:
+        yield srv
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
 
 
@@ -275,13 +270,10 @@ def test_a_large_answer_read_slowly_arrives_whole(server):
 def test_idle_connections_are_closed_and_hold_no_thread(monkeypatch):
     import socket
     import time
-    from app import app
+
     from chalicelib.web import local_server
     monkeypatch.setattr(local_server, "IDLE_SECONDS", 1)
-    srv = local_server.make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with threaded_server() as srv:
         before = threading.active_count()
         idle = [socket.create_connection(srv.server_address[:2], timeout=10) for _ in range(50)]
         for sock in idle[:25]:
@@ -300,9 +292,6 @@ def test_idle_connections_are_closed_and_hold_no_thread(monkeypatch):
                 closed += 0
             sock.close()
         assert closed == 50
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 # --- headers ---------------------------------------------------------------------------------

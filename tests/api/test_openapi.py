@@ -5,7 +5,6 @@ document's schema, or an answer without a Content-Type."""
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis import checks
 
 from chalicelib import bootstrap
+from tests.stacks import threaded_server
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "html" / "openapi.json"
 ADMIN_KEY = "openapi-fuzz-admin-key"
@@ -53,14 +53,8 @@ def origin(monkeypatch):
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["http://127.0.0.1:9/invocations"]')
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
     bootstrap.reset()
-    from app import app
-    from chalicelib.web.local_server import make_server
-    server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
+    with threaded_server() as server:
+        yield server.url
 
 
 def test_the_document_is_served_as_json(origin):

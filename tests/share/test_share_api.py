@@ -11,6 +11,7 @@ import segno
 
 from chalicelib import bootstrap
 from tests.images import jpeg
+from tests.stacks import threaded_server
 
 PUBLIC = "http://127.0.0.1:8000"   # the settings' default public URL
 HOSTILE_PROMPT = '<script>alert("x")</script> & \'quoted\' "rose" <img src=x onerror=alert(1)>'
@@ -238,16 +239,8 @@ def test_no_qr_code_for_what_is_not_shareable(client, path):
 
 @pytest.fixture
 def origin():
-    import threading
-
-    from app import app
-    from chalicelib.web.local_server import make_server
-    server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
+    with threaded_server() as server:
+        yield server.url
 
 
 def test_the_local_server_answers_the_page_with_one_set_of_headers(origin):

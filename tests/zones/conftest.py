@@ -7,9 +7,7 @@ import copy
 import json
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from chalicelib import bootstrap
 from tests.images import jpeg
@@ -32,17 +30,6 @@ def reading(emotion: str) -> dict:
     for entry in answer["FaceDetails"][0]["Emotions"]:
         entry["Confidence"] = 95.0 if entry["Type"] == emotion else 0.5
     return answer
-
-
-@pytest.fixture
-def rekognition(monkeypatch):
-    """The kiosk's analyzer: Rekognition's client under botocore's Stubber."""
-    from chalicelib.faces.rekognition import RekognitionAnalyzer
-    rek = boto3.client("rekognition", region_name="us-east-1")
-    analyzer = RekognitionAnalyzer(rek)
-    monkeypatch.setattr(bootstrap, "analyzer", lambda: analyzer)
-    with Stubber(rek) as stub:
-        yield stub
 
 
 @pytest.fixture(scope="session")
