@@ -102,33 +102,39 @@ def _require_browser() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="package")
-def browser(camera_file, server):
-    _require_browser()
+def chromium(profile: str, language: str, *extra: str, logs: bool = False):
+    """Debian's headless Chromium through its chromedriver, speaking ``language`` (e.g.
+    "en-US"), with its own profile folder; nothing but this machine can be reached."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    profile = tempfile.mkdtemp(prefix="e2e-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                 "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
-                 "--hide-scrollbars", "--mute-audio", "--force-device-scale-factor=1",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars",
+                 "--force-device-scale-factor=1", f"--lang={language}",
                  f"--window-size={DESKTOP[0]},{DESKTOP[1]}", f"--user-data-dir={profile}",
                  # nothing but this machine can be reached, whatever a page asks for
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                 f"--use-file-for-fake-video-capture={camera_file}"):
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", *extra):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    options.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
+    options.add_experimental_option("prefs", {"intl.accept_languages": f"{language},{language[:2]}"})
+    if logs:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+        options.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
+    # Service with an explicit path: selenium-manager never tries to download a driver.
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+@pytest.fixture(scope="package")
+def browser(camera_file, server):
+    _require_browser()
+    profile = tempfile.mkdtemp(prefix="e2e-chromium-")
     # an English browser, whatever this machine's locale: the pages speak the browser's language
     # (tests/e2e/test_languages.py checks Korean with ?lang= and with a Korean browser of its own)
-    options.add_argument("--lang=en-US")
-    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
-    # Service with an explicit path: selenium-manager never tries to download a driver.
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = chromium(profile, "en-US", "--disable-quic", "--disable-default-apps", "--mute-audio",
+                      "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-video-capture={camera_file}", logs=True)
     driver.set_page_load_timeout(30)
     try:
         yield driver

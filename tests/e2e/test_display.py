@@ -9,17 +9,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.hardening.server import ServerProcess
 
 from .conftest import ARTIFACTS, desktop
 
@@ -33,62 +30,18 @@ VISIBLE = ("const layer = document.querySelector('.display-layer.shown');"
            " getComputedStyle(layer).opacity] : null")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class WallServer:
-    """``emotion-garden serve`` in its own process group, on one port and data directory
-    for the whole module: stop() and start() again are a restart of the room's server."""
+class WallServer(ServerProcess):
+    """The room's server, on one port and data directory for the whole module: stop() and
+    start() again are a restart."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GARDEN_", "AWS_"))}
         env.update({"PYTHONPATH": str(ROOT), "GARDEN_DEMO": "1", "GARDEN_ADMIN_KEY": ADMIN_KEY,
                     "AWS_DEFAULT_REGION": "us-east-1", "LANG": "C.UTF-8"})
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())", "serve",
-             "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True)
-        ready = threading.Event()
-        lines: list[str] = []
+        super().__init__(data_dir, env)
 
-        def read(proc: subprocess.Popen[str]) -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                lines.append(line)
-                if "Emotion Garden at" in line:
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, args=(self.proc,), daemon=True).start()
-        if not ready.wait(90) or self.proc.poll() is not None:
-            self.stop()
-            raise RuntimeError("the server did not start:\n" + "".join(lines[-40:]))
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)   # nothing of it outlives the test
-        except ProcessLookupError:
-            pass
+    def start(self, timeout: float = 90) -> None:   # the first start plants the demo garden
+        super().start(timeout)
 
     def call(self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None,
              raw: bytes | None = None) -> tuple[int, object]:

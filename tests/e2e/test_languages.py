@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from .conftest import ADMIN_KEY, CHROMEDRIVER, CHROMIUM, DESKTOP, _require_browser, desktop
+from .conftest import ADMIN_KEY, DESKTOP, _require_browser, chromium, desktop
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +59,15 @@ def in_language(text: str, lang: str) -> bool:
     if lang == "ko":
         return bool(HANGUL.search(text))
     return not HANGUL.search(text) and bool(re.search("[A-Za-z]", text))
+
+
+def fits_at_both_sizes(page, where: str, shot: str, lang: str) -> None:
+    """The page fits at the desktop and the portrait kiosk size; a screenshot of each."""
+    for size in (DESKTOP, PORTRAIT):
+        screen_size(page.driver, size)
+        settle(page)
+        assert_fits(page, f"{where} {lang} {size}")
+        page.shot(f"languages-{shot}-{lang}-{name(size)}")
 
 
 def assert_fits(page, where: str) -> None:
@@ -142,11 +151,7 @@ def test_the_kiosk_speaks_the_chosen_language_on_every_screen(page, photos, lang
     other = "en" if lang == "ko" else "ko"
     assert switch[other].get_attribute("href").endswith(f"/?lang={other}&rotate=60")
     assert switch[lang].get_attribute("aria-current") == "true" and switch[other].get_attribute("aria-current") is None
-    for size in (DESKTOP, PORTRAIT):
-        screen_size(page.driver, size)
-        settle(page)
-        assert_fits(page, f"welcome {lang} {size}")
-        page.shot(f"languages-kiosk-welcome-{lang}-{name(size)}")
+    fits_at_both_sizes(page, "welcome", "kiosk-welcome", lang)
 
     # the garden, grown from a chosen photo: its headline and words in the language
     page.driver.find_element(By.CSS_SELECTOR, "#welcome input[type=file]").send_keys(str(photos["face"]))
@@ -201,11 +206,7 @@ def test_text_to_image_speaks_the_chosen_language(page, lang):
     # every link to another page of the garden keeps the language
     hrefs = page.js("return [...document.querySelectorAll('nav[aria-label=Pages] a, .brand')].map(a => a.getAttribute('href'))")
     assert hrefs and all(href.endswith(f"lang={lang}") for href in hrefs), hrefs
-    for size in (DESKTOP, PORTRAIT):
-        screen_size(page.driver, size)
-        settle(page)
-        assert_fits(page, f"text2image {lang} {size}")
-        page.shot(f"languages-text2image-{lang}-{name(size)}")
+    fits_at_both_sizes(page, "text2image", "text2image", lang)
 
 
 # --- the operator's desk --------------------------------------------------------------------
@@ -227,11 +228,7 @@ def test_the_desk_speaks_the_chosen_language(page, lang):
     assert ("행복" in names) if lang == "ko" else ("Happy" in names), names
     options = page.js("return [...document.querySelectorAll('#bulk-emotion option')].map(o => [o.value, o.textContent])")
     assert ["HAPPY", "행복" if lang == "ko" else "Happy"] in options   # the value sent stays the API's
-    for size in (DESKTOP, PORTRAIT):
-        screen_size(page.driver, size)
-        settle(page)
-        assert_fits(page, f"desk {lang} {size}")
-        page.shot(f"languages-desk-{lang}-{name(size)}")
+    fits_at_both_sizes(page, "desk", "desk", lang)
 
 
 # --- the about page -------------------------------------------------------------------------
@@ -255,20 +252,8 @@ def test_the_about_page_puts_the_chosen_language_first(page, lang):
 def korean_browser(server):
     """A second, short-lived Chromium whose language is Korean (the shared one speaks English)."""
     _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     profile = tempfile.mkdtemp(prefix="e2e-chromium-ko-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-                 "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1", "--lang=ko-KR",
-                 f"--window-size={DESKTOP[0]},{DESKTOP[1]}", f"--user-data-dir={profile}",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "ko-KR,ko"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = chromium(profile, "ko-KR")
     driver.set_page_load_timeout(30)
     desktop(driver)
     try:

@@ -40,36 +40,45 @@ def environment(**overrides: str) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None,
-            wrapper: Sequence[str] = (), cwd: Path | None = None) -> Iterator[str]:
-    """Start the server, wait for its "Emotion Garden at" line, yield its origin; stop it
-    with Ctrl-C (SIGINT) on leaving, as an operator would."""
-    port = port or free_port()
-    # its own process group, so that nothing of it outlives the test (see the finally below)
-    proc = subprocess.Popen([*wrapper, *command(data_dir, port)], cwd=cwd or ROOT,
-                            env=dict(env or environment()), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    lines: list[str] = []
-    ready = threading.Event()
+class ServerProcess:
+    """``emotion-garden serve`` in a process group of its own (so that nothing of it outlives
+    the test), on one port and data directory: ``start()`` waits for its "Emotion Garden at"
+    line; ``stop()`` is Ctrl-C (SIGINT), as an operator would; start again for a restart."""
 
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if "Emotion Garden at" in line:
-                ready.set()
-        ready.set()
+    def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None,
+                 wrapper: Sequence[str] = (), cwd: Path | None = None) -> None:
+        self.data_dir, self.port = data_dir, port or free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.env, self.wrapper, self.cwd = dict(env or environment()), tuple(wrapper), cwd or ROOT
+        self.proc: subprocess.Popen[str] | None = None
 
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        if not ready.wait(START_TIMEOUT) or proc.poll() is not None:
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        proc = self.proc = subprocess.Popen(
+            [*self.wrapper, *command(self.data_dir, self.port)], cwd=self.cwd, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        lines: list[str] = []
+        ready = threading.Event()
+
+        def read() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                if "Emotion Garden at" in line:
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(timeout) or proc.poll() is not None:
+            self.stop()
             raise RuntimeError("the server did not start:\n" + "".join(lines[-40:]))
-        yield f"http://127.0.0.1:{port}"
-    finally:
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
         if proc.poll() is None:
             # Ctrl-C to the server itself: a wrapper (strace) must go on watching it stop
-            _server_process(proc, wrapped=bool(wrapper)).send_signal(signal.SIGINT)
+            _server_process(proc, wrapped=bool(self.wrapper)).send_signal(signal.SIGINT)
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
@@ -77,6 +86,18 @@ def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | No
                 proc.wait(5)
         # a wrapper (strace) detaches on Ctrl-C and leaves the server running: end the group
         _signal_group(proc, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None,
+            wrapper: Sequence[str] = (), cwd: Path | None = None) -> Iterator[str]:
+    """A started server's origin; stopped with Ctrl-C on leaving."""
+    server = ServerProcess(data_dir, env, port, wrapper, cwd)
+    server.start()
+    try:
+        yield server.origin
+    finally:
+        server.stop()
 
 
 class _Pid:
