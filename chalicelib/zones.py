@@ -30,7 +30,7 @@ from .catalog import ImageIndex, ImageRecord, ZoneStore
 from .errors import InvalidRequest
 from .rules import zones as rules
 from .rules.emotions import EMOTIONS
-from .rules.layout import GARDEN, ORIENTATION_NAMES
+from .rules.layout import GARDEN, ORIENTATION_NAMES, emotion_spellings
 from .rules.times import utc_now
 
 Url = Callable[[str], str]
@@ -100,11 +100,7 @@ def garden_keys(index: ImageIndex, keys: list[str]) -> list[str]:
 
 
 def _published(index: ImageIndex, key: str) -> ImageRecord | None:
-    parts = key.split("/")
-    spellings = [key] + [
-        "/".join([parts[0], emotion, *parts[2:]])
-        for emotion in (parts[1].upper(), parts[1].lower()) if emotion != parts[1]]
-    for spelling in dict.fromkeys(spellings):
+    for spelling in emotion_spellings(key):
         record = index.get_image(spelling)
         if record is not None and record.area == GARDEN:
             return record

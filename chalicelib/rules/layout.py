@@ -112,6 +112,16 @@ def from_original(key: str) -> str:
     return f"{POOL}/{key[len(prefix):]}" if key.startswith(prefix) else key
 
 
+def emotion_spellings(key: str) -> list[str]:
+    """The spellings an image key may be indexed under, as given first: its emotion segment as
+    written, in upper case (ours) and in lower case (the original system's ``emotions/happy/…``)."""
+    parts = key.split("/")
+    if len(parts) < 2:
+        return [key]
+    return list(dict.fromkeys("/".join([parts[0], emotion, *parts[2:]])
+                              for emotion in (parts[1], parts[1].upper(), parts[1].lower())))
+
+
 def garden_key(area: str, emotion: str, name: str, orientation: str, favorite: str | None = None) -> str:
     """Build a garden or pool key; the result always parses."""
     letter = {v: k for k, v in ORIENTATIONS.items()}[orientation]
