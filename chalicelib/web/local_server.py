@@ -30,7 +30,8 @@ from typing import Any
 from chalice import Chalice
 
 from .. import bootstrap
-from .wsgi import HTML_DIR, JSON_TYPE, MAX_BODY, MAX_HEADER_BYTES, SECURITY_HEADERS, GardenSite
+from .headers import SECURITY_HEADERS
+from .wsgi import HTML_DIR, JSON_TYPE, MAX_BODY, MAX_HEADER_BYTES, GardenSite
 
 BACKLOG = 1024            # connections the kernel queues before we accept them
 THREADS = 8               # worker threads running the app (the app is CPU-bound: 2–16 cores)

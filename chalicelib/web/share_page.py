@@ -13,7 +13,7 @@ from chalice import Response
 
 from ..rules import share as words
 from ..share import SharePage
-from .wsgi import SECURITY_HEADERS, content_security_policy
+from .headers import SECURITY_HEADERS, content_security_policy
 
 HTML_TYPE = "text/html; charset=utf-8"
 SVG_TYPE = "image/svg+xml; charset=utf-8"

@@ -3,7 +3,7 @@ through Chalice's local gateway (the same routes and middleware as in AWS) — o
 CloudFront gives in AWS. The HTTP server in front of it (``local_server``) parses requests;
 this module only routes them and writes answers.
 
-Security headers (``SECURITY_HEADERS``) go on every answer, pages and API alike: the policy the
+Security headers (``web.headers``) go on every answer, pages and API alike: the policy the
 CloudFront response headers policy in infra/template.yaml gives in AWS.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from chalice import Chalice
 
@@ -28,6 +28,7 @@ from ..errors import InvalidKey
 from ..rules.layout import IMAGE_PREFIXES, POOL
 from ..storage.folder import FolderObjectStore
 from .admin import CLIENT_HEADER, HEADER, matches_admin_key
+from .headers import SECURITY_HEADERS, content_security_policy
 
 HTML_DIR = Path(__file__).resolve().parents[2] / "html"
 MAX_BODY = 6 * 1024 * 1024  # Lambda's synchronous payload limit
@@ -41,32 +42,12 @@ PAGE_CACHE = "no-cache"
 SERVICE_WORKERS = {"display/sw.js": "/display/"}
 JSON_TYPE = "application/json; charset=utf-8"
 
-# No inline script or style anywhere in html/ (tests/api/test_security_headers.py checks it).
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; "
-    "img-src 'self' data: blob:{images}; "
-    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-)
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                "trailer", "transfer-encoding", "upgrade", "content-length"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
-
-
-def content_security_policy(public_url: str) -> str:
-    """The pages' policy; images may also come from GARDEN_PUBLIC_URL's origin (a CDN)."""
-    parts = urlsplit(public_url)
-    extra = f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
-    return CONTENT_SECURITY_POLICY.format(images=extra)
 
 
 def _phrase(status: int) -> str:

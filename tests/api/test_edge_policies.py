@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chalicelib.web.wsgi import CONTENT_SECURITY_POLICY
+from chalicelib.web.headers import CONTENT_SECURITY_POLICY
 
 ROOT = Path(__file__).resolve().parents[2]
 
