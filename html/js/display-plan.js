@@ -1,6 +1,6 @@
 // The wall screen's decisions, free of the DOM and of timers (tests run them in Node):
-// what the page URL asks for, which list of a zone's answer a screen shows, how long to wait
-// before asking the server again.
+// what the page URL asks for, which list of a zone's answer a screen shows, when a new answer
+// takes over, how long to wait before asking the server again.
 
 export const DEFAULT_INTERVAL = 8;      // seconds an image stays when the answer says nothing
 export const DEFAULT_POLL = 30;         // seconds between two questions when the answer says nothing
@@ -98,6 +98,22 @@ export function pollOf(options, answer) {
 // The cross-fade: a calm second and a half, shorter when the images change faster.
 export function fadeMs(intervalSeconds) {
   return Math.round(Math.min(1500, intervalSeconds * 1000 * 0.4));
+}
+
+// When a new zone answer takes over, in milliseconds from `now`: at once — a cross-fade to its
+// first image as soon as that is decoded, once the cross-fade under way (ending at `fadeEndsAt`)
+// is over — when the screen shows nothing yet or when the images of its orientation are not the
+// ones on screen (a zone that follows the kiosk and a new emotion, an operator's new choice, a
+// new image); null, the next transition, when only their order, the caption or the timing
+// changed: the rotation goes on undisturbed.
+export function takeOverMs(shown, incoming, orientation, now = 0, fadeEndsAt = 0) {
+  if (!incoming) return null;
+  const delay = Math.max(0, Math.ceil(fadeEndsAt - now));
+  if (!shown) return delay;
+  const before = new Set(listFor(shown, orientation).map((item) => item.url));
+  const after = listFor(incoming, orientation);
+  const same = after.length === before.size && after.every((item) => before.has(item.url));
+  return same ? null : delay;
 }
 
 // Milliseconds before retry number `failures` (1, 2, …): exponential from RETRY_FIRST up to

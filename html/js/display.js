@@ -4,11 +4,16 @@
 // Two <img> layers and a caption are the whole DOM: the next image is loaded and decoded on
 // the hidden layer, then the layers swap (a CSS cross-fade). An image that fails is skipped
 // and tried again on a later round. The zone is asked for every `poll` seconds with
-// If-None-Match; a new answer is taken at the next transition. When the server cannot be
-// reached the screen keeps what it has and asks again with exponential backoff and jitter;
-// the service worker (display/sw.js) keeps the page, the answer and the images for a reload.
+// If-None-Match; a new answer whose images differ from those on screen takes over at once
+// (display-plan.js takeOverMs: its first image cross-fades in as soon as it is decoded), one
+// that only reorders them or changes the caption at the next transition. When the server
+// cannot be reached the screen keeps what it has and asks again with exponential backoff and
+// jitter; the service worker (display/sw.js) keeps the page, the answer and the images for a reload.
+// For tests and for whoever looks at a screen's page: <html data-asked> counts the requests
+// for the zone, data-version is the version of the answer on screen.
 import {
   fadeMs, intervalOf, listFor, orientationOf, pollOf, readAnswer, readOptions, retryDelayMs,
+  takeOverMs,
 } from "./display-plan.js";
 import { settings } from "./settings.js";
 
@@ -24,7 +29,10 @@ const caption = document.getElementById("caption");
 
 const state = {
   answer: null,        // the zone answer on screen
-  pending: null,       // a newer answer, taken at the next transition
+  pending: null,       // a newer answer, not on screen yet
+  takeOver: false,     // the pending answer replaces the rotation now, not at the next transition
+  fadeEndsAt: 0,       // when the last cross-fade ends (performance.now() time)
+  asked: 0,            // requests for the zone so far
   etag: null,
   orientation: null,
   list: [],            // the images of the screen's orientation
@@ -50,7 +58,9 @@ function setCaption(text) {
 
 function adopt(answer) {
   state.pending = null;
+  state.takeOver = false;
   state.answer = answer;
+  root.dataset.version = answer.version;
   state.orientation = orientationOf(options, window.innerWidth, window.innerHeight);
   state.list = listFor(answer, state.orientation);
   state.next = 0;
@@ -122,6 +132,7 @@ function swap(item) {
   outgoing.classList.remove("shown");
   state.front = 1 - state.front;
   state.shownUrl = item.url;
+  state.fadeEndsAt = performance.now() + fadeMs(intervalOf(options, state.answer));
 }
 
 function showNothing() {
@@ -147,6 +158,10 @@ async function transition() {
   } finally {
     state.busy = false;
   }
+  if (state.takeOver) {   // a new answer came during this transition: it goes on at once
+    takeOverIn(state.fadeEndsAt - performance.now());
+    return;
+  }
   const interval = intervalOf(options, state.answer) * 1000;
   const fade = fadeMs(intervalOf(options, state.answer));
   // the hidden layer fades out first; then the next image loads on it, ready in time
@@ -154,16 +169,31 @@ async function transition() {
   state.cycleTimer = setTimeout(transition, interval);
 }
 
+// the pending answer's first image, in `ms` (the cross-fade under way has ended by then)
+function takeOverIn(ms) {
+  clearTimeout(state.cycleTimer);
+  state.cycleTimer = 0;
+  if (ms > 0) state.cycleTimer = setTimeout(transition, ms);
+  else transition();
+}
+
 function receive(answer) {
   state.pending = answer;
-  // nothing on screen: show it now, not an interval later
-  if (!state.shownUrl && !state.busy) transition();
+  const orientation = orientationOf(options, window.innerWidth, window.innerHeight);
+  const shown = state.shownUrl ? state.answer : null;   // nothing on screen: show it now
+  const ms = takeOverMs(shown, answer, orientation, performance.now(), state.fadeEndsAt);
+  if (ms === null) return;   // the same images: taken at the next transition
+  state.takeOver = true;
+  discardPrepared();   // an image of the old rotation being prepared is not shown
+  if (!state.busy) takeOverIn(ms);   // else when that transition ends
 }
 
 // --- asking the server --------------------------------------------------------------------------
 async function ask() {
   const headers = { Accept: "application/json" };
   if (state.etag) headers["If-None-Match"] = state.etag;
+  state.asked += 1;
+  root.dataset.asked = String(state.asked);
   const response = await fetch(`${settings.apiBase}/zones/${options.zone}`, {
     headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
@@ -210,6 +240,7 @@ function askNow() {
 // --- start ----------------------------------------------------------------------------------------
 function start() {
   if (options.lang) root.lang = options.lang;
+  root.dataset.asked = "0";
   if (options.zone === null) return;   // an unreadable ?zone=: a dark screen, nothing asked
   window.addEventListener("online", () => { if (state.failures) askNow(); });
   if ("serviceWorker" in navigator) {

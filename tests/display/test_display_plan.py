@@ -110,3 +110,28 @@ def test_retries_back_off_exponentially_with_jitter_up_to_the_cap():
     assert high == [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]
     capped = _call(("retryDelayMs", [10, 2, 0.5]), ("retryDelayMs", [0, 60, 0.0]))
     assert capped == [1500, 500]
+
+
+def _images(emotion: str, *names: str) -> list[dict]:
+    return [{"key": f"emotions/{emotion}/{n}.jpeg", "url": f"http://x/emotions/{emotion}/{n}.jpeg"} for n in names]
+
+
+def test_a_new_answer_with_other_images_takes_over_at_once_not_at_the_next_transition():
+    happy = _answer(version="h", landscape=_images("HAPPY", "a", "b", "c"))
+    sad = _answer(version="s", landscape=_images("SAD", "d", "e"))
+    reordered = _answer(version="r", landscape=_images("HAPPY", "c", "a", "b"))
+    recaptioned = _answer(version="c", caption="East wall", interval=20, landscape=_images("HAPPY", "a", "b", "c"))
+    one_more = _answer(version="m", landscape=_images("HAPPY", "a", "b", "c", "n"))
+    portrait_only = _answer(version="p", landscape=_images("HAPPY", "a", "b", "c"), portrait=_images("SAD", "pv"))
+    # (shown, incoming, orientation, now, the end of the cross-fade under way)
+    got = _call(
+        ("takeOverMs", [happy, sad, "landscape", 50_000, 0]),        # the kiosk read a new emotion
+        ("takeOverMs", [happy, sad, "landscape", 50_000, 50_600]),   # mid-fade: once it has ended
+        ("takeOverMs", [None, happy, "landscape", 50_000, 0]),       # nothing on screen yet
+        ("takeOverMs", [happy, one_more, "landscape", 50_000, 0]),   # a new image
+        ("takeOverMs", [happy, reordered, "landscape", 50_000, 0]),  # the same images: the rotation goes on
+        ("takeOverMs", [happy, recaptioned, "landscape", 50_000, 0]),
+        ("takeOverMs", [happy, portrait_only, "landscape", 50_000, 0]),   # not this screen's list
+        ("takeOverMs", [happy, portrait_only, "portrait", 50_000, 0]),    # this one's (it showed landscape)
+        ("takeOverMs", [happy, None, "landscape", 50_000, 0]))
+    assert got == [0, 600, 0, 0, None, None, None, 0, None]
