@@ -166,8 +166,11 @@ def emotion() -> dict[str, Any]:
     request, settings = app.current_request, bootstrap.settings()
     keep = photos.keeper(bootstrap.store(), settings.keep_photos_days, settings.bucket or "local") \
         if settings.keep_photos_days else None
+    # at most two photos in flight per client address, and a bounded queue for them all:
+    # the garden's other routes keep the server's threads while photos wait
     reading = analyze_photo(request.raw_body or b"", header(request, "content-type"),
-                            bootstrap.analyzer(), header(request, "x-user-id"), keep)
+                            bootstrap.analyzer(), header(request, "x-user-id"), keep,
+                            client=admin.client_id(request))
     # zones that follow the kiosk: the emotion and the time only; never fails the reading
     zones.record_reading(bootstrap.zone_store, reading.get("emotions"))
     return reading

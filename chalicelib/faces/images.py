@@ -10,7 +10,10 @@ nothing). The cap depends on what a decode costs in memory:
 - a PNG cannot be decoded reduced, and a progressive JPEG keeps every coefficient of the full
   frame while it decodes: either costs 3–5 bytes per pixel at full size (a 40 MP PNG of 155 KB
   would take 0.5 GB), so their cap is ``MAX_FULL_DECODE_PIXELS`` (16 MP: a 16 MP phone
-  photo, or a 4K frame twice over).
+  photo, or a 4K frame twice over);
+- a PNG's samples are also capped by what they decode to (``MAX_DECODED_BYTES``: pixels ×
+  channels × bit depth, from the header): a 16 MP PNG of 16-bit RGBA compresses a blank frame
+  to 124 KB yet inflates 128 MB and costs seconds of CPU before it can say "no face".
 
 The full frame is dropped as soon as it is reduced: the picture analyzers look at is
 at most ``ANALYSIS_MAX_SIDE`` pixels on its long side (faces at kiosk distance need far less),
@@ -20,8 +23,10 @@ Only Pillow is needed here, so this module also runs inside Lambda.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PIL import Image
@@ -31,6 +36,7 @@ from ..errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000              # decoded reduced (baseline JPEG)
 MAX_FULL_DECODE_PIXELS = 16_000_000  # decoded at full size (PNG, progressive JPEG)
+MAX_DECODED_BYTES = 48_000_000       # a PNG's samples: 16 MP of 8-bit RGB
 ANALYSIS_MAX_SIDE = 960
 # EXIF orientation → the transpose that makes the picture upright (as ImageOps.exif_transpose)
 _UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
@@ -98,20 +104,23 @@ def check_upload(body: bytes | None, content_type: str | None = None) -> str:
     return media_type
 
 
-def _decode(body: bytes) -> tuple[int, int, Image.Image]:
+def check_header(body: bytes) -> None:
+    """PayloadTooLarge for a picture with more pixels, or more decoded bytes, than its format
+    may have, and InvalidRequest for one whose header cannot be read — from the header alone
+    (Pillow reads no pixel until asked), so such a photo costs no decode and no wait."""
+    with _opened(body) as im:
+        _check_pixels(im, *im.size)
+
+
+@contextlib.contextmanager
+def _opened(body: bytes) -> Iterator[Image.Image]:
+    """The picture, opened lazily; Pillow's own errors as PayloadTooLarge or InvalidRequest."""
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice it; refuse those as well.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(body)) as im:
-                width, height = im.size
-                _check_pixels(im, width, height)
-                orientation = _orientation(im)
-                scale = max(width, height) / ANALYSIS_MAX_SIDE
-                if scale > 1:  # JPEG: decode at 1/2, 1/4 or 1/8 scale directly
-                    im.draft("RGB", (int(width / scale), int(height / scale)))
-                im.load()
-                picture = _reduced(im)    # the full frame is freed when ``im`` closes
+                yield im
     except (PayloadTooLarge, InvalidRequest):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -120,6 +129,18 @@ def _decode(body: bytes) -> tuple[int, int, Image.Image]:
     except Exception:
         # Corrupt, truncated or hostile input: the client gets a message, never a trace.
         raise InvalidRequest("photo could not be decoded (corrupt or truncated image)") from None
+
+
+def _decode(body: bytes) -> tuple[int, int, Image.Image]:
+    with _opened(body) as im:
+        width, height = im.size
+        _check_pixels(im, width, height)
+        orientation = _orientation(im)
+        scale = max(width, height) / ANALYSIS_MAX_SIDE
+        if scale > 1:  # JPEG: decode at 1/2, 1/4 or 1/8 scale directly
+            im.draft("RGB", (int(width / scale), int(height / scale)))
+        im.load()
+        picture = _reduced(im)    # the full frame is freed when ``im`` closes
     if orientation in _UPRIGHT:
         picture = picture.transpose(_UPRIGHT[orientation])
         if orientation >= 5:  # a quarter turn: the photo's sides swap
@@ -128,10 +149,13 @@ def _decode(body: bytes) -> tuple[int, int, Image.Image]:
 
 
 def _check_pixels(im: Image.Image, width: int, height: int) -> None:
-    """PayloadTooLarge, from the header alone, for more pixels than this format may have."""
+    """PayloadTooLarge, from the header alone, for more pixels than this format may have, or
+    (a PNG) more decoded bytes."""
     reduced = im.format == "JPEG" and not im.info.get("progressive")
     limit = MAX_PIXELS if reduced else MAX_FULL_DECODE_PIXELS
     if width * height <= limit:
+        if im.format == "PNG":
+            _check_decoded_size(im, width, height)
         return
     kind = ("a baseline JPEG" if reduced
             else "a progressive JPEG" if im.format == "JPEG" else f"a {im.format}")
@@ -139,6 +163,29 @@ def _check_pixels(im: Image.Image, width: int, height: int) -> None:
     raise PayloadTooLarge(
         f"photo is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit for "
         f"{kind} is {limit // 1_000_000} megapixels{hint}")
+
+
+def sample_layout(im: Image.Image) -> tuple[int, int]:
+    """(channels, bits per sample) of a lazily opened PNG, from its header: the raw mode
+    Pillow will decode with (``RGBA;16B``: 4 channels of 16 bits; ``P;4``: 1 of 4)."""
+    tiles = getattr(im, "tile", None) or ()   # an ImageFile opened lazily: what it will decode
+    raw = next((t.args for t in tiles if isinstance(t.args, str)), None) or im.mode
+    base, _, depth = raw.partition(";")
+    digits = "".join(c for c in depth if c.isdigit())
+    bits = int(digits) if digits else (1 if base == "1" else 8)
+    return max(1, len(base)), bits
+
+
+def _check_decoded_size(im: Image.Image, width: int, height: int) -> None:
+    channels, bits = sample_layout(im)
+    decoded = width * height * channels * -(-bits // 8)
+    if decoded <= MAX_DECODED_BYTES:
+        return
+    raise PayloadTooLarge(
+        f"photo is a {width}x{height} PNG of {channels} channel{'s' if channels > 1 else ''} "
+        f"at {bits} bits: {decoded / 1e6:.0f} MB once decoded; the limit is "
+        f"{MAX_DECODED_BYTES // 1_000_000} MB (16 megapixels of 8-bit RGB); send a JPEG or a "
+        f"smaller picture")
 
 
 def _orientation(im: Image.Image) -> int:

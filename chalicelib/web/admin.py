@@ -107,10 +107,12 @@ CLIENT_HEADER = "x-garden-client-ip"
 def client_id(request: Any) -> str:
     """The caller's address. Chalice's local gateway reports every caller as 127.0.0.1, so the
     local server passes the socket's peer address in CLIENT_HEADER (replacing any such header a
-    client sent); without it, the gateway's sourceIp."""
-    for name, value in (getattr(request, "headers", None) or {}).items():
-        if name.lower() == CLIENT_HEADER and value:
-            return str(value)
+    client sent); without it — and always inside a Lambda, where nothing replaces a header the
+    client made up — API Gateway's sourceIp from the request context."""
+    if not behind_api_gateway():
+        for name, value in (getattr(request, "headers", None) or {}).items():
+            if name.lower() == CLIENT_HEADER and value:
+                return str(value)
     context = getattr(request, "context", None) or {}
     identity = context.get("identity") or {}
     return str(identity.get("sourceIp") or "unknown")

@@ -140,3 +140,50 @@ def test_large_photo_is_downscaled_for_analysis():
 def test_repr_never_shows_the_bytes():
     image = prepare_image(jpeg(_marked()), "image/jpeg")
     assert "\\x" not in repr(image) and "bytes" in repr(image)
+
+
+def _png(width: int, height: int, depth: int, color_type: int, channels: int) -> bytes:
+    """A blank PNG written by hand (Pillow writes no 16-bit colour): its rows compress to
+    almost nothing whatever they decode to."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    row = b"\x00" * (1 + width * channels * depth // 8)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, depth, color_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
+            + chunk(b"IEND", b""))
+
+
+def test_a_sixteen_bit_png_too_large_to_decode_is_refused_from_its_header(monkeypatch):
+    # the issue's photo: 16 MP of 16-bit RGBA in 124 KB — 128 MB once inflated, seconds of CPU
+    body = _png(4000, 4000, 16, 6, 4)
+    assert len(body) < 130_000
+    from chalicelib.faces import images
+    from PIL import ImageFile
+    loads = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: loads.append(self))
+    with pytest.raises(PayloadTooLarge, match="128 MB once decoded"):
+        images.check_header(body)
+    with pytest.raises(PayloadTooLarge, match="the limit is 48 MB"):
+        prepare_image(body, "image/png")
+    assert loads == []     # refused from the header: not one pixel decoded
+
+
+@pytest.mark.parametrize("depth, color_type, channels, megabytes", [
+    (16, 2, 3, 96), (16, 4, 2, 64), (8, 6, 4, 64)])
+def test_decoded_size_counts_channels_and_bit_depth(depth, color_type, channels, megabytes):
+    with pytest.raises(PayloadTooLarge, match=f"{megabytes} MB once decoded"):
+        prepare_image(_png(4000, 4000, depth, color_type, channels), "image/png")
+
+
+@pytest.mark.parametrize("depth, color_type, channels", [(8, 2, 3), (16, 0, 1), (8, 6, 4)])
+def test_pngs_within_the_decoded_size_are_read(depth, color_type, channels):
+    # 16 MP of 8-bit RGB (48 MB), of 16-bit grey (32 MB); 12 MP of RGBA (48 MB)
+    width, height = (4000, 3000) if channels == 4 else (4000, 4000)
+    image = prepare_image(_png(width, height, depth, color_type, channels), "image/png")
+    assert (image.width, image.height) == (width, height)
+    assert max(image.picture.size) == ANALYSIS_MAX_SIDE

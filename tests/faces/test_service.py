@@ -10,7 +10,13 @@ import pytest
 from PIL import Image
 
 from chalicelib import config
-from chalicelib.errors import InvalidRequest, NotFound, UnsupportedMediaType, UpstreamFailed
+from chalicelib.errors import (
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    UpstreamFailed,
+)
 from chalicelib.faces import AgeRange, BoundingBox, Face, build_analyzer
 from chalicelib.faces.rekognition import RekognitionAnalyzer
 from chalicelib.faces.service import analyze_photo
@@ -156,3 +162,23 @@ def test_build_analyzer_picks_by_setting():
 def test_face_needs_all_eight_scores():
     with pytest.raises(ValueError, match="CONFUSED"):
         Face(box=BoundingBox(0, 0, 1, 1), emotions={k: 1.0 for k in EMOTIONS if k != "CONFUSED"})
+
+
+def test_a_photo_too_large_to_decode_never_waits_for_a_slot():
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 4000, 4000, 16, 6, 0, 0, 0)   # 16 MP of 16-bit RGBA
+    body = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))  # never read
+
+    class NoSlot:
+        def run(self, work, client=None):
+            raise AssertionError("the photo waited for an analysis slot")
+
+    analyzer = FakeAnalyzer([SMILING])
+    with pytest.raises(PayloadTooLarge, match="once decoded"):
+        analyze_photo(body, "image/png", analyzer, gate=NoSlot())
+    assert analyzer.seen == []

@@ -162,3 +162,13 @@ def test_client_id_prefers_the_local_servers_peer_address():
             self.headers, self.context = headers, {"identity": {"sourceIp": "127.0.0.1"}}
     assert admin.client_id(Request({"X-Garden-Client-IP": "10.0.0.7"})) == "10.0.0.7"
     assert admin.client_id(Request({})) == "127.0.0.1"
+
+
+def test_inside_a_lambda_the_client_is_api_gateways_source_ip_whatever_the_headers(monkeypatch):
+    # nothing in front of a Lambda replaces the local server's header: a client could name
+    # itself anyone, and so spread its photos over made-up addresses
+    class Request:
+        headers = {"X-Garden-Client-IP": "10.9.9.9"}
+        context = {"identity": {"sourceIp": "203.0.113.5"}}
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "emotion-garden-dev")
+    assert admin.client_id(Request()) == "203.0.113.5"
