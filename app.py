@@ -97,20 +97,20 @@ def _language() -> str:
 
 def _share_page(keys: Callable[[], list[str]]) -> Response:
     settings, language = bootstrap.settings(), _language()
+    origin = config.links_origin(settings)   # the public URL, or the address this request used
     try:
         page = share.share_page(bootstrap.image_index(), bootstrap.store().url, keys(),
-                                public_url=settings.public_url, credits=settings.credits,
-                                language=language)
+                                public_url=origin, credits=settings.credits, language=language)
     except NotFound:
-        return share_page.not_found_response(language, settings.public_url)
-    return share_page.page_response(page, settings.public_url)
+        return share_page.not_found_response(language, origin)
+    return share_page.page_response(page, origin)
 
 
 def _share_qr(segments: list[str]) -> Response:
-    settings = bootstrap.settings()
+    origin = config.links_origin(bootstrap.settings())
     target = share.qr_target(bootstrap.image_index(), [share_rules.key_from_share(segments)],
-                             settings.public_url)
-    return share_page.qr_response(target, settings.public_url)
+                             origin)
+    return share_page.qr_response(target, origin)
 
 
 @app.route("/image", methods=["GET", "HEAD"])

@@ -9,10 +9,12 @@
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,36 @@ class Settings:
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"]).expanduser().resolve()
         return replace(self, **given)
+
+
+# --- the origin of the links a request is given ----------------------------------------------
+# Without GARDEN_PUBLIC_URL the local server builds each request's links on the address that
+# request reached it at (its Host, when it is one of the server's own: chalicelib/web/origins):
+# a phone that opened http://192.168.1.20:8000/ gets links there, not to 127.0.0.1. Kept per
+# request (a context variable), so concurrent requests never see each other's.
+_request_origin: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "garden_request_origin", default=None)
+
+
+def request_origin() -> str | None:
+    """The origin the request being served gets its links on, when the server chose one."""
+    return _request_origin.get()
+
+
+def links_origin(settings: Settings) -> str:
+    """Where the links of the request being served point: the origin the server chose for it,
+    else the public URL."""
+    return _request_origin.get() or settings.public_url
+
+
+@contextlib.contextmanager
+def links_on(origin: str | None) -> Iterator[None]:
+    """Serve one request with its links on ``origin`` (None: on the public URL)."""
+    token = _request_origin.set(origin.rstrip("/") if origin else None)
+    try:
+        yield
+    finally:
+        _request_origin.reset(token)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..config import request_origin
 from ..errors import InvalidKey, ObjectNotFound, ServiceUnavailable
 from ..rules.layout import check_safe
 from ..rules.times import from_epoch
@@ -112,8 +113,10 @@ class FolderObjectStore:
                     yield StoredObject(key, stat.st_size, from_epoch(stat.st_mtime))
 
     def url(self, key: str) -> str:
+        """On the origin the request being served reached the server at (when the server
+        accepted its Host for links: config.links_on), else on the public URL."""
         from urllib.parse import quote
-        return f"{self._public_url}/{quote(key)}"
+        return f"{request_origin() or self._public_url}/{quote(key)}"
 
     def presigned_url(self, key: str, expires_in: int) -> str:
         check_safe(key)

@@ -23,10 +23,11 @@ from urllib.parse import quote
 
 from chalice import Chalice
 
-from .. import bootstrap, logs
+from .. import bootstrap, config, logs
 from ..errors import InvalidKey
 from ..rules.layout import IMAGE_PREFIXES, POOL
 from ..storage.folder import FolderObjectStore
+from . import origins
 from .admin import CLIENT_HEADER, HEADER, matches_admin_key
 from .headers import SECURITY_HEADERS, content_security_policy
 
@@ -84,14 +85,17 @@ class GardenSite:
             status = code
             start_response(_phrase(code), headers + self._security(headers))
 
-        try:
-            path = _path(environ)
-            body = self._route(method, path, environ, respond)
-        except Answer as answer:
-            body = self._json(respond, answer.status, {"message": str(answer)})
-        except Exception:  # noqa: BLE001 - never a stack trace to a client
-            logs.event("http.error", logging.ERROR, path=path[:200])
-            body = self._json(respond, 500, {"message": "internal error"})
+        # links on the address this request reached the server at, when it is one of the
+        # server's own and no GARDEN_PUBLIC_URL fixes them (web.origins); this request's only
+        with config.links_on(origins.origin_for(environ, bootstrap.settings())):
+            try:
+                path = _path(environ)
+                body = self._route(method, path, environ, respond)
+            except Answer as answer:
+                body = self._json(respond, answer.status, {"message": str(answer)})
+            except Exception:  # noqa: BLE001 - never a stack trace to a client
+                logs.event("http.error", logging.ERROR, path=path[:200])
+                body = self._json(respond, 500, {"message": "internal error"})
         logs.event("http.access", method=method, path=path[:200], status=status)
         if method == "HEAD":   # the headers of GET, no body: a body here would be read as the next answer
             close = getattr(body, "close", None)
@@ -215,7 +219,8 @@ class GardenSite:
         present = {name.lower() for name, _ in headers}
         extra = [(n, v) for n, v in SECURITY_HEADERS if n.lower() not in present]
         if "content-security-policy" not in present:
-            extra.append(("Content-Security-Policy", content_security_policy(bootstrap.settings().public_url)))
+            extra.append(("Content-Security-Policy",
+                          content_security_policy(config.links_origin(bootstrap.settings()))))
         return extra
 
     def _json(self, respond: Callable[[int, list[tuple[str, str]]], None], status: int,
