@@ -62,3 +62,38 @@ def test_a_malformed_link_is_refused_not_an_error(tmp_path, query):
 def test_another_server_run_does_not_honour_old_links(tmp_path):
     url = FolderObjectStore(tmp_path, "http://x").presigned_url(KEY, 60)
     assert not FolderObjectStore(tmp_path, "http://x").verify_presigned(KEY, urlsplit(url).query)
+
+
+def test_a_signature_is_compared_in_constant_time(monkeypatch):
+    # a signature compared with == tells, by how long a refusal takes, how much of a guess
+    # was right: every comparison goes through hmac.compare_digest, and its answer decides
+    secret, query = b"s" * 32, signing.signed_query(b"s" * 32, KEY, 900)
+    compared: list[tuple[bytes, bytes]] = []
+    real = signing.hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((a, b))
+        return real(a, b)
+    monkeypatch.setattr(signing.hmac, "compare_digest", spy)
+    assert signing.verify(secret, KEY, query) is True
+    wrong = query.replace("signature=", "signature=0")
+    assert signing.verify(secret, KEY, wrong) is False
+    assert len(compared) == 2 and compared[0][0] == compared[0][1] != compared[1][0]
+    monkeypatch.setattr(signing.hmac, "compare_digest", lambda a, b: False)
+    assert signing.verify(secret, KEY, query) is False
+
+
+def test_the_folder_stores_etag_is_a_checksum_not_a_security_use(monkeypatch, tmp_path):
+    # S3's ETag of a single-part upload is the body's MD5: on a FIPS system an MD5 that does
+    # not say it is no security measure is refused, and every write would fail
+    import hashlib
+    real, calls, events = hashlib.md5, [], []
+
+    def md5(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(hashlib, "md5", md5)
+    store = FolderObjectStore(tmp_path / "objects", "http://127.0.0.1:8000", on_event=events.append)
+    store.put("emotions/HAPPY/ah.jpeg", b"\xff\xd8bloom")
+    assert calls == [{"usedforsecurity": False}]
+    assert events[0]["Records"][0]["s3"]["object"]["eTag"] == real(b"\xff\xd8bloom").hexdigest()
