@@ -2,11 +2,23 @@
 in the visit's segment, and a flower never on screen counts none."""
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.timing import scaled, wait_until
+
+from . import watch
+from .conftest import ROOT
+
 pytestmark = pytest.mark.slow
+
+# how often the kiosk sends the flowers seen (html/js/impressions.js)
+FLUSH_MS = int(re.search(r"const FLUSH_MS = (\d+);",
+                         (ROOT / "html" / "js" / "impressions.js").read_text(encoding="utf-8")).group(1))
 
 
 def _counts():
@@ -15,9 +27,14 @@ def _counts():
 
 
 def test_the_flowers_on_screen_are_reported_as_seen_once(page):
+    with watch.watching(page.driver):
+        _reported_once(page)
+
+
+def _reported_once(page) -> None:
     before = _counts()
     page.open("/?countdown=0&rotate=60")
-    wait = WebDriverWait(page.driver, 60, poll_frequency=0.2)
+    wait = WebDriverWait(page.driver, scaled(60), poll_frequency=0.2)
     wait.until(lambda d: d.execute_script("return document.body.dataset.screen") == "welcome")
     page.driver.find_element(By.ID, "begin").click()
     wait.until(lambda d: d.execute_script("return document.body.dataset.screen") == "garden")
@@ -28,7 +45,7 @@ def test_the_flowers_on_screen_are_reported_as_seen_once(page):
     def grown():
         after = _counts()
         return {k for k in shown if after.get((k, "*"), 0) - before.get((k, "*"), 0) == 1} == shown
-    WebDriverWait(page.driver, 15, poll_frequency=0.25).until(lambda d: grown())
+    WebDriverWait(page.driver, scaled(15), poll_frequency=0.25).until(lambda d: grown())
 
     after = _counts()
     from chalicelib import bootstrap
@@ -39,9 +56,15 @@ def test_the_flowers_on_screen_are_reported_as_seen_once(page):
     # counted in the visit's segment too: the generation the face reading gave
     segments = {s for (k, s), n in after.items() if k in shown and n > before.get((k, s), 0)}
     assert "*" in segments and any(s.startswith("g=") for s in segments), segments
-    # still on screen, never counted twice for this visit
-    import time
-    time.sleep(5)
+    # still on screen, never sent or counted twice for this visit: two more of the page's own
+    # flushes have run, and a flower seen again (its 2 s are shorter than one flush) would have
+    # been in the second one
+    flushes = watch.ticks(page, FLUSH_MS)
+    wait_until(lambda: watch.ticks(page, FLUSH_MS) >= flushes + 2, 30,
+               "two more of the kiosk's impression flushes", interval=0.1)
+    batches = [json.loads(c["body"])["itemIds"] for c in watch.calls(page, r"/impressions$")]
+    sent = [key for batch in batches for key in batch]
+    assert sorted(sent) == sorted(shown), batches
     assert _counts() == after
     page.shot("impressions-reported")
 
@@ -57,7 +80,7 @@ def test_the_desk_shows_what_visitors_love(page):
         garden.like(index, {"id": f"desk-{v}", "itemId": keys[0]})
     garden.like(index, {"id": "desk-0", "itemId": keys[1]})
     unlock(page)
-    wait = WebDriverWait(page.driver, 20, poll_frequency=0.2)
+    wait = WebDriverWait(page.driver, scaled(20), poll_frequency=0.2)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#loved [data-emotion=CALM] .loved-best li"))
     best = page.js("return [...document.querySelectorAll('#loved [data-emotion=CALM] .loved-best li')]"
                    ".map(li => li.dataset.key)")

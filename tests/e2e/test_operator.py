@@ -6,21 +6,22 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.request
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from . import media
+from tests.timing import scaled
+
+from . import media, watch
 from .conftest import ADMIN_KEY, desktop, phone
 
 pytestmark = pytest.mark.slow
 
 
 def wait(page, seconds: float = 60):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 def js_text(page, selector: str) -> str:
@@ -158,29 +159,28 @@ def test_a_slow_answer_for_the_previous_emotion_never_lands_in_the_review_grid(p
 
     def hold_slow(real, method, path, headers, body):
         if path.startswith("/garden") and f"emotion={slow}" in path:
-            release.wait(30)
+            release.wait(scaled(30))
             answered.set()
         return real(method, path, headers, body)
     _wrap_gateway(server, monkeypatch, hold_slow)
-    try:
-        unlock(page)
-        Select(page.driver.find_element(By.ID, "review-emotion")).select_by_value(slow)
-        Select(page.driver.find_element(By.ID, "review-area")).select_by_value("garden")  # the slow load
-        Select(page.driver.find_element(By.ID, "review-emotion")).select_by_value(fast)   # then this one
-        wait(page).until(lambda d: js_text(page, "#review-message").endswith("garden for Calm."))
-        shown = cards(page)
-        assert shown and all(k.startswith(f"emotions/{fast}/") for k in shown), shown
-    finally:
-        release.set()
-    assert answered.wait(30)
-    # the browser has the slow answer once its resource timing entry is there; a moment
-    # later its load() has run to the end too
-    wait(page).until(lambda d: page.js(
-        "return performance.getEntriesByType('resource').some(e => e.name.includes(arguments[0]) && e.responseEnd > 0)",
-        f"emotion={slow}"))
-    page.driver.execute_async_script("const done = arguments[0]; setTimeout(() => requestAnimationFrame(() => done()), 300);")
-    assert cards(page) == shown
-    assert js_text(page, "#review-message").endswith("garden for Calm.")
+    with watch.watching(page.driver):   # before the desk's page opens
+        try:
+            unlock(page)
+            Select(page.driver.find_element(By.ID, "review-emotion")).select_by_value(slow)
+            Select(page.driver.find_element(By.ID, "review-area")).select_by_value("garden")  # the slow load
+            Select(page.driver.find_element(By.ID, "review-emotion")).select_by_value(fast)   # then this one
+            wait(page).until(lambda d: js_text(page, "#review-message").endswith("garden for Calm."))
+            shown = cards(page)
+            assert shown and all(k.startswith(f"emotions/{fast}/") for k in shown), shown
+        finally:
+            release.set()
+        assert answered.wait(scaled(30))
+        # the slow answer has reached the page, been read, and what the page does with it has
+        # run (its short timers included; not the desk's slow refresh of the jobs)
+        assert watch.calls(page, f"/garden\\?.*emotion={slow}")
+        watch.settled(page, r"/garden\?", timers_up_to_ms=1000)
+        assert cards(page) == shown
+        assert js_text(page, "#review-message").endswith("garden for Calm.")
 
 
 def test_locking_the_desk_stops_following_jobs_without_a_key_error(page, server, monkeypatch):
@@ -200,20 +200,23 @@ def test_locking_the_desk_stops_following_jobs_without_a_key_error(page, server,
         return response
     _wrap_gateway(server, monkeypatch, never_done)
 
-    unlock(page)
-    Select(page.driver.find_element(By.ID, "bulk-emotion")).select_by_value("FEAR")
-    count = page.driver.find_element(By.ID, "bulk-count")
-    count.clear()
-    count.send_keys("1")
-    page.driver.find_element(By.ID, "bulk-start").click()
-    wait(page).until(lambda d: "growing" in (js_text(page, "#jobs .job-status") or ""))
-    page.driver.find_element(By.ID, "lock-again").click()
-    locked.set()
-    wait(page).until(lambda d: d.find_element(By.ID, "admin-key").is_displayed())
-    wait(page).until(lambda d: js_text(page, "#jobs .job-status") == "not followed while locked")
-    time.sleep(1.5)    # more than one polling interval
-    assert len(polls_after_lock) <= 1, polls_after_lock  # at most the one already on its way
-    assert not page.driver.find_element(By.ID, "lock-error").is_displayed()
+    with watch.watching(page.driver):   # before the desk's page opens
+        unlock(page)
+        Select(page.driver.find_element(By.ID, "bulk-emotion")).select_by_value("FEAR")
+        count = page.driver.find_element(By.ID, "bulk-count")
+        count.clear()
+        count.send_keys("1")
+        page.driver.find_element(By.ID, "bulk-start").click()
+        wait(page).until(lambda d: "growing" in (js_text(page, "#jobs .job-status") or ""))
+        page.driver.find_element(By.ID, "lock-again").click()
+        locked.set()
+        wait(page).until(lambda d: d.find_element(By.ID, "admin-key").is_displayed())
+        wait(page).until(lambda d: js_text(page, "#jobs .job-status") == "not followed while locked")
+        # whatever the desk was about to do has been done: a list call on its way answered and
+        # read, every timer it had pending (a next poll among them) run or cleared
+        watch.settled(page, r"/jobs\?")
+        assert len(polls_after_lock) <= 1, polls_after_lock  # at most the one already on its way
+        assert not page.driver.find_element(By.ID, "lock-error").is_displayed()
 
 
 def test_a_reload_keeps_a_running_job_and_its_cancel_button_stops_it(page):
