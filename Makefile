@@ -18,7 +18,7 @@ PYTHON := $(shell for c in python3.12 python3.13 python3; do \
 	done)
 endif
 
-.PHONY: run test bench lint deploy destroy clean check-python browser
+.PHONY: run test bench mutants lint deploy destroy clean check-python browser
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -57,6 +57,10 @@ test: lint browser
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench
+
+# Mutation check (a report, not a gate): make mutants [MUTANTS_PER_MODULE=15] [MUTANTS_BUDGET=minutes]
+mutants: $(VENV)/.installed-dev
+	$(PY) tools/mutants.py
 
 # The layers contract (import-linter), types (mypy) and the state machine (statelint).
 lint: $(VENV)/.installed-dev

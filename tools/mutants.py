@@ -518,10 +518,13 @@ def tests_for(workdir: Path, path: str) -> list[str]:
 def run_module(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Sequence[str], *,
                factor: float = 3.0, floor: float = 15.0, python: str = sys.executable,
                baselines: dict[tuple[str, ...], float] | None = None, forker: Forker | None = None,
-               progress: bool = False) -> ModuleReport:
+               deadline: float | None = None, progress: bool = False) -> ModuleReport:
     """Run each mutant of ``path`` (relative to ``workdir``) against ``tests``; the module is
     restored after each one, and after a failure."""
     report = ModuleReport(path, list(tests), total=len(mutants))
+    if deadline is not None and time.monotonic() > deadline:
+        report.note = "not run: the time budget (--budget) was spent"
+        return report
     if not tests:
         report.note = "no tests mapped"
         return report
@@ -541,6 +544,9 @@ def run_module(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Seque
     source = target.read_text(encoding="utf-8")
     try:
         for n, mutant in enumerate(mutants, 1):
+            if deadline is not None and time.monotonic() > deadline:
+                report.note = f"stopped after {n - 1} of {len(mutants)}: the time budget (--budget) was spent"
+                break
             target.write_text(mutant.apply(source), encoding="utf-8")
             outcome, seconds, _ = run_tests(workdir, tests, timeout=timeout, python=python, forker=forker)
             before, after = mutant.describe(source)
@@ -636,7 +642,7 @@ def render(reports: Sequence[ModuleReport], *, copied: str, seed: int | str, per
               f"{survived} survived, {timeouts} timed out" + (f", {errors} errors" if errors else "") + ".**"]
     notes = [f"- {r.path}: {r.note}" for r in reports if r.note]
     if notes:
-        lines += ["", "Not run:", "", *notes]
+        lines += ["", "Notes:", "", *notes]
     survivors = [res for r in reports for res in r.results if res.outcome == SURVIVED]
     lines += ["", "## Survivors", ""]
     if not survivors:
@@ -668,6 +674,7 @@ def summary(reports: Sequence[ModuleReport], *, copied: str, when: datetime) -> 
 
 def run_all(workdir: Path, paths: Sequence[str], args: argparse.Namespace,
             baselines: dict[tuple[str, ...], float], forker: Forker | None) -> list[ModuleReport]:
+    deadline = time.monotonic() + 60 * args.budget if args.budget else None
     reports = []
     for path in paths:
         source = (workdir / path).read_text(encoding="utf-8")
@@ -677,7 +684,7 @@ def run_all(workdir: Path, paths: Sequence[str], args: argparse.Namespace,
         print(f"mutants: {path}: {len(chosen)} of {len(every)}; tests: {' '.join(tests) or '—'}",
               file=sys.stderr, flush=True)
         report = run_module(workdir, path, chosen, tests, factor=args.factor, baselines=baselines,
-                            forker=forker, progress=True)
+                            forker=forker, deadline=deadline, progress=True)
         report.total = len(every)
         reports.append(report)
     return reports
@@ -695,6 +702,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="a mutant times out after this many times its tests' baseline (default 3)")
     parser.add_argument("--min-ratio", type=float, default=None,
                         help="exit 1 when the total kill ratio (0 to 1) is below this")
+    parser.add_argument("--budget", type=float, default=float(os.environ.get("MUTANTS_BUDGET", 0)),
+                        help="minutes after which no new mutant starts (the report says what was "
+                             "left); default: none, or $MUTANTS_BUDGET")
     parser.add_argument("--no-fork", action="store_true",
                         help="start a new interpreter for each run (default: fork a warm one)")
     parser.add_argument("--list", action="store_true", help="list the sampled mutants; run nothing")
