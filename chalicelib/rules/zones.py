@@ -37,30 +37,34 @@ FIELDS = ("mode", "emotion", "images", "caption", "interval")
 ORIGINAL_FIELDS = ("zone", "landscape", "portrait")
 ORIGINAL_PER_ORIENTATION = MAX_IMAGES // 2
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_DIGITS = re.compile(r"[0-9]{1,2}")
+_CANONICAL = re.compile(r"[1-9][0-9]?")                       # a URL's one spelling: 7, 42
+_BODY_ZONE = re.compile(r"(?:zone[ _]?)?([0-9]{1,2})", re.IGNORECASE)   # 7, "07", "zone7"
 
 
 def zone_number(value: object) -> int:
     """A zone number from a URL (``/zones/7``); NotFound (404) for anything that is not an
-    integer from MIN_ZONE to MAX_ZONE."""
-    text = value.strip() if isinstance(value, str) else value
-    if isinstance(text, str) and _DIGITS.fullmatch(text) and MIN_ZONE <= int(text) <= MAX_ZONE:
-        return int(text)
-    if type(text) is int and MIN_ZONE <= text <= MAX_ZONE:
-        return text
+    integer from MIN_ZONE to MAX_ZONE spelled as one: ``/zones/07`` or ``/zones/%207`` is no
+    zone, so each zone has one URL (one cache entry, one ETag)."""
+    if isinstance(value, str) and _CANONICAL.fullmatch(value) and value.isascii():
+        return int(value)
+    if type(value) is int and MIN_ZONE <= value <= MAX_ZONE:
+        return value
     raise NotFound(f"no such zone: zones are numbered {MIN_ZONE} to {MAX_ZONE}")
 
 
 def body_zone(value: object) -> int:
-    """A zone number in a request body (the original's ``{"zone": 1}``, a number or a string
-    of digits); InvalidRequest (400) otherwise."""
-    try:
-        return zone_number(value if isinstance(value, (int, str)) and not isinstance(value, bool)
-                           else None)
-    except NotFound:
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
-        raise InvalidRequest(f"zone must be a whole number from {MIN_ZONE} to {MAX_ZONE}, "
-                             f"not {shown}") from None
+    """A zone number in a request body: a number, a string of digits, or — as the original
+    system's documents name zones — ``"zone1"``, ``"zone2"``… (any case); InvalidRequest
+    (400) otherwise."""
+    text = value.strip() if isinstance(value, str) else None
+    found = _BODY_ZONE.fullmatch(text) if text is not None and text.isascii() else None
+    if found is not None and MIN_ZONE <= int(found[1]) <= MAX_ZONE:
+        return int(found[1])
+    if type(value) is int and MIN_ZONE <= value <= MAX_ZONE:
+        return value
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+    raise InvalidRequest(f"zone must be a whole number from {MIN_ZONE} to {MAX_ZONE} (or "
+                         f"\"zone1\"…), not {shown}")
 
 
 def default_config(zone: int) -> dict[str, Any]:

@@ -193,6 +193,11 @@ class GardenSite:
     def _api(self, method: str, path: str, environ: Environ,
              respond: Callable[[int, list[tuple[str, str]]], None]) -> Iterable[bytes]:
         from chalice.local import LocalGatewayException
+        if _escapes_plain_characters(_raw_path(environ)):
+            # /share/%48APPY/demo%2D1h is /share/HAPPY/demo-1h spelled another way: each API
+            # path has one spelling (one page, one cache entry, one ETag per key or zone)
+            raise Answer(404, f"no such page or API route: {path[:200]} (write letters, "
+                              f"digits and - . _ ~ as they are, not %-escaped)")
         headers = _headers(environ)
         # Chalice's local gateway reports every caller as 127.0.0.1: pass the real peer on
         # (replacing any such header a client sent) for the per-client rate limit
@@ -238,6 +243,25 @@ class GardenSite:
         out.append(("Content-Length", str(len(body))))
         respond(status, out)
         return [body]
+
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _raw_path(environ: Environ) -> str:
+    """The path as the client spelled it (waitress keeps the request line's target; a server
+    that keeps only the decoded path gives no spelling to judge)."""
+    target = str(environ.get("REQUEST_URI") or "")
+    if "://" in target.split("?", 1)[0]:   # absolute form: http://host/path
+        target = "/" + target.split("://", 1)[1].partition("/")[2]
+    return target.split("?", 1)[0]
+
+
+def _escapes_plain_characters(raw: str) -> bool:
+    """Whether ``raw`` %-escapes a character that needs no escape (a letter, a digit, - . _ ~):
+    a spelling of the path that none of our links ever uses."""
+    return any(chr(int(code, 16)) in _UNRESERVED for code in _ESCAPE.findall(raw))
 
 
 def _header_value(value: Any) -> str:

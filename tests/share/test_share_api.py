@@ -263,3 +263,29 @@ def test_the_local_server_answers_the_page_with_one_set_of_headers(origin):
     answer = head.getresponse()
     assert answer.status == 200 and answer.getheader("Content-Type").startswith("image/svg+xml")
     head.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/share/%48APPY/demo%2D1h", "/share/HAPPY/demo%2D1h", "/share/HAPPY/%64emo-1h",
+    "/share/%48APPY/demo-1h/qr.svg", "/share/HAPPY/demo-1h/qr%2Esvg", "/share/HAPPY/demo-1%68",
+    "/share/happy/demo-1h", "/share/HAPPY/rose/demo%2D1h"])
+def test_over_http_each_image_has_one_share_path(origin, path):
+    # the README promises one path per key: another spelling of it is not found, so a page
+    # and its QR code live at one address (one cache entry, one link to pass on)
+    import http.client
+    from urllib.parse import urlsplit
+    plant("emotions/HAPPY/demo-1h.jpeg")
+    plant("emotions/HAPPY/rose/demo-1h.jpeg")
+    parts = urlsplit(origin)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("GET", "/share/HAPPY/demo-1h")
+        found = conn.getresponse()
+        assert found.status == 200, found.read()
+        found.read()
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 404, path
+    finally:
+        conn.close()

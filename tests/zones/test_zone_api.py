@@ -55,7 +55,8 @@ def test_an_empty_garden_still_answers(client):
     assert status == 200 and body["landscape"] == [] and body["portrait"] == []
 
 
-@pytest.mark.parametrize("zone", ["0", "100", "abc", "1.5", "-1", "1e1", "%31", "999999999999999999999"])
+@pytest.mark.parametrize("zone", ["0", "100", "abc", "1.5", "-1", "1e1", "%31", "999999999999999999999",
+                                  "01", "007", "+1", "zone1"])
 def test_zone_numbers_outside_1_to_99_are_404(client, zone):
     for method, key in (("GET", None), ("PUT", ADMIN_KEY), ("DELETE", ADMIN_KEY)):
         status, body, _ = call(client, method, f"/zones/{zone}", {"mode": "rotate"}
@@ -334,3 +335,48 @@ def test_no_face_records_nothing(garden, rekognition, face_photo):
     response = garden.http.post("/emotion", body=face_photo, headers={"Content-Type": "image/jpeg"})
     assert response.status_code == 404
     assert bootstrap.zone_store().last_reading() is None
+
+
+# --- what a chosen zone may show: published garden images only ----------------------------------
+def test_the_originals_zone_names_are_zone_numbers(garden):
+    # the original's documents and pages name zones "zone1", "zone2"…
+    for given, number in (("zone1", 1), ("zone2", 2), ("Zone12", 12)):
+        status, stored, _ = call(garden, "POST", "/updateDisplay", {"zone": given, "landscape": [HAPPY_H]})
+        assert status == 200 and stored["zone"] == number and stored["images"] == [HAPPY_H], stored
+    _, body, _ = call(garden, "GET", "/zones/12", key=None)
+    assert keys(body["landscape"]) == [HAPPY_H]
+
+
+def test_an_image_only_in_the_pool_is_refused_by_its_garden_key_or_its_pool_link(garden):
+    waiting = POOL_H.replace("pool/", "emotions/", 1)   # not published yet: no such garden image
+    for body in ({"mode": "chosen", "images": [waiting]}, {"mode": "chosen", "images": [POOL_H]}):
+        status, answer, _ = call(garden, "PUT", "/zones/5", body)
+        assert status == 400, answer
+    status, answer, _ = call(garden, "POST", "/updateDisplay", {"zone": 5, "landscape": [waiting]})
+    assert status == 400 and "publish them first" in answer["message"], answer
+    status, listed, _ = call(garden, "GET", "/zones")
+    assert all(z["zone"] != 5 for z in listed["zones"])
+
+
+def test_the_use_case_refuses_pool_keys_whatever_the_rules_let_through():
+    from chalicelib import zones
+    from chalicelib.catalog import ImageRecord
+    from chalicelib.catalog.memory import MemoryImageIndex
+    from chalicelib.errors import InvalidRequest
+    index = MemoryImageIndex()
+    for key, area in ((HAPPY_H, "emotions"), (POOL_H, "pool")):
+        index.apply_created(ImageRecord(key=key, area=area, emotion="HAPPY", favorite=None,
+                                        orientation="landscape", created_ms=1, size=1), "01")
+    with pytest.raises(InvalidRequest, match="publish them first"):
+        zones.garden_keys(index, [HAPPY_H, POOL_H])
+    assert zones.garden_keys(index, [HAPPY_H]) == [HAPPY_H]
+
+
+def test_a_stored_chosen_zone_never_shows_a_pool_image(garden):
+    # a configuration that names one (written by an older version, restored by hand) shows
+    # the garden images it names and nothing else
+    bootstrap.zone_store().put_zone({"zone": 8, "mode": "chosen", "images": [POOL_H, HAPPY_H],
+                                     "emotion": None, "caption": None, "interval": 8,
+                                     "updated": "2026-01-01T00:00:00Z"})
+    status, body, _ = call(garden, "GET", "/zones/8", key=None)
+    assert status == 200 and keys(body["landscape"]) == [HAPPY_H] and body["portrait"] == []
