@@ -43,8 +43,9 @@ class Http:
         return status, answer
 
 
-def refused(status: int, answer: object, allowed: tuple[int, ...] = (400,)) -> None:
-    """A refusal a client can act on: an allowed status and a message, no trace, no path."""
-    assert status in allowed, (status, answer)
+def refused(status: int, answer: object, expected: int = 400) -> None:
+    """A refusal a client can act on: the one status the case has, and a message — no trace,
+    no path."""
+    assert status == expected, (expected, status, answer)
     assert isinstance(answer, dict) and answer.get("message"), answer
     assert "Traceback" not in answer["message"] and "/work" not in answer["message"]
