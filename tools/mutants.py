@@ -378,13 +378,23 @@ for entry in () if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else importl
     except Exception:
         pass
 assert not any(m == "chalicelib" or m.startswith("chalicelib.") or m == "app" for m in sys.modules)
+child = 0
+def stop(*_):
+    if child:
+        try:
+            os.killpg(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    os._exit(143)
+signal.signal(signal.SIGTERM, stop)
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     ask = json.loads(line)
     started = time.perf_counter()
-    pid = os.fork()
+    pid = child = os.fork()
     if pid == 0:
         try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.setsid()
             out = os.open(ask["log"] or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
@@ -413,6 +423,7 @@ for line in sys.stdin:
         pass
     if code is None:
         os.waitpid(pid, 0)
+    child = 0
     print(json.dumps({"code": code, "seconds": time.perf_counter() - started}), flush=True)
 """
 PRELOAD = ("pytest", "chalice", "chalice.app", "chalice.test", "boto3", "botocore.session", "botocore.stub",
@@ -449,13 +460,17 @@ class Forker:
         return answer["code"], answer["seconds"]
 
     def close(self) -> None:
+        """Ends the warm process and a run it may still be waiting for."""
         if self.process.poll() is None:
-            self.process.stdin.close()  # type: ignore[union-attr]
+            self.process.terminate()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 _kill_group(self.process)
                 self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream:
+                stream.close()
 
     def __enter__(self) -> Forker:
         return self
@@ -515,20 +530,15 @@ def tests_for(workdir: Path, path: str) -> list[str]:
     return found
 
 
-def run_module(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Sequence[str], *,
-               factor: float = 3.0, floor: float = 15.0, python: str = sys.executable,
-               baselines: dict[tuple[str, ...], float] | None = None, forker: Forker | None = None,
-               deadline: float | None = None, progress: bool = False) -> ModuleReport:
-    """Run each mutant of ``path`` (relative to ``workdir``) against ``tests``; the module is
-    restored after each one, and after a failure."""
+def prepare(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Sequence[str], *,
+            baselines: dict[tuple[str, ...], float], python: str = sys.executable,
+            forker: Forker | None = None) -> ModuleReport:
+    """The module's report, its tests' baseline time measured (once per set of tests); a note
+    instead when there are no tests or they fail without a mutant."""
     report = ModuleReport(path, list(tests), total=len(mutants))
-    if deadline is not None and time.monotonic() > deadline:
-        report.note = "not run: the time budget (--budget) was spent"
-        return report
     if not tests:
         report.note = "no tests mapped"
         return report
-    baselines = {} if baselines is None else baselines
     key = tuple(tests)
     if key not in baselines:
         log = workdir / ".mutants-baseline.log"
@@ -539,24 +549,71 @@ def run_module(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Seque
             return report
         baselines[key] = seconds
     report.baseline_s = baselines[key]
-    timeout = max(floor, factor * report.baseline_s)
-    target = workdir / path
+    return report
+
+
+def run_mutant(workdir: Path, report: ModuleReport, mutant: Mutant, timeout: float, *,
+               python: str = sys.executable, forker: Forker | None = None) -> Result:
+    """Run one mutant against its module's tests; the module is restored afterwards, whatever
+    happens."""
+    target = workdir / mutant.path
     source = target.read_text(encoding="utf-8")
     try:
-        for n, mutant in enumerate(mutants, 1):
-            if deadline is not None and time.monotonic() > deadline:
-                report.note = f"stopped after {n - 1} of {len(mutants)}: the time budget (--budget) was spent"
-                break
-            target.write_text(mutant.apply(source), encoding="utf-8")
-            outcome, seconds, _ = run_tests(workdir, tests, timeout=timeout, python=python, forker=forker)
-            before, after = mutant.describe(source)
-            report.results.append(Result(mutant, outcome, seconds, before, after))
-            if progress:
-                print(f"  {path}:{mutant.line} {mutant.operator}: {outcome} ({seconds:.1f} s) "
-                      f"[{n}/{len(mutants)}]", file=sys.stderr, flush=True)
+        target.write_text(mutant.apply(source), encoding="utf-8")
+        outcome, seconds, _ = run_tests(workdir, report.tests, timeout=timeout, python=python, forker=forker)
     finally:
         target.write_text(source, encoding="utf-8")
-    return report
+    before, after = mutant.describe(source)
+    result = Result(mutant, outcome, seconds, before, after)
+    report.results.append(result)
+    return result
+
+
+def run_modules(workdir: Path, plan: Sequence[tuple[str, Sequence[Mutant], Sequence[str]]], *,
+                factor: float = 3.0, floor: float = 15.0, python: str = sys.executable,
+                forker: Forker | None = None, deadline: float | None = None,
+                progress: bool = False) -> list[ModuleReport]:
+    """Run the mutants of several modules (path, mutants, tests), a timeout of ``factor`` times
+    the tests' baseline (at least ``floor`` seconds) each. They take turns — the first mutant of
+    each module, then the second… — so a time budget (``deadline``, on time.monotonic) that runs
+    out leaves every module with a fair share of its sample."""
+    baselines: dict[tuple[str, ...], float] = {}
+    reports = []
+    for path, mutants, tests in plan:
+        report = prepare(workdir, path, mutants, tests, baselines=baselines, python=python, forker=forker)
+        reports.append(report)
+        if progress:
+            print(f"mutants: {path}: {len(mutants)} mutants; tests: {' '.join(tests) or '—'} "
+                  f"({report.note or f'{report.baseline_s:.1f} s'})", file=sys.stderr, flush=True)
+    queues = [(report, list(mutants)) for report, (_, mutants, _) in zip(reports, plan)
+              if report.baseline_s is not None]
+    turn = 0
+    while any(queue for _, queue in queues):
+        turn += 1
+        for report, queue in queues:
+            if not queue:
+                continue
+            if deadline is not None and time.monotonic() > deadline:
+                for report, queue in queues:
+                    if queue:
+                        report.note = (f"{len(queue)} of its {len(report.results) + len(queue)} sampled "
+                                       "mutants not run: the time budget (--budget) was spent")
+                return reports
+            assert report.baseline_s is not None
+            result = run_mutant(workdir, report, queue.pop(0), max(floor, factor * report.baseline_s),
+                                python=python, forker=forker)
+            if progress:
+                print(f"  [{turn}] {report.path}:{result.mutant.line} {result.mutant.operator}: "
+                      f"{result.outcome} ({result.seconds:.1f} s)", file=sys.stderr, flush=True)
+    return reports
+
+
+def run_module(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Sequence[str], *,
+               factor: float = 3.0, floor: float = 15.0, python: str = sys.executable,
+               forker: Forker | None = None) -> ModuleReport:
+    """Run each mutant of one module (``path``, relative to ``workdir``) against ``tests``."""
+    return run_modules(workdir, [(path, mutants, tests)], factor=factor, floor=floor, python=python,
+                       forker=forker)[0]
 
 
 def copy_repository(root: Path, into: Path, worktree: bool) -> str:
@@ -657,7 +714,7 @@ def summary(reports: Sequence[ModuleReport], *, copied: str, when: datetime) -> 
     ran = [res for r in reports for res in r.results if res.outcome != ERROR]
     dead = [res for res in ran if res.outcome in (KILLED, TIMEOUT)]
     return {
-        "when": when.isoformat(timespec="minutes"),
+        "when": f"{when:%Y-%m-%d %H:%M}",
         "copied": copied,
         "mutants": len(ran),
         "killed": len(dead),
@@ -673,20 +730,16 @@ def summary(reports: Sequence[ModuleReport], *, copied: str, when: datetime) -> 
 
 
 def run_all(workdir: Path, paths: Sequence[str], args: argparse.Namespace,
-            baselines: dict[tuple[str, ...], float], forker: Forker | None) -> list[ModuleReport]:
-    deadline = time.monotonic() + 60 * args.budget if args.budget else None
-    reports = []
+            forker: Forker | None) -> list[ModuleReport]:
+    plan = []
     for path in paths:
-        source = (workdir / path).read_text(encoding="utf-8")
-        every = mutants_of(source, path)
-        chosen = sample(every, args.per_module, args.seed, path)
-        tests = tests_for(workdir, path)
-        print(f"mutants: {path}: {len(chosen)} of {len(every)}; tests: {' '.join(tests) or '—'}",
-              file=sys.stderr, flush=True)
-        report = run_module(workdir, path, chosen, tests, factor=args.factor, baselines=baselines,
-                            forker=forker, deadline=deadline, progress=True)
-        report.total = len(every)
-        reports.append(report)
+        every = mutants_of((workdir / path).read_text(encoding="utf-8"), path)
+        plan.append((path, sample(every, args.per_module, args.seed, path), tests_for(workdir, path), len(every)))
+    deadline = time.monotonic() + 60 * args.budget if args.budget else None
+    reports = run_modules(workdir, [(path, chosen, tests) for path, chosen, tests, _ in plan],
+                          factor=args.factor, forker=forker, deadline=deadline, progress=True)
+    for report, (_, _, _, total) in zip(reports, plan):
+        report.total = total
     return reports
 
 
@@ -723,6 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {m.line}: {m.operator}: {before}  →  {after}")
         return 0
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # restore the copy, end the warm process
     when = datetime.now(UTC)
     started = time.perf_counter()
     reports: list[ModuleReport] = []
@@ -732,10 +786,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_imports_from(workdir, sys.executable)
         paths = module_paths(workdir, args.targets or DEFAULT_TARGETS)
         print(f"mutants: {len(paths)} modules, {copied}, copied to {workdir}", file=sys.stderr)
-        baselines: dict[tuple[str, ...], float] = {}
         forker = None if args.no_fork else Forker(workdir)
         try:
-            reports = run_all(workdir, paths, args, baselines, forker)
+            reports = run_all(workdir, paths, args, forker)
         finally:
             if forker:
                 forker.close()
