@@ -136,6 +136,8 @@ def test_the_runner_tells_killed_survived_and_timed_out_apart(mutants, toy):
     chosen = [every[(2, "-")], every[(6, ">=")], every[(11, "+=")]]
     with mutants.Forker(toy, preload=("pytest",)) as forker:
         report = mutants.run_module(toy, "toy.py", chosen, ["tests"], floor=1.5, forker=forker)
+        spent = mutants.run_modules(toy, [("toy.py", chosen, ["tests"]), ("toy.py", chosen[:1], ["tests"])],
+                                    forker=forker, deadline=0)
     assert [r.outcome for r in report.results] == ["killed", "survived", "timeout"]
     assert report.ratio == pytest.approx(2 / 3)
     assert (toy / "toy.py").read_text() == TOY  # restored
@@ -143,6 +145,25 @@ def test_the_runner_tells_killed_survived_and_timed_out_apart(mutants, toy):
                           when=mutants.datetime.now(mutants.UTC), seconds=1)
     assert "| toy.py | 3 (3) | 1 | 1 | 1 | 67 % |" in text
     assert "- toy.py:6 (comparison): `return n > 0` → `return n >= 0`" in text
+    # A spent time budget leaves the sample unrun, and says so.
+    assert [(r.results, r.note) for r in spent] == [
+        ([], "3 of its 3 sampled mutants not run: the time budget (--budget) was spent"),
+        ([], "1 of its 1 sampled mutants not run: the time budget (--budget) was spent")]
+
+
+def test_the_benchmarks_quote_the_last_check(mutants, toy):
+    from bench import bench_mutants
+
+    assert "`make mutants`" in bench_mutants.section(None)
+    report = mutants.ModuleReport("toy.py", ["tests"], total=3, baseline_s=0.1)
+    report.results = [mutants.Result(m, outcome, 0.1) for m, outcome in zip(
+        mutants.mutants_of(TOY, "toy.py")[:3], ["killed", "survived", "timeout"])]
+    record = mutants.summary([report], copied="commit abc1234",
+                             when=mutants.datetime(2026, 12, 1, 9, 30, tzinfo=mutants.UTC))
+    text = bench_mutants.section(record)
+    assert "(2026-12-01 09:30 UTC, commit abc1234)" in text
+    assert "| toy.py | 3 | 2 | 1 | 67 % |" in text
+    assert "Total: 2 of 3 killed (67 %); 1 survived" in text
 
 
 def test_a_new_interpreter_per_run_counts_the_same(mutants, toy):
