@@ -88,8 +88,16 @@ def test_back_off_uses_the_other_segments_then_the_emotions_prior():
     # the segment's own counts are left out of the image's rate (no double counting)
     everyone, own = Counts(110, 11), Counts(10, 10)
     assert image_rate(everyone, own, prior) == pytest.approx((1 + 6 * prior) / (100 + 6))
-    # likes before impressions (a fast like) never make a negative failure count
-    assert 0 <= draw(Counts(0, 3), Counts(0, 3), prior, random.Random(0)) <= 1
+    # likes before impressions (a fast like: the like arrived, its impression not yet): each
+    # like counts as seen, so the image has three successes and no failure — never a
+    # negative failure count — and draws exactly as one seen three times and liked three times
+    early, settled = Counts(0, 3), Counts(3, 3)
+    assert early.seen == 3 and early.rate() == 1.0
+    for seed in range(20):
+        assert draw(early, early, prior, random.Random(seed)) == \
+            draw(settled, settled, prior, random.Random(seed))
+    assert image_rate(Counts(2, 5), Counts(0, 3), prior) == \
+        image_rate(Counts(5, 5), Counts(3, 3), prior)
 
 
 def test_draws_follow_the_beta_posterior_mean():

@@ -74,6 +74,9 @@ def test_other_contents_are_not_found(content):
     (None, "ko-KR,ko;q=0.9,en;q=0.8", "ko"), (None, "fr-FR,en;q=0.5,ko;q=0.7", "ko"),
     (None, "de, en-GB;q=0.8", "en"), (None, "fr", "en"), (None, None, "en"), ("xx", "ko", "ko"),
     (None, "ko;q=0, en;q=0.1", "en"), (None, "ko;q=abc, en", "en"), (None, "," * 10000 + "ko", "en"),
+    # q=0 means "not acceptable" (RFC 9110 12.4.2): a Korean refused is never chosen
+    (None, "ko;q=0", "en"), (None, "ko-KR;q=0.0", "en"), (None, "fr, ko;Q=0.000", "en"),
+    ("xx", "ko;q=0", "en"), (None, "ko;q=0, ko-KR;q=0.5", "ko"),
     (None, "en;q=1, ko;q=1", "en"), (None, "ko\x00;q=1", "en"),
 ])
 def test_the_language_is_chosen_by_lang_then_accept_language(lang, accept, expected):
