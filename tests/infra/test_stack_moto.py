@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from urllib.parse import quote_plus
 
 import boto3
@@ -17,9 +16,12 @@ from botocore.stub import ANY, Stubber
 from chalice.test import Client
 from moto import mock_aws
 
+from tests.catalog._moto import serialized_moto
 from tests.images import jpeg
 from tests.infra import moto_stack
 from tests.infra.conftest import ACCOUNT, REGION, ROOT, deploy
+from tests.jobs._turns import turns_in_flight
+from tests.timing import wait_until
 
 STAGE = "dev"
 ENDPOINTS = "sd-one,SD-Two"      # the second has upper case: SageMaker ARNs lower-case it
@@ -29,7 +31,9 @@ FACES = ROOT / "tests" / "faces" / "events" / "detect_faces_one.json"
 @pytest.fixture
 def stack(monkeypatch, tmp_path, template):
     from app import app
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    # moto answers one request at a time: Step Functions' threads and the API's call it at
+    # once, and its backends are not thread-safe (tests/catalog/_moto.py)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), serialized_moto():
         cloudformation = boto3.client("cloudformation", region_name=REGION)
         reduced, dropped = moto_stack.reduced_template(template, STAGE)
         assert set(dropped) == {"Distribution", "OriginAccessControl", "GardenBucketPolicy",
@@ -51,9 +55,10 @@ def stack(monkeypatch, tmp_path, template):
         from chalicelib import bootstrap
         bootstrap.reset()
         with moto_stack.lambda_tasks_run_the_app(app, STAGE) as invoked, \
+                turns_in_flight(monkeypatch) as turns, \
                 Client(app, stage_name=STAGE, project_dir=str(project)) as client:
             yield {"client": client, "outputs": outputs, "env": environment, "invoked": invoked,
-                   "s3": boto3.client("s3", region_name=REGION)}
+                   "s3": boto3.client("s3", region_name=REGION), "turns": turns}
         bootstrap.reset()
 
 
@@ -202,24 +207,23 @@ def test_a_bulk_job_is_listed_and_cancelled_through_the_deployed_state_machine(s
     monkeypatch.setattr(bootstrap, "generators", lambda: slow)   # GPUs that take their time
     bootstrap.reset()
     client, admin = stack["client"], {"x-api-key": "stack-admin-key"}
+    turns = stack["turns"]
     status, started = call(client, "post", "/bulk", {"emotion": "CALM", "count": 20}, admin)
     assert status == 202, started
     job_id = started["jobId"]
-    deadline = time.monotonic() + 30
-    while call(client, "get", f"/jobs/{job_id}")[1]["completed"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: call(client, "get", f"/jobs/{job_id}")[1]["completed"] >= 2, 30,
+               "two images made")
     status, listed = call(client, "get", "/jobs?status=RUNNING", headers=admin)
     assert status == 200 and [j["jobId"] for j in listed["jobs"]] == [job_id]
     status, cancelled = call(client, "post", f"/jobs/{job_id}/cancel", headers=admin)
     assert status == 200 and cancelled["status"] == "CANCELLED", cancelled
     sfn = boto3.client("stepfunctions", region_name=REGION)
     execution = bootstrap.job_store().job_summary(job_id)["executionId"]
-    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING" \
-            and time.monotonic() < deadline:
-        time.sleep(0.05)
     # stopped by StopExecution, or ended by itself first: its workers claim nothing more
-    assert sfn.describe_execution(executionArn=execution)["status"] != "RUNNING"
-    time.sleep(0.5)
+    wait_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING",
+               30, "the execution to stop")
+    # the turns in flight at the cancel end; none after them can claim an image
+    wait_until(lambda: turns() == 0, 30, "the worker turns in flight to end")
     status, job = call(client, "get", f"/jobs/{job_id}")
     assert status == 200 and job["status"] == "CANCELLED"
     assert cancelled["completed"] <= job["completed"] <= cancelled["completed"] + 2 < 40

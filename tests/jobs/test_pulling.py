@@ -13,6 +13,8 @@ from chalice.test import Client
 from chalicelib import bootstrap
 from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.jobs import bulk, lifecycle, text2image
+from tests.jobs._turns import turns_in_flight
+from tests.timing import scaled, wait_until
 from tests.workflow.fakes import ScriptedGenerator
 
 ADMIN_KEY = "jobs-admin-key-0123456789"
@@ -35,7 +37,7 @@ def garden(monkeypatch, *delays: float, refused: int = 0):
 
 def settled(job_id: str, timeout: float = 60) -> dict:
     jobs, engine = bootstrap.job_store(), bootstrap.workflow()
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while True:
         view = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
         if view["status"] != "RUNNING" or time.monotonic() > deadline:
@@ -83,17 +85,18 @@ def test_a_slow_endpoint_makes_fewer_images():
 
 
 def test_a_running_job_is_cancelled_and_stops_making_images(monkeypatch):
-    with garden(monkeypatch, 0.15, 0.15):
+    with garden(monkeypatch, 0.15, 0.15), turns_in_flight(monkeypatch) as turns:
         job_id = start_bulk(20)           # 40 images, about 3 s on two endpoints
         jobs, engine = bootstrap.job_store(), bootstrap.workflow()
-        while lifecycle.get_job(job_id, jobs=jobs, engine=engine)["completed"] < 2:
-            time.sleep(0.02)
+        wait_until(lambda: lifecycle.get_job(job_id, jobs=jobs, engine=engine)["completed"] >= 2,
+                   30, "two images made")
         view = lifecycle.cancel_job(job_id, jobs=jobs, engine=engine)
         assert view["status"] == "CANCELLED" and view["cancelledAt"] == view["finishedAt"]
         made = view["completed"]
-        execution = engine.wait(jobs.job_summary(job_id)["executionId"], 10)
+        execution = engine.wait(jobs.job_summary(job_id)["executionId"], scaled(10))
         assert execution.status == "ABORTED"
-        time.sleep(0.5)
+        # the turns in flight at the cancel end; none after them can claim an image
+        wait_until(lambda: turns() == 0, 10, "the worker turns in flight to end")
         later = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
         # an image being made when the cancel came may still land; nothing after it
         assert later["status"] == "CANCELLED" and made <= later["completed"] <= made + 2 < 40
