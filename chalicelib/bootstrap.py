@@ -74,8 +74,12 @@ def _once(name: str, build: Callable[[config.Settings], T]) -> T:
 
 
 def reset() -> None:
-    """Forget every built adapter (tests; settings changed in the environment)."""
+    """Forget every built adapter (tests; settings changed in the environment); local
+    engines' heartbeats stop."""
     with _lock:
+        for (name, _), built in _cache.items():
+            if name == "heartbeat":
+                built.stop()
         _cache.clear()
 
 
@@ -175,8 +179,19 @@ def analyzer() -> FaceAnalyzer:
 def workflow() -> WorkflowEngine:
     def build(s: config.Settings) -> WorkflowEngine:
         from .workflow import build_engine
-        return build_engine(s, tasks())
+        engine = build_engine(s, tasks())
+        if engine.runner:   # a local engine: its runs live as long as this process beats
+            from .jobs.runners import Heartbeat
+            _cache[("heartbeat", s)] = Heartbeat(engine, job_store()).start()
+        return engine
     return _once("workflow", build)
+
+
+def heartbeat() -> Any:
+    """The local engine's ``jobs.runners.Heartbeat`` (None in AWS)."""
+    workflow()
+    with _lock:
+        return _cache.get(("heartbeat", settings()))
 
 
 # --- wiring -----------------------------------------------------------------------------------
@@ -211,9 +226,18 @@ def tasks() -> Mapping[str, Task]:
 
 def resume_jobs() -> list[str]:
     """Local only, called as a server starts: the jobs a stopped process left RUNNING get a
-    new run that makes the images they have left (``jobs.lifecycle.resume_stalled``)."""
+    new run that makes the images they have left (``jobs.lifecycle.resume_stalled``); from
+    then on the server's heartbeat takes over, every few beats, the jobs of runners that
+    stop beating (a ``bulk`` killed while the server runs)."""
     if settings().is_aws:
         return []   # Step Functions runs on whatever happens to a process here
     from .jobs import lifecycle
     from .workflow.local import runner_alive
-    return lifecycle.resume_stalled(jobs=job_store(), engine=workflow(), alive=runner_alive)
+    jobs = job_store()
+
+    def resume(engine: WorkflowEngine) -> list[str]:
+        return lifecycle.resume_stalled(jobs=jobs, engine=engine, alive=runner_alive)
+    beating = heartbeat()
+    if beating is not None:
+        beating.watch(resume)
+    return resume(workflow())

@@ -258,6 +258,20 @@ class JobStore(Protocol):
         """The job's units without their items: ``{"n", "state", "worker", "leaseUntil",
         "triedBy"}`` sorted by ``n``; state is open, leased, done or failed."""
 
+    # --- runners: the local processes that run jobs, known by their heartbeats --------------------
+    def beat(self, runner: str) -> None:
+        """Record that ``runner`` (a local engine's id, unique to one engine of one process)
+        is alive now, by the store's clock."""
+
+    def beat_age(self, runner: str) -> float | None:
+        """Seconds since ``runner`` last beat, by the store's clock; None when it never did
+        (or its record was pruned, long after it stopped)."""
+
+    def take_over(self, job_id: str, runner: str, by: str) -> bool:
+        """Make ``by`` the job's runner, atomically, only while the job is RUNNING and its
+        ``runner`` is still ``runner``: two processes resuming one job never both win.
+        False (nothing written) otherwise, an unknown job included."""
+
 
 @dataclass(frozen=True)
 class Claim:

@@ -8,7 +8,7 @@ import itertools
 import json
 import secrets
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import InvalidRequest
@@ -179,12 +179,20 @@ def new_token() -> str:
     return secrets.token_hex(8)
 
 
-def lease_until(lease_seconds: float) -> int:
-    return now_ms() + max(1, int(lease_seconds * 1000))
+Clock = Callable[[], float]          # epoch seconds: time.time, or a test's hand-moved clock
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
+def lease_until(lease_seconds: float, now: int) -> int:
+    """When a lease taken at ``now`` (epoch ms) runs out."""
+    return now + max(1, int(lease_seconds * 1000))
+
+
+def now_ms(clock: Clock = time.time) -> int:
+    return int(clock() * 1000)
+
+
+# --- runners' heartbeats ---------------------------------------------------------------------
+RUNNER_KEEP_SECONDS = 24 * 3600     # a runner silent this long is forgotten (pruned)
 
 
 def unit_view(n: int, state: str, worker: str | None, until: int,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +38,11 @@ from ._jobs import (
     JOB_LISTS,
     LEASED,
     OPEN,
+    RUNNER_KEEP_SECONDS,
     RUNNING,
     UNIT_FAILED,
     WORK_COUNT,
+    Clock,
     assemble_job,
     check_job_entry,
     check_list,
@@ -227,12 +230,14 @@ def _order_of(record: ImageRecord) -> tuple[int, int, str]:
 
 class MemoryJobStore:
     """The JobStore port in memory; safe to share between threads (a job's branches record
-    in parallel)."""
+    in parallel). ``clock`` (epoch seconds) times leases and heartbeats."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = time.time) -> None:
         self._jobs: dict[str, str] = {}  # job id → main document (JSON)
         self._entries: dict[str, dict[tuple[str, str], str]] = {}  # → (field, key) → entry
         self._work: dict[str, dict[int, _Unit]] = {}  # job id → n → unit
+        self._beats: dict[str, int] = {}  # runner → its last beat, epoch ms
+        self._clock = clock
         self._lock = threading.Lock()
 
     def create_job(self, job: dict[str, Any]) -> None:
@@ -310,12 +315,12 @@ class MemoryJobStore:
             doc = self._find(job_id)
             if doc is None or doc.get("status") != RUNNING or uri in doc[DEAD]:
                 return None
-            now = now_ms()
+            now = now_ms(self._clock)
             for n in sorted(self._work[job_id]):
                 unit = self._work[job_id][n]
                 if claimable(unit.state, unit.until, unit.tried_by, uri, now):
                     unit.state, unit.worker, unit.token = LEASED, worker, new_token()
-                    unit.until = lease_until(lease_seconds)
+                    unit.until = lease_until(lease_seconds, now)
                     left = sum(1 for u in self._work[job_id].values() if u.state == OPEN)
                     return Claim(n, json.loads(unit.item), unit.token, summarize_job(doc, doc[DEAD]),
                                  left)
@@ -356,6 +361,29 @@ class MemoryJobStore:
                 return []
             return [unit_view(n, u.state, u.worker, u.until, u.tried_by)
                     for n, u in sorted(self._work[job_id].items())]
+
+    # --- runners -------------------------------------------------------------------------------
+    def beat(self, runner: str) -> None:
+        with self._lock:
+            now = now_ms(self._clock)
+            self._beats[runner] = now
+            for stale in [r for r, at in self._beats.items()
+                          if at < now - RUNNER_KEEP_SECONDS * 1000]:
+                del self._beats[stale]
+
+    def beat_age(self, runner: str) -> float | None:
+        with self._lock:
+            at = self._beats.get(runner)
+            return None if at is None else max(0, now_ms(self._clock) - at) / 1000
+
+    def take_over(self, job_id: str, runner: str, by: str) -> bool:
+        with self._lock:
+            doc = self._find(job_id)
+            if doc is None or doc.get("status") != RUNNING or doc.get("runner") != runner:
+                return False
+            doc["runner"] = by
+            self._jobs[job_id] = dump_json(doc)
+            return True
 
     def _find(self, job_id: str) -> dict[str, Any] | None:
         """A fresh copy of the job's main document, None when there is no job (lock held)."""

@@ -7,7 +7,7 @@ HTTP edge decides the status codes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from .record import (
     settle,
     summary_view,
 )
+from .runners import Alive, runner_stopped
 
 KINDS = ("text2image", "bulk")
 DEFAULT_LIST, MAX_LIST = 20, 100
@@ -192,18 +193,24 @@ def running_jobs(jobs: JobStore) -> Iterator[Job]:
         cursor = page.cursor
 
 
-def resume_stalled(*, jobs: JobStore, engine: WorkflowEngine,
-                   alive: Callable[[str], bool]) -> list[str]:
-    """Jobs left RUNNING by a process that is gone (a server or ``bulk`` stopped mid-job):
-    each gets a new run of its machine for the same job — the leases of the dead run are
-    released, and the new run's workers pull the images that are left. A job whose record
-    lacks what a new run needs is settled as FAILED. The resumed jobs' ids."""
+def resume_stalled(*, jobs: JobStore, engine: WorkflowEngine, alive: Alive) -> list[str]:
+    """Jobs left RUNNING by a runner that stopped (a server or ``bulk`` killed mid-job: its
+    process gone, or its heartbeat silent — ``runners.runner_stopped``; ``alive`` is what
+    this process can tell, ``workflow.local.runner_alive``): each is taken over by this
+    engine (``JobStore.take_over``: one taker wins) and gets a new run of its machine for
+    the same job — the leases of the dead run are released, and the new run's workers pull
+    the images that are left. A job whose record lacks what a new run needs is settled as
+    FAILED. The resumed jobs' ids."""
+    if not engine.runner:
+        return []   # runs that live on their own (AWS) are nobody's to resume
     resumed = []
     for job in running_jobs(jobs):
         runner = job.get("runner")
-        if not runner or alive(str(runner)):
-            continue   # not a local run, or its process still runs it
+        if not runner or not runner_stopped(str(runner), jobs=jobs, alive=alive):
+            continue   # not a local run, or its runner still runs it
         job_id = str(job["jobId"])
+        if not jobs.take_over(job_id, str(runner), engine.runner):
+            continue   # taken over by another process, or settled meanwhile
         if not job.get("machine") or not isinstance(job.get("input"), dict):
             fail(jobs, job_id, "NotResumable", "the process running this job stopped, and its "
                  "record predates resumable jobs")
@@ -215,8 +222,7 @@ def resume_stalled(*, jobs: JobStore, engine: WorkflowEngine,
         except Exception as exc:  # noqa: BLE001 - one job that cannot start must not stop the others
             fail(jobs, job_id, type(exc).__name__, str(exc))
             continue
-        jobs.update_job(job_id, {"executionId": execution_id, "resumed": count,
-                                 "runner": engine.runner})
-        logs.event("job_resumed", jobId=job_id, resumed=count)
+        jobs.update_job(job_id, {"executionId": execution_id, "resumed": count})
+        logs.event("job_resumed", jobId=job_id, resumed=count, stoppedRunner=runner)
         resumed.append(job_id)
     return resumed

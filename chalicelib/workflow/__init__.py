@@ -75,7 +75,8 @@ class WorkflowEngine(Protocol):
     @property
     def runner(self) -> str | None:
         """Who runs this engine's executions, when that is a process that can die with them
-        (the local engine: host, process, engine); None where they live on their own (AWS)."""
+        (the local engine: host, process, engine and a random nonce, so an id is never
+        reused); None where they live on their own (AWS)."""
 
     def start(self, machine: str, input: Mapping[str, Any], name: str) -> str:
         """Start ``machine`` (one of MACHINES) with ``input``; ``name`` must be unique per

@@ -30,6 +30,7 @@ import itertools
 import json
 import logging
 import os
+import secrets
 import socket
 import threading
 import weakref
@@ -195,25 +196,33 @@ def components(root: Any) -> list[Any]:
     return [c for c in seen.values() if hasattr(c, "heap_key")]
 
 
-def runner_alive(runner: str) -> bool:
-    """Whether the local engine named by a job's ``runner`` (``host:pid:engine``) may still
-    run its execution: in this process while that engine lives; in another process of this
-    host while that process does. A runner of another host is gone (a data directory is one
-    machine's)."""
+_runners: set[str] = set()   # the runner ids of this process's live engines
+
+
+def runner_alive(runner: str) -> bool | None:
+    """What this process can tell of the local engine named by a job's ``runner``
+    (``host:pid:engine:nonce``; the nonce is random per engine, so an id never comes back):
+    True for a live engine of this process; False when the engine's process is certainly
+    gone (this host has no process with its id); None when this process cannot tell — a
+    process of this host with that id exists (it may be a reused id: a server restarted as
+    PID 1 of its container, a reboot, an unreaped zombie), or the runner is another host's.
+    Then the runner's heartbeat in the job store decides (``jobs.runners``)."""
+    if runner in _runners:
+        return True
     host, _, rest = runner.partition(":")
-    pid_text, _, account = rest.partition(":")
+    pid_text, _, _ = rest.partition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
-        return False
+        return None
     pid = int(pid_text)
     if pid == os.getpid():
-        return account in _engines
+        return None      # not one of ours: an earlier process with our id, or another namespace's
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True      # someone else's process: alive
-    return True
+    except (PermissionError, OSError):
+        return None      # exists (someone else's process), or cannot be asked
+    return None
 
 
 class LocalEngine:
@@ -234,13 +243,17 @@ class LocalEngine:
         self._directory = directory
         self._poll_interval = poll_interval
         self._keep_finished = keep_finished
-        self.runner = f"{socket.gethostname()}:{os.getpid()}:{self.account}"
+        # who runs this engine's executions: never the same twice, even when a process
+        # id comes back (``runner_alive``); its heartbeat is kept by the composition root
+        self.runner = f"{socket.gethostname()}:{os.getpid()}:{self.account}:{secrets.token_hex(8)}"
         self._backend = StepFunctionsParserBackend(REGION, self.account)
         self._machines: dict[str, str] = {}
         self._stopped: dict[str, str] = {}    # execution id → why it was stopped
         self._lock = threading.Lock()
         _engines[self.account] = self._tasks
+        _runners.add(self.runner)
         weakref.finalize(self, _engines.pop, self.account, None)
+        weakref.finalize(self, _runners.discard, self.runner)
 
     def function_arn(self, function: str) -> str:
         return lambda_arn(function, region=REGION, account=self.account)

@@ -14,15 +14,25 @@ from chalicelib.catalog import ImageIndex, ImageRecord, JobStore
 from chalicelib.catalog.dynamodb import DynamoImageIndex, DynamoJobStore, create_table
 from chalicelib.catalog.memory import MemoryImageIndex, MemoryJobStore
 from chalicelib.catalog.sqlite import SqliteDatabase, SqliteImageIndex, SqliteJobStore
+from tests.catalog._moto import serialized_moto
+from tests.timing import FakeClock
 
 TABLE = "garden-catalog-test"
 ADAPTERS = ["memory", "sqlite", "dynamodb"]
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    """The job stores' clock (epoch seconds, 2026-01-01): leases and heartbeats run out when
+    the test moves it, never while a loaded machine is slow."""
+    return FakeClock(1_767_225_600.0)
+
+
+@pytest.fixture
 def dynamo_table() -> Iterator[Any]:
-    # tests/conftest.py already points boto3 at fake credentials and us-east-1.
-    with mock_aws():
+    # tests/conftest.py already points boto3 at fake credentials and us-east-1; moto's
+    # requests are serialized (tests/catalog/_moto.py says why).
+    with mock_aws(), serialized_moto():
         resource = boto3.resource("dynamodb", region_name="us-east-1")
         create_table(resource, TABLE)
         yield resource.Table(TABLE)
@@ -42,8 +52,8 @@ def sqlite_images(sqlite_database: SqliteDatabase) -> SqliteImageIndex:
 
 
 @pytest.fixture
-def sqlite_jobs(sqlite_database: SqliteDatabase) -> SqliteJobStore:
-    return SqliteJobStore(sqlite_database)
+def sqlite_jobs(sqlite_database: SqliteDatabase, clock: FakeClock) -> SqliteJobStore:
+    return SqliteJobStore(sqlite_database, clock=clock)
 
 
 @pytest.fixture(params=ADAPTERS)
@@ -56,12 +66,13 @@ def index(request: pytest.FixtureRequest) -> ImageIndex:
 
 
 @pytest.fixture(params=ADAPTERS)
-def jobs(request: pytest.FixtureRequest) -> JobStore:
+def jobs(request: pytest.FixtureRequest, clock: FakeClock) -> JobStore:
+    """Each job store on the test's ``clock``."""
     if request.param == "memory":
-        return MemoryJobStore()
+        return MemoryJobStore(clock=clock)
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_jobs")  # type: ignore[no-any-return]
-    return DynamoJobStore(request.getfixturevalue("dynamo_table"))
+    return DynamoJobStore(request.getfixturevalue("dynamo_table"), clock=clock)
 
 
 def _record(key: str, created_ms: int = 1_700_000_000_000, size: int = 1234,

@@ -327,3 +327,18 @@ def test_a_like_that_keeps_conflicting_is_503_with_retry_after(ddb, make_record,
     assert isinstance(busy.value, images.LikesContended)
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert raw(ddb.table, f"IMG#{KEY}")["likes"] == 0     # nothing half-counted
+
+
+# --- the claim counter: each unit handed out once by the fast path, never one past the work ---
+def test_the_claim_counter_stops_at_the_work_and_hands_each_unit_out_once(djobs, dynamo_table):
+    djobs.create_job({"jobId": "w", "status": "RUNNING", "endpoints": ["http://a"]})
+    djobs.add_work("w", [{"n": n} for n in range(3)])
+    claims = [djobs.claim_work("w", "run/0", "http://a", 60) for _ in range(3)]
+    assert [(c.n, c.left) for c in claims] == [(0, 2), (1, 1), (2, 0)]
+    job = raw(dynamo_table, "JOB#w", "JOB")
+    assert (job["nextWork"], job["workCount"]) == (3, 3)
+    assert djobs.claim_work("w", "run/0", "http://a", 60) is None    # nothing left to hand out
+    assert raw(dynamo_table, "JOB#w", "JOB")["nextWork"] == 3           # and the counter stays
+    djobs.release_work("w", worker="run/0")
+    assert djobs.claim_work("w", "run/1", "http://a", 60).n == 0       # found again, by a query
+    assert raw(dynamo_table, "JOB#w", "JOB")["nextWork"] == 3

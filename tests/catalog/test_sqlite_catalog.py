@@ -268,7 +268,7 @@ def test_both_adapters_share_one_database_file(tmp_path, make_record):
     tables = {r[0] for r in sqlite3.connect(database.path).execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"images", "likes", "image_counts", "impression_marks", "jobs", "job_entries",
-                      "job_work", "zones", "kiosk_reading"}
+                      "job_work", "zones", "kiosk_reading", "runners"}
     # Adapters opened on the path alone see the same data.
     assert SqliteJobStore(database.path).job_summary("j") == {"jobId": "j", "status": "RUNNING"}
     assert SqliteImageIndex(str(database.path)).get_image(KEY).key == KEY
@@ -299,6 +299,29 @@ def test_a_version_2_catalog_gets_its_sequencers_padded_on_the_right(tmp_path, m
     check.close()
     assert index.apply_created(make_record(KEY), stored) is Outcome.DUPLICATE
     assert index.apply_removed(KEY, newer) is Outcome.REMOVED
+    index.close()
+
+
+def test_the_sequencer_migration_keeps_every_digit_of_a_long_sequencer(tmp_path, make_record):
+    """A sequencer longer than the folder store's 20 digits (an S3 event's, replayed into the
+    local garden) was left-padded too; none of its digits may be lost on the way."""
+    long, short = "0123456789ABCDEF01234567", "00FF00000000000000AB"       # 24 and 20 digits
+    SqliteImageIndex(tmp_path / "c.db").close()
+    conn = sqlite3.connect(tmp_path / "c.db")
+    for key, seq in (("emotions/HAPPY/longh.jpeg", long), ("emotions/HAPPY/shorth.jpeg", short)):
+        conn.execute("INSERT INTO images (key, area, emotion, orientation, seq) VALUES "
+                     "(?, 'emotions', 'HAPPY', 'landscape', ?)", (key, seq.rjust(32, "0")))
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    index = SqliteImageIndex(tmp_path / "c.db")
+    check = sqlite3.connect(tmp_path / "c.db")
+    # the long one does not look left-padded to 20 digits: it is kept as it was, every digit
+    assert dict(check.execute("SELECT key, seq FROM images").fetchall()) == {
+        "emotions/HAPPY/longh.jpeg": "00000000" + long,
+        "emotions/HAPPY/shorth.jpeg": short + "0" * 12}
+    check.close()
+    assert index.apply_created(make_record("emotions/HAPPY/shorth.jpeg"), short) is Outcome.DUPLICATE
     index.close()
 
 

@@ -3,7 +3,6 @@ the plan's work, a worker's turn (claim, make, record, give back), a crash, fini
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from chalicelib.errors import InvalidRequest
 from chalicelib.jobs import plan as planning
 from chalicelib.jobs import steps, text2image
 from chalicelib.rules import provenance
+from tests.timing import FakeClock
 from tests.workflow.fakes import MemoryStore, ScriptedGenerator
 
 ENDPOINTS = ("painter:", "http://127.0.0.1:9/invocations")
@@ -119,8 +119,11 @@ def test_throttling_that_does_not_stop_is_a_hard_failure_after_its_backoff():
     catalog, store = MemoryJobStore(), MemoryStore()
     p = plan(catalog, count=1)
     gens = generators(("throttle",), ("throttle",))
-    assert work(catalog, store, p, gens)["error"] == "EndpointThrottled"
-    assert len(gens[0].calls) == 1 + len(steps.THROTTLE_BACKOFF)
+    pauses: list[float] = []
+    answer = steps.work(turn(p), generators=gens, store=store, jobs=catalog, sleep=pauses.append)
+    assert answer["error"] == "EndpointThrottled"
+    assert len(gens[0].calls) == 5              # the first try and four retries, stated here:
+    assert pauses == [1.0, 2.0, 4.0, 8.0]       # not read from the constant under test
     # the last endpoint fails it too: now it is an error of the job
     work(catalog, store, p, gens, worker=1)
     job = catalog.get_job(p["jobId"])
@@ -146,12 +149,13 @@ def test_an_endpoint_no_longer_configured_fails_hard():
 
 
 def test_an_expired_lease_is_made_by_another_worker_and_recorded_once():
-    catalog, store = MemoryJobStore(), MemoryStore()
+    clock = FakeClock()
+    catalog, store = MemoryJobStore(clock=clock), MemoryStore()
     p = plan(catalog, count=1)
     dead = catalog.claim_work(p["jobId"], "dead-run/0", ENDPOINTS[0], 0.05)  # its worker died
     gens = generators()
     assert work(catalog, store, p, gens, worker=1) == {"next": "stop"}      # leased: not yet
-    time.sleep(0.1)
+    clock.advance(0.1)
     assert work(catalog, store, p, gens, worker=1)["n"] == 0
     assert catalog.complete_work(p["jobId"], 0, dead.token, {"n": 0}) is False  # late: ignored
     assert len(catalog.get_job(p["jobId"])["images"]) == 1
@@ -186,8 +190,9 @@ def finish_with(images: int, errors: int, requested: int = 2):
 
 
 @pytest.mark.parametrize("images, errors, status", [(2, 0, "SUCCEEDED"), (1, 1, "PARTIAL"),
-                                                   (0, 2, "FAILED")])
+                                                   (0, 2, "FAILED"), (1, 0, "PARTIAL")])
 def test_finish_settles_the_job(images, errors, status):
+    """(1, 0): an image of the two is missing — never recorded, though no error says why."""
     output, job = finish_with(images, errors)
     assert output["status"] == job["status"] == status and output["again"] is False
     assert output["urls"] == [f"u{n}" for n in range(images)]
@@ -210,6 +215,21 @@ def test_finish_sends_the_workers_round_again_while_a_live_endpoint_may_make_an_
     assert work(catalog, store, p, gens, worker=1) == {"next": "stop"}
     final = steps.finish_job({**p, "finish": first}, jobs=catalog)
     assert (final["again"], final["status"], final["completed"]) == (False, "SUCCEEDED", 1)
+
+
+def test_finish_gives_back_the_leases_stopped_workers_left_and_sends_them_round_again():
+    """A worker's turn died without its Catch (its Lambda killed): its lease outlives it."""
+    catalog, store = MemoryJobStore(), MemoryStore()
+    p = plan(catalog, count=2)
+    catalog.claim_work(p["jobId"], "run/0", ENDPOINTS[0], steps.LEASE_SECONDS)
+    assert work(catalog, store, p, generators(), worker=1) == {"next": "stop", "n": 1}
+    first = steps.finish_job(p, jobs=catalog)
+    assert first == {"jobId": p["jobId"], "again": True, "round": 1}
+    assert [(u["state"], u["worker"]) for u in catalog.work(p["jobId"])] == [
+        ("open", None), ("done", None)]
+    assert work(catalog, store, p, generators(), worker=0)["n"] == 0
+    final = steps.finish_job({**p, "finish": first}, jobs=catalog)
+    assert (final["status"], final["completed"]) == ("SUCCEEDED", 2)
 
 
 def test_finish_turns_images_no_endpoint_may_make_into_errors():

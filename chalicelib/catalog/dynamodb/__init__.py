@@ -64,6 +64,11 @@ Work item — ``pk = "JOB#{jobId}"``, ``sk = "WORK#{n:06d}"`` (after every entry
   leases it on its ``ver``. Completing is one TransactWriteItems: the unit done (unless it
   already is) and its image entry put.
 
+Runner item — ``pk = "RUNNER#{runner}"``, ``sk = "RUNNER"``: ``beat_ms`` (N, a local engine's
+  last heartbeat) and ``ttl`` a day later (local engines only; in AWS nothing beats).
+  ``take_over`` sets a job item's ``runner`` on the condition that it is RUNNING and still
+  names the runner that stopped beating.
+
 Zone item — ``pk = "ZONE"``, ``sk = "ZONE#{n:02d}"`` (a display zone's configuration, zones
   1..99): ``zone`` (N), ``doc`` (S: the configuration as JSON text, at most 200 keys of
   1 KB — under the item limit). ``list_zones`` is one Query of the partition, in sk order

@@ -21,9 +21,11 @@ from .._jobs import (
     JOB_OWN,
     LEASED,
     OPEN,
+    RUNNER_KEEP_SECONDS,
     RUNNING,
     UNIT_FAILED,
     WORK_COUNT,
+    Clock,
     Entry,
     assemble_job,
     check_job_entry,
@@ -55,14 +57,17 @@ NEXT = "nextWork"          # the claim counter: units below it have been handed 
 _JOB_RESERVED = ("pk", "sk", "ttl", "gpk", "rank", NEXT)
 _WORK_CLAIMS = 10_000      # attempts of one claim before giving up (each one a lost race)
 _TTL_CACHE = 1024  # jobs whose ttl an adapter remembers (a ttl never changes)
+RUNNER_PREFIX, RUNNER_SK = "RUNNER#", "RUNNER"
 
 
 class DynamoJobStore(OnTable):
-    """The JobStore port on the catalog table (a boto3 ``Table`` resource)."""
+    """The JobStore port on the catalog table (a boto3 ``Table`` resource). ``clock`` (epoch
+    seconds) times leases and heartbeats."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, clock: Clock = time.time) -> None:
         super().__init__(table)
         self._ttls: dict[str, int] = {}
+        self._clock = clock
 
     def create_job(self, job: dict[str, Any]) -> None:
         doc, entries = new_job_doc(job)
@@ -276,13 +281,15 @@ class DynamoJobStore(OnTable):
         if job is None or job.get("status") != RUNNING or uri in (job.get(DEAD) or ()):
             return None
         units = self._units(job_id)
-        left = sum(1 for unit in units if unit["state"] == OPEN) - 1
+        now = now_ms(self._clock)
         for unit in units:
             if not claimable(unit["state"], int(unit.get("until", 0)), unit.get("triedBy") or (),
-                             uri, now_ms()):
+                             uri, now):
                 continue
+            # left: the open units besides this one (which may be an expired lease)
+            left = sum(1 for other in units if other["state"] == OPEN and other is not unit)
             claim = self._lease(job, int(unit["n"]), worker, lease_seconds, "#ver = :ver",
-                                {":ver": unit.get("ver", 0)}, left=max(0, left))
+                                {":ver": unit.get("ver", 0)}, left=left)
             if claim is not None:
                 return claim
         return None
@@ -290,6 +297,7 @@ class DynamoJobStore(OnTable):
     def _lease(self, job: dict[str, Any], n: int, worker: str, lease_seconds: float,
                condition: str, values: dict[str, Any], left: int) -> Claim | None:
         token = new_token()
+        until = lease_until(lease_seconds, now_ms(self._clock))
         try:
             with _job_write():
                 unit = self._update(
@@ -299,7 +307,7 @@ class DynamoJobStore(OnTable):
                     {"#state": "state", "#worker": "worker", "#token": "token", "#until": "until",
                      "#ver": "ver"},
                     {":leased": LEASED, ":worker": worker, ":token": token,
-                     ":until": lease_until(lease_seconds), ":one": 1, **values}, returns="ALL_NEW")
+                     ":until": until, ":one": 1, **values}, returns="ALL_NEW")
         except ConditionFailed:
             return None
         assert unit is not None
@@ -373,6 +381,33 @@ class DynamoJobStore(OnTable):
                 continue   # completed or released meanwhile: not this call's to release
             released.append(Released(int(unit["n"]), ok))
         return released
+
+    # --- runners -------------------------------------------------------------------------------
+    def beat(self, runner: str) -> None:
+        now = now_ms(self._clock)
+        with _job_write():
+            self.table.put_item(Item={"pk": RUNNER_PREFIX + runner, "sk": RUNNER_SK,
+                                      "runner": runner, "beat_ms": now,
+                                      "ttl": now // 1000 + RUNNER_KEEP_SECONDS})
+
+    def beat_age(self, runner: str) -> float | None:
+        with _job_write():
+            item = self.table.get_item(Key={"pk": RUNNER_PREFIX + runner, "sk": RUNNER_SK},
+                                       ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        return max(0, now_ms(self._clock) - int(item["beat_ms"])) / 1000
+
+    def take_over(self, job_id: str, runner: str, by: str) -> bool:
+        try:
+            with _job_write():
+                self._update(job_key(job_id), "SET #runner = :by",
+                             "attribute_exists(pk) AND #status = :running AND #runner = :runner",
+                             {"#runner": "runner", "#status": "status"},
+                             {":by": by, ":running": RUNNING, ":runner": runner})
+        except ConditionFailed:
+            return False
+        return True
 
     def work(self, job_id: str) -> list[dict[str, Any]]:
         return [unit_view(int(u["n"]), u["state"], u.get("worker"), int(u.get("until", 0)),

@@ -10,12 +10,16 @@
   (``tried_by``, JSON). A claim is one ``BEGIN IMMEDIATE`` transaction: the job's status and
   dead endpoints, the lowest claimable row, its lease — no two workers hold one unit.
 - The job list reads ``jobs`` newest first through the ``jobs_recent`` index.
+- ``runners``: each local engine's last heartbeat (runner id → epoch ms); runners silent for
+  RUNNER_KEEP_SECONDS are deleted as others beat.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ...errors import JobNotFound
@@ -26,9 +30,11 @@ from .._jobs import (
     JOB_LISTS,
     LEASED,
     OPEN,
+    RUNNER_KEEP_SECONDS,
     RUNNING,
     UNIT_FAILED,
     WORK_COUNT,
+    Clock,
     assemble_job,
     check_job_entry,
     check_list,
@@ -48,11 +54,16 @@ from .._jobs import (
     summarize_job,
     unit_view,
 )
-from .db import OnDatabase
+from .db import OnDatabase, SqliteDatabase
 
 
 class SqliteJobStore(OnDatabase):
-    """The JobStore port on a SQLite file; safe to share between threads."""
+    """The JobStore port on a SQLite file; safe to share between threads. ``clock`` (epoch
+    seconds) times leases and heartbeats."""
+
+    def __init__(self, database: SqliteDatabase | Path | str, clock: Clock = time.time) -> None:
+        super().__init__(database)
+        self._clock = clock
 
     def create_job(self, job: dict[str, Any]) -> None:
         doc, entries = new_job_doc(job)
@@ -161,7 +172,7 @@ class SqliteJobStore(OnDatabase):
             doc = json.loads(row["doc"]) if row is not None else {}
             if doc.get("status") != RUNNING or uri in doc.get(DEAD, []):
                 return None
-            now = now_ms()
+            now = now_ms(self._clock)
             rows = conn.execute(
                 "SELECT n, item, state, lease_until_ms, tried_by FROM job_work "
                 "WHERE job_id = ? AND (state = ? OR (state = ? AND lease_until_ms < ?)) "
@@ -173,7 +184,7 @@ class SqliteJobStore(OnDatabase):
             n, token = rows[0]["n"], new_token()
             conn.execute("UPDATE job_work SET state = ?, worker = ?, token = ?, lease_until_ms = ? "
                          "WHERE job_id = ? AND n = ?",
-                         (LEASED, worker, token, lease_until(lease_seconds), job_id, n))
+                         (LEASED, worker, token, lease_until(lease_seconds, now), job_id, n))
             left = conn.execute("SELECT COUNT(*) FROM job_work WHERE job_id = ? AND state = ?",
                                 (job_id, OPEN)).fetchone()[0]
             return Claim(n, json.loads(rows[0]["item"]), token,
@@ -214,6 +225,31 @@ class SqliteJobStore(OnDatabase):
                               row["n"]))
                 released.append(Released(row["n"], ok))
             return released
+
+    # --- runners -------------------------------------------------------------------------------
+    def beat(self, runner: str) -> None:
+        now = now_ms(self._clock)
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO runners (runner, beat_ms) VALUES (?, ?) ON CONFLICT "
+                         "(runner) DO UPDATE SET beat_ms = excluded.beat_ms", (runner, now))
+            conn.execute("DELETE FROM runners WHERE beat_ms < ?",
+                         (now - RUNNER_KEEP_SECONDS * 1000,))
+
+    def beat_age(self, runner: str) -> float | None:
+        rows = self.db.read("SELECT beat_ms FROM runners WHERE runner = ?", (runner,))
+        if not rows:
+            return None
+        return max(0, now_ms(self._clock) - int(rows[0]["beat_ms"])) / 1000
+
+    def take_over(self, job_id: str, runner: str, by: str) -> bool:
+        with self.db.write() as conn:
+            row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            doc = json.loads(row["doc"]) if row is not None else {}
+            if doc.get("status") != RUNNING or doc.get("runner") != runner:
+                return False
+            doc["runner"] = by
+            conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
+            return True
 
     def work(self, job_id: str) -> list[dict[str, Any]]:
         rows = self.db.read("SELECT n, state, worker, lease_until_ms, tried_by FROM job_work "

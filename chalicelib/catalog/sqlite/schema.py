@@ -1,7 +1,8 @@
 """The catalog file's schema, its version (``PRAGMA user_version``) and the migrations.
 
 The version changes only when data already in a file must be rewritten (a migration). A
-table that is only added (``zones`` and ``kiosk_reading``, beside version 3) needs none:
+table that is only added (``zones``, ``kiosk_reading`` and ``runners``, beside version 3)
+needs none:
 every open runs the ``CREATE … IF NOT EXISTS`` statements, so an older file gains it, and an
 older server opening a newer file leaves it alone instead of refusing the file."""
 from __future__ import annotations
@@ -80,6 +81,10 @@ CREATE TABLE IF NOT EXISTS job_work (
 CREATE INDEX IF NOT EXISTS job_work_state ON job_work (job_id, state, n);
 CREATE INDEX IF NOT EXISTS jobs_recent
     ON jobs (json_extract(doc, '$.createdAt') DESC, job_id DESC);
+CREATE TABLE IF NOT EXISTS runners (
+    runner  TEXT PRIMARY KEY,
+    beat_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS zones (
     zone INTEGER PRIMARY KEY,
     doc  TEXT NOT NULL
