@@ -364,9 +364,9 @@ def like(index: ImageIndex, body: Mapping[str, Any], gender: bool = False) -> di
     key = item_key(body.get("itemId"))
     context = _body_context(body, gender)
     seen = _item_keys(body["impression"], "impression") if body.get("impression") else []
-    likes, counted = index.like(key, visitor)
     where = bandit.segments(context.segment)
+    # impressions first (once per visit and image, however often asked), then the like and
+    # its counters in one write: an error answered means no like stored, a retry counts once
     index.count_impressions(visitor, [key, *seen], where)
-    if counted:
-        index.count_like(key, where)
+    likes, counted = index.like(key, visitor, where)
     return {"itemId": key, "likes": likes, "counted": counted}

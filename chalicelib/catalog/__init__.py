@@ -148,8 +148,12 @@ class ImageIndex(Protocol):
         """Every visible image whose key starts with prefix, in no particular order."""
 
     # --- likes -----------------------------------------------------------------------------
-    def like(self, key: str, visitor: str) -> tuple[int, bool]:
+    def like(self, key: str, visitor: str, segments: Sequence[str] = ()) -> tuple[int, bool]:
         """Atomically count one like per visitor per image: (likes now, whether this one counted).
+        A like that counts also adds one like to the image's counters in each of
+        ``segments`` in the same write (one transaction): the like, its place in the garden
+        order and the learned order's counters are stored together or not at all, so a like
+        answered with an error was not stored, and a retried one counts once everywhere.
         Raises ImageNotFound for an unknown or removed key."""
 
     def export_likes(self) -> Iterator[LikeExport]: ...
@@ -172,8 +176,9 @@ class ImageIndex(Protocol):
         removed keys are skipped. The keys that counted."""
 
     def count_like(self, key: str, segments: Sequence[str]) -> None:
-        """Add one like to the image's counters in each of ``segments`` (the caller has
-        already counted the like once per visitor with ``like``); removed images: nothing."""
+        """Add one like to the image's counters in each of ``segments``, with no like of a
+        visitor behind it (tools, benchmarks; a visitor's like counts through ``like``,
+        atomically with its counters); removed images: nothing."""
 
     def counters(self, keys: Sequence[str], segments: Sequence[str]
                  ) -> dict[str, dict[str, Counts]]:

@@ -31,6 +31,7 @@ from . import (
     Released,
     pad_sequencer,
 )
+from ._counters import check_segments, now
 from ._images import check_limit, decode_keyset, keyset_page, replayed, same_fields
 from ._jobs import (
     DEAD,
@@ -174,13 +175,15 @@ class MemoryImageIndex(MemoryCounters):
         return (item.record for item in self._items.values() if item.record is not None)
 
     # --- likes ----------------------------------------------------------------------------
-    def like(self, key: str, visitor: str) -> tuple[int, bool]:
-        with self._lock:
+    def like(self, key: str, visitor: str, segments: Sequence[str] = ()) -> tuple[int, bool]:
+        segments = check_segments(segments)
+        with self._lock:   # the like and its counters under one lock: together or not at all
             item = self._visible_item(key)
             if item is None or item.record is None:
                 raise ImageNotFound(f"no image {key!r} in the catalog")
             if visitor in item.visitors:
                 return item.record.likes, False
+            self._add(key, segments, 1, now())   # first: should it fail, nothing was liked
             item.visitors.add(visitor)
             item.record.likes += 1
             return item.record.likes, True

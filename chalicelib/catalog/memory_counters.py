@@ -71,8 +71,8 @@ class MemoryCounters:
                 mark = impression_mark(visit, key)
                 if self._visible_item(key) is None or mark in self._marks:
                     continue
+                self._add(key, segments, 0, stamp)   # first: should it fail, no marker
                 self._marks[mark] = mark_expiry_ms(stamp)
-                self._add(key, segments, 0, stamp)
                 counted.append(key)
         return counted
 

@@ -445,6 +445,30 @@ def test_impressions_and_likes_of_unknown_or_removed_images_count_nothing(index,
     assert index.count_impressions("visit-3", [KEY], ["*"]) == [KEY]
 
 
+def test_a_like_counts_in_its_segments_with_the_like_once_per_visitor(index, make_record):
+    from chalicelib.rules.bandit import Counts
+    index.apply_created(make_record(KEY), OLD)
+    assert index.like(KEY, "ana", ["*", "g=adult"]) == (1, True)
+    assert index.like(KEY, "ana", ["*", "g=adult"]) == (1, False)     # a retried like
+    assert index.like(KEY, "ben", ["*", "g=child", "*"]) == (2, True)
+    assert index.like(KEY, "cy") == (3, True)                         # no segments: the like only
+    assert _counts(index, KEY, "*", "g=adult", "g=child") == {
+        "*": Counts(0, 2), "g=adult": Counts(0, 1), "g=child": Counts(0, 1)}
+    with pytest.raises(InvalidRequest):
+        index.like(KEY, "dee", [""])
+    assert index.get_image(KEY).likes == 3 and index.like(KEY, "dee") == (4, True)
+
+
+def test_a_like_of_a_removed_image_counts_nowhere(index, make_record):
+    index.apply_created(make_record(KEY), OLD)
+    index.apply_removed(KEY, NEW)
+    with pytest.raises(ImageNotFound):
+        index.like(KEY, "ana", ["*"])
+    with pytest.raises(ImageNotFound):
+        index.like("emotions/HAPPY/never.jpeg", "ana", ["*"])
+    assert index.counters([KEY, "emotions/HAPPY/never.jpeg"], ["*"]) == {}
+
+
 def test_counters_are_exported_per_image_and_segment_since_a_time(index, make_record):
     import time
     from chalicelib.rules.bandit import Counts

@@ -27,12 +27,13 @@ Image item — ``pk = "IMG#{key}"``, ``sk = "IMG"``:
   has no gpk, so it is never in the index, and every read skips it.
 
 Like item — ``pk = "IMG#{key}"``, ``sk = "LIKE#{visitor}"``: visitor (S), liked_ms (N).
-  ``like`` is one TransactWriteItems: Put of the like item if it does not exist, and
+  ``like`` is one TransactWriteItems: Put of the like item if it does not exist,
   ``ADD likes 1, rank 10^13, likes_rank 10^13`` on the image if it exists and is no
-  tombstone — so the count, the garden order and "one like per visitor" move together.
+  tombstone, and ``ADD l:{segment} 1`` on the image's counter item — so the count, the
+  garden order, the learned order's counters and "one like per visitor" move together.
   Simultaneous likes of one image cancel each other (TransactionConflict): each is tried
   again after a random pause (full jitter: up to 20 ms, doubling, at most 0.5 s), 8 attempts
-  in all, then 503 with Retry-After (the kiosk asks once more).
+  in all, then 503 with Retry-After (the kiosk asks once more): nothing of it was stored.
   Removing an image deletes its like items.
 
 Counter item — ``pk = "IMG#{key}"``, ``sk = "CNT"``, and impression marker —

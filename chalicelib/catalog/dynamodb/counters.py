@@ -8,7 +8,9 @@ Impression marker — ``pk = "SEEN#{hash of (visit, image)}"``, ``sk = "SEEN"``,
   DynamoDB's TTL deletes it after IMPRESSION_MARK_SECONDS. No visit id is stored.
   An impression is one TransactWriteItems: ConditionCheck that the image is visible, Put of
   the marker if it does not exist, ADD to the counter item — so an impression counts once
-  per visit and image, and never for a removed image.
+  per visit and image, and never for a removed image. A visitor's like adds to the counter
+  item inside the like's own transaction (``like_counters``): a like is stored with its
+  counters or not at all, and a retried one (its like item there) adds nothing.
 GSI ``fresh``: partition ``gpk``, sort ``created_ms``: an emotion's images of one orientation,
   newest first (equal milliseconds in the index's own order).
 
@@ -43,6 +45,21 @@ def counter_key(key: str) -> dict[str, str]:
 
 def _names(segments: list[str], tag: str) -> dict[str, str]:
     return {f"#{tag}{n}": f"{tag}:{s}" for n, s in enumerate(segments)}
+
+
+def like_counters(table: str, key: str, segments: list[str]) -> list[dict[str, Any]]:
+    """The transaction item that adds one like to the image's counters in each segment (none
+    for no segments): part of the like's own transaction (images.py), so a like and its
+    counters are written together or not at all."""
+    if not segments:
+        return []
+    names = {**_names(segments, "l"), "#key": "key", "#updated": "updated_ms"}
+    adds = ", ".join(f"{name} :one" for name in _names(segments, "l"))
+    return [{"Update": {
+        "TableName": table, "Key": counter_key(key),
+        "UpdateExpression": f"ADD {adds} SET #key = :key, #updated = :now",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":one": 1, ":key": key, ":now": now()}}}]
 
 
 class DynamoCounters:

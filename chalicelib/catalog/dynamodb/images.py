@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +16,10 @@ from ...errors import ImageNotFound, InvalidRequest, ServiceUnavailable
 from ...rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
 from ...rules.layout import GARDEN, ORIENTATION_NAMES, POOL
 from .. import ImageRecord, LikeExport, Outcome, Page, pad_sequencer, repad_legacy_sequencer
+from .._counters import check_segments
 from .._images import check_limit, same_fields
 from .codec import from_dynamo, to_dynamo
-from .counters import DynamoCounters, counter_key
+from .counters import DynamoCounters, counter_key, like_counters
 from .table import (
     GARDEN_INDEX,
     IMAGE_SK,
@@ -33,8 +34,9 @@ from .table import (
 )
 
 LIKE_PREFIX = "LIKE#"
-# A like is a transaction; simultaneous likes of one image conflict (TransactionConflict)
-# and are retried after a random pause of up to 20 ms, 40 ms, … (at most 0.5 s).
+# A like is one transaction (the like item, the image's count, the learned order's counters);
+# simultaneous likes of one image conflict (TransactionConflict) and are retried after a
+# random pause of up to 20 ms, 40 ms, … (at most 0.5 s).
 LIKE_ATTEMPTS, LIKE_BACKOFF_S, LIKE_BACKOFF_CAP_S = 8, 0.01, 0.5
 S3_SEQUENCER_WIDTH = 18   # S3 event sequencers' usual length (e.g. "0055AED6DCD90281E5")
 RANK_PER_LIKE = 10**13
@@ -150,8 +152,9 @@ class DynamoImageIndex(DynamoCounters, OnTable):
                 yield _record(item)
 
     # --- likes ----------------------------------------------------------------------------
-    def like(self, key: str, visitor: str) -> tuple[int, bool]:
+    def like(self, key: str, visitor: str, segments: Sequence[str] = ()) -> tuple[int, bool]:
         image = image_key(key)
+        counters = like_counters(self.table.name, key, check_segments(segments))
         for attempt in range(LIKE_ATTEMPTS):
             if attempt:  # full jitter: simultaneous likes spread out instead of colliding again
                 self.sleep(random.uniform(0, min(LIKE_BACKOFF_CAP_S,
@@ -172,6 +175,7 @@ class DynamoImageIndex(DynamoCounters, OnTable):
                             "ExpressionAttributeNames": {"#likes": "likes", "#rank": "rank",
                                                          "#lrank": "likes_rank"},
                             "ExpressionAttributeValues": {":one": 1, ":step": RANK_PER_LIKE}}},
+                        *counters,   # the learned order's counters: in the same transaction
                     ])
             except ClientError as exc:
                 if code(exc) != "TransactionCanceledException":

@@ -40,8 +40,9 @@ def drop_counters(conn: sqlite3.Connection, key: str) -> None:
     conn.execute("DELETE FROM image_counts WHERE key = ?", (key,))
 
 
-def _add(conn: sqlite3.Connection, key: str, segments: list[str], impressions: int, likes: int,
-         stamp: int) -> None:
+def add_counts(conn: sqlite3.Connection, key: str, segments: list[str], impressions: int,
+               likes: int, stamp: int) -> None:
+    """Add to the image's counters in each segment, inside the caller's transaction."""
     conn.executemany(
         "INSERT INTO image_counts (key, segment, impressions, likes, updated_ms) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key, segment) DO UPDATE SET "
@@ -97,7 +98,7 @@ class SqliteCounters:
                     "INSERT OR IGNORE INTO impression_marks (mark, until_ms) VALUES (?, ?)",
                     (impression_mark(visit, key), mark_expiry_ms(stamp))).rowcount == 1
                 if inserted:
-                    _add(conn, key, segments, 1, 0, stamp)
+                    add_counts(conn, key, segments, 1, 0, stamp)
                     counted.append(key)
         return counted
 
@@ -105,7 +106,7 @@ class SqliteCounters:
         segments = check_segments(segments)
         with self.db.write() as conn:
             if conn.execute(_VISIBLE_KEY, (key,)).fetchone() is not None:
-                _add(conn, key, segments, 0, 1, now())
+                add_counts(conn, key, segments, 0, 1, now())
 
     def counters(self, keys: Sequence[str], segments: Sequence[str]
                  ) -> dict[str, dict[str, Counts]]:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ...errors import ImageNotFound
 from .. import ImageRecord, LikeExport, Outcome, Page, pad_sequencer
+from .._counters import check_segments, now
 from .._images import check_limit, decode_keyset, keyset_page, replayed, same_fields
-from .counters import SqliteCounters, drop_counters
+from .counters import SqliteCounters, add_counts, drop_counters
 from .db import OnDatabase
 
 _COLUMNS = "key, area, emotion, favorite, orientation, created_ms, size, provenance, likes"
@@ -168,8 +169,9 @@ class SqliteImageIndex(SqliteCounters, OnDatabase):
             last = rows[-1]["key"]
 
     # --- likes ----------------------------------------------------------------------------
-    def like(self, key: str, visitor: str) -> tuple[int, bool]:
-        with self.db.write() as conn:
+    def like(self, key: str, visitor: str, segments: Sequence[str] = ()) -> tuple[int, bool]:
+        segments = check_segments(segments)
+        with self.db.write() as conn:   # one transaction: the like, its count, its counters
             row = conn.execute("SELECT likes FROM images WHERE key = ? AND tombstone = 0",
                                (key,)).fetchone()
             if row is None:
@@ -179,6 +181,7 @@ class SqliteImageIndex(SqliteCounters, OnDatabase):
             if not inserted:
                 return int(row["likes"]), False
             conn.execute("UPDATE images SET likes = likes + 1 WHERE key = ?", (key,))
+            add_counts(conn, key, segments, 0, 1, now())
             return int(row["likes"]) + 1, True
 
     def export_likes(self) -> Iterator[LikeExport]:
