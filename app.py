@@ -14,12 +14,13 @@ from typing import Any
 from chalice import Response
 from chalice.app import S3Event
 
-from chalicelib import bootstrap, config, curation, garden, logs, photos, share, zones
-from chalicelib.errors import NotFound
+from chalicelib import bootstrap, config, curation, garden, indexer, logs, photos, share, zones
+from chalicelib.errors import InvalidKey, NotFound, ObjectNotFound
 from chalicelib.faces.service import analyze_photo
 from chalicelib.jobs import bulk, lifecycle, text2image
-from chalicelib.rules import original, validation
+from chalicelib.rules import layout, original, validation
 from chalicelib.rules import share as share_rules
+from chalicelib.rules.times import utc_now
 from chalicelib.rules.zones import zone_number
 from chalicelib.web import admin, conditional, edge, share_page
 from chalicelib.web.edge import (
@@ -285,6 +286,66 @@ def remove_post() -> dict[str, Any]:
     if original.is_original_remove(body):   # the original's {"objName": [...] | "<JSON>"}
         body = original.remove_body(body)
     return edge.key_results(curation.remove(bootstrap.store(), curation.parse_keys(body)))
+
+
+# The original's pool page: list a pool (POST /retrieve), remove pool images (POST /removePool),
+# clear index entries (POST /clearIndex; here the index follows the store, so the named keys'
+# entries are brought back in line with it). Its bodies are read by rules/original.py; its
+# answers keep its envelope.
+@app.route("/retrieve", methods=["POST"], api_key_required=True)
+@handled
+def retrieve_post() -> dict[str, Any]:
+    _admin()
+    page = curation.pool_page(bootstrap.image_index(), curation.private_url(bootstrap.store()),
+                              original.retrieve_params(json_body(app.current_request)))
+    urls = [item["url"] for orientation in ("landscape", "portrait") for item in page[orientation]]
+    return original.envelope({**page, "urls": urls}, urls)
+
+
+@app.route("/removePool", methods=["POST"], api_key_required=True)
+@handled
+def remove_pool_post() -> dict[str, Any]:
+    _admin()
+    keys = curation.parse_keys(original.remove_body(json_body(app.current_request)))
+    removed = iter(curation.remove(bootstrap.store(),
+                                   [key for key in keys if original.is_pool_key(key)]).results)
+    refused = {"message": "not a pool image: removePool removes images awaiting review "
+                          "(imgPool/… or pool/…)"}
+    results = curation.KeyResults([next(removed) if original.is_pool_key(key) else
+                                   curation.KeyResult(key, curation.KeyOutcome.REFUSED, refused)
+                                   for key in keys])
+    answer = edge.key_results(results)
+    return original.envelope(answer, answer["results"])
+
+
+@app.route("/clearIndex", methods=["POST"], api_key_required=True)
+@handled
+def clear_index_post() -> dict[str, Any]:
+    _admin()
+    keys = curation.parse_keys(original.remove_body(json_body(app.current_request)))
+    results = [_reindex(key) for key in keys]
+    answer = {"results": results, "succeeded": sum(r["status"] == 200 for r in results),
+              "failed": sum(r["status"] != 200 for r in results)}
+    return original.envelope(answer, results)
+
+
+def _reindex(key: object) -> dict[str, Any]:
+    """One key's index entry made to agree with the store: the object read again and
+    reconciled (``indexed``: added, updated, unchanged), or — gone — forgotten."""
+    try:
+        image = layout.parse_key(key, areas=(layout.GARDEN, layout.POOL))
+    except InvalidKey as exc:
+        return {"key": key, "status": 400, "message": str(exc)}
+    store, index = bootstrap.store(), bootstrap.image_index()
+    try:
+        size = len(store.get(image.key))
+        record = indexer.read_record(store, image.key, size, utc_now())
+    except ObjectNotFound:
+        return {"key": image.key, "status": 200, "indexed": None,
+                "forgotten": index.forget(image.key)}
+    if record is None:
+        return {"key": image.key, "status": 400, "message": "not a JPEG image: nothing to index"}
+    return {"key": image.key, "status": 200, "indexed": str(index.reconcile(record))}
 
 
 @app.route("/admin/overview", methods=["GET", "HEAD"], api_key_required=True)
