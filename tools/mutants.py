@@ -12,8 +12,11 @@ swapped, ``return True``/``return False`` swapped, a call statement dropped (``p
 The mutants run in a temporary copy of the repository (``git archive HEAD`` by default, or the
 working tree with ``--worktree``), never in the working tree itself: for each mutant the module
 is rewritten in the copy, only the tests mapped to it run (``-x``, with a timeout of a few times
-their baseline), and the module is restored. A seeded sample of ``--per-module`` mutants per
-module keeps a run to minutes; the same seed always picks the same mutants.
+their baseline), and the module is restored. Each run is a fork of one warm process that has
+already imported pytest, its plugins and the heavy libraries (never the product). A seeded
+sample of ``--per-module`` mutants per module keeps a run to minutes; the same seed always
+picks the same mutants, and ``--budget`` bounds the minutes. It needs only the standard
+library and pytest.
 
 It is a report, not a gate: it exits 0 unless the tool itself breaks (or, with
 ``--min-ratio``, when the total kill ratio is below it). The report goes to stdout,
@@ -536,6 +539,8 @@ def prepare(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Sequence
     """The module's report, its tests' baseline time measured (once per set of tests); a note
     instead when there are no tests or they fail without a mutant."""
     report = ModuleReport(path, list(tests), total=len(mutants))
+    if not mutants:
+        return report
     if not tests:
         report.note = "no tests mapped"
         return report
