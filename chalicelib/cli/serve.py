@@ -96,10 +96,12 @@ def _certificate(args: argparse.Namespace, settings: Settings) -> credentials.Ce
 def _banner(url: str, data_dir: Path, tls: credentials.Certificate | None,
             key: credentials.AdminKey) -> str:
     """What an operator needs, in the order they need it, the key last."""
+    from ..web.origins import announcement   # which URL phones and screens get in links
     lines = [f"Emotion Garden at {url}/  (data: {data_dir}; Ctrl-C stops)",
              f"  kiosk:          {url}/",
              f"  text to image:  {url}/text2image.html",
-             f"  operator desk:  {url}/admin/"]
+             f"  operator desk:  {url}/admin/",
+             f"  links:          {announcement(url, bootstrap.settings())}"]
     if tls is not None:
         made = "made now, self-signed" if tls.made else str(tls.certificate)
         lines.append(f"  TLS certificate ({made}) SHA-256:")
