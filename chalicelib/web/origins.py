@@ -34,7 +34,8 @@ LOOPBACK = frozenset({"localhost", "localhost.localdomain", "127.0.0.1", "::1"})
 WILDCARD = frozenset({"0.0.0.0", "::", ""})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 REFRESH_S = 30.0        # interfaces come and go (DHCP, Wi-Fi): look again after this
-_HOST = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9.-]+))(?::(?P<port>[0-9]{1,5}))?")
+_HOST = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9.-]+))"
+                   r"(?::(?P<port>[0-9]{1,5}))?")
 _SIOCGIFADDR = 0x8915   # Linux: an interface's IPv4 address
 _IF_INET6 = Path("/proc/net/if_inet6")
 
@@ -104,17 +105,18 @@ def announcement(server_url: str, settings: Settings) -> str:
     """The start banner's line: the URL phones (the take-home page's QR code) and wall screens
     get in their links."""
     if settings.public_url_given:
-        return f"{settings.public_url}/  (GARDEN_PUBLIC_URL)"
+        return f"{settings.public_url}/ for phones and screens (GARDEN_PUBLIC_URL)"
     parts = urlsplit(server_url)
     host = _normal(parts.hostname or "") or ""
     if host in WILDCARD:
         lan = lan_address()
         example = f"{parts.scheme}://{lan}:{parts.port}/" if lan else settings.public_url + "/"
-        return (f"the address each one uses, e.g. {example}  (set GARDEN_PUBLIC_URL to fix "
-                f"one)")
+        return (f"phones and screens get the address they use, e.g. {example} (set "
+                f"GARDEN_PUBLIC_URL to fix one)")
     if host in LOOPBACK:
-        return f"{settings.public_url}/  (this machine only: HOST=0.0.0.0 to serve others)"
-    return f"{settings.public_url}/"
+        return (f"{settings.public_url}/, this machine only (HOST=0.0.0.0 serves phones and "
+                f"screens)")
+    return f"{settings.public_url}/ for phones and screens"
 
 
 def _normal(host: str | None) -> str | None:

@@ -168,9 +168,21 @@ def test_the_banner_says_which_url_phones_and_screens_get(monkeypatch):
     settings = load({"GARDEN_DATA_DIR": "/tmp/x"})
     line = origins.announcement("http://0.0.0.0:8001", settings)
     lan = origins.lan_address()
-    assert line.startswith("the address each one uses") and "GARDEN_PUBLIC_URL" in line
+    assert line.startswith("phones and screens get the address they use") and "GARDEN_PUBLIC_URL" in line
     if lan:
         assert f"http://{lan}:8001/" in line
     assert "this machine only" in origins.announcement("http://127.0.0.1:8000", settings)
     given = load({"GARDEN_DATA_DIR": "/tmp/x", "GARDEN_PUBLIC_URL": "https://garden.example.org"})
-    assert origins.announcement("http://0.0.0.0:8001", given).startswith("https://garden.example.org/")
+    assert origins.announcement("http://0.0.0.0:8001", given) == \
+        "https://garden.example.org/ for phones and screens (GARDEN_PUBLIC_URL)"
+
+
+def test_the_start_banner_has_the_links_line_before_the_key(monkeypatch):
+    from pathlib import Path
+
+    from chalicelib.cli.serve import _banner
+    from chalicelib.web.credentials import AdminKey
+    monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
+    lines = _banner("http://0.0.0.0:8001", Path("/tmp/x"), None, AdminKey("k" * 20, "test")).splitlines()
+    assert lines[4].startswith("  links:          phones and screens get the address they use")
+    assert lines[-1].startswith("  admin key:")
