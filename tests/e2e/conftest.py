@@ -17,6 +17,8 @@ import pytest
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.timing import scaled
+
 from . import media
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -160,7 +162,7 @@ class Page:
         try:
             if not settle:
                 raise TimeoutException()
-            WebDriverWait(self.driver, 3, poll_frequency=0.1).until(lambda d: d.execute_script(
+            WebDriverWait(self.driver, scaled(3), poll_frequency=0.1).until(lambda d: d.execute_script(
                 "return document.getAnimations().every(a => a.playState !== 'running'"
                 " || a.effect.getComputedTiming().iterations === Infinity)"))
         except TimeoutException:

@@ -6,13 +6,15 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.timing import scaled
+
 from .conftest import phone
 
 pytestmark = pytest.mark.slow
 
 
 def wait(page, seconds: float = 20):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 def section_text(page, section_id: str) -> str:

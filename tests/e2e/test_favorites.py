@@ -10,6 +10,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from chalicelib import bootstrap
 from tests.images import jpeg
+from tests.timing import scaled
 
 from .test_operator import face_emotion, unlock
 
@@ -18,7 +19,7 @@ FAV = "spring,cloudy,day"
 
 
 def wait(page, seconds: float = 60):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 @pytest.fixture

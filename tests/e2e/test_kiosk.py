@@ -7,6 +7,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.timing import scaled
+
 from .conftest import park_mouse, phone
 
 pytestmark = pytest.mark.slow
@@ -15,7 +17,7 @@ EMOTIONS = {"HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM
 
 
 def wait(page, seconds: float = 20):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 def screen(page) -> str:

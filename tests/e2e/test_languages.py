@@ -12,6 +12,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.timing import scaled
+
 from .conftest import ADMIN_KEY, DESKTOP, _require_browser, chromium, desktop
 
 pytestmark = pytest.mark.slow
@@ -38,7 +40,7 @@ return {sideways: document.documentElement.scrollWidth > innerWidth, cut};
 
 
 def wait(page, seconds: float = 20):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 def screen_size(driver, size: tuple[int, int]) -> None:
@@ -267,21 +269,21 @@ def test_a_korean_browser_gets_korean_unless_the_address_says_otherwise(server, 
     driver = korean_browser
     assert driver.execute_script("return navigator.languages[0]").startswith("ko")
     driver.get(server.url + "/")
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.body.classList.contains('ready')"))
+    WebDriverWait(driver, scaled(20)).until(lambda d: d.execute_script("return document.body.classList.contains('ready')"))
     assert driver.execute_script("return document.documentElement.lang") == "ko"
     assert HANGUL.search(driver.execute_script("return document.getElementById('welcome-title').textContent"))
     # chosen by the browser, not by the address: links stay plain
     assert driver.find_element(By.ID, "about-link").get_attribute("href").endswith("/about.html")
     driver.get(server.url + "/about.html")
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.body.dataset.first") == "ko")
+    WebDriverWait(driver, scaled(20)).until(lambda d: d.execute_script("return document.body.dataset.first") == "ko")
     ko, en = (driver.find_element(By.ID, f"about-{code}").rect for code in ("ko", "en"))
     assert ko["x"] + ko["width"] <= en["x"]
     driver.get(server.url + "/?lang=en")
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.body.classList.contains('ready')"))
+    WebDriverWait(driver, scaled(20)).until(lambda d: d.execute_script("return document.body.classList.contains('ready')"))
     assert driver.execute_script("return document.documentElement.lang") == "en"
     assert driver.execute_script("return document.getElementById('welcome-title').textContent") == "Emotion Garden"
     driver.get(server.url + "/admin/")
-    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "lock").is_displayed())
+    WebDriverWait(driver, scaled(20)).until(lambda d: d.find_element(By.ID, "lock").is_displayed())
     assert HANGUL.search(driver.execute_script("return document.getElementById('lock-title').textContent"))
     driver.save_screenshot(str(_artifact("languages-browser-ko-desk-lock")))
 

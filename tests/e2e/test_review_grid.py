@@ -8,13 +8,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.timing import scaled
+
 from .conftest import ADMIN_KEY
 
 pytestmark = pytest.mark.slow
 
 
 def wait(page, seconds: float = 20):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 def test_the_lock_screen_says_where_to_find_the_key(page):

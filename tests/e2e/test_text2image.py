@@ -10,12 +10,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from chalicelib import bootstrap
+from tests.timing import scaled
 
 pytestmark = pytest.mark.slow
 
 
 def wait(page, seconds: float = 60):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 def loaded_sizes(page) -> list[list[int]]:

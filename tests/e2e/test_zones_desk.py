@@ -10,13 +10,15 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.timing import scaled
+
 from .conftest import ADMIN_KEY
 
 pytestmark = pytest.mark.slow
 
 
 def wait(page, seconds: float = 30):
-    return WebDriverWait(page.driver, seconds, poll_frequency=0.1)
+    return WebDriverWait(page.driver, scaled(seconds), poll_frequency=0.1)
 
 
 def get(origin: str, path: str, key: str | None = None) -> dict:
