@@ -21,6 +21,9 @@ ADMIN_ROUTES = [
     ("PUT", "/zones/{zone}", {"mode": "rotate"}),
     ("DELETE", "/zones/{zone}", None),
     ("POST", "/updateDisplay", {"zone": 1, "landscape": ["emotions/HAPPY/ah.jpeg"]}),
+    ("POST", "/retrieve", {"emotion": "happy"}),
+    ("POST", "/removePool", {"objName": ["imgPool/happy/ah.jpeg"]}),
+    ("POST", "/clearIndex", {"objName": "imgPool/happy/ah.jpeg"}),
 ]
 
 
