@@ -43,6 +43,7 @@ class BulkRequest:
     seed: int | None = None                     # first seed; consecutive ones follow
     steps: int = DEFAULT_BULK_STEPS
     favorites: tuple[str, ...] = ()             # several favorites in one job (or a matrix's)
+    name: str | None = None                     # the one image's name (the original's fname)
 
     @property
     def each_favorite(self) -> tuple[str | None, ...]:
@@ -72,7 +73,7 @@ class BulkRequest:
         body: dict[str, Any] = {"emotion": self.emotion, "count": self.count,
                                 "orientations": list(self.orientations), "steps": self.steps}
         for name, value in (("favorite", self.favorite), ("emotionText", self.emotion_text),
-                            ("others", self.others), ("seed", self.seed)):
+                            ("others", self.others), ("seed", self.seed), ("name", self.name)):
             if value is not None:
                 body[name] = value
         if self.favorites:
@@ -100,8 +101,9 @@ def _orientations(body: Mapping[str, Any]) -> tuple[str, ...]:
 
 def parse_bulk(body: object) -> BulkRequest:
     """``{"emotion", "count", "favorite"?, "emotionText"?, "others"?, "orientations"?, "seed"?,
-    "steps"?}`` or InvalidRequest with a message saying what to fix. Numbers are JSON numbers
-    (the operator desk and the CLI send them as such)."""
+    "steps"?, "name"?}`` or InvalidRequest with a message saying what to fix. Numbers are JSON
+    numbers (the operator desk and the CLI send them as such). ``name`` (one image per
+    orientation, one favorite) is the original bulk page's: its images are ``{name}h|v.jpeg``."""
     if not isinstance(body, Mapping):
         raise InvalidRequest('the body must be a JSON object such as {"emotion": "HAPPY", "count": 20}')
     emotion = parse_emotion(body.get("emotion"))
@@ -116,11 +118,25 @@ def parse_bulk(body: object) -> BulkRequest:
                           emotion_text=text_field(body, "emotionText", MAX_WORDS, collapse=True),
                           others=text_field(body, "others", MAX_WORDS, collapse=True),
                           orientations=_orientations(body), seed=seed, steps=steps,
-                          favorites=favorites)
+                          favorites=favorites, name=_name(body, emotion, count, favorite, favorites))
     if request.total > MAX_IMAGES:
         raise InvalidRequest(f"{request.total} images (count × orientations × favorites) in "
                              f"one job; at most {MAX_IMAGES}: lower count or choose fewer favorites")
     return request
+
+
+def _name(body: Mapping[str, Any], emotion: str, count: int, favorite: str | None,
+          favorites: tuple[str, ...]) -> str | None:
+    name = body.get("name")
+    if name is None:
+        return None
+    if count != 1 or favorites:
+        raise InvalidRequest("name names one image per orientation: send count 1 and at most "
+                             "one favorite with it")
+    if not isinstance(name, str) or not name or "/" in name:
+        raise InvalidRequest("name must be an image name such as img_20230301-120000_3")
+    layout.garden_key(layout.POOL, emotion, name, ORIENTATIONS[0], favorite)  # InvalidKey if not
+    return name
 
 
 def image_name(job_id: str, index: int) -> str:
@@ -141,7 +157,8 @@ def plan_items(job_id: str, request: BulkRequest, image_seeds: list[int]) -> lis
                 n = len(items)
                 item = {"n": n, "seed": image_seeds[n], "width": width, "height": height,
                         "key": layout.garden_key(layout.POOL, request.emotion,
-                                                 image_name(job_id, index), orientation,
+                                                 request.name or image_name(job_id, index),
+                                                 orientation,
                                                  favorite)}
                 if several:
                     item["prompt"] = request.prompt_for(favorite)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from chalicelib import bootstrap
 from chalicelib.jobs import bulk, plan
 from chalicelib.rules import layout
@@ -48,3 +50,27 @@ def test_the_largest_plan_stays_well_under_the_step_functions_payload_limit():
     made = plan.make_plan(JOB, "bulk", shared, items, ["sagemaker:endpoint-name-a"] * 8, jobs=jobs)
     assert len(json.dumps(made).encode()) < 2 * 1024      # however many images
     assert len(jobs.work(JOB)) == 1000
+
+
+def test_a_named_bulk_request_makes_its_one_image_under_that_name_in_each_orientation():
+    request = bulk.parse_bulk({"emotion": "calm", "count": 1, "name": "img_20230301-120000_3"})
+    items = bulk.plan_items(JOB, request, [1, 2])
+    assert [i["key"] for i in items] == ["pool/CALM/img_20230301-120000_3h.jpeg",
+                                         "pool/CALM/img_20230301-120000_3v.jpeg"]
+    assert bulk.parse_bulk(request.to_input()) == request   # a resumed or console start keeps it
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"emotion": "calm", "count": 2, "name": "img_1"}, "count 1"),
+    ({"emotion": "calm", "count": 1, "name": "img_1", "favorites": ["spring,cloudy,day", "rain"]},
+     "count 1"),
+    ({"emotion": "calm", "count": 1, "name": "../img_1"}, ""),
+    ({"emotion": "calm", "count": 1, "name": "a/b"}, ""),
+    ({"emotion": "calm", "count": 1, "name": ""}, "name must be"),
+    ({"emotion": "calm", "count": 1, "name": 7}, "name must be"),
+])
+def test_a_bulk_name_that_is_not_one_safe_image_name_is_refused(body, words):
+    from chalicelib.errors import InvalidRequest
+    with pytest.raises(InvalidRequest) as refused:
+        bulk.parse_bulk(body)
+    assert words in str(refused.value)

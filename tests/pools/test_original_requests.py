@@ -331,8 +331,6 @@ def test_the_original_bulk_body_names_its_images_as_the_original_did(fname, inde
     assert body.get("orientations") == orientations
 
 
-@pytest.mark.xfail(strict=True, reason="the bulk job names its images from the request's name "
-                                       "once chalicelib/jobs reads it (jobs.bulk.plan_items)")
 def test_the_bulk_pages_update_view_finds_its_images(client):
     prompt = json.dumps({"emotion": "calm", "favorite": "", "others": "soft light"})
     status, started = call(client, "POST", "/bulk", {"index": 3, "prompt": prompt,
