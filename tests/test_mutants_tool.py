@@ -135,7 +135,7 @@ def test_the_runner_tells_killed_survived_and_timed_out_apart(mutants, toy):
     every = {(m.line, m.replacement): m for m in mutants.mutants_of(TOY, "toy.py")}
     chosen = [every[(2, "-")], every[(6, ">=")], every[(11, "+=")]]
     with mutants.Forker(toy, preload=("pytest",)) as forker:
-        report = mutants.run_module(toy, "toy.py", chosen, ["tests"], floor=1.5, forker=forker)
+        report = mutants.run_module(toy, "toy.py", chosen, ["tests"], floor=1.5, retry=0, forker=forker)
         spent = mutants.run_modules(toy, [("toy.py", chosen, ["tests"]), ("toy.py", chosen[:1], ["tests"])],
                                     forker=forker, deadline=0)
     assert [r.outcome for r in report.results] == ["killed", "survived", "timeout"]

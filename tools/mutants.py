@@ -558,14 +558,18 @@ def prepare(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Sequence
 
 
 def run_mutant(workdir: Path, report: ModuleReport, mutant: Mutant, timeout: float, *,
-               python: str = sys.executable, forker: Forker | None = None) -> Result:
+               retry: float = 3.0, python: str = sys.executable, forker: Forker | None = None) -> Result:
     """Run one mutant against its module's tests; the module is restored afterwards, whatever
-    happens."""
+    happens. A timeout is tried once more with ``retry`` times the time (a loaded machine is
+    slow too; 0: no second try), and only then counted."""
     target = workdir / mutant.path
     source = target.read_text(encoding="utf-8")
     try:
         target.write_text(mutant.apply(source), encoding="utf-8")
         outcome, seconds, _ = run_tests(workdir, report.tests, timeout=timeout, python=python, forker=forker)
+        if outcome == TIMEOUT and retry:
+            outcome, seconds, _ = run_tests(workdir, report.tests, timeout=retry * timeout, python=python,
+                                            forker=forker)
     finally:
         target.write_text(source, encoding="utf-8")
     before, after = mutant.describe(source)
@@ -575,7 +579,7 @@ def run_mutant(workdir: Path, report: ModuleReport, mutant: Mutant, timeout: flo
 
 
 def run_modules(workdir: Path, plan: Sequence[tuple[str, Sequence[Mutant], Sequence[str]]], *,
-                factor: float = 3.0, floor: float = 15.0, python: str = sys.executable,
+                factor: float = 3.0, floor: float = 15.0, retry: float = 3.0, python: str = sys.executable,
                 forker: Forker | None = None, deadline: float | None = None,
                 progress: bool = False) -> list[ModuleReport]:
     """Run the mutants of several modules (path, mutants, tests), a timeout of ``factor`` times
@@ -606,7 +610,7 @@ def run_modules(workdir: Path, plan: Sequence[tuple[str, Sequence[Mutant], Seque
                 return reports
             assert report.baseline_s is not None
             result = run_mutant(workdir, report, queue.pop(0), max(floor, factor * report.baseline_s),
-                                python=python, forker=forker)
+                                retry=retry, python=python, forker=forker)
             if progress:
                 print(f"  [{turn}] {report.path}:{result.mutant.line} {result.mutant.operator}: "
                       f"{result.outcome} ({result.seconds:.1f} s)", file=sys.stderr, flush=True)
@@ -614,11 +618,11 @@ def run_modules(workdir: Path, plan: Sequence[tuple[str, Sequence[Mutant], Seque
 
 
 def run_module(workdir: Path, path: str, mutants: Sequence[Mutant], tests: Sequence[str], *,
-               factor: float = 3.0, floor: float = 15.0, python: str = sys.executable,
+               factor: float = 3.0, floor: float = 15.0, retry: float = 3.0, python: str = sys.executable,
                forker: Forker | None = None) -> ModuleReport:
     """Run each mutant of one module (``path``, relative to ``workdir``) against ``tests``."""
-    return run_modules(workdir, [(path, mutants, tests)], factor=factor, floor=floor, python=python,
-                       forker=forker)[0]
+    return run_modules(workdir, [(path, mutants, tests)], factor=factor, floor=floor, retry=retry,
+                       python=python, forker=forker)[0]
 
 
 def copy_repository(root: Path, into: Path, worktree: bool) -> str:
