@@ -15,10 +15,10 @@ from chalice import Response
 from chalice.app import S3Event
 
 from chalicelib import bootstrap, config, curation, garden, indexer, logs, photos, share, zones
-from chalicelib.errors import InvalidKey, NotFound, ObjectNotFound
+from chalicelib.errors import NotFound
 from chalicelib.faces.service import analyze_photo
 from chalicelib.jobs import bulk, lifecycle, text2image
-from chalicelib.rules import layout, original, validation
+from chalicelib.rules import original, validation
 from chalicelib.rules import share as share_rules
 from chalicelib.rules.times import utc_now
 from chalicelib.rules.zones import zone_number
@@ -323,29 +323,11 @@ def remove_pool_post() -> dict[str, Any]:
 def clear_index_post() -> dict[str, Any]:
     _admin()
     keys = curation.parse_keys(original.remove_body(json_body(app.current_request)))
-    results = [_reindex(key) for key in keys]
+    store, index = bootstrap.store(), bootstrap.image_index()
+    results = [indexer.reindex_key(store, index, key, utc_now()) for key in keys]
     answer = {"results": results, "succeeded": sum(r["status"] == 200 for r in results),
               "failed": sum(r["status"] != 200 for r in results)}
     return original.envelope(answer, results)
-
-
-def _reindex(key: object) -> dict[str, Any]:
-    """One key's index entry made to agree with the store: the object read again and
-    reconciled (``indexed``: added, updated, unchanged), or — gone — forgotten."""
-    try:
-        image = layout.parse_key(key, areas=(layout.GARDEN, layout.POOL))
-    except InvalidKey as exc:
-        return {"key": key, "status": 400, "message": str(exc)}
-    store, index = bootstrap.store(), bootstrap.image_index()
-    try:
-        size = len(store.get(image.key))
-        record = indexer.read_record(store, image.key, size, utc_now())
-    except ObjectNotFound:
-        return {"key": image.key, "status": 200, "indexed": None,
-                "forgotten": index.forget(image.key)}
-    if record is None:
-        return {"key": image.key, "status": 400, "message": "not a JPEG image: nothing to index"}
-    return {"key": image.key, "status": 200, "indexed": str(index.reconcile(record))}
 
 
 @app.route("/admin/overview", methods=["GET", "HEAD"], api_key_required=True)

@@ -22,7 +22,7 @@ from . import logs
 from .catalog import ImageIndex, ImageRecord, Outcome
 from .errors import InvalidKey, ObjectNotFound
 from .rules import provenance
-from .rules.layout import IMAGE_PREFIXES, ORIGINAL_POOL, POOL, from_original, parse_key
+from .rules.layout import GARDEN, IMAGE_PREFIXES, ORIGINAL_POOL, POOL, from_original, parse_key
 from .storage import ObjectStore
 from .storage.events import CREATED, parse
 
@@ -48,6 +48,25 @@ def read_record(store: ObjectStore, key: str, size: int, fallback_time: str) -> 
     created = _epoch_ms(prov.get("createdAt")) or _epoch_ms(fallback_time) or 0
     return ImageRecord(key=key, area=image.area, emotion=image.emotion, favorite=image.favorite,
                        orientation=image.orientation, created_ms=created, size=size, provenance=prov)
+
+
+def reindex_key(store: ObjectStore, index: ImageIndex, key: object, now: str) -> dict[str, Any]:
+    """One key's index entry made to agree with the store (the original's ``/clearIndex``):
+    the object read again and reconciled (``indexed``: added, updated, unchanged), or — gone —
+    forgotten. A key outside the garden and the pool is answered 400, never raised."""
+    try:
+        image = parse_key(key, areas=(GARDEN, POOL))
+    except InvalidKey as exc:
+        return {"key": key, "status": 400, "message": str(exc)}
+    try:
+        size = len(store.get(image.key))
+        record = read_record(store, image.key, size, now)
+    except ObjectNotFound:
+        return {"key": image.key, "status": 200, "indexed": None,
+                "forgotten": index.forget(image.key)}
+    if record is None:
+        return {"key": image.key, "status": 400, "message": "not a JPEG image: nothing to index"}
+    return {"key": image.key, "status": 200, "indexed": str(index.reconcile(record))}
 
 
 def handle_notification(event: dict[str, Any], store: ObjectStore, index: ImageIndex) -> Counter[str]:
