@@ -185,7 +185,7 @@ def text2image_post() -> Response:
     admin.rate_limit(admin.client_id(app.current_request), settings)  # API Gateway throttles in AWS
     return edge.text2image_response(text2image.run(
         json_body(app.current_request), jobs=bootstrap.job_store(), engine=bootstrap.workflow(),
-        endpoints=settings.endpoints, wait_seconds=settings.wait_seconds))
+        endpoints=settings.endpoints, wait_seconds=settings.wait_seconds), bootstrap.store().url)
 
 
 @app.route("/jobs/{job_id}", methods=["GET", "HEAD"])
@@ -193,7 +193,8 @@ def text2image_post() -> Response:
 def job_get(job_id: str) -> dict[str, Any]:
     return edge.public_job(lifecycle.get_job(validation.job_id(job_id),
                                              jobs=bootstrap.job_store(),
-                                             engine=bootstrap.workflow()))
+                                             engine=bootstrap.workflow()),
+                            bootstrap.store().url)
 
 
 @app.route("/jobs", methods=["GET", "HEAD"], api_key_required=True)

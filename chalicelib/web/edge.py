@@ -101,12 +101,12 @@ def json_body(request: Any, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
 
 
 # --- domain outcomes as HTTP answers --------------------------------------------------------
-def text2image_response(outcome: Outcome) -> Response:
+def text2image_response(outcome: Outcome, url: Callable[[str], str] | None = None) -> Response:
     """200 with the URLs when the job ended within the wait — ``statusCode`` and ``body`` (a
     JSON string) keep the original's clients working (``JSON.parse(response.body)``) — else
-    202 with where to poll."""
+    202 with where to poll. ``url``: as for ``public_job``."""
     if isinstance(outcome, Finished):
-        view = outcome.view
+        view = linked(outcome.view, url)
         body = {"statusCode": 200, "body": json.dumps(view["urls"]),
                 "time": round(outcome.seconds, 3), "urls": view["urls"], "jobId": view["jobId"],
                 "status": view["status"], "images": view["images"],
@@ -115,9 +115,21 @@ def text2image_response(outcome: Outcome) -> Response:
     return accepted({"jobId": outcome.job_id, "status": RUNNING, "statusUrl": outcome.status_url})
 
 
-def public_job(view: dict[str, Any]) -> dict[str, Any]:
+def linked(view: dict[str, Any], url: Callable[[str], str] | None) -> dict[str, Any]:
+    """A job's view with its images' links made for the request being served (``url``: the
+    store's, from each image's key), not the ones recorded when each image was made — a job
+    made while nobody asked, or asked from another address, links where this client can go."""
+    if url is None or not view.get("images"):
+        return view
+    images = [{**image, "url": url(image["key"])} if image.get("key") else image
+              for image in view["images"]]
+    return {**view, "images": images, "urls": [image.get("url") for image in images]}
+
+
+def public_job(view: dict[str, Any], url: Callable[[str], str] | None = None) -> dict[str, Any]:
     """A job's view as clients see it: error messages never show a server path (one recorded
-    from an exception may quote a file's)."""
+    from an exception may quote a file's); image links made by ``url`` when given (``linked``)."""
+    view = linked(view, url)
     return {**view, **{name: redact.without_paths_in(view[name])
                        for name in ("errors", "errorSummary") if isinstance(view.get(name), list)}}
 

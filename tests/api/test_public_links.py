@@ -186,3 +186,33 @@ def test_the_start_banner_has_the_links_line_before_the_key(monkeypatch):
     lines = _banner("http://0.0.0.0:8001", Path("/tmp/x"), None, AdminKey("k" * 20, "test")).splitlines()
     assert lines[4].startswith("  links:          phones and screens get the address they use")
     assert lines[-1].startswith("  admin key:")
+
+
+def test_a_jobs_images_link_to_the_address_the_client_asks_from(port, monkeypatch):
+    """A job's images are made by a worker outside any request (their recorded links are the
+    default's); the client polling it from the LAN still gets links at its own address."""
+    from chalicelib.jobs import lifecycle
+    from tests.timing import wait_until
+    monkeypatch.setenv("GARDEN_ENDPOINTS", json.dumps(["painter:"]))
+    name = _names()[0]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=scaled(30))
+    try:
+        conn.request("POST", "/text2image", body=json.dumps({"text": "a calm flower", "wait": 0}),
+                     headers={"Host": f"{name}:{port}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        started = json.loads(response.read())
+    finally:
+        conn.close()
+    assert response.status == 202, started
+    wait_until(lambda: lifecycle.get_job(started["jobId"], jobs=bootstrap.job_store(),
+                                         engine=bootstrap.workflow())["status"] != "RUNNING",
+               30, "the job to settle")
+    recorded = bootstrap.job_store().get_job(started["jobId"])["images"]
+    assert recorded and all(i["url"].startswith(f"http://127.0.0.1:{port}/") for i in recorded)
+    status, job = get(port, f"/jobs/{started['jobId']}", f"{name}:{port}")
+    expected = f"http://{name.lower()}:{port}/"
+    assert status == 200 and job["status"] == "SUCCEEDED", job
+    assert [i["url"] for i in job["images"]] == job["urls"]
+    assert job["urls"] and all(url.startswith(expected) for url in job["urls"]), job["urls"]
+    status, job = get(port, f"/jobs/{started['jobId']}", f"evil.example:{port}")
+    assert all(url.startswith(f"http://127.0.0.1:{port}/") for url in job["urls"])
