@@ -18,7 +18,7 @@ PYTHON := $(shell for c in python3.12 python3.13 python3; do \
 	done)
 endif
 
-.PHONY: run test bench mutants lint deploy destroy clean check-python browser
+.PHONY: run test test-fast bench mutants lint deploy destroy clean check-python browser
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -54,6 +54,10 @@ browser:
 
 test: lint browser
 	$(PY) -m pytest
+
+# A developer's loop: everything but the model and browser tests (marked slow), no lint.
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m pytest -m "not slow"
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench
