@@ -2,6 +2,8 @@
 the "No Face" path through the photo fallback; back to the start when nobody is there."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -9,11 +11,24 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.timing import scaled
 
-from .conftest import park_mouse, phone
+from .conftest import ROOT, park_mouse, phone
 
 pytestmark = pytest.mark.slow
 
 EMOTIONS = {"HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR"}
+# the least time "Reading your expression…" stays on screen (html/js/kiosk.js)
+MIN_READING_MS = int(re.search(r"const MIN_READING_MS = (\d+);",
+                               (ROOT / "html" / "js" / "kiosk.js").read_text(encoding="utf-8")).group(1))
+
+# Each change of screen, as the page makes it: [screen, the page's clock, for the reading screen
+# the end times of its own animations (its arrival)]. Page time, so a slow machine changes nothing.
+SCREEN_LOG = """
+const log = window.__screens = [];
+const note = () => log.push([document.body.dataset.screen, performance.now(),
+  document.body.dataset.screen === "reading"
+    ? document.getElementById("reading").getAnimations().map(a => a.effect.getComputedTiming().endTime) : []]);
+new MutationObserver(note).observe(document.body, { attributes: true, attributeFilter: ["data-screen"] });
+"""
 
 
 def wait(page, seconds: float = 20):
@@ -160,13 +175,19 @@ def test_an_uploaded_photo_with_no_face_gets_upload_advice_and_the_upload_button
     page.open("/")
     wait(page).until(lambda d: screen(page) == "welcome")
     upload = page.driver.find_element(By.CSS_SELECTOR, "#welcome input[type=file]")
+    page.js(SCREEN_LOG)
     upload.send_keys(str(photos["no_face"]))
-    # "Reading your expression…" is on screen long enough to be read, fully visible
     wait(page, 60).until(lambda d: screen(page) in ("reading", "problem"))
-    wait(page, 5).until(lambda d: screen(page) == "reading" and float(page.js(
-        "return getComputedStyle(document.getElementById('reading')).opacity")) > 0.99)
-    page.shot("kiosk-5-reading", settle=False)
+    if screen(page) == "reading":
+        page.shot("kiosk-5-reading", settle=False)
     wait(page, 60).until(lambda d: screen(page) == "problem")
+    # "Reading your expression…" was on screen long enough to be read, fully arrived: from the
+    # page's own clock (the moment it showed it is noted a moment after, hence the margin)
+    log = page.js("return window.__screens")
+    assert [entry[0] for entry in log] == ["reading", "problem"], log
+    (_, shown, arrivals), (_, left, _) = log
+    assert left - shown >= MIN_READING_MS - 100, log
+    assert arrivals and max(arrivals) < left - shown, log
     # advice for a photo, not for the camera ("step closer" means nothing to a file)
     assert text(page, "problem-title") == "We couldn’t find a face in that photo"
     assert "closer" not in text(page, "problem-text")
