@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import bootstrap, demo, indexer
 from ..config import Settings
@@ -16,8 +17,24 @@ from ..web import credentials, preflight
 from . import target
 from .progress import Progress
 
+if TYPE_CHECKING:
+    from ..web.local_server import GardenServer
+
 
 def _serve(args: argparse.Namespace) -> int:
+    stop = _Stop()   # first: a SIGTERM the moment the banner shows must find its handler
+    try:
+        return _start_and_serve(args, stop)
+    except KeyboardInterrupt:   # stopped before it served (Ctrl-C or SIGTERM during the start)
+        if stop.made is not None:
+            stop.made.server_close()
+        print("emotion-garden: stopped before serving", file=sys.stderr)
+        return 0
+    finally:
+        stop.restore()
+
+
+def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
     target.choose(args)
     try:
         settings = bootstrap.settings()
@@ -45,6 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
               f"{'the port is in use' if busy else exc.strerror}; choose another port with "
               f"PORT= (make run PORT=8001) or --port", file=sys.stderr)
         return 2
+    stop.made = server
     try:
         # this server checks the key itself, whatever the backend: the same key on every start
         key = credentials.admin_key(settings.admin_key, settings.data_dir)
@@ -59,11 +77,11 @@ def _serve(args: argparse.Namespace) -> int:
         demo.plant(bootstrap.store())
     for job_id in bootstrap.resume_jobs():   # jobs a stopped server left go on
         print(f"Resumed job {job_id} (left running when its server stopped)", flush=True)
+    stop.serving = server    # from here a signal stops it gracefully
     print(_banner(server.url, settings.data_dir, tls, key), flush=True)   # the key last
-    _stop_on_sigterm()
     try:
         server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:   # a second Ctrl-C: stop without waiting for answers
         pass
     finally:
         server.shutdown()
@@ -71,15 +89,32 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_sigterm() -> None:
-    """SIGTERM (systemd, docker stop, kill) stops the server as Ctrl-C does: requests in
-    flight are answered and the port is let go, instead of the process vanishing mid-answer."""
-    if threading.current_thread() is not threading.main_thread():
-        return
+class _Stop:
+    """SIGTERM (systemd, docker stop, kill) and Ctrl-C stop the server gracefully, HTTP and
+    HTTPS alike: it stops accepting, answers the requests it has received (within its grace
+    period), lets the port go, and the process exits 0 — instead of vanishing mid-answer.
+    Installed before anything is printed or served: installed after the banner, it let a
+    SIGTERM that came right after it kill the process (exit -15). Before the server serves,
+    either interrupts the start (exit 0); a second one while it stops stops at once."""
 
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, interrupt)
+    def __init__(self) -> None:
+        self.made: GardenServer | None = None      # listening: closed if the start is stopped
+        self.serving: GardenServer | None = None   # its banner printed: stopped gracefully
+        self._asked = False
+        self._previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                self._previous[signum] = signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.serving is None or self._asked:
+            raise KeyboardInterrupt
+        self._asked = True
+        self.serving.stop_soon()
+
+    def restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
 
 def _certificate(args: argparse.Namespace, settings: Settings) -> credentials.Certificate:

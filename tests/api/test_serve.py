@@ -18,6 +18,7 @@ import pytest
 
 from chalicelib.errors import ConfigError
 from chalicelib.web import credentials
+from tests.timing import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,6 +139,24 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+def _end(proc):
+    """Stop a server this test started, whatever happened: SIGTERM, SIGKILL if it has not
+    stopped in time, and always wait for it — nothing outlives the test."""
+    try:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(scaled(15))
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
 def _banner(proc, until="admin key:", timeout=60):
     lines = []
     timer = threading.Timer(timeout, proc.kill)
@@ -160,8 +179,7 @@ def test_the_banner_ends_with_the_urls_and_the_key_which_survives_a_restart(tmp_
         try:
             lines = _banner(proc)
         finally:
-            proc.terminate()
-            proc.wait(15)
+            _end(proc)
         assert lines[-1].strip().startswith("admin key:"), lines
         assert any(f"http://127.0.0.1:{port}/admin/" in line for line in lines)
         assert any("text2image.html" in line for line in lines)
@@ -175,7 +193,10 @@ def test_a_busy_port_fails_in_one_line_before_any_key(tmp_path):
         busy.listen(1)
         port = busy.getsockname()[1]
         proc = _serve(tmp_path, port)
-        out, err = proc.communicate(timeout=60)
+        try:
+            out, err = proc.communicate(timeout=scaled(60))
+        finally:
+            _end(proc)
     assert proc.returncode == 2
     assert "key" not in out.lower() and "admin-key" not in out
     message = [line for line in err.splitlines() if line.startswith("emotion-garden:")]
@@ -185,7 +206,10 @@ def test_a_busy_port_fails_in_one_line_before_any_key(tmp_path):
 
 def test_a_short_configured_key_stops_the_start(tmp_path):
     proc = _serve(tmp_path, _free_port(), env={"GARDEN_ADMIN_KEY": "short"})
-    out, err = proc.communicate(timeout=60)
+    try:
+        out, err = proc.communicate(timeout=scaled(60))
+    finally:
+        _end(proc)
     assert proc.returncode == 2 and "at least 16" in err and "short" not in out
 
 
@@ -193,9 +217,10 @@ def test_serve_tls_prints_the_fingerprint_of_the_certificate_it_made(tmp_path):
     proc = _serve(tmp_path, _free_port(), "--tls")
     try:
         lines = _banner(proc)
-    finally:
         proc.terminate()
-        proc.wait(15)
+        assert proc.wait(scaled(15)) == 0      # SIGTERM stops the HTTPS server too
+    finally:
+        _end(proc)
     text = "\n".join(lines)
     fingerprint = credentials.fingerprint((tmp_path / "data" / "tls" / "certificate.pem").read_bytes())
     assert "https://127.0.0.1:" in text and fingerprint in text and "self-signed" in text

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -43,20 +44,24 @@ def environment(**overrides: str) -> dict[str, str]:
 class ServerProcess:
     """``emotion-garden serve`` in a process group of its own (so that nothing of it outlives
     the test), on one port and data directory: ``start()`` waits for its "Emotion Garden at"
-    line; ``stop()`` is Ctrl-C (SIGINT), as an operator would; start again for a restart."""
+    line; ``stop()`` is Ctrl-C (SIGINT), as an operator would; start again for a restart.
+    ``lines`` holds what it printed (stdout and stderr), ``tls`` serves HTTPS."""
 
     def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None,
-                 wrapper: Sequence[str] = (), cwd: Path | None = None) -> None:
+                 wrapper: Sequence[str] = (), cwd: Path | None = None, tls: bool = False) -> None:
         self.data_dir, self.port = data_dir, port or free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
+        self.origin = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.env, self.wrapper, self.cwd = dict(env or environment()), tuple(wrapper), cwd or ROOT
+        self.tls = tls
         self.proc: subprocess.Popen[str] | None = None
+        self.lines: list[str] = []
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
+        extra = ("--tls",) if self.tls else ()
         proc = self.proc = subprocess.Popen(
-            [*self.wrapper, *command(self.data_dir, self.port)], cwd=self.cwd, env=self.env,
+            [*self.wrapper, *command(self.data_dir, self.port, *extra)], cwd=self.cwd, env=self.env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        lines: list[str] = []
+        lines = self.lines = []
         ready = threading.Event()
 
         def read() -> None:
@@ -127,14 +132,26 @@ def _signal_group(proc: subprocess.Popen[str], signum: int) -> None:
         pass
 
 
+def connection(origin: str, timeout: float = 30,
+               source: str | None = None) -> http.client.HTTPConnection:
+    """A connection to ``origin`` (https: the server's own self-signed certificate taken)."""
+    scheme, _, address = origin.partition("://")
+    host, port = address.split(":")
+    bind = (source, 0) if source else None
+    if scheme == "https":
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        return http.client.HTTPSConnection(host, int(port), timeout=timeout, source_address=bind,
+                                           context=context)
+    return http.client.HTTPConnection(host, int(port), timeout=timeout, source_address=bind)
+
+
 def call(origin: str, method: str, path: str, body: bytes | str | None = None,
          headers: Mapping[str, str] | None = None, timeout: float = 30,
          source: str | None = None) -> tuple[int, dict[str, str], Any]:
     """One request (from the loopback address ``source``, when given: the server then sees
     another client); the body parsed as JSON when it is JSON."""
-    host, port = origin.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout,
-                                      source_address=(source, 0) if source else None)
+    conn = connection(origin, timeout, source)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
         data = body.encode() if isinstance(body, str) else body
