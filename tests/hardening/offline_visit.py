@@ -1,6 +1,8 @@
 """Run inside a network namespace with no interfaces (``unshare -n``): bring loopback up,
-start the local server, and visit it as the kiosk does — photos with and without a face,
-the garden, a like, a text-to-image job. Prints one JSON line of what each answer was.
+start the local server, and visit it as the kiosk does — photos with and without a face (one
+over 512 KB, the size at which waitress used to spool a body to a temporary file), the
+garden, a like, a text-to-image job. Prints one JSON line of what each answer was. Under
+strace (the TRACE_FILE) the server's connects and file creations are logged.
 
 Usage: offline_visit.py DATA_DIR HOME TMPDIR CWD [TRACE_FILE]"""
 from __future__ import annotations
@@ -25,6 +27,7 @@ def loopback_up() -> None:
 
 
 def photos() -> dict[str, tuple[str, bytes]]:
+    import numpy
     import skimage.data
     from PIL import Image
 
@@ -33,9 +36,13 @@ def photos() -> dict[str, tuple[str, bytes]]:
         Image.fromarray(rgb).convert("RGB").save(out, kind)
         return out.getvalue()
 
-    return {"astronaut.jpeg": ("image/jpeg", encoded(skimage.data.astronaut(), "JPEG")),
-            "astronaut.png": ("image/png", encoded(skimage.data.astronaut(), "PNG")),
-            "coffee.jpeg": ("image/jpeg", encoded(skimage.data.coffee(), "JPEG"))}
+    large = numpy.asarray(Image.fromarray(skimage.data.astronaut()).resize((1024, 1024)))
+    photos = {"astronaut.jpeg": ("image/jpeg", encoded(skimage.data.astronaut(), "JPEG")),
+              "astronaut.png": ("image/png", encoded(skimage.data.astronaut(), "PNG")),
+              "astronaut-large.png": ("image/png", encoded(large, "PNG")),
+              "coffee.jpeg": ("image/jpeg", encoded(skimage.data.coffee(), "JPEG"))}
+    assert len(photos["astronaut-large.png"][1]) > 1024 * 1024
+    return photos
 
 
 def main() -> None:
@@ -45,8 +52,9 @@ def main() -> None:
     from tests.hardening.server import ADMIN_KEY, call, environment, serving
     loopback_up()
     env = environment(HOME=str(home), TMPDIR=str(tmp))
-    wrapper = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg",
-               "-o", trace] if trace and shutil.which("strace") else []
+    wrapper = ["strace", "-f", "-qq", "--seccomp-bpf", "-e",
+               "trace=connect,sendto,sendmsg,open,openat,creat", "-o", trace] \
+        if trace and shutil.which("strace") else []
     answers = {}
     with serving(data_dir, env, port=8765, wrapper=wrapper, cwd=cwd) as origin:
         for name, (kind, body) in photos().items():

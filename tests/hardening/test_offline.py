@@ -1,6 +1,7 @@
 """The offline promise, kept by the whole server: in a network namespace with no interfaces
 but loopback, with a fresh HOME and TMPDIR, the server reads faces, paints and answers — and
-writes nothing outside its data directory (no runtime telemetry, caches or logs)."""
+writes nothing outside its data directory (no runtime telemetry, caches or logs, and no
+visitor's photo in a temporary file, not even one deleted at once)."""
 from __future__ import annotations
 
 import json
@@ -28,6 +29,22 @@ def _files(*roots: Path) -> set[str]:
     return {str(Path(dirpath, name)) for root in roots
             for dirpath, dirnames, filenames in os.walk(root)
             for name in filenames + dirnames}
+
+
+def _created_outside(trace: Path, data_dir: Path) -> list[str]:
+    """Lines of an strace log that create a file (or an unnamed temporary one) anywhere but
+    the data directory; Python's own bytecode cache aside."""
+    created = []
+    for line in trace.read_text(errors="replace").splitlines():
+        if not re.search(r"\b(open|openat|creat)\(", line) or re.search(r"= -1 ", line):
+            continue
+        if "creat(" not in line and "O_CREAT" not in line and "O_TMPFILE" not in line:
+            continue
+        path = re.search(r'"([^"]*)"', line)
+        if path and (path.group(1).startswith(str(data_dir)) or "/__pycache__/" in path.group(1)):
+            continue
+        created.append(line)
+    return created
 
 
 def _remote_connects(trace: Path) -> list[str]:
@@ -62,12 +79,14 @@ def test_the_server_works_offline_and_writes_only_its_data_dir(tmp_path):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["answers"] == {
         "astronaut.jpeg": [200, "HAPPY"], "astronaut.png": [200, "HAPPY"],
+        "astronaut-large.png": [200, "HAPPY"],
         "coffee.jpeg": [404, "No Face"], "text2image": [200, "SUCCEEDED"],
         "overview": [200, 8]}
     assert _files(home, tmp, cwd) - before == set()
     assert (data_dir / "catalog.sqlite3").is_file()   # the data dir was the one written
     if result["traced"]:
         assert _remote_connects(trace) == []
+        assert _created_outside(trace, data_dir) == []
 
 
 def test_the_face_runtime_carries_no_usage_uploader():
