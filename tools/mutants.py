@@ -4,10 +4,11 @@ whether the tests that cover the module notice.
 
 Each mutant is a single precise textual change found on the module's AST: a comparison flipped
 (``==``/``!=``, ``<``/``<=``, ``>``/``>=``, ``in``/``not in``, ``is``/``is not``), ``and``/``or``
-swapped, a ``not`` removed, an integer constant off by one, ``+``/``-`` swapped, ``min``/``max``
-swapped, ``return True``/``return False`` swapped, a call statement dropped (``pass``),
-``hmac.compare_digest(a, b)`` made ``a == b`` and ``break``/``continue`` swapped. A line marked
-``# pragma: no mutate`` is left alone.
+swapped, a ``not`` removed, an integer constant off by one (one less; 0 becomes 1), ``+``/``-``
+swapped, ``min``/``max`` swapped, ``return True``/``return False`` swapped, a call statement
+dropped (``pass``), ``hmac.compare_digest(a, b)`` made ``a == b`` and ``break``/``continue``
+swapped. Annotations, f-strings and logging calls are left alone, and so is a line marked
+``# pragma: no mutate``.
 
 The mutants run in a temporary copy of the repository (``git archive HEAD`` by default, or the
 working tree with ``--worktree``), never in the working tree itself: for each mutant the module
@@ -97,7 +98,8 @@ TESTS: dict[str, str] = {
 
 ARTIFACTS = ROOT / "test-artifacts"
 PRAGMA = "pragma: no mutate"
-QUIET_CALLS = {"log", "logger", "_log", "LOG", "logging", "warnings"}  # dropping a log line is no bug
+# Calls whose arguments are only told, never acted on: no mutants in them, nor in f-strings.
+QUIET_CALLS = {"log", "logs", "logger", "_log", "LOG", "logging", "warnings", "print"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +141,14 @@ _SWAPS = {
     ast.NotIn: ("not in", "in"), ast.Is: ("is", "is not"), ast.IsNot: ("is not", "is"),
     ast.Add: ("+", "-"), ast.Sub: ("-", "+"), ast.And: ("and", "or"), ast.Or: ("or", "and"),
 }
+
+
+def _quiet(call: ast.Call) -> bool:
+    """A logging call (log.info, logs.event, print…)."""
+    func = call.func
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return isinstance(func, ast.Name) and func.id in QUIET_CALLS
 
 
 def _span(node: ast.AST) -> tuple[int, int, int, int]:
@@ -257,10 +267,13 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
+        # One off-by-one per integer (one less; 0 becomes 1): a limit, an index, a retry count.
         value = node.value
         if isinstance(value, int) and not isinstance(value, bool) and node.lineno == node.end_lineno:
-            for other in (value + 1, value - 1):
-                self.add_node("off by one", node, str(other) if other >= 0 else f"({other})")
+            self.add_node("off by one", node, str(value - 1 if value > 0 else 1))
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        pass  # what a message shows is not behaviour
 
     def visit_Return(self, node: ast.Return) -> None:
         value = node.value
@@ -270,17 +283,13 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Expr(self, node: ast.Expr) -> None:
-        call = node.value
-        if isinstance(call, ast.Call):
-            func = call.func
-            while isinstance(func, ast.Attribute):
-                func = func.value
-            quiet = isinstance(func, ast.Name) and (func.id in QUIET_CALLS or func.id == "print")
-            if not quiet:
-                self.add_node("call dropped", node, "pass")
+        if isinstance(node.value, ast.Call) and not _quiet(node.value):
+            self.add_node("call dropped", node, "pass")
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        if _quiet(node):
+            return
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if name == "compare_digest" and len(node.args) == 2 and not node.keywords:
