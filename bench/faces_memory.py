@@ -72,7 +72,9 @@ def _child(kind: str, slots: int | None) -> dict:
     service.analyze_photo(faces._photo((640, 480)), "image/jpeg", analyzer)  # warm
     options = {}
     if slots is not None and hasattr(service, "Gate"):
-        options["gate"] = service.Gate(slots, 60.0)     # as many at once as come
+        import inspect   # as many at once as come: every upload may wait its turn
+        waits = {"waiters": CONCURRENT} if "waiters" in inspect.signature(service.Gate).parameters else {}
+        options["gate"] = service.Gate(slots, 60.0, **waits)
     Path("/proc/self/clear_refs").write_text("5")      # reset the peak-RSS mark
     before = _kib("VmRSS")
     outcomes: Counter[str] = Counter()

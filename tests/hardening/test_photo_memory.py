@@ -112,7 +112,7 @@ def test_a_photo_finding_every_slot_taken_waits_then_is_busy_with_retry_after():
 def test_analyses_run_on_the_gates_own_few_threads():
     # the C allocator keeps an arena per thread that decoded a large picture: decoding on the
     # requests' own threads would let every one of them keep a frame's worth of memory
-    analyzer, gate = _HeldAnalyzer(), Gate(2, 10)
+    analyzer, gate = _HeldAnalyzer(), Gate(2, 10, waiters=12)
     analyzer.release.set()
     callers = [threading.Thread(target=analyze_photo, args=(_photo(), "image/jpeg", analyzer),
                                 kwargs={"gate": gate}) for _ in range(12)]
