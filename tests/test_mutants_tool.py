@@ -140,8 +140,8 @@ def test_the_runner_tells_killed_survived_and_timed_out_apart(mutants, toy):
     chosen = [every[(2, "-")], every[(6, ">=")], every[(11, "+=")]]
     with mutants.Forker(toy, preload=("pytest",)) as forker:
         report = mutants.run_module(toy, "toy.py", chosen, ["tests"], floor=1.5, retry=0, forker=forker)
-        spent = mutants.run_modules(toy, [("toy.py", chosen, ["tests"]), ("toy.py", chosen[:1], ["tests"])],
-                                    forker=forker, deadline=0)
+        spent = mutants.run_modules(toy, [("toy.py", chosen, ["tests"]), ("toy.py", chosen[:1], ["tests"]),
+                                          ("empty.py", [], ["tests"])], forker=forker, deadline=0, progress=True)
     assert [r.outcome for r in report.results] == ["killed", "survived", "timeout"]
     assert report.ratio == pytest.approx(2 / 3)
     assert (toy / "toy.py").read_text() == TOY  # restored
@@ -152,7 +152,8 @@ def test_the_runner_tells_killed_survived_and_timed_out_apart(mutants, toy):
     # A spent time budget leaves the sample unrun, and says so.
     assert [(r.results, r.note) for r in spent] == [
         ([], "3 of its 3 sampled mutants not run: the time budget (--budget) was spent"),
-        ([], "1 of its 1 sampled mutants not run: the time budget (--budget) was spent")]
+        ([], "1 of its 1 sampled mutants not run: the time budget (--budget) was spent"),
+        ([], "")]  # a module without mutants costs no run
 
 
 def test_the_benchmarks_quote_the_last_check(mutants, toy):

@@ -601,8 +601,9 @@ def run_modules(workdir: Path, plan: Sequence[tuple[str, Sequence[Mutant], Seque
         report = prepare(workdir, path, mutants, tests, baselines=baselines, python=python, forker=forker)
         reports.append(report)
         if progress:
-            print(f"mutants: {path}: {len(mutants)} mutants; tests: {' '.join(tests) or '—'} "
-                  f"({report.note or f'{report.baseline_s:.1f} s'})", file=sys.stderr, flush=True)
+            state = report.note or (f"{report.baseline_s:.1f} s" if report.baseline_s is not None else "—")
+            print(f"mutants: {path}: {len(mutants)} mutants; tests: {' '.join(tests) or '—'} ({state})",
+                  file=sys.stderr, flush=True)
     queues = [(report, list(mutants)) for report, (_, mutants, _) in zip(reports, plan)
               if report.baseline_s is not None]
     turn = 0
