@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 from chalice.app import S3Event
 
 from chalicelib import bootstrap, config, curation, garden, indexer, logs, photos, share, zones
@@ -62,7 +62,8 @@ def garden_post() -> dict[str, Any]:
 @handled
 def garden_from_db() -> dict[str, Any]:
     # another of the original's pages: {"emotion": "happy[/favorite]"}, answered as POST /garden
-    return garden_post()
+    answer: dict[str, Any] = garden_post()
+    return answer
 
 
 @app.route("/favorites", methods=["GET", "HEAD"])

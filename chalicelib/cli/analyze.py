@@ -17,7 +17,7 @@ from .. import bootstrap
 from ..errors import GardenError
 
 
-def register(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Add ``analyze`` to the top-level CLI. The parser's ``func`` default is the function
     to call with the parsed arguments; it returns the exit status."""
     parser = subparsers.add_parser(

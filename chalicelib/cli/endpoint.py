@@ -11,7 +11,7 @@ import threading
 from ..generators.endpoint_server import MODES, EndpointServer, serve_endpoint
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``endpoint [--host --port --delay --mode --count]``; runs through ``args.func(args)``."""
     parser = subparsers.add_parser(
         "endpoint", help="serve the procedural painter as local JumpStart-style endpoints",

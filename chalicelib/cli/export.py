@@ -131,7 +131,7 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export-interactions DIR [--since WHEN]``."""
     command = subparsers.add_parser(
         "export-interactions",

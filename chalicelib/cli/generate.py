@@ -23,7 +23,7 @@ from . import target
 from .progress import Progress
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "generate", help="generate images from a prompt over every configured endpoint",
         description="Text-to-image through the same workflow as POST /text2image.")

@@ -81,7 +81,7 @@ def _watch(args: argparse.Namespace) -> int:
     return 0 if view["status"] == SUCCEEDED else 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     jobs = subparsers.add_parser("jobs", help="list, show, watch or cancel generation jobs")
     commands = jobs.add_subparsers(dest="jobs_command", required=True)
     listing = commands.add_parser("list", help="newest first, with progress")

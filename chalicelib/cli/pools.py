@@ -192,7 +192,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 # --- registration --------------------------------------------------------------------------------
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``bulk``, ``pool list|publish|remove``, ``backup DIR`` and ``restore DIR``."""
 
     bulk_cmd = subparsers.add_parser("bulk", help="generate a pool of images for an emotion")

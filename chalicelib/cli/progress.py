@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -33,7 +33,7 @@ class Progress:
         self._written = -FILE_EVERY_S
         self._pending = False
         self._started = time.monotonic()
-        self._bar: tqdm | None = None
+        self._bar: tqdm[Any] | None = None
         if self.tty:
             self._bar = tqdm(total=self.total or None, desc=label, file=self.stream, unit=f" {unit}",
                              dynamic_ncols=True, leave=True, bar_format=self._format(),

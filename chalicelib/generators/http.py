@@ -39,7 +39,7 @@ def post_json(url: str, body: Any, *, timeout: float, source: str,
         "Content-Type": "application/json", "Accept": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            payload = response.read(MAX_ENCODED_BYTES + 1)
+            payload: bytes = response.read(MAX_ENCODED_BYTES + 1)
     except urllib.error.HTTPError as exc:
         detail = _snippet(exc.read(500)) if exc.fp else ""
         message = f"{source} answered HTTP {exc.code}" + (f": {detail}" if detail else "")

@@ -65,7 +65,8 @@ class SageMakerGenerator:
             response = self.client.invoke_endpoint(
                 EndpointName=self.endpoint_name, Body=body,
                 ContentType=jumpstart.CONTENT_TYPE, Accept=jumpstart.ACCEPT)
-            return response["Body"].read(MAX_ENCODED_BYTES + 1)
+            payload: bytes = response["Body"].read(MAX_ENCODED_BYTES + 1)
+            return payload
         except ClientError as exc:
             raise _client_error(exc, source) from None
         except (ReadTimeoutError, ConnectTimeoutError):

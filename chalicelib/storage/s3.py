@@ -63,8 +63,9 @@ class S3ObjectStore:
 
     def head(self, key: str, length: int) -> bytes:
         try:
-            return self._s3.get_object(Bucket=self._bucket, Key=key,
-                                       Range=f"bytes=0-{length - 1}")["Body"].read()
+            data: bytes = self._s3.get_object(Bucket=self._bucket, Key=key,
+                                              Range=f"bytes=0-{length - 1}")["Body"].read()
+            return data
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "InvalidRange":  # empty object
                 return b""

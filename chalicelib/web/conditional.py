@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 NO_CACHE = "no-cache"   # keep it, but ask again before each use (a screen polls anyway)
 

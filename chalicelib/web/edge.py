@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Response
 
 from .. import logs
 from ..curation import KeyOutcome, KeyResults

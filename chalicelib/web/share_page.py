@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from html import escape
 
-from chalice import Response
+from chalice.app import Response
 
 from ..rules import share as words
 from ..share import SharePage

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from .. import bootstrap, config, logs
 from ..errors import InvalidKey

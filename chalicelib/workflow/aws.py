@@ -49,7 +49,8 @@ class StepFunctionsEngine:
                                                     input=json.dumps(dict(input)))
         except ClientError as exc:
             raise _translate(exc, name) from exc
-        return response["executionArn"]
+        execution: str = response["executionArn"]
+        return execution
 
     def describe(self, execution_id: str) -> Execution:
         try:

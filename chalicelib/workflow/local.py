@@ -131,7 +131,7 @@ def _cache_json_paths() -> None:
         return
     parse = getattr(json_path, "parse", None)
     if callable(parse) and not hasattr(parse, "cache_info"):
-        json_path.parse = functools.lru_cache(maxsize=4096)(parse)
+        setattr(json_path, "parse", functools.lru_cache(maxsize=4096)(parse))
 
 
 _PROGRAMS: OrderedDict[str, Any] = OrderedDict()   # definition text → its parsed program

@@ -15,7 +15,8 @@ RGB = tuple[float, float, float]
 
 def _smooth(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+    smooth: np.ndarray = x * x * (3.0 - 2.0 * x)
+    return smooth
 
 
 def _box(canvas: Image.Image, cx: float, cy: float, ext: float) -> tuple[int, int, int, int] | None:
@@ -284,8 +285,9 @@ def bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, fl
            p3: tuple[float, float], n: int = 28) -> np.ndarray:
     t = np.linspace(0.0, 1.0, n)[:, None]
     pts = np.array([p0, p1, p2, p3], float)
-    return ((1 - t) ** 3 * pts[0] + 3 * (1 - t) ** 2 * t * pts[1]
-            + 3 * (1 - t) * t * t * pts[2] + t ** 3 * pts[3])
+    curve: np.ndarray = ((1 - t) ** 3 * pts[0] + 3 * (1 - t) ** 2 * t * pts[1]
+                         + 3 * (1 - t) * t * t * pts[2] + t ** 3 * pts[3])
+    return curve
 
 
 def stroke(draw: ImageDraw.ImageDraw, path: np.ndarray, w0: float, w1: float,
