@@ -1,11 +1,15 @@
 """Load on the local server over loopback: 100 concurrent keep-alive clients on GET /garden
 and on the visitors' mix (80 % garden, 15 % like, 5 % emotion), the production server
 (waitress, HTTPS: hypercorn) side by side with the hand-written one it replaced
-(bench/legacy_server.py), then a soak of the mix on the production server.
+(bench/legacy_server.py), then a soak of the mix on the production server; then two hostile
+cases, briefly: slow heads at the connection cap (how long a new visitor waits meanwhile)
+and SIGTERM under load (every request in flight answered?).
 
 Each server runs in a process of its own (as `make run` does); the clients are threads in
-this process. Settings (environment): BENCH_LOAD_SECONDS (default 30) per workload,
-BENCH_LOAD_CLIENTS (100), BENCH_SOAK_SECONDS (600; 0 skips the soak)."""
+this process, each from a loopback address of its own (127.0.1.x: a hundred kiosks are a
+hundred addresses, and the server caps connections per address). Settings (environment):
+BENCH_LOAD_SECONDS (default 30) per workload, BENCH_LOAD_CLIENTS (100), BENCH_SOAK_SECONDS
+(600; 0 skips the soak), BENCH_HOSTILE (1; 0 skips the hostile cases)."""
 from __future__ import annotations
 
 import http.client
@@ -13,6 +17,7 @@ import io
 import json
 import os
 import random
+import signal
 import socket
 import ssl
 import subprocess
@@ -75,6 +80,22 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
+def client_address(index: int) -> str:
+    """Client ``index``'s own loopback address (127.0.1.1, 127.0.1.2, …)."""
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+def _connection(kind: str, port: int, source: str | None = None,
+                timeout: float = TIMEOUT) -> http.client.HTTPConnection:
+    bind = (source, 0) if source else None
+    if kind == "https":
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE   # its own self-signed
+        return http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=context,
+                                           source_address=bind)
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=bind)
+
+
 def stop(proc: subprocess.Popen[str]) -> None:
     """A server process asked to end (SIGTERM), killed if it has not within 15 s."""
     proc.terminate()
@@ -95,12 +116,8 @@ class Server:
         if self.proc.stdout.readline().strip() != "ready":
             raise RuntimeError(f"the {kind} server did not start")
 
-    def connect(self) -> http.client.HTTPConnection:
-        if self.kind == "https":
-            context = ssl.create_default_context()
-            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE   # its own self-signed
-            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=TIMEOUT, context=context)
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+    def connect(self, source: str | None = None) -> http.client.HTTPConnection:
+        return _connection(self.kind, self.port, source)
 
     def rss(self) -> float:
         return _rss_mb(self.proc.pid)
@@ -136,7 +153,8 @@ def load(server: Server, kind: str, clients: int, seconds: float, keys: list[str
 
     def client(index: int) -> None:
         rng = random.Random(index)
-        conn = server.connect()
+        source = client_address(index)
+        conn = server.connect(source)
         barrier.wait(60)
         deadline = deadline_box[0]
         n = 0
@@ -153,12 +171,12 @@ def load(server: Server, kind: str, clients: int, seconds: float, keys: list[str
                 with run.lock:
                     run.timeouts += 1
                 conn.close()
-                conn = server.connect()
+                conn = server.connect(source)
                 continue
             except (OSError, http.client.HTTPException):
                 ok = False
                 conn.close()
-                conn = server.connect()
+                conn = server.connect(source)
             with run.lock:
                 run.latencies.append((time.perf_counter() - started) * 1000)
                 run.errors += 0 if ok else 1
@@ -191,6 +209,177 @@ def _prepare(server: Server) -> list[str]:
     garden = json.loads(conn.getresponse().read())
     conn.close()
     return [item["key"] for item in garden["landscape"] + garden["portrait"]]
+
+
+# --- hostile cases ----------------------------------------------------------------------------
+SLOW_HEADS = 510          # the report's attack: more connections than the server keeps open
+HEAD_LINE_EVERY = 2.0     # s between an attacker's header lines (each one reset an idle timer)
+PROBES = 5                # new visitors timed while the attack holds
+
+
+def _slow_heads(port: int, sources: list[str], stop_event: threading.Event) -> tuple[list[socket.socket], threading.Thread]:
+    """SLOW_HEADS connections, round-robin over ``sources``, each sending a request line and
+    then a header line every HEAD_LINE_EVERY s until ``stop_event``; a connection the server
+    refuses or closes is dropped (never reopened)."""
+    socks: list[socket.socket] = []
+    for index in range(SLOW_HEADS):
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT,
+                                            source_address=(sources[index % len(sources)], 0))
+            sock.sendall(b"GET /garden?emotion=HAPPY HTTP/1.1\r\nHost: x\r\n")
+            socks.append(sock)
+        except OSError:
+            pass
+
+    def trickle() -> None:
+        while not stop_event.wait(HEAD_LINE_EVERY):
+            for sock in list(socks):
+                try:
+                    sock.sendall(b"X-Slow: still sending\r\n")
+                except OSError:
+                    socks.remove(sock)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    return socks, thread
+
+
+def _probe(kind: str, port: int, source: str) -> tuple[float, str]:
+    """A new visitor's GET /garden on a fresh connection: ms to the answer, or what failed."""
+    started = time.perf_counter()
+    conn = _connection(kind, port, source, timeout=30.0)
+    try:
+        conn.request("GET", "/garden?emotion=HAPPY")
+        response = conn.getresponse()
+        response.read()
+        outcome = str(response.status)
+    except TimeoutError:
+        outcome = "timeout (30 s)"
+    except (OSError, http.client.HTTPException) as exc:
+        outcome = type(exc).__name__
+    finally:
+        conn.close()
+    return (time.perf_counter() - started) * 1000, outcome
+
+
+def slow_head_attack(kind: str = "new") -> list[list[object]]:
+    """Rows: SLOW_HEADS slow-head connections from one address, then from ten (each under
+    the per-address cap, together over the connection limit), and PROBES new visitors at
+    other addresses timed meanwhile."""
+    rows: list[list[object]] = []
+    for label, sources in (("1 address", ["127.0.3.1"]),
+                           ("10 addresses", [f"127.0.3.{i}" for i in range(1, 11)])):
+        with tempfile.TemporaryDirectory() as data:
+            server = Server(kind, data)
+            stop_event = threading.Event()
+            socks: list[socket.socket] = []
+            try:
+                opened = time.perf_counter()
+                socks, trickle = _slow_heads(server.port, sources, stop_event)
+                probes = []
+                for index in range(PROBES):
+                    probes.append(_probe(kind, server.port, f"127.0.4.{index + 1}"))
+                    time.sleep(1.0)
+                held = len(socks)
+                stop_event.set()
+                trickle.join(HEAD_LINE_EVERY + 5)
+                ms = [p[0] for p in probes]
+                outcomes = sorted({p[1] for p in probes})
+                rows.append([label, SLOW_HEADS, held, f"{(time.perf_counter() - opened):.0f}",
+                             f"{percentile(ms, 50):.0f}", f"{max(ms):.0f}", ", ".join(outcomes)])
+            finally:
+                stop_event.set()
+                for sock in socks:
+                    sock.close()
+                server.stop()
+    return rows
+
+
+def sigterm_under_load(kind: str = "new", clients: int = 50, seconds: float = 3.0) -> list[object]:
+    """``emotion-garden serve`` under the visitors' mix; SIGTERM after ``seconds``, when the
+    clients stop asking: how many of the requests sent before it were answered, the exit
+    status, tracebacks logged, and how long the stop took."""
+    with tempfile.TemporaryDirectory() as data, tempfile.TemporaryFile("w+") as log:
+        port = _free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+             "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data,
+             *(["--tls"] if kind == "https" else [])],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
+            env={**os.environ, "GARDEN_DEMO": "1", "GARDEN_PUBLIC_URL": "", "GARDEN_ADMIN_KEY": ADMIN_KEY})
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if "Emotion Garden at" in line:
+                    break
+            conn = _connection(kind, port)
+            conn.request("GET", "/garden?emotion=HAPPY")
+            garden = json.loads(conn.getresponse().read())
+            conn.close()
+            keys = [item["key"] for item in garden["landscape"] + garden["portrait"]]
+            photo = _photo()
+            outcomes: list[tuple[float, bool]] = []
+            lock = threading.Lock()
+            ended = threading.Event()
+
+            def client(index: int) -> None:
+                rng = random.Random(index)
+                source = client_address(index)
+                conn = _connection(kind, port, source)
+                n = 0
+                while not ended.is_set():
+                    method, path, body, headers = _requests("mix", keys, photo, rng, f"term-{index}-{n}")
+                    n += 1
+                    sent = time.perf_counter()
+                    try:
+                        conn.request(method, path, body=body, headers=headers)
+                        response = conn.getresponse()
+                        response.read()
+                        ok = True
+                    except (OSError, http.client.HTTPException):
+                        ok = False
+                        conn.close()
+                        conn = _connection(kind, port, source)
+                    with lock:
+                        outcomes.append((sent, ok))
+                conn.close()
+
+            threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+            for thread in threads:
+                thread.start()
+            time.sleep(seconds)
+            term = time.perf_counter()
+            proc.send_signal(signal.SIGTERM)
+            ended.set()      # each client waits for the answer in flight, and asks no more
+            status = proc.wait(60)
+            stopped = time.perf_counter() - term
+            for thread in threads:
+                thread.join(TIMEOUT + 5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        before = [ok for sent, ok in outcomes if sent < term]
+        log.seek(0)
+        tracebacks = log.read().count("Traceback")
+    return [kind, clients, len(before), sum(before), len(before) - sum(before), status,
+            tracebacks, f"{stopped:.1f}"]
+
+
+def hostile() -> str:
+    attack = slow_head_attack()
+    terms = [sigterm_under_load(kind) for kind in ("new", "https")]
+    return (
+        "\n**Slow heads at the connection cap** (waitress): "
+        f"{SLOW_HEADS} connections each sending a request line, then a header line every "
+        f"{HEAD_LINE_EVERY:.0f} s; {PROBES} new visitors (other addresses, fresh connections) "
+        "timed one a second meanwhile. *held*: attack connections still open at the end.\n\n"
+        + table(["attack from", "connections", "held", "s", "new visitor p50 ms", "max ms",
+                 "answers"], attack)
+        + "\n\n**SIGTERM under load** (`emotion-garden serve`, the mix): requests sent before "
+        "the signal, answered or dropped; exit status; tracebacks logged; seconds to stop.\n\n"
+        + table(["server", "clients", "sent before", "answered", "dropped", "exit", "tracebacks",
+                 "stop s"], terms) + "\n")
 
 
 def run() -> str:
@@ -234,6 +423,7 @@ def run() -> str:
             f"p50 {percentile(lat, 50):.1f} ms, p99 {percentile(lat, 99):.0f} ms; RSS {start:.0f} MB at the "
             f"start, {minute[0] if minute else 0:.0f} MB after the first minute, {end:.0f} MB at the end "
             f"({growth:+.1f} %; goal within ±10 %).\n")
+    hostile_text = hostile() if os.environ.get("BENCH_HOSTILE", "1") != "0" else ""
     return (
         "## Load on the local server\n\n"
         f"{clients} concurrent keep-alive clients (threads in the benchmark's process) for {seconds:.0f} s "
@@ -243,4 +433,5 @@ def run() -> str:
         f"no answer in {TIMEOUT:.0f} s. RSS of the server process before → after, MB.\n\n"
         + table(["server", "workload", "clients", "requests", "req/s", "p50 ms", "p99 ms", "max ms",
                  "errors", "timeouts", "RSS MB", "goal p99 ms"], rows) + "\n" + soak_text
+        + hostile_text
     )
