@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from .. import bootstrap, logs
 from .headers import SECURITY_HEADERS
@@ -541,11 +541,14 @@ def _garden_config() -> Any:
     return config
 
 
+_hypercorn_installed = False
+
+
 def _install_hypercorn_classes() -> None:
     """Two of hypercorn's classes, with what this server adds. hypercorn looks each up by
     name for each connection (``TCPServer`` in ``hypercorn.asyncio.run``, ``H11Protocol`` in
-    ``hypercorn.protocol``), so they are replaced there, once; both behave as hypercorn's own
-    under any other configuration.
+    ``hypercorn.protocol``), so they are replaced there, once; the head deadline and the JSON
+    errors apply under this server's configuration only.
 
     - ``TCPServer``: closing a TLS connection whose client still sends raised ssl.SSLError
       out of the connection's task; during a stop hypercorn gathers those tasks, so one such
@@ -559,8 +562,10 @@ def _install_hypercorn_classes() -> None:
     from hypercorn.asyncio.tcp_server import TCPServer
     from hypercorn.events import Closed, RawData
     from hypercorn.protocol.h11 import H11Protocol
-    if getattr(hypercorn.protocol.H11Protocol, "garden", False):
+    global _hypercorn_installed
+    if _hypercorn_installed:
         return
+    _hypercorn_installed = True
 
     class GardenTCPServer(TCPServer):
         async def run(self) -> None:
@@ -580,7 +585,6 @@ def _install_hypercorn_classes() -> None:
                 pass
 
     class GardenH11Protocol(H11Protocol):
-        garden = True
         _head_timer: asyncio.TimerHandle | None = None
         _late: asyncio.Task[None] | None = None
 

@@ -10,6 +10,7 @@ import pytest
 from chalicelib import bootstrap
 from tests.images import jpeg
 from tests.stacks import threaded_server
+from tests.timing import scaled
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def server(monkeypatch):
 
 def request(server, method, path, body=None, headers=None, source=None):
     host, port = server.server_address[:2]
-    conn = http.client.HTTPConnection(host, port, timeout=10,
+    conn = http.client.HTTPConnection(host, port, timeout=scaled(30),   # a loaded machine's first call
                                       source_address=(source, 0) if source else None)
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
