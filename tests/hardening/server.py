@@ -3,6 +3,7 @@ with the environment a test gives it. Only loopback is ever contacted."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
 import json
 import os
@@ -60,7 +61,8 @@ class ServerProcess:
         extra = ("--tls",) if self.tls else ()
         proc = self.proc = subprocess.Popen(
             [*self.wrapper, *command(self.data_dir, self.port, *extra)], cwd=self.cwd, env=self.env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            preexec_fn=_die_with_parent)
         lines = self.lines = []
         ready = threading.Event()
 
@@ -103,6 +105,20 @@ def serving(data_dir: Path, env: Mapping[str, str] | None = None, port: int | No
         yield server.origin
     finally:
         server.stop()
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before it runs (Linux): SIGKILL when the test's process
+    dies, even by SIGKILL (a runner's timeout) — no ``stop()`` runs then, and a server in a
+    session of its own outlived it, serving for hours."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):   # not Linux: stop() is all there is
+        pass
+
+
+PR_SET_PDEATHSIG = 1
 
 
 class _Pid:

@@ -6,6 +6,8 @@ import io
 import json
 import signal
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 
 from tests.timing import scaled, wait_until
 
-from .server import ServerProcess, call, connection
+from .server import ROOT, ServerProcess, call, connection
 
 KINDS = pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 VISITORS = 20
@@ -109,3 +111,25 @@ def test_sigterm_answers_every_request_it_has_received(tmp_path, tls):
                for a in answers if isinstance(a, tuple))
     assert not [line for line in server.lines if "Traceback" in line or "Errno" in line], \
         "".join(server.lines[-60:])
+
+
+def test_a_server_does_not_outlive_a_test_process_killed_outright(tmp_path):
+    """A runner's timeout kills the test's process with SIGKILL: no finally runs, and the
+    server, in a session of its own, went on serving. It dies with the process that
+    started it."""
+    script = ("import os, signal, sys; from pathlib import Path; "
+              "from tests.hardening.server import ServerProcess; "
+              "server = ServerProcess(Path(sys.argv[1])); server.start(); "
+              "print(server.proc.pid, flush=True); os.kill(os.getpid(), signal.SIGKILL)")
+    test = subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=scaled(120), check=False)
+    assert test.returncode == -signal.SIGKILL, test.stderr[-2000:]
+    pid = int(test.stdout.split()[0])
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        return state in ("Z", "X")      # dead, not yet reaped by its new parent
+    wait_until(gone, 15, "the orphaned server to die")
