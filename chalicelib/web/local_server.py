@@ -13,9 +13,10 @@ application (``wsgi.GardenSite``: pages, API through Chalice's local gateway, im
   beside Transfer-Encoding, 501 for a transfer coding other than chunked), 505 for an HTTP
   version other than 1.0 and 1.1.
 - HTTPS (``--tls``) is served by **hypercorn** (h11's HTTP/1.1 parser, HTTP/2 over TLS), with
-  the same limits and the same answers: the site is adapted here (``_AsgiSite``) rather than
-  by hypercorn's WSGI wrapper, so that a declared body over the limit is 413 at once, errors
-  are JSON, and a request's head is due as over HTTP; waitress speaks no TLS.
+  the same limits (but the cap per address: HTTP's alone) and the same answers: the site is
+  adapted here (``_AsgiSite``) rather than by hypercorn's WSGI wrapper, so that a declared
+  body over the limit is 413 at once, errors are JSON, and a request's head (and the TLS
+  handshake before it) is due as over HTTP; waitress speaks no TLS.
   bench/bench_load.py measures both side by side.
 - Stopping (``stop_soon``, from SIGTERM or Ctrl-C) is graceful on both: the server stops
   accepting, answers every request it has received (within ``Limits.grace_seconds``), closes
@@ -31,7 +32,6 @@ import asyncio
 import json
 import logging
 import os
-import select
 import socket
 import ssl
 import threading
@@ -403,11 +403,11 @@ def _json_errors_channel() -> Any:
                 return False
             if self.request is not None and self.request.headers_finished:
                 return False
-            try:
-                ready = select.select([self.socket], [], [], 0)[0]
-            except (OSError, ValueError):
+            try:    # a peek, not select(): past 1024 open files select() cannot watch a socket
+                waiting = self.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except OSError:      # BlockingIOError: nothing waiting
                 return True
-            return not ready
+            return not waiting   # b"": the client has closed; nothing to answer either
 
         def writable(self) -> bool:
             """Not while a worker is sending this channel's output itself. waitress's worker
