@@ -768,6 +768,10 @@ def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
+    raw_path = scope.get("raw_path")
+    if isinstance(raw_path, bytes):   # the path as the client spelled it, as waitress keeps it
+        query = scope["query_string"]
+        environ["REQUEST_URI"] = (raw_path + (b"?" + query if query else b"")).decode("latin-1")
     if scope.get("client") is not None:
         environ["REMOTE_ADDR"] = scope["client"][0]
     for raw_name, raw_value in scope.get("headers", []):

@@ -239,6 +239,19 @@ def test_a_request_line_without_a_version_is_400(server):
     assert status_and_message(exchange(server, b"GET /garden?emotion=HAPPY\r\nHost: x\r\n\r\n"))[0] == 400
 
 
+@pytest.mark.parametrize("path", ["/share/%48APPY/demo-1h", "/share/HAPPY/demo%2D1h",
+                                  "/zones/%31", "/garden%3Femotion=HAPPY"])
+def test_a_path_with_a_needless_escape_is_not_another_spelling_of_a_route(server, path):
+    # one spelling per key on both servers: HTTPS judges the path as the client sent it too
+    from chalicelib import bootstrap
+    from tests.images import jpeg
+    bootstrap.store().put("emotions/HAPPY/demo-1h.jpeg", jpeg(prov={"prompt": "a rose"}))
+    plain = exchange(server, b"GET /share/HAPPY/demo-1h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert plain.startswith(b"HTTP/1.1 200"), plain[:200]
+    answer = exchange(server, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 404"), answer[:300]
+
+
 def test_a_client_closing_while_it_sends_is_one_log_line_at_most(server, caplog):
     """The server refuses a body and closes while the client is still sending: under TLS
     asyncio logged each such connection as a 20-line ssl.SSLError traceback."""
