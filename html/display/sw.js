@@ -1,3 +1,4 @@
+// @ts-check
 // The wall screen's service worker (scope /display/): a screen that runs for days keeps showing
 // its zone when the network or the server goes away, even across a reload.
 //
@@ -18,31 +19,33 @@ const SHELL = `${PREFIX}shell-${VERSION}`;
 const ZONES = `${PREFIX}zones`;
 const IMAGES = `${PREFIX}images`;
 const SHELL_FILES = ["./", "../css/display.css", "../js/display.js", "../js/display-plan.js",
-  "../js/settings.js", "../config.js", "../favicon.svg"];
+  "../js/api.js", "../js/settings.js", "../config.js", "../favicon.svg"];
 const NETWORK_MS = 8000;      // a network that neither answers nor fails: use the kept copy
 const COPY_HEADER = "X-Display-Copy";
 const ZONE_PATH = /\/zones\/\d{1,2}$/;
 const IMAGE_PATH = /\/emotions\/[^?#]+\.jpe?g$/i;
 const WARM_AT_ONCE = 2;
+// self, as TypeScript knows a service worker's scope (make lint)
+const scope = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
-self.addEventListener("install", (event) => {
+self.addEventListener("install", /** @param {ExtendableEvent} event */ (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
     await cache.addAll(SHELL_FILES.map((file) => new Request(new URL(file, self.location.href), { cache: "no-cache" })));
-    await self.skipWaiting();
+    await scope.skipWaiting();
   })());
 });
 
-self.addEventListener("activate", (event) => {
+self.addEventListener("activate", /** @param {ExtendableEvent} event */ (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
       if (name.startsWith(`${PREFIX}shell-`) && name !== SHELL) await caches.delete(name);
     }
-    await self.clients.claim();
+    await scope.clients.claim();
   })());
 });
 
-self.addEventListener("fetch", (event) => {
+self.addEventListener("fetch", /** @param {FetchEvent} event */ (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
@@ -57,11 +60,16 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+/** @param {URL} url */
 function isShellFile(url) {
   return SHELL_FILES.some((file) => new URL(file, self.location.href).pathname === url.pathname);
 }
 
 // fetch that gives up after NETWORK_MS (a navigation's Request takes no AbortSignal)
+/**
+ * @param {Request} request
+ * @returns {Promise<Response>}
+ */
 function network(request) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the network is too slow")), NETWORK_MS);
@@ -69,6 +77,12 @@ function network(request) {
   });
 }
 
+/**
+ * @param {Request} request
+ * @param {string} cacheName
+ * @param {CacheQueryOptions} matchOptions
+ * @returns {Promise<Response>}
+ */
 async function networkFirst(request, cacheName, matchOptions) {
   try {
     const response = await network(request);
@@ -85,6 +99,7 @@ async function networkFirst(request, cacheName, matchOptions) {
 }
 
 // the page's own files are kept under their plain URL (a navigation's query is the screen's)
+/** @param {Request} request */
 function stripped(request) {
   const url = new URL(request.url);
   url.search = "";
@@ -92,9 +107,14 @@ function stripped(request) {
   return url.href;
 }
 
+/**
+ * @param {FetchEvent} event
+ * @returns {Promise<Response>}
+ */
 async function zoneAnswer(event) {
   const request = event.request;
   const key = stripped(request);
+  /** @type {Response | null} */
   let response = null;
   try {
     response = await network(request);
@@ -114,6 +134,10 @@ async function zoneAnswer(event) {
   return new Response(kept.body, { status: kept.status, statusText: kept.statusText, headers });
 }
 
+/**
+ * @param {Request} request
+ * @returns {Promise<Response>}
+ */
 async function image(request) {
   const cache = await caches.open(IMAGES);
   const kept = await cache.match(request.url);
@@ -133,6 +157,10 @@ async function image(request) {
 let upkeep = Promise.resolve();
 let generation = 0;
 
+/**
+ * @param {string} key
+ * @param {Response} response
+ */
 function keep(key, response) {
   const run = ++generation;
   upkeep = upkeep.then(async () => {
@@ -146,14 +174,16 @@ function keep(key, response) {
   return upkeep;
 }
 
+/** @returns {Promise<Set<string>>} */
 async function wantedImages() {
   const zones = await caches.open(ZONES);
+  /** @type {Set<string>} */
   const wanted = new Set();
   for (const request of await zones.keys()) {
     const response = await zones.match(request);
     let data = null;
     try {
-      data = await response.json();
+      data = await /** @type {Response} */ (response).json();
     } catch {
       data = null;
     }
@@ -173,6 +203,7 @@ async function wantedImages() {
   return wanted;
 }
 
+/** @param {Set<string>} wanted */
 async function prune(wanted) {
   const cache = await caches.open(IMAGES);
   for (const request of await cache.keys()) {
@@ -180,13 +211,17 @@ async function prune(wanted) {
   }
 }
 
+/**
+ * @param {Set<string>} wanted
+ * @param {number} run
+ */
 async function warm(wanted, run) {
   const cache = await caches.open(IMAGES);
   const kept = new Set((await cache.keys()).map((request) => request.url));
   const missing = [...wanted].filter((url) => !kept.has(url));
   const worker = async () => {
     while (missing.length && run === generation) {
-      const url = missing.shift();
+      const url = /** @type {string} */ (missing.shift());
       try {
         const response = await fetch(url, { credentials: "same-origin" });
         if (response.ok && run === generation) await cache.put(url, response);

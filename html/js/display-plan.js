@@ -1,3 +1,4 @@
+// @ts-check
 // The wall screen's decisions, free of the DOM and of timers (tests run them in Node):
 // what the page URL asks for, which list of a zone's answer a screen shows, when a new answer
 // takes over, how long to wait before asking the server again.
@@ -9,8 +10,37 @@ export const RETRY_CAP = 60;            // the longest wait between two retries,
 export const MAX_IMAGES = 200;          // per orientation (the zone answer's own limit)
 export const ORIENTATIONS = ["landscape", "portrait"];
 
+/** @typedef {{key: string, url: string}} ZoneImage */
+/**
+ * A zone answer as the page keeps it.
+ * @typedef {object} ZoneAnswer
+ * @property {string} version
+ * @property {string | null} caption
+ * @property {number} interval      seconds an image stays
+ * @property {number} poll          seconds between two questions
+ * @property {ZoneImage[]} landscape
+ * @property {ZoneImage[]} portrait
+ */
+/** @typedef {"landscape" | "portrait"} Orientation */
+/**
+ * What the page URL asks for.
+ * @typedef {object} DisplayOptions
+ * @property {number | null} zone
+ * @property {Orientation | null} orientation
+ * @property {number | null} interval
+ * @property {number | null} poll
+ * @property {number} retryCap
+ * @property {string | null} lang
+ */
+
 const LANG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/;
 
+/**
+ * @param {unknown} text
+ * @param {number} low
+ * @param {number} high
+ * @returns {number | null}
+ */
 function number(text, low, high) {
   if (text === null || text === undefined || String(text).trim() === "") return null;
   const value = Number(text);
@@ -20,6 +50,10 @@ function number(text, low, high) {
 // ?zone=N (1..99; 1 when absent, none when unreadable: a dark screen), ?orientation=landscape|portrait, ?interval=SECONDS (fractions
 // allowed), ?poll=SECONDS and ?retry=SECONDS (the longest wait between retries: for tests),
 // ?lang=xx. Anything unreadable is ignored: a wall screen never shows an error.
+/**
+ * @param {string | null | undefined} search
+ * @returns {DisplayOptions}
+ */
 export function readOptions(search) {
   const params = new URLSearchParams(search || "");
   const zoneText = params.get("zone");
@@ -28,7 +62,8 @@ export function readOptions(search) {
     const value = Number(zoneText);
     if (value >= 1 && value <= 99) zone = value;
   }
-  const orientation = ORIENTATIONS.includes(params.get("orientation")) ? params.get("orientation") : null;
+  const orientation = ORIENTATIONS.includes(/** @type {string} */ (params.get("orientation")))
+    ? /** @type {Orientation} */ (params.get("orientation")) : null;
   const lang = params.get("lang");
   return {
     zone,
@@ -41,13 +76,24 @@ export function readOptions(search) {
 }
 
 // The screen's orientation: the URL's, else landscape when wider than tall.
+/**
+ * @param {{orientation: Orientation | null}} options
+ * @param {number} width
+ * @param {number} height
+ * @returns {Orientation}
+ */
 export function orientationOf(options, width, height) {
   if (options.orientation) return options.orientation;
   return width > height ? "landscape" : "portrait";
 }
 
+/**
+ * @param {unknown} list
+ * @returns {ZoneImage[]}
+ */
 function images(list) {
   if (!Array.isArray(list)) return [];
+  /** @type {ZoneImage[]} */
   const out = [];
   const seen = new Set();
   for (const item of list) {
@@ -61,6 +107,11 @@ function images(list) {
 }
 
 // A zone answer (GET /zones/{n}) as the page keeps it; null when it is not one.
+/**
+ * @param {any} data
+ * @param {string | null} [etag]
+ * @returns {ZoneAnswer | null}
+ */
 export function readAnswer(data, etag = null) {
   if (!data || typeof data !== "object" || Array.isArray(data)) return null;
   if (!Array.isArray(data.landscape) && !Array.isArray(data.portrait)) return null;
@@ -79,23 +130,39 @@ export function readAnswer(data, etag = null) {
 
 // The images a screen shows: its orientation's, or the other's when a zone has none of its
 // shape (a picture cropped to fit is better than a dark wall).
+/**
+ * @param {ZoneAnswer | null} answer
+ * @param {Orientation | null} orientation
+ * @returns {ZoneImage[]}
+ */
 export function listFor(answer, orientation) {
   if (!answer) return [];
-  const own = answer[orientation] || [];
+  const own = answer[/** @type {Orientation} */ (orientation)] || [];
   if (own.length) return own;
   return answer[orientation === "landscape" ? "portrait" : "landscape"] || [];
 }
 
 // Seconds each image stays: the URL's override, else the zone's.
+/**
+ * @param {{interval: number | null}} options
+ * @param {ZoneAnswer | null} answer
+ * @returns {number}
+ */
 export function intervalOf(options, answer) {
   return options.interval ?? (answer ? answer.interval : DEFAULT_INTERVAL);
 }
 
+/**
+ * @param {{poll: number | null}} options
+ * @param {ZoneAnswer | null} answer
+ * @returns {number}
+ */
 export function pollOf(options, answer) {
   return options.poll ?? (answer ? answer.poll : DEFAULT_POLL);
 }
 
 // The cross-fade: a calm second and a half, shorter when the images change faster.
+/** @param {number} intervalSeconds */
 export function fadeMs(intervalSeconds) {
   return Math.round(Math.min(1500, intervalSeconds * 1000 * 0.4));
 }
@@ -106,6 +173,14 @@ export function fadeMs(intervalSeconds) {
 // ones on screen (a zone that follows the kiosk and a new emotion, an operator's new choice, a
 // new image); null, the next transition, when only their order, the caption or the timing
 // changed: the rotation goes on undisturbed.
+/**
+ * @param {ZoneAnswer | null} shown
+ * @param {ZoneAnswer | null} incoming
+ * @param {Orientation} orientation
+ * @param {number} [now]
+ * @param {number} [fadeEndsAt]
+ * @returns {number | null}
+ */
 export function takeOverMs(shown, incoming, orientation, now = 0, fadeEndsAt = 0) {
   if (!incoming) return null;
   const delay = Math.max(0, Math.ceil(fadeEndsAt - now));
@@ -119,6 +194,12 @@ export function takeOverMs(shown, incoming, orientation, now = 0, fadeEndsAt = 0
 // Milliseconds before retry number `failures` (1, 2, …): exponential from RETRY_FIRST up to
 // `cap` seconds, with "equal jitter" (between half and all of it) so that many screens that
 // lost the same server do not come back at the same instant.
+/**
+ * @param {number} failures
+ * @param {number} [cap]
+ * @param {() => number} [random]
+ * @returns {number}
+ */
 export function retryDelayMs(failures, cap = RETRY_CAP, random = Math.random) {
   const exponent = Math.min(Math.max(failures, 1) - 1, 16);
   const ceiling = Math.min(cap, RETRY_FIRST * 2 ** exponent) * 1000;

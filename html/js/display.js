@@ -1,3 +1,4 @@
+// @ts-check
 // The wall screen (/display/?zone=N): a zone's images, full screen, cross-fading one into the
 // next for days on end. No text but the zone's caption, no controls, never a broken image.
 //
@@ -11,11 +12,15 @@
 // jitter; the service worker (display/sw.js) keeps the page, the answer and the images for a reload.
 // For tests and for whoever looks at a screen's page: <html data-asked> counts the requests
 // for the zone, data-version is the version of the answer on screen.
+import { fetchZone } from "./api.js";
 import {
   fadeMs, intervalOf, listFor, orientationOf, pollOf, readAnswer, readOptions, retryDelayMs,
   takeOverMs,
 } from "./display-plan.js";
-import { settings } from "./settings.js";
+
+/** @typedef {import("./display-plan.js").ZoneAnswer} ZoneAnswer */
+/** @typedef {import("./display-plan.js").ZoneImage} ZoneImage */
+/** @typedef {import("./display-plan.js").Orientation} Orientation */
 
 const REQUEST_TIMEOUT_MS = 15000;
 const COPY_HEADER = "X-Display-Copy";   // set by the service worker on its kept copy
@@ -24,38 +29,50 @@ const TRIES_PER_TRANSITION = 16;        // images tried for one transition befor
 
 const options = readOptions(window.location.search);
 const root = document.documentElement;
-const layers = [...document.querySelectorAll(".display-layer")];
-const caption = document.getElementById("caption");
+const layers = [.../** @type {NodeListOf<HTMLImageElement>} */ (document.querySelectorAll(".display-layer"))];
+const caption = /** @type {HTMLElement} */ (document.getElementById("caption"));
 
 const state = {
+  /** @type {ZoneAnswer | null} */
   answer: null,        // the zone answer on screen
+  /** @type {ZoneAnswer | null} */
   pending: null,       // a newer answer, not on screen yet
   takeOver: false,     // the pending answer replaces the rotation now, not at the next transition
   fadeEndsAt: 0,       // when the last cross-fade ends (performance.now() time)
   asked: 0,            // requests for the zone so far
+  /** @type {string | null} */
   etag: null,
+  /** @type {Orientation | null} */
   orientation: null,
+  /** @type {ZoneImage[]} */
   list: [],            // the images of the screen's orientation
   next: 0,             // where in the list the next image is looked for
   front: 0,            // the visible layer
+  /** @type {string | null} */
   shownUrl: null,
+  /** @type {Promise<ZoneImage | null> | null} */
   prepared: null,      // Promise of the next image decoded on the hidden layer (or null)
   preparation: 0,      // the latest preparation's number: older ones stop
   busy: false,         // a transition is under way
   asking: false,       // a request for the zone is under way
   failures: 0,
+  /** @type {ReturnType<typeof setTimeout> | 0} */
   cycleTimer: 0,
+  /** @type {ReturnType<typeof setTimeout> | 0} */
   prepareTimer: 0,
+  /** @type {ReturnType<typeof setTimeout> | 0} */
   pollTimer: 0,
 };
 
 // --- showing -----------------------------------------------------------------------------------
+/** @param {string | null} text */
 function setCaption(text) {
   const value = text || "";
   if (caption.textContent !== value) caption.textContent = value;
   caption.hidden = !value;
 }
 
+/** @param {ZoneAnswer} answer */
 function adopt(answer) {
   state.pending = null;
   state.takeOver = false;
@@ -87,6 +104,11 @@ function discardPrepared() {
   state.prepareTimer = 0;
 }
 
+/**
+ * @param {HTMLImageElement} layer
+ * @param {string} url
+ * @returns {Promise<boolean>}
+ */
 async function load(layer, url) {
   layer.src = url;
   try {
@@ -99,6 +121,7 @@ async function load(layer, url) {
 
 // Loads and decodes the next image that works on the hidden layer; null when none of the
 // list does this round (the screen keeps what it shows).
+/** @returns {Promise<ZoneImage | null>} */
 function prepare() {
   clearTimeout(state.prepareTimer);
   state.prepareTimer = 0;
@@ -124,6 +147,7 @@ function prepare() {
   return state.prepared;
 }
 
+/** @param {ZoneImage} item */
 function swap(item) {
   const incoming = layers[1 - state.front];
   const outgoing = layers[state.front];
@@ -170,6 +194,7 @@ async function transition() {
 }
 
 // the pending answer's first image, in `ms` (the cross-fade under way has ended by then)
+/** @param {number} ms */
 function takeOverIn(ms) {
   clearTimeout(state.cycleTimer);
   state.cycleTimer = 0;
@@ -177,6 +202,7 @@ function takeOverIn(ms) {
   else transition();
 }
 
+/** @param {ZoneAnswer} answer */
 function receive(answer) {
   state.pending = answer;
   const orientation = orientationOf(options, window.innerWidth, window.innerHeight);
@@ -189,14 +215,11 @@ function receive(answer) {
 }
 
 // --- asking the server --------------------------------------------------------------------------
+/** @returns {Promise<{kept: boolean, answer: ZoneAnswer | null}>} */
 async function ask() {
-  const headers = { Accept: "application/json" };
-  if (state.etag) headers["If-None-Match"] = state.etag;
   state.asked += 1;
   root.dataset.asked = String(state.asked);
-  const response = await fetch(`${settings.apiBase}/zones/${options.zone}`, {
-    headers, cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
+  const response = await fetchZone(/** @type {number} */ (options.zone), state.etag, { timeoutMs: REQUEST_TIMEOUT_MS });
   const kept = response.headers.get(COPY_HEADER) === "cached";
   if (response.status === 304) return { kept, answer: null };
   if (!response.ok) throw new Error(`the zone answered ${response.status}`);

@@ -1,25 +1,39 @@
+// @ts-check
 // Which flowers a visitor actually saw, for the garden that learns (POST /impressions).
 // A flower counts as seen once at least half of it has been on screen for 2 seconds without a
 // break, with the page visible. Seen flowers are sent in batches — every few seconds, when a
 // batch is full, when the page is hidden or left, and when the next visit starts — with the
 // visit's random id and what the kiosk knows of the visit (emotion, generation). The server
 // counts each (visit, flower) once and keeps only counts; nothing here is stored.
-import { settings } from "./settings.js";
+import { reportImpressions } from "./api.js";
+
+/** What the kiosk knows of a visit. @typedef {{emotion: string | null, generation: string | null}} VisitContext */
+/** @typedef {{visitor: string, emotion?: string | null, generation?: string | null}} Visit */
 
 export const SEEN_MS = 2000;       // on screen this long …
 export const SEEN_RATIO = 0.5;     // … at least this much of it
 const BATCH = 20;                  // flowers per request (the server takes up to 50)
 const FLUSH_MS = 4000;
 
+/** @type {Watcher | null} */
 let current = null;
 
 class Watcher {
+  /**
+   * @param {Element} root
+   * @param {Visit} visit
+   */
   constructor(root, { visitor, emotion, generation }) {
     this.visitor = visitor;
+    /** @type {VisitContext} */
     this.context = { emotion: emotion || null, generation: generation || null };
+    /** @type {Set<string>} */
     this.reported = new Set();     // this visit's flowers already seen (never sent twice)
+    /** @type {string[]} */
     this.pending = [];
+    /** @type {Map<HTMLElement, ReturnType<typeof setTimeout>>} */
     this.timers = new Map();       // figure → timer of its 2 seconds
+    /** @type {WeakSet<HTMLElement>} */
     this.watched = new WeakSet();
     this.sight = new IntersectionObserver((entries) => this.onSight(entries), { threshold: [0, SEEN_RATIO] });
     this.changes = new MutationObserver(() => this.scan(root));
@@ -31,8 +45,9 @@ class Watcher {
     this.scan(root);
   }
 
+  /** @param {Element} root */
   scan(root) {
-    for (const figure of root.querySelectorAll("figure[data-key]")) {
+    for (const figure of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll("figure[data-key]"))) {
       if (!this.watched.has(figure)) {
         this.watched.add(figure);
         this.sight.observe(figure);
@@ -47,9 +62,10 @@ class Watcher {
     }
   }
 
+  /** @param {IntersectionObserverEntry[]} entries */
   onSight(entries) {
     for (const entry of entries) {
-      const figure = entry.target;
+      const figure = /** @type {HTMLElement} */ (entry.target);
       const inView = entry.isIntersecting && entry.intersectionRatio >= SEEN_RATIO;
       if (inView && !this.timers.has(figure)) {
         this.timers.set(figure, setTimeout(() => this.seen(figure), SEEN_MS));
@@ -60,6 +76,7 @@ class Watcher {
     }
   }
 
+  /** @param {HTMLElement} figure */
   seen(figure) {
     this.timers.delete(figure);
     const key = figure.dataset.key;
@@ -72,12 +89,8 @@ class Watcher {
 
   flush() {
     while (this.pending.length) {
-      const itemIds = this.pending.splice(0, BATCH);
-      const body = JSON.stringify({ id: this.visitor, itemIds, context: this.context });
       // keepalive: a batch sent as the page goes away still arrives; a lost one is only a count
-      fetch(`${settings.apiBase}/impressions`, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body, keepalive: true,
-      }).catch(() => {});
+      reportImpressions(this.visitor, this.pending.splice(0, BATCH), this.context);
     }
   }
 
@@ -94,6 +107,11 @@ class Watcher {
 }
 
 // Start reporting what this visit sees in the garden under root (ending the last visit's).
+/**
+ * @param {Element} root
+ * @param {Visit} visit
+ * @returns {Watcher}
+ */
 export function watchImpressions(root, visit) {
   if (current) current.stop();
   current = new Watcher(root, visit);
@@ -101,6 +119,7 @@ export function watchImpressions(root, visit) {
 }
 
 // What the kiosk knows of the visit, for the garden and likes: {emotion, generation}.
+/** @returns {Partial<VisitContext>} */
 export function visitContext() {
   return current ? { ...current.context } : {};
 }
