@@ -66,20 +66,37 @@ bench: $(VENV)/.installed-dev
 mutants: $(VENV)/.installed-dev
 	$(PY) tools/mutants.py
 
-# The layers contract (import-linter), types (mypy) and the state machine (statelint).
-lint: $(VENV)/.installed-dev
+# The pages' checks (package.json, locked in package-lock.json), installed by npm as locked.
+# Without npm: Debian's nodejs and npm when root (tools/install-browser.sh node), else one line saying so.
+NODE_MODULES := node_modules/.installed
+$(NODE_MODULES): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || bash tools/install-browser.sh node
+	@command -v npm >/dev/null 2>&1 || { echo "error: the pages' checks need Node.js and npm; install them (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The layers contract (import-linter), types (mypy) and the state machine (statelint);
+# the pages: types (tsc --checkJs over html/, the wall screen's service worker apart) and ESLint.
+lint: $(VENV)/.installed-dev $(NODE_MODULES)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(VENV)/bin/statelint --ignore=URI statemachine/*.asl.json
+	node_modules/.bin/tsc -p tsconfig.json
+	node_modules/.bin/tsc -p tsconfig.worker.json
+	node_modules/.bin/eslint html
 
 clean:
 	rm -rf $(VENV) .garden test-artifacts
 
 # AWS (docs/deploy.md): the stack, `chalice deploy`, the stack again with the API, the site.
 # make deploy STAGE=dev ENDPOINTS=sd-endpoint-1,sd-endpoint-2   (ENDPOINTS: the first time)
+#   [DOMAIN=garden.example.org CERTIFICATE=arn:aws:acm:us-east-1:…]   (once; later deploys keep them)
 ENDPOINTS ?=
+DOMAIN ?=
+CERTIFICATE ?=
 deploy: $(VENV)/.installed-dev
-	$(PY) tools/deploy.py deploy --stage $(STAGE) --endpoints "$(ENDPOINTS)"
+	$(PY) tools/deploy.py deploy --stage $(STAGE) --endpoints "$(ENDPOINTS)" \
+	  --domain "$(DOMAIN)" --certificate "$(CERTIFICATE)"
 
 # Asks for the stage's name before deleting anything; the bucket is emptied first.
 destroy: $(VENV)/.installed-dev

@@ -391,7 +391,28 @@ def _region(session: Any) -> str:
     return str(session.region_name)
 
 
-def deploy_stack(stage: str, region: str, endpoints: Sequence[str], api_id: str) -> None:
+def domain_overrides(domain: str, certificate: str) -> list[str]:
+    """The stack's DomainName and CertificateArn, both or neither (none: the stack keeps what it
+    has); a certificate outside us-east-1 is refused here, as CloudFront would refuse it."""
+    domain, certificate = domain.strip(), certificate.strip()
+    if bool(domain) != bool(certificate):
+        raise DeployError("give both DOMAIN and CERTIFICATE (an ACM certificate ARN in "
+                          "us-east-1), or neither")
+    if not domain:
+        return []
+    if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+                        domain.lower()):
+        raise DeployError(f"DOMAIN {domain[:80]!r} is not a domain name such as garden.example.org")
+    if not re.fullmatch(r"arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[\w-]+", certificate):
+        raise DeployError("CERTIFICATE must be an ACM certificate ARN in us-east-1 "
+                          "(arn:aws:acm:us-east-1:ACCOUNT:certificate/ID): CloudFront takes "
+                          "certificates from that region only")
+    return [f"DomainName={domain.lower()}", f"CertificateArn={certificate}"]
+
+
+def deploy_stack(stage: str, region: str, endpoints: Sequence[str], api_id: str,
+                 domain: Sequence[str] = ()) -> None:
+    """``domain``: ``domain_overrides``' parameters (empty: the stack keeps its own)."""
     BUILD.mkdir(parents=True, exist_ok=True)
     path = BUILD / f"{stage}.template.json"
     path.write_text(template_body(render_template()))
@@ -400,7 +421,7 @@ def deploy_stack(stage: str, region: str, endpoints: Sequence[str], api_id: str)
           "--capabilities", "CAPABILITY_IAM", "--no-fail-on-empty-changeset",
           "--tags", f"app={APP}", f"stage={stage}",
           "--parameter-overrides", f"Stage={stage}", f"EndpointNames={','.join(endpoints)}",
-          f"ApiId={api_id}"])
+          f"ApiId={api_id}", *domain])
 
 
 # Public text-to-image is throttled at the API (the usage plan only covers keyed admin calls):
@@ -416,7 +437,7 @@ def throttle_patches(route: str = "/text2image", method: str = "POST",
             for name, value in limits.items()]
 
 
-def deploy(stage: str, endpoints: Sequence[str]) -> str:
+def deploy(stage: str, endpoints: Sequence[str], domain: Sequence[str] = ()) -> str:
     import boto3
     session = boto3.session.Session()
     region = _region(session)
@@ -431,7 +452,7 @@ def deploy(stage: str, endpoints: Sequence[str]) -> str:
     if endpoints:
         check_endpoints(endpoints)
     print(f"1/5 stack {name} in {region}", flush=True)
-    deploy_stack(stage, region, endpoints, deployed_api_id(stage))
+    deploy_stack(stage, region, endpoints, deployed_api_id(stage), domain)
     outputs = stack_outputs(cloudformation, name)
     environment = stage_environment(outputs, stage)
 
@@ -508,6 +529,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--endpoints", default="",
                     help="SageMaker endpoint names and bedrock:MODEL_ID[?concurrency=N] "
                          "URIs, comma separated (default: the stack's)")
+    up.add_argument("--domain", default="",
+                    help="the site's own domain (with --certificate): CloudFront serves it with "
+                         "TLS 1.2 at least (default: the stack's; none: *.cloudfront.net)")
+    up.add_argument("--certificate", default="",
+                    help="the domain's ACM certificate ARN, in us-east-1")
     down = commands.add_parser("destroy", help="delete a stage and everything in it")
     down.add_argument("--stage", default="dev")
     down.add_argument("--yes", action="store_true", help="do not ask (CI)")
@@ -517,7 +543,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "deploy":
-            deploy(check_stage(args.stage), [e.strip() for e in args.endpoints.split(",") if e.strip()])
+            deploy(check_stage(args.stage), [e.strip() for e in args.endpoints.split(",") if e.strip()],
+                   domain_overrides(args.domain, args.certificate))
         elif args.command == "destroy":
             destroy(check_stage(args.stage), assume_yes=args.yes)
         elif args.command == "render":

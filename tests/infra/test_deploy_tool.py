@@ -151,3 +151,31 @@ def test_public_text2image_is_throttled_at_the_api_stage():
         stage = client.update_stage(restApiId=api, stageName="api", patchOperations=patches)
         settings = stage["methodSettings"]["~1text2image/POST"]
         assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (2.0, 10)
+
+
+def test_a_domain_goes_to_the_stack_with_its_certificate_both_or_neither():
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    assert deploy.domain_overrides("", "") == []
+    assert deploy.domain_overrides(" Garden.Example.org ", arn) == [
+        "DomainName=garden.example.org", f"CertificateArn={arn}"]
+    for domain, certificate, words in [
+            ("garden.example.org", "", "both"), ("", arn, "both"),
+            ("garden.example.org", arn.replace("us-east-1", "eu-west-1"), "us-east-1"),
+            ("garden.example.org", "not-an-arn", "us-east-1"),
+            ("https://garden.example.org/", arn, "not a domain name"),
+            ("garden", arn, "not a domain name")]:
+        with pytest.raises(deploy.DeployError, match=words):
+            deploy.domain_overrides(domain, certificate)
+
+
+def test_the_stack_deploy_passes_the_domain_only_when_given(monkeypatch, tmp_path):
+    ran: list[list[str]] = []
+    monkeypatch.setattr(deploy, "BUILD", tmp_path)
+    monkeypatch.setattr(deploy, "_run", lambda args, **kw: ran.append(list(args)))
+    monkeypatch.setattr(deploy, "_aws_cli", lambda: "aws")
+    deploy.deploy_stack("prod", "us-east-1", ["sd-1"], "abc123")
+    deploy.deploy_stack("prod", "us-east-1", ["sd-1"], "abc123",
+                        ["DomainName=garden.example.org", "CertificateArn=arn"])
+    assert not any(a.startswith("DomainName=") for a in ran[0])
+    assert ran[1][-2:] == ["DomainName=garden.example.org", "CertificateArn=arn"]
+    assert ran[1][ran[1].index("--parameter-overrides") + 1] == "Stage=prod"
