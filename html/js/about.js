@@ -1,3 +1,4 @@
+// @ts-check
 // The about page reads the same without this script (both languages side by side); with it,
 // the visitor's language (?lang=, else the browser's) comes first and names the page, and the
 // way back to the kiosk keeps a language chosen with ?lang=.

@@ -1,3 +1,4 @@
+// @ts-check
 // The visitor's optional favorite — season, weather and time of day, as the original page
 // offered (a favorite is the garden's third path segment, e.g. "spring,cloudy,day"). The
 // chooser appears only when the garden has favorites for the visitor's emotion; choosing one
@@ -14,10 +15,15 @@ export const SHOWN = 8;   // favorites offered at most (most flowers first)
 
 // "spring,cloudy,day" → "spring · cloudy · day" ("봄 · 흐림 · 낮" in Korean: the words the
 // kiosk knows are said in the page's language, any other word as the operator wrote it)
+/**
+ * @param {string} favorite
+ * @returns {string}
+ */
 export function favoriteLabel(favorite) {
   return favorite.split(",").map((word) => word.trim()).filter(Boolean).map(said).join(" · ");
 }
 
+/** @param {string} word */
 function said(word) {
   const key = `word.${word.toLowerCase()}`;
   const text = t(key);
@@ -25,6 +31,10 @@ function said(word) {
 }
 
 export class FavoriteChooser {
+  /**
+   * @param {HTMLElement} root
+   * @param {(favorite: string | null) => void} onChoose
+   */
   constructor(root, onChoose) {
     this.root = root;
     this.onChoose = onChoose;
@@ -38,9 +48,11 @@ export class FavoriteChooser {
   }
 
   // Ask the garden for the emotion's favorites; show the chooser only when there are some.
+  /** @param {string} emotion */
   async offer(emotion) {
     this.reset();
     const asked = this.asked;
+    /** @type {{favorite: string}[]} */
     let favorites;
     try {
       favorites = ((await fetchFavorites(emotion)).favorites || []).slice(0, SHOWN);
@@ -52,12 +64,16 @@ export class FavoriteChooser {
       type: "button", class: "chip", "aria-pressed": favorite === null ? "true" : "false",
       dataset: { favorite: favorite ?? "" },
       text: favorite === null ? t("everyFlower") : favoriteLabel(favorite),
-      onclick: (event) => this.choose(event.currentTarget, favorite),
+      onclick: (/** @type {MouseEvent} */ event) => this.choose(/** @type {HTMLElement} */ (event.currentTarget), favorite),
     }));
     this.root.replaceChildren(h("span", { class: "chooser-label", text: t("yourFavorite") }), ...buttons);
     this.root.hidden = false;
   }
 
+  /**
+   * @param {HTMLElement} button
+   * @param {string | null} favorite
+   */
   choose(button, favorite) {
     for (const other of this.root.querySelectorAll("button")) other.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-pressed", "true");

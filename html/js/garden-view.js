@@ -1,3 +1,4 @@
+// @ts-check
 // The garden: a few images at a time in a calm composition that follows the screen's shape,
 // one of them slowly giving way to the next every few seconds. Each image has a like button.
 import { h, icon, HEART } from "./dom.js";
@@ -6,21 +7,52 @@ import strings from "./strings/kiosk.js";
 
 const t = translator(strings);
 
+/** @typedef {"landscape" | "portrait"} Orientation */
+/**
+ * A flower of the garden as GET /garden lists it (orientation: the list it came in).
+ * @typedef {object} GardenItem
+ * @property {string} key
+ * @property {string} url
+ * @property {number} [likes]
+ * @property {string} [favorite]
+ * @property {Orientation} [orientation]
+ */
+/** @typedef {{name: string, slots: Orientation[], names: string[]}} Plan */
+/**
+ * @typedef {object} GardenOptions
+ * @property {number} rotateSeconds
+ * @property {(item: GardenItem) => Promise<{likes: number}>} onLike
+ * @property {(key: string) => boolean} isLiked
+ * @property {(figure: HTMLElement, item: GardenItem) => void} [onLoved]
+ * @property {string} [noun]
+ */
+
+/** @type {Plan} */
 const WIDE = { name: "wide", slots: ["portrait", "landscape", "landscape", "portrait"], names: ["p1", "l1", "l2", "p2"] };
 // a portrait kiosk (1080×1920): two tall portraits side by side, a landscape below, filling it
+/** @type {Plan} */
 const UPRIGHT = { name: "upright", slots: ["portrait", "portrait", "landscape"], names: ["p1", "p2", "l1"] };
+/** @type {Plan} */
 const TALL = { name: "tall", slots: ["landscape", "portrait", "portrait"], names: ["l1", "p1", "p2"] };
 // kiosk.css uses the same queries
 const WIDE_QUERY = "(min-aspect-ratio: 1/1) and (min-height: 560px)";
 const UPRIGHT_QUERY = "(max-aspect-ratio: 1/1) and (min-width: 700px) and (min-height: 1000px)";
 const FADE_MS = 1800;
 
+/**
+ * @param {GardenItem} item
+ * @param {string} noun
+ */
 function imageAlt(item, noun) {
   return item.favorite ? t("favoriteAlt", { favorite: item.favorite, noun }) : t("flowerAlt", { noun });
 }
 
 // The button's name carries the count too: an aria-label replaces the visible text, and a
 // screen reader user should hear how loved a flower is, as a sighted one sees it.
+/**
+ * @param {boolean} liked
+ * @param {number | undefined} likes
+ */
 function likeLabel(liked, likes) {
   const n = Number(likes ?? 0);
   const count = t(n === 1 ? "likeCountOne" : "likeCountMany", { count: formatNumber(n) });
@@ -28,6 +60,10 @@ function likeLabel(liked, likes) {
 }
 
 export class GardenView {
+  /**
+   * @param {HTMLElement} root
+   * @param {GardenOptions} options
+   */
   constructor(root, { rotateSeconds, onLike, isLiked, onLoved = () => {}, noun = t("yourMood") }) {
     this.root = root;
     this.rotateMs = rotateSeconds * 1000;
@@ -35,9 +71,12 @@ export class GardenView {
     this.onLoved = onLoved;   // a liked flower's figure: take-home.js adds "Take it home" to it
     this.isLiked = isLiked;
     this.noun = noun;
-    this.timer = null;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.timer = undefined;
     this.turn = 0;
+    /** @type {Record<Orientation, GardenItem[]>} */
     this.queues = { landscape: [], portrait: [] };
+    /** @type {Set<string>} */
     this.shown = new Set();
     // the wide plan needs height as well as width: a landscape phone (844×390) gets the
     // tall plan, which scrolls, instead of a postage-stamp garden; a big portrait screen gets
@@ -47,10 +86,15 @@ export class GardenView {
     this.onShape = () => this.layout();
   }
 
+  /**
+   * @param {{landscape?: GardenItem[], portrait?: GardenItem[]}} body  a garden answer
+   * @param {string} [noun]
+   */
   show(body, noun) {
     this.stop();
     this.noun = noun || this.noun;
     // each item keeps the orientation it was listed under: a slot of the other one shows it whole
+    /** @type {(items: GardenItem[] | undefined, orientation: Orientation) => GardenItem[]} */
     const tagged = (items, orientation) => (items || []).map((item) => ({ ...item, orientation }));
     this.queues = { landscape: tagged(body.landscape, "landscape"), portrait: tagged(body.portrait, "portrait") };
     this.media.addEventListener("change", this.onShape);
@@ -61,7 +105,7 @@ export class GardenView {
 
   stop() {
     clearInterval(this.timer);
-    this.timer = null;
+    this.timer = undefined;
     this.media.removeEventListener("change", this.onShape);
     this.upright.removeEventListener("change", this.onShape);
     this.root.replaceChildren();
@@ -83,13 +127,18 @@ export class GardenView {
 
   // The next image for a slot: its own orientation first, the other one when that runs dry,
   // never one already on screen.
+  /**
+   * @param {Orientation} orientation
+   * @returns {GardenItem | null}
+   */
   take(orientation) {
+    /** @type {Orientation} */
     const other = orientation === "landscape" ? "portrait" : "landscape";
     for (const name of [orientation, other]) {
       const queue = this.queues[name];
       for (let i = 0; i < queue.length; i += 1) {
         const item = queue[0];
-        queue.push(queue.shift());
+        queue.push(/** @type {GardenItem} */ (queue.shift()));
         if (!this.shown.has(item.key)) return item;
       }
     }
@@ -118,11 +167,16 @@ export class GardenView {
     return this.count() > this.slotCount();
   }
 
+  /**
+   * @param {HTMLElement} slot
+   * @param {GardenItem} item
+   * @param {boolean} fade
+   */
   fill(slot, item, fade) {
     const previous = slot.querySelector("figure");
-    if (previous) this.shown.delete(previous.dataset.key);
+    if (previous) this.shown.delete(/** @type {string} */ (previous.dataset.key));
     this.shown.add(item.key);
-    const figure = this.figure(item, slot.dataset.orientation);
+    const figure = this.figure(item, /** @type {Orientation | undefined} */ (slot.dataset.orientation));
     if (fade) figure.classList.add("arriving");
     slot.append(figure);
     if (fade) {
@@ -139,6 +193,11 @@ export class GardenView {
 
   // An image in a slot of its own orientation fills it; in the other one it is shown whole,
   // letterboxed on a blurred copy of itself, never cropped.
+  /**
+   * @param {GardenItem} item
+   * @param {Orientation | undefined} slotOrientation
+   * @returns {HTMLElement}
+   */
   figure(item, slotOrientation) {
     const liked = this.isLiked(item.key);
     const count = h("span", { class: "like-count", text: String(item.likes ?? 0) });
@@ -178,12 +237,12 @@ export class GardenView {
 
   // One slot at a time, in turn, gives way to an image not yet on screen — after it loads.
   async rotate() {
-    const slots = [...this.root.querySelectorAll(".slot")];
+    const slots = [.../** @type {NodeListOf<HTMLElement>} */ (this.root.querySelectorAll(".slot"))];
     if (!slots.length || document.hidden) return;
     const slot = slots[this.turn % slots.length];
     this.turn += 1;
     if (slot.matches(":focus-within, :hover")) return;  // never pull an image from under a visitor's hand
-    const item = this.take(slot.dataset.orientation);
+    const item = this.take(/** @type {Orientation} */ (slot.dataset.orientation));
     if (!item) return;
     const probe = new Image();
     probe.src = item.url;

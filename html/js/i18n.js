@@ -1,3 +1,4 @@
+// @ts-check
 // Korean and English on every page. The language is chosen by `?lang=ko|en` in the page's
 // address first, else by the first of the browser's languages that is Korean or English, else
 // English. Each page keeps its own dictionary in js/strings/<name>.js:
@@ -6,15 +7,24 @@
 //   <h1 data-i18n="title">…</h1>
 //   <input data-i18n-attr="placeholder:search;aria-label:searchLabel">
 // Text is only ever set through textContent and setAttribute, never as markup.
+/** A page's dictionary: language → key → text. @typedef {Record<string, Record<string, string>>} Strings */
+/** Variables filled into a text's `{name}` places. @typedef {Record<string, unknown>} Vars */
+/** `t(key, vars)`: the text in the page's language. @typedef {(key: string, vars?: Vars) => string} Translate */
+
 export const LANGUAGES = ["en", "ko"];
 const DEFAULT = "en";
 
+/**
+ * @param {unknown} tag
+ * @returns {string | null}
+ */
 function supported(tag) {
   const primary = String(tag || "").trim().toLowerCase().split(/[-_]/)[0];
   return LANGUAGES.includes(primary) ? primary : null;
 }
 
 // the `?lang=` of the page's address, when it names a language this product speaks
+/** @returns {string | null} */
 export function chosenLanguage() {
   try {
     return supported(new URLSearchParams(window.location.search).get("lang"));
@@ -23,6 +33,7 @@ export function chosenLanguage() {
   }
 }
 
+/** @returns {string} */
 export function language() {
   const chosen = chosenLanguage();
   if (chosen) return chosen;
@@ -36,6 +47,11 @@ export function language() {
   return DEFAULT;
 }
 
+/**
+ * @param {string} text
+ * @param {Vars} [vars]
+ * @returns {string}
+ */
 function fill(text, vars) {
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (
@@ -45,9 +61,15 @@ function fill(text, vars) {
 }
 
 // `t(key, vars)` for a dictionary in the given language: falls back to English, then the key.
+/**
+ * @param {Strings} strings
+ * @param {string} [lang]
+ * @returns {Translate}
+ */
 export function translator(strings, lang = language()) {
   const own = (strings && strings[lang]) || {};
   const english = (strings && strings[DEFAULT]) || {};
+  /** @type {Translate} */
   return function t(key, vars) {
     const text = Object.prototype.hasOwnProperty.call(own, key) ? own[key]
       : Object.prototype.hasOwnProperty.call(english, key) ? english[key]
@@ -57,16 +79,23 @@ export function translator(strings, lang = language()) {
 }
 
 // Translates the marked elements under `root`, sets <html lang>, and returns `t`.
+/**
+ * @param {Strings} strings
+ * @param {Document | Element} [root]
+ * @returns {Translate}
+ */
 export function localize(strings, root = document) {
   const lang = language();
   const t = translator(strings, lang);
   if (typeof document !== "undefined" && document.documentElement) {
     document.documentElement.lang = lang;
   }
-  const scope = root && root.querySelectorAll ? root : document;
+  const scope = root && /** @type {Partial<ParentNode>} */ (root).querySelectorAll ? root : document;
+  /** @param {string} selector */
   const marked = (selector) => {
     const found = [...scope.querySelectorAll(selector)];
-    if (scope.matches && scope.matches(selector)) found.unshift(scope);
+    const element = /** @type {Partial<Element>} */ (scope);
+    if (element.matches && element.matches(selector)) found.unshift(/** @type {Element} */ (scope));
     return found;
   };
   for (const node of marked("[data-i18n]")) {
@@ -74,7 +103,7 @@ export function localize(strings, root = document) {
     if (key && hasKey(strings, key)) node.textContent = t(key);
   }
   for (const node of marked("[data-i18n-attr]")) {
-    for (const pair of node.getAttribute("data-i18n-attr").split(";")) {
+    for (const pair of /** @type {string} */ (node.getAttribute("data-i18n-attr")).split(";")) {
       const at = pair.indexOf(":");
       if (at < 1) continue;
       const name = pair.slice(0, at).trim();
@@ -86,6 +115,10 @@ export function localize(strings, root = document) {
 }
 
 // a key neither language knows leaves the markup's own text alone
+/**
+ * @param {Strings} strings
+ * @param {string} key
+ */
 function hasKey(strings, key) {
   return LANGUAGES.some((lang) => strings && strings[lang]
     && Object.prototype.hasOwnProperty.call(strings[lang], key));
@@ -93,6 +126,11 @@ function hasKey(strings, key) {
 
 // The href with `lang=` added when the visitor chose the language by `?lang=`, so links
 // between pages keep the choice. Fragments and other parameters are kept as they are.
+/**
+ * @template {string | null | undefined} T
+ * @param {T} href
+ * @returns {T | string}
+ */
 export function withLang(href) {
   const lang = chosenLanguage();
   if (!lang || href === undefined || href === null) return href;
@@ -108,17 +146,26 @@ export function withLang(href) {
 }
 
 // Intl formatting in the page's language.
+/**
+ * @param {number | bigint} value
+ * @param {Intl.NumberFormatOptions} [options]
+ */
 export function formatNumber(value, options) {
   return new Intl.NumberFormat(language(), options).format(value);
 }
 
+/**
+ * @param {unknown} value  a Date, or what `new Date()` reads (an ISO string, milliseconds)
+ * @param {Intl.DateTimeFormatOptions} [options]
+ */
 export function formatDate(value, options = { dateStyle: "medium", timeStyle: "short" }) {
-  const date = value instanceof Date ? value : new Date(value);
+  const date = value instanceof Date ? value : new Date(/** @type {string | number} */ (value));
   if (Number.isNaN(date.getTime())) return String(value ?? "");
   return new Intl.DateTimeFormat(language(), options).format(date);
 }
 
 // Rewrites the page's own links (a[href] under `root`, same-site pages only) to keep `?lang=`.
+/** @param {Document | Element} [root] */
 export function keepLanguageInLinks(root = document) {
   if (!chosenLanguage()) return;
   for (const link of root.querySelectorAll("a[href]")) {
@@ -131,6 +178,10 @@ export function keepLanguageInLinks(root = document) {
 }
 
 // Link to this same page in the other language: used by the small EN / 한국어 switches.
+/**
+ * @param {string} lang
+ * @param {{search: string, pathname: string, hash?: string}} [location]
+ */
 export function languageHref(lang, location = window.location) {
   const params = new URLSearchParams(location.search);
   params.set("lang", lang);

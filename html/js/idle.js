@@ -1,11 +1,25 @@
+// @ts-check
 // Notices when nobody has touched the kiosk for a while.
 const EVENTS = ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"];
 
+/**
+ * @typedef {object} IdleWatch
+ * @property {() => void} arm     start counting (again) from now
+ * @property {() => void} disarm  stop counting
+ * @property {() => void} poke    someone is here: count from now
+ */
+
+/**
+ * @param {number} seconds
+ * @param {() => void} onIdle
+ * @returns {IdleWatch}
+ */
 export function watchIdle(seconds, onIdle) {
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   let armed = false;
   const fire = () => {
-    timer = null;
+    timer = undefined;
     if (armed) onIdle();
   };
   const poke = () => {
@@ -16,7 +30,7 @@ export function watchIdle(seconds, onIdle) {
   for (const name of EVENTS) window.addEventListener(name, poke, { passive: true });
   return {
     arm() { armed = true; poke(); },
-    disarm() { armed = false; clearTimeout(timer); timer = null; },
+    disarm() { armed = false; clearTimeout(timer); timer = undefined; },
     poke,
   };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The kiosk: welcome → camera with a countdown (or a chosen photo) → reading → the garden for
 // the visitor's emotion; kind words when something goes wrong; back to the start when idle.
 import { analyzeEmotion, ApiError, fetchGarden, like } from "./api.js";
@@ -18,8 +19,10 @@ import { emotionName, wordsFor } from "./words.js";
 const t = localize(strings);
 keepLanguageInLinks();
 
+/** @typedef {import("./garden-view.js").GardenItem} GardenItem */
+
 const screens = $$(".screen");
-const video = $("#camera-video");
+const video = /** @type {HTMLVideoElement} */ ($("#camera-video"));
 const countdown = $("#countdown");
 const live = $("#live");
 const problemTitle = $("#problem-title");
@@ -34,32 +37,37 @@ const KIOSK_ELSEWHERE = t("insecureSection");   // the README's section
 const takeHome = new TakeHome();   // "Take it home": a liked flower's QR code
 const garden = new GardenView(gardenGrid, {
   rotateSeconds: settings.rotateSeconds,
-  isLiked: (key) => likedKeys().has(key),
-  onLoved: (figure, item) => takeHome.offer(figure, item),
-  onLike: async (item) => {
+  isLiked: (/** @type {string} */ key) => likedKeys().has(key),
+  onLoved: (/** @type {HTMLElement} */ figure, /** @type {GardenItem} */ item) => takeHome.offer(figure, item),
+  onLike: async (/** @type {GardenItem} */ item) => {
     const visit = run;   // a like answered after this visitor left is not the next one's
     const answer = await like(visitorId(), item.key, { context: visitContext() });
     if (visit === run) {
       rememberLike(item.key);
       announce(t("liked"));
     }
-    return answer;
+    return /** @type {{likes: number}} */ (answer);
   },
 });
 
 // optional: a favorite (season, weather, time of day) regrows the garden with it first
-const chooser = new FavoriteChooser($("#favorite-chooser"), (favorite) => {
+const chooser = new FavoriteChooser($("#favorite-chooser"), (/** @type {string | null} */ favorite) => {
   const emotion = document.body.dataset.emotion;
   if (emotion) grow(emotion, run, favorite ?? undefined);
 });
 
 const idle = watchIdle(settings.idleSeconds, () => restart());
 
+/** @param {string} text */
 function announce(text) {
   live.textContent = "";
   requestAnimationFrame(() => { live.textContent = text; });
 }
 
+/**
+ * @param {string} name               the screen's id
+ * @param {string} [focusSelector]    what takes the focus (the screen's heading otherwise)
+ */
 function show(name, focusSelector) {
   document.body.dataset.screen = name;
   for (const screen of screens) {
@@ -95,7 +103,7 @@ async function begin() {
     stream = await openCamera(video, { isCurrent: () => visit === run });
   } catch (error) {
     if (visit !== run) return;
-    cameraProblem(error instanceof CameraUnavailable ? error.reason : "failed", error.message);
+    cameraProblem(error instanceof CameraUnavailable ? error.reason : "failed", /** @type {Error} */ (error).message);
     return;
   }
   if (!stream) return;  // abandoned while the camera was starting: openCamera let it go
@@ -122,7 +130,7 @@ async function begin() {
     photo = await captureFrame(video);
   } catch (error) {
     if (visit !== run) return;
-    problem(t("photoFailedTitle"), t("photoFailedText"), error.message);
+    problem(t("photoFailedTitle"), t("photoFailedText"), /** @type {Error} */ (error).message);
     return;
   } finally {
     closeCamera(video);
@@ -133,6 +141,10 @@ async function begin() {
 }
 
 // Why the camera did not open, and what to do instead: the main button becomes the upload.
+/**
+ * @param {string} reason  a CameraUnavailable's reason
+ * @param {string} detail
+ */
 function cameraProblem(reason, detail) {
   if (reason === "insecure") {
     problem(t("insecureTitle"), t("insecureText", { section: KIOSK_ELSEWHERE }),
@@ -144,6 +156,7 @@ function cameraProblem(reason, detail) {
   }
 }
 
+/** @param {File | null} file */
 async function fromFile(file) {
   if (!file) return;
   const visit = ++run;
@@ -153,7 +166,7 @@ async function fromFile(file) {
     photo = await photoFromFile(file);
   } catch (error) {
     if (visit !== run) return;
-    problem(t("badFileTitle"), t("badFileText"), error.message, { photoFirst: true });
+    problem(t("badFileTitle"), t("badFileText"), /** @type {Error} */ (error).message, { photoFirst: true });
     return;
   }
   if (visit !== run) return;
@@ -161,10 +174,17 @@ async function fromFile(file) {
 }
 
 // --- reading the emotion and growing the garden --------------------------------------------
+/**
+ * @param {Blob} photo
+ * @param {number} visit
+ * @param {"camera" | "upload"} source
+ */
 async function read(photo, visit, source) {
   show("reading");
   const shown = performance.now();
-  let analysis;
+  /** @type {import("./api.js").Json} */
+  let analysis = {};
+  /** @type {any} */
   let error = null;
   try {
     analysis = await analyzeEmotion(photo, visitorId());
@@ -183,10 +203,10 @@ async function read(photo, visit, source) {
         problem(t("noFaceCameraTitle"), t("noFaceCameraText"), "");
       }
     } else if (error instanceof ApiError && (error.status === 413 || error.status === 415 || error.status === 400)) {
-      problem(t("badPhotoTitle"), upload ? t("badPhotoUploadText") : t("badPhotoCameraText"), error.message,
+      problem(t("badPhotoTitle"), upload ? t("badPhotoUploadText") : t("badPhotoCameraText"), /** @type {Error} */ (error).message,
         { photoFirst: upload });
     } else {
-      problem(t("restingTitle"), t("restingText"), error.message);
+      problem(t("restingTitle"), t("restingText"), /** @type {Error} */ (error).message);
     }
     return;
   }
@@ -195,6 +215,11 @@ async function read(photo, visit, source) {
   await grow(emotion, visit);
 }
 
+/**
+ * @param {string} emotion
+ * @param {number} visit
+ * @param {string} [favorite]
+ */
 async function grow(emotion, visit, favorite) {
   const words = wordsFor(emotion);
   document.body.dataset.emotion = emotion;
@@ -213,7 +238,7 @@ async function grow(emotion, visit, favorite) {
     body = await fetchGarden(emotion, { ...visitContext(), favorite });
   } catch (error) {
     if (visit !== run) return;
-    problem(t("restingTitle"), t("fetchFailedText"), error.message);
+    problem(t("restingTitle"), t("fetchFailedText"), /** @type {Error} */ (error).message);
     return;
   }
   if (visit !== run) return;
@@ -234,6 +259,12 @@ async function grow(emotion, visit, favorite) {
 
 // photoFirst: trying the camera again would not help (it is denied, missing, or the photo was
 // the problem): choosing a photo becomes the main button, and "Try again" steps aside.
+/**
+ * @param {string} title
+ * @param {string} text
+ * @param {string} detail
+ * @param {{photoFirst?: boolean}} [options]
+ */
 function problem(title, text, detail, { photoFirst = false } = {}) {
   closeCamera(video);
   problemTitle.textContent = title;
@@ -253,7 +284,7 @@ $("#retry").addEventListener("click", begin);
 $("#cancel").addEventListener("click", restart);
 $("#again").addEventListener("click", restart);
 $("#problem-home").addEventListener("click", restart);
-for (const input of $$("input[type=file][data-photo]")) {
+for (const input of /** @type {HTMLInputElement[]} */ ($$("input[type=file][data-photo]"))) {
   input.addEventListener("change", () => {
     const file = input.files && input.files[0];
     input.value = "";
@@ -265,8 +296,8 @@ document.addEventListener("keydown", (event) => {
 });
 
 // the language switch on the welcome screen: this page, the other language, same settings
-for (const link of $$(".lang-switch a[data-lang]")) {
-  link.href = languageHref(link.dataset.lang);
+for (const link of /** @type {HTMLAnchorElement[]} */ ($$(".lang-switch a[data-lang]"))) {
+  link.href = languageHref(/** @type {string} */ (link.dataset.lang));
   if (link.dataset.lang === language()) link.setAttribute("aria-current", "true");
 }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // "Take it home": once a visitor has liked a flower, a button on it opens an overlay with the
 // QR code of the flower's take-home page (/share/…, made by the server as SVG), large enough
 // to scan from a phone. The overlay closes on a tap, on Escape, after CLOSE_SECONDS, and when
@@ -11,6 +12,7 @@ const t = translator(strings);
 export const CLOSE_SECONDS = 60;
 const PLAIN = /^[A-Za-z0-9._,-]+$/;
 
+/** @param {string} text */
 function base64url(text) {
   let binary = "";
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
@@ -19,6 +21,10 @@ function base64url(text) {
 
 // The take-home path of a garden key (chalicelib/rules/share.py's share_path): each segment
 // as it is when plain, else "~" + its UTF-8 in base64url; null for any other key.
+/**
+ * @param {unknown} key
+ * @returns {string | null}
+ */
 export function sharePath(key) {
   const match = /^emotions\/(.+)\.jpeg$/.exec(String(key || ""));
   if (!match) return null;
@@ -28,9 +34,12 @@ export function sharePath(key) {
 }
 
 export class TakeHome {
+  /** @param {{closeSeconds?: number, parent?: HTMLElement}} [options] */
   constructor({ closeSeconds = CLOSE_SECONDS, parent = document.body } = {}) {
     this.closeMs = closeSeconds * 1000;
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
+    /** @type {HTMLElement | null} */
     this.returnFocus = null;
     this.qr = h("img", { class: "take-home-qr", alt: t("qrAlt"), width: "512", height: "512", draggable: "false" });
     this.line = h("p", { id: "take-home-line", class: "take-home-line", text: t("scan") });
@@ -55,6 +64,10 @@ export class TakeHome {
   }
 
   // Adds the "Take it home" button to a liked flower's figure (once).
+  /**
+   * @param {HTMLElement} figure
+   * @param {{key: string}} item
+   */
   offer(figure, item) {
     const path = sharePath(item && item.key);
     if (!path || figure.querySelector(".take-home-open")) return;
@@ -68,6 +81,10 @@ export class TakeHome {
     figure.append(button);
   }
 
+  /**
+   * @param {string} key
+   * @param {HTMLElement | null} [opener]  focused again when the overlay closes
+   */
   open(key, opener = null) {
     const path = sharePath(key);
     if (!path) return;
@@ -83,7 +100,7 @@ export class TakeHome {
 
   close() {
     clearTimeout(this.timer);
-    this.timer = null;
+    this.timer = undefined;
     if (this.overlay.hidden) return;
     this.overlay.hidden = true;
     delete this.overlay.dataset.key;

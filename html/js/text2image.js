@@ -1,3 +1,4 @@
+// @ts-check
 // Text to image: a prompt goes to POST /text2image; the job is polled at /jobs/{id} and
 // each image is shown the moment it lands, each failure next to where its image would be.
 import { ApiError, FINAL_STATUSES, followJob, startText2Image } from "./api.js";
@@ -7,30 +8,38 @@ import strings from "./strings/text2image.js";
 
 const t = localize(strings);
 keepLanguageInLinks();
-for (const link of $$(".lang-switch a[data-lang]")) {
-  link.href = languageHref(link.dataset.lang);
+for (const link of /** @type {HTMLAnchorElement[]} */ ($$(".lang-switch a[data-lang]"))) {
+  link.href = languageHref(/** @type {string} */ (link.dataset.lang));
   if (link.dataset.lang === language()) link.setAttribute("aria-current", "true");
 }
 
 const form = $("#prompt-form");
-const prompt = $("#prompt");
-const size = $("#size");
-const count = $("#count");
-const grow = $("#grow");
+const prompt = /** @type {HTMLTextAreaElement} */ ($("#prompt"));
+const size = /** @type {HTMLSelectElement} */ ($("#size"));
+const count = /** @type {HTMLInputElement} */ ($("#count"));
+const grow = /** @type {HTMLButtonElement} */ ($("#grow"));
 const formError = $("#form-error");
 const run = $("#run");
 const runTitle = $("#run-title");
 const runStatus = $("#run-status");
-const progress = $("#run-progress");
+const progress = /** @type {HTMLProgressElement} */ ($("#run-progress"));
 const results = $("#results");
 const errorsList = $("#run-errors");
+/** @typedef {import("./api.js").Json} Json */
+
 let current = 0;   // the run on screen; answers for an older run are dropped
 
+/** @param {string} message */
 function showFormError(message) {
   formError.textContent = message;
   formError.hidden = !message;
 }
 
+/**
+ * @param {number} total
+ * @param {number} width
+ * @param {number} height
+ */
 function placeholders(total, width, height) {
   results.replaceChildren();
   for (let i = 0; i < total; i += 1) {
@@ -41,11 +50,15 @@ function placeholders(total, width, height) {
   }
 }
 
+/**
+ * @param {Json} view   the job as GET /jobs/{id} shows it
+ * @param {string} words
+ */
 function render(view, words) {
   const requested = view.requested || results.children.length;
   const images = view.images || [];
   const errors = view.errors || [];
-  const tiles = [...results.children];
+  const tiles = [.../** @type {HTMLCollectionOf<HTMLElement>} */ (results.children)];
   const placed = new Set(tiles.map((tile) => tile.dataset.key).filter(Boolean));
   const nextFree = () => tiles.find((tile) => tile.classList.contains("waiting"));
   // each image takes the first waiting tile when it lands, so nothing already shown moves
@@ -66,14 +79,14 @@ function render(view, words) {
   }
   // failures take waiting tiles too and say why
   const shownFailures = tiles.filter((tile) => tile.classList.contains("failed")).length;
-  for (const error of errors.slice(shownFailures)) {
+  for (const error of /** @type {Json[]} */ (errors.slice(shownFailures))) {
     const tile = nextFree();
     if (!tile) break;
     tile.classList.remove("waiting");
     tile.classList.add("failed");
     tile.replaceChildren(h("span", { class: "tile-note", text: `${error.error || t("error")}: ${error.message || t("couldNotPaint")}` }));
   }
-  errorsList.replaceChildren(...errors.map((error) => h("li", {},
+  errorsList.replaceChildren(...errors.map((/** @type {Json} */ error) => h("li", {},
     h("strong", { text: error.endpoint || t("endpoint") }), ` — ${error.error || t("error")}: ${error.message || ""}`)));
   errorsList.hidden = errors.length === 0;
   const done = images.length + errors.length;
@@ -88,7 +101,7 @@ function render(view, words) {
     }
   }
   run.dataset.status = view.status || "RUNNING";
-  runTitle.textContent = final ? t(({ SUCCEEDED: "done", PARTIAL: "partlyDone", FAILED: "nothingPainted" })[view.status] || "done")
+  runTitle.textContent = final ? t((/** @type {Record<string, string>} */ ({ SUCCEEDED: "done", PARTIAL: "partlyDone", FAILED: "nothingPainted" }))[view.status] || "done")
     : t("painting");
   const counts = { done: formatNumber(images.length), requested: formatNumber(requested), failed: formatNumber(errors.length) };
   runStatus.textContent = t(errors.length ? "readyFailed" : "ready", counts);
@@ -96,12 +109,13 @@ function render(view, words) {
 
 // The page stopped hearing from a job it started: what arrived stays on screen, the tiles
 // still waiting say they are unknown, and the message says why.
+/** @param {string} message */
 function lostTrack(message) {
   run.dataset.status = "LOST";
   runTitle.textContent = t("lostTitle");
   const shown = results.querySelectorAll(".tile[data-key]").length;
   runStatus.textContent = t("lostText", { shown: formatNumber(shown), total: formatNumber(results.children.length), message });
-  for (const tile of results.querySelectorAll(".tile.waiting")) {
+  for (const tile of /** @type {NodeListOf<HTMLElement>} */ (results.querySelectorAll(".tile.waiting"))) {
     tile.classList.remove("waiting");
     tile.classList.add("failed");
     tile.replaceChildren(h("span", { class: "tile-note", text: t("notHeard") }));

@@ -1,3 +1,4 @@
+// @ts-check
 // The visitor's id: random, kept in sessionStorage (gone when the tab closes), renewed when
 // the kiosk goes back to its start screen so the next visitor's likes count as their own.
 const KEY = "garden.visitor";
@@ -7,6 +8,10 @@ function newId() {
   return crypto.randomUUID ? crypto.randomUUID() : `v-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
+/**
+ * @param {string} name
+ * @returns {string | null}
+ */
 function read(name) {
   try {
     return sessionStorage.getItem(name);
@@ -15,6 +20,10 @@ function read(name) {
   }
 }
 
+/**
+ * @param {string} name
+ * @param {string | null} value
+ */
 function write(name, value) {
   try {
     if (value === null) sessionStorage.removeItem(name);
@@ -24,8 +33,10 @@ function write(name, value) {
   }
 }
 
+/** @type {string | null} */
 let memoryId = null;
 
+/** @returns {string} */
 export function visitorId() {
   let id = read(KEY) || memoryId;
   if (!id) {
@@ -36,6 +47,7 @@ export function visitorId() {
   return id;
 }
 
+/** @returns {string} */
 export function newVisitor() {
   memoryId = null;
   write(KEY, null);
@@ -43,6 +55,7 @@ export function newVisitor() {
   return visitorId();
 }
 
+/** @returns {Set<string>} */
 export function likedKeys() {
   try {
     return new Set(JSON.parse(read(LIKED) || "[]"));
@@ -51,6 +64,7 @@ export function likedKeys() {
   }
 }
 
+/** @param {string} key */
 export function rememberLike(key) {
   const keys = likedKeys();
   keys.add(key);

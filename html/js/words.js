@@ -1,9 +1,20 @@
+// @ts-check
 // Friendly words for Rekognition's eight emotions: what the kiosk says back to a visitor,
 // and the colour the page takes on for them, in English and Korean (the page's language).
 import { language } from "./i18n.js";
 
+/**
+ * @typedef {object} Words
+ * @property {string} noun
+ * @property {string} adjective
+ * @property {string} headline
+ * @property {string} line
+ * @property {string} accent  the page's colour for the emotion (CSS)
+ */
+
 export const EMOTIONS = ["HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR"];
 
+/** @type {Record<string, Words>} */
 const WORDS = {
   HAPPY: { noun: "joy", adjective: "joyful", headline: "You’re glowing with joy", line: "Here is a garden in full, warm bloom for you.", accent: "#ffc36b" },
   SAD: { noun: "tenderness", adjective: "a little blue", headline: "You seem a little blue", line: "These flowers lean in quietly, to keep you company.", accent: "#8fb3ff" },
@@ -15,9 +26,11 @@ const WORDS = {
   FEAR: { noun: "courage", adjective: "uneasy", headline: "You seem a little uneasy", line: "Gentle flowers, growing toward the light with you.", accent: "#b9a3e3" },
 };
 
+/** @type {Words} */
 const FALLBACK = { noun: "feeling", adjective: "thoughtful", headline: "Here is your garden", line: "Flowers grown from the way you look today.", accent: "#f3d9b1" };
 
 // Korean: said to a visitor, warmly (the accent colours are the English table's)
+/** @type {Record<string, Omit<Words, "accent">>} */
 const KOREAN = {
   HAPPY: { noun: "기쁨", adjective: "기쁜", headline: "기쁨으로 환하게 빛나고 있어요", line: "당신을 위해 따뜻하게 활짝 핀 정원이에요." },
   SAD: { noun: "다정함", adjective: "조금 울적한", headline: "조금 울적해 보여요", line: "꽃들이 조용히 곁에 다가와 함께 있어 줄 거예요." },
@@ -31,10 +44,16 @@ const KOREAN = {
 const KOREAN_FALLBACK = { noun: "마음", adjective: "생각에 잠긴", headline: "당신의 정원이에요", line: "오늘 당신의 표정에서 자라난 꽃들이에요." };
 
 // The emotions' own names, as the original kiosk in Korea called them.
+/** @type {Record<string, string>} */
 const NAMES_KO = {
   HAPPY: "행복", SAD: "슬픔", ANGRY: "분노", CONFUSED: "혼란", DISGUSTED: "혐오", SURPRISED: "놀람", CALM: "평온", FEAR: "두려움",
 };
 
+/**
+ * @param {unknown} emotion
+ * @param {string} [lang]
+ * @returns {Words}
+ */
 export function wordsFor(emotion, lang = language()) {
   const name = String(emotion || "").toUpperCase();
   const english = WORDS[name] || FALLBACK;
@@ -43,11 +62,20 @@ export function wordsFor(emotion, lang = language()) {
 }
 
 // An emotion's name for the operator's desk: "Happy" in English, "행복" in Korean.
+/**
+ * @param {unknown} emotion
+ * @param {string} [lang]
+ * @returns {string}
+ */
 export function emotionName(emotion, lang = language()) {
   const name = String(emotion || "").toUpperCase();
   return lang === "ko" && NAMES_KO[name] ? NAMES_KO[name] : titleCase(emotion);
 }
 
+/**
+ * @param {unknown} emotion
+ * @returns {string}
+ */
 export function titleCase(emotion) {
   const text = String(emotion || "").toLowerCase();
   return text.charAt(0).toUpperCase() + text.slice(1);

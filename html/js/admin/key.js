@@ -1,6 +1,8 @@
+// @ts-check
 // The admin key: asked once, kept in sessionStorage (this tab only, gone when it closes).
 const NAME = "garden.adminKey";
 
+/** @returns {string} */
 export function getKey() {
   try {
     return sessionStorage.getItem(NAME) || "";
@@ -9,6 +11,7 @@ export function getKey() {
   }
 }
 
+/** @param {string} key */
 export function setKey(key) {
   try {
     sessionStorage.setItem(NAME, key);

@@ -1,4 +1,6 @@
+// @ts-check
 // The about page's frame in English and Korean (its two texts are in the markup, side by side).
+/** @type {import("../i18n.js").Strings} */
 export default {
   en: {
     pageTitle: "About the reading · Emotion Garden",

@@ -1,5 +1,7 @@
+// @ts-check
 // The kiosk's words (index.html, kiosk.js, garden-view.js, favorites.js, camera.js) in English
 // and Korean. The emotion words themselves live in words.js.
+/** @type {import("../i18n.js").Strings} */
 export default {
   en: {
     pageTitle: "Emotion Garden",

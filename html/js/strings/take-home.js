@@ -1,4 +1,6 @@
+// @ts-check
 // The "Take it home" affordance and its QR code overlay (take-home.js), in English and Korean.
+/** @type {import("../i18n.js").Strings} */
 export default {
   en: {
     takeHome: "Take it home",

@@ -1,5 +1,7 @@
+// @ts-check
 // The text-to-image page's words (text2image.html, text2image.js) in English and Korean. What
 // the server says (an error's message) is shown as the server sent it.
+/** @type {import("../i18n.js").Strings} */
 export default {
   en: {
     pageTitle: "Text to image · Emotion Garden",

@@ -1,5 +1,7 @@
+// @ts-check
 // The operator's "Display zones" panel (admin/index.html, js/admin/zones.js) in English and
 // Korean. What the server says (an error's message) is shown as the server sent it.
+/** @type {import("../i18n.js").Strings} */
 export default {
   en: {
     zonesTitle: "Display zones",
