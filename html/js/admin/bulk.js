@@ -1,3 +1,4 @@
+// @ts-check
 // Bulk generation: the form posts /bulk; the new job then shows in Recent jobs (jobs.js),
 // which follows it from the server. The favorite matrix (season × weather × time of day, as
 // the original's prompt generator did) makes "How many" images for every combination.
@@ -8,14 +9,32 @@ import strings from "../strings/desk.js";
 
 const t = translator(strings);
 
+/**
+ * POST /bulk's body as the form makes it.
+ * @typedef {object} BulkBody
+ * @property {FormDataEntryValue | null} emotion
+ * @property {number} count
+ * @property {string} [favorite]
+ * @property {string} [emotionText]
+ * @property {string} [others]
+ * @property {FormDataEntryValue[]} orientations
+ * @property {Record<string, string[]>} [matrix]
+ */
+
+/**
+ * @param {HTMLFormElement} form
+ * @returns {BulkBody}
+ */
 export function bulkBody(form) {
   const data = new FormData(form);
-  const body = { emotion: data.get("emotion"), count: Number(data.get("count")) };
-  for (const name of ["favorite", "emotionText", "others"]) {
+  // (orientations follow the optional texts, as the server has always been sent them)
+  const body = /** @type {BulkBody} */ ({ emotion: data.get("emotion"), count: Number(data.get("count")) });
+  for (const name of /** @type {const} */ (["favorite", "emotionText", "others"])) {
     const value = String(data.get(name) || "").trim();
     if (value) body[name] = value;
   }
   body.orientations = data.getAll("orientations");
+  /** @type {Record<string, string[]>} */
   const matrix = {};
   for (const axis of MATRIX_AXES) {
     const words = String(data.get(`matrix-${axis}`) || "").split(/[,;]/).map((w) => w.trim()).filter(Boolean);
@@ -30,10 +49,18 @@ const MAX_FAVORITES = 100;
 const MAX_IMAGES = 1000;
 
 // how many favorites the matrix makes (1 when there is none)
+/**
+ * @param {BulkBody} body
+ * @returns {number}
+ */
 export function favoritesOf(body) {
   return body.matrix ? Object.values(body.matrix).reduce((n, words) => n * words.length, 1) : 1;
 }
 
+/**
+ * @param {BulkBody} body
+ * @returns {string}  what is wrong with it ("" when nothing)
+ */
 function check(body) {
   if (!Number.isInteger(body.count) || body.count < 1 || body.count > 500) return t("bulkCount");
   if (!body.orientations.length) return t("bulkOrientation");
@@ -47,6 +74,10 @@ function check(body) {
 }
 
 // "2 favorites × 4 × 2 orientations = 16 images", updated as the operator types
+/**
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} output
+ */
 function describe(form, output) {
   const body = bulkBody(form);
   const favorites = favoritesOf(body);
@@ -60,6 +91,11 @@ function describe(form, output) {
     : "";
 }
 
+/**
+ * @param {{form: HTMLFormElement, error: HTMLElement, adminKey: import("./key.js").AdminKey,
+ *          onStarted: (job: import("../api.js").Json, body: BulkBody) => void,
+ *          onAuthError: import("./key.js").OnAuthError}} parts
+ */
 export function setupBulk({ form, error, adminKey, onStarted, onAuthError }) {
   const preview = $("#bulk-matrix-total", form);
   if (preview) form.addEventListener("input", () => describe(form, preview));
@@ -73,13 +109,13 @@ export function setupBulk({ form, error, adminKey, onStarted, onAuthError }) {
       error.hidden = false;
       return;
     }
-    const button = $("button[type=submit]", form);
+    const button = /** @type {HTMLButtonElement} */ ($("button[type=submit]", form));
     button.disabled = true;
     try {
       onStarted(await startBulk(adminKey(), body), body);
     } catch (failure) {
       if (onAuthError(failure)) return;
-      error.textContent = failure.message;
+      error.textContent = /** @type {Error} */ (failure).message;
       error.hidden = false;
     } finally {
       button.disabled = false;

@@ -1,3 +1,4 @@
+// @ts-check
 // Recent jobs: the bulk jobs the server knows (GET /jobs), newest first, so a reload or a
 // second desk loses nothing. Running ones show live progress and a Cancel button; a job that
 // settles while watched calls onSettled. Polls every second while a job runs, rarely else.
@@ -8,11 +9,22 @@ import strings from "../strings/desk.js";
 import { emotionName } from "../words.js";
 
 const t = translator(strings);
+
+/** @typedef {import("../api.js").Json} Job  a job as GET /jobs lists it */
+/**
+ * @typedef {object} JobRow  a job's row, kept while the job is listed
+ * @property {HTMLProgressElement} progress
+ * @property {HTMLSpanElement} status
+ * @property {HTMLButtonElement} cancel
+ * @property {HTMLParagraphElement} errors
+ * @property {HTMLLIElement} [row]
+ */
 const STATUSES = new Set(["RUNNING", "SUCCEEDED", "PARTIAL", "FAILED", "CANCELLED"]);
 const LIMIT = 10;
 const BUSY_MS = 1000;
 const IDLE_MS = 15000;
 
+/** @param {Job} job */
 function label(job) {
   const request = job.request || {};
   const orientations = (request.orientations || ["landscape", "portrait"]).length;
@@ -20,6 +32,7 @@ function label(job) {
   return `${emotionName(request.emotion || job.kind)}${favorite} · ${request.count || job.requested}×${orientations}`;
 }
 
+/** @param {Job} job */
 function statusText(job) {
   const requested = job.requested || 0;
   const status = STATUSES.has(job.status) ? t(`job${job.status}`) : job.status;
@@ -31,11 +44,23 @@ function statusText(job) {
 }
 
 export class RecentJobs {
+  /**
+   * @param {{list: HTMLElement, message: HTMLElement, adminKey: import("./key.js").AdminKey,
+   *          onSettled: (job: Job) => void, onAuthError: import("./key.js").OnAuthError}} parts
+   */
   constructor({ list, message, adminKey, onSettled, onAuthError }) {
-    Object.assign(this, { list, message, adminKey, onSettled, onAuthError });
+    this.list = list;
+    this.message = message;
+    this.adminKey = adminKey;
+    this.onSettled = onSettled;
+    this.onAuthError = onAuthError;
+    /** @type {Map<string, JobRow>} */
     this.rows = new Map();        // job id → {row, progress, status, cancel, errors}
+    /** @type {Map<string, string>} */
     this.statuses = new Map();    // job id → the status last shown
-    this.timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
+    /** @type {Promise<void> | null} */
     this.loading = null;
   }
 
@@ -46,6 +71,7 @@ export class RecentJobs {
     return this.loading;
   }
 
+  /** @param {string} reason */
   stop(reason) {
     clearTimeout(this.timer);
     for (const [id, view] of this.rows) {
@@ -56,13 +82,14 @@ export class RecentJobs {
   async load() {
     const key = this.adminKey();
     if (!key) return;
+    /** @type {{jobs: Job[]}} */
     let page;
     try {
-      page = await listJobs(key, { kind: "bulk", limit: LIMIT });
+      page = /** @type {{jobs: Job[]}} */ (await listJobs(key, { kind: "bulk", limit: LIMIT }));
     } catch (failure) {
       if (!this.adminKey()) return;           // locked meanwhile: nothing to say
       if (this.onAuthError(failure)) return;
-      this.message.textContent = t("jobsFailed", { message: failure.message });
+      this.message.textContent = t("jobsFailed", { message: /** @type {Error} */ (failure).message });
       this.schedule(IDLE_MS);
       return;
     }
@@ -72,11 +99,13 @@ export class RecentJobs {
     this.schedule(page.jobs.some((job) => job.status === "RUNNING") ? BUSY_MS : IDLE_MS);
   }
 
+  /** @param {number} ms */
   schedule(ms) {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.refresh(), ms);
   }
 
+  /** @param {Job[]} jobs */
   render(jobs) {
     const rows = jobs.map((job) => this.row(job));
     this.list.replaceChildren(...rows);
@@ -87,34 +116,45 @@ export class RecentJobs {
     }
   }
 
+  /**
+   * @param {Job} job
+   * @returns {HTMLLIElement}
+   */
   row(job) {
     let view = this.rows.get(job.jobId);
     if (!view) {
       const name = label(job);
-      view = {
+      /** @type {JobRow} */
+      const made = {
         progress: h("progress", { max: "1", value: "0", "aria-label": t("jobProgressOf", { name }) }),
         status: h("span", { class: "job-status", role: "status" }),
         cancel: h("button", { type: "button", class: "button quiet job-cancel", text: t("cancel") }),
         errors: h("p", { class: "job-errors", hidden: true }),
       };
-      view.cancel.addEventListener("click", () => this.cancel(job.jobId, view));
-      view.row = h("li", { class: "job", dataset: { job: job.jobId } },
+      view = made;
+      made.cancel.addEventListener("click", () => this.cancel(job.jobId, made));
+      made.row = h("li", { class: "job", dataset: { job: job.jobId } },
         h("span", { class: "job-name", text: name, title: (job.request || {}).prompt || "" }),
-        view.progress, h("span", { class: "job-side" }, view.status, " ", view.cancel), view.errors);
-      this.rows.set(job.jobId, view);
+        made.progress, h("span", { class: "job-side" }, made.status, " ", made.cancel), made.errors);
+      this.rows.set(job.jobId, made);
     }
+    const row = /** @type {HTMLLIElement} */ (view.row);
     const requested = job.requested || 1;
     view.progress.max = requested;
     view.progress.value = Math.min((job.completed || 0) + (job.failed || 0), requested);
-    view.row.dataset.status = job.status;
+    row.dataset.status = job.status;
     view.status.textContent = statusText(job);
     view.cancel.hidden = job.status !== "RUNNING";
     const dead = job.deadEndpoints || [];
     view.errors.hidden = dead.length === 0;
     view.errors.textContent = dead.length ? t("deadEndpoints", { endpoints: dead.join(", ") }) : "";
-    return view.row;
+    return row;
   }
 
+  /**
+   * @param {string} jobId
+   * @param {JobRow} view
+   */
   async cancel(jobId, view) {
     view.cancel.disabled = true;
     try {
@@ -126,7 +166,7 @@ export class RecentJobs {
       if (this.onAuthError(failure)) return;
       // 409: it ended on its own meanwhile; the next refresh shows how
       view.status.textContent = failure instanceof ApiError && failure.status === 409
-        ? t("alreadyEnded") : t("couldNotCancel", { message: failure.message });
+        ? t("alreadyEnded") : t("couldNotCancel", { message: /** @type {Error} */ (failure).message });
     } finally {
       view.cancel.disabled = false;
     }

@@ -2,6 +2,11 @@
 // The admin key: asked once, kept in sessionStorage (this tab only, gone when it closes).
 const NAME = "garden.adminKey";
 
+/** What the desk's panels are given: the key as it is now.
+ * @typedef {() => string} AdminKey */
+/** A 401/403 forgets the key and asks for it again: true when the error was one of those.
+ * @typedef {(error: unknown) => boolean} OnAuthError */
+
 /** @returns {string} */
 export function getKey() {
   try {

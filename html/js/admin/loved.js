@@ -1,3 +1,4 @@
+// @ts-check
 // What visitors love: per emotion, the best and the least liked flowers by like-rate (likes per
 // time seen), with how often each was seen — what to make more of, and what to remove. A flower
 // is judged once it has been seen `judgedAfter` times (the overview's `loved`).
@@ -8,10 +9,15 @@ import { emotionName } from "../words.js";
 
 const t = translator(strings);
 
+/** @typedef {import("../api.js").Json} Json */
+/** @typedef {{key: string, url?: string, likeRate: number, likes: number, impressions: number}} LovedItem */
+
+/** @param {unknown} rate */
 function percent(rate) {
   return `${formatNumber(Math.round(Number(rate) * 100))}%`;   // "50%" in both languages
 }
 
+/** @param {LovedItem} item */
 function flower(item) {
   const name = item.key.split("/").pop();
   const label = t("lovedItem", { name, rate: percent(item.likeRate), likes: formatNumber(item.likes), seen: formatNumber(item.impressions) });
@@ -20,6 +26,11 @@ function flower(item) {
     h("span", { text: t("lovedShort", { rate: percent(item.likeRate), likes: formatNumber(item.likes), seen: formatNumber(item.impressions) }) }));
 }
 
+/**
+ * @param {string} title
+ * @param {LovedItem[]} items
+ * @param {"best" | "least"} kind
+ */
 function list(title, items, kind) {
   return h("div", { class: `loved-${kind}` },
     h("h4", { text: title }),
@@ -27,10 +38,16 @@ function list(title, items, kind) {
       ...items.map(flower)));
 }
 
+/**
+ * @param {HTMLElement | null} container
+ * @param {Json} data  GET /admin/overview's answer
+ */
 export function renderLoved(container, data) {
   if (!container) return;
-  const rows = (data.emotions || []).filter((row) => row.loved && row.loved.best.length);
-  const after = (data.emotions || []).map((row) => row.loved && row.loved.judgedAfter).find(Boolean) || 10;
+  /** @type {Json[]} */
+  const emotions = data.emotions || [];
+  const rows = emotions.filter((row) => row.loved && row.loved.best.length);
+  const after = emotions.map((row) => row.loved && row.loved.judgedAfter).find(Boolean) || 10;
   if (!rows.length) {
     container.replaceChildren(h("p", { class: "hint", text: t("lovedNotYet", { after: formatNumber(after) }) }));
     return;

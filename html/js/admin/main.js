@@ -1,3 +1,4 @@
+// @ts-check
 // The operator's desk: unlock with the admin key, then overview, bulk growing, review and
 // the display zones.
 import { ApiError, overview } from "../api.js";
@@ -15,30 +16,35 @@ import { Zones } from "./zones.js";
 // the desk in the operator's language (?lang=, else the browser's), its links keeping the choice
 const t = localize(strings);
 keepLanguageInLinks();
-for (const link of $$(".lang-switch a[data-lang]")) {
-  link.href = languageHref(link.dataset.lang);
+for (const link of /** @type {HTMLAnchorElement[]} */ ($$(".lang-switch a[data-lang]"))) {
+  link.href = languageHref(/** @type {string} */ (link.dataset.lang));
   if (link.dataset.lang === language()) link.setAttribute("aria-current", "true");
 }
 
 const lock = $("#lock");
 const desk = $("#desk");
 const lockError = $("#lock-error");
+const adminKeyInput = () => /** @type {HTMLInputElement} */ ($("#admin-key"));
+/** @param {string} selector  a <select> of the desk's own markup */
+const select = (selector) => /** @type {HTMLSelectElement} */ ($(selector));
 
 
 for (const select of $$("select[data-emotions]")) {
   select.replaceChildren(...EMOTIONS.map((e) => h("option", { value: e, text: emotionName(e) })));
 }
 
+/** @param {string} message */
 function showLock(message) {
   desk.hidden = true;
   lock.hidden = false;
   lockError.textContent = message || "";
   lockError.hidden = !message;
-  $("#admin-key").value = "";
-  $("#admin-key").focus();
+  adminKeyInput().value = "";
+  adminKeyInput().focus();
 }
 
 // A 401/403 anywhere means the key is missing or wrong: forget it and ask again.
+/** @type {import("./key.js").OnAuthError} */
 function onAuthError(error) {
   if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
     clearKey();
@@ -52,7 +58,7 @@ async function refreshOverview() {
   try {
     renderOverview($("#overview-rows"), $("#overview-summary"), await overview(getKey()));
   } catch (error) {
-    if (!onAuthError(error)) $("#overview-summary").textContent = t("overviewFailed", { message: error.message });
+    if (!onAuthError(error)) $("#overview-summary").textContent = t("overviewFailed", { message: /** @type {Error} */ (error).message });
   }
 }
 
@@ -64,10 +70,10 @@ const review = new Review({
 // Recent jobs come from the server: a reload, or a second desk, loses none of them
 const recent = new RecentJobs({
   list: $("#jobs"), message: $("#jobs-message"), adminKey: getKey, onAuthError,
-  onSettled: (job) => {
+  onSettled: (/** @type {import("../api.js").Json} */ job) => {
     refreshOverview();
     const emotion = (job.request || {}).emotion;
-    if ($("#review-emotion").value === emotion && $("#review-area").value === "pool") review.load();
+    if (select("#review-emotion").value === emotion && select("#review-area").value === "pool") review.load();
   },
 });
 // what each wall screen shows
@@ -79,11 +85,13 @@ setupBulk({
 });
 // the review follows the emotion being grown, so new images are where the operator looks next
 $("#bulk-emotion").addEventListener("change", () => {
-  $("#review-emotion").value = $("#bulk-emotion").value;
+  select("#review-emotion").value = select("#bulk-emotion").value;
   review.load();
 });
 
+/** @param {string} key */
 async function enter(key) {
+  /** @type {import("../api.js").Json} */
   let data;
   try {
     data = await overview(key);
@@ -92,7 +100,7 @@ async function enter(key) {
       clearKey();
       showLock(t("keyRejected"));
     } else {
-      showLock(t("unreachable", { message: error.message }));
+      showLock(t("unreachable", { message: /** @type {Error} */ (error).message }));
     }
     return;
   }
@@ -100,7 +108,7 @@ async function enter(key) {
   lock.hidden = true;
   desk.hidden = false;
   renderOverview($("#overview-rows"), $("#overview-summary"), data);
-  $("#review-emotion").value = $("#bulk-emotion").value;
+  select("#review-emotion").value = select("#bulk-emotion").value;
   review.load();
   await Promise.all([recent.refresh(), zones.load()]);
   document.body.dataset.ready = "true";
@@ -108,7 +116,7 @@ async function enter(key) {
 
 $("#lock-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const key = $("#admin-key").value.trim();
+  const key = adminKeyInput().value.trim();
   if (!key) {
     showLock(t("enterKey"));
     return;

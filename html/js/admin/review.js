@@ -1,3 +1,4 @@
+// @ts-check
 // Review: the pool (or the published garden) of one emotion as a grid of selectable images,
 // with select-all, publish and remove. Remove asks for a second press, never a dialog.
 import { fetchGarden, listPool, publish, remove } from "../api.js";
@@ -10,39 +11,83 @@ const t = translator(strings);
 
 const CONFIRM_MS = 5000;
 
+/** @typedef {import("../api.js").Json} Json */
+/**
+ * An image of the pool or the garden as GET /pool and GET /garden list it.
+ * @typedef {object} PoolItem
+ * @property {string} key
+ * @property {string} url
+ * @property {string} [orientation]
+ * @property {string} [favorite]
+ * @property {string} [createdAt]
+ * @property {Json} [provenance]   what made it: prompt, seed, endpoint, width, height, createdAt
+ */
+/**
+ * The review's elements (the desk's own markup).
+ * @typedef {object} ReviewParts
+ * @property {HTMLElement} grid
+ * @property {HTMLSelectElement} emotion
+ * @property {HTMLSelectElement} area
+ * @property {HTMLInputElement} selectAll
+ * @property {HTMLButtonElement} publishButton
+ * @property {HTMLButtonElement} removeButton
+ * @property {HTMLElement} message
+ * @property {HTMLButtonElement} more
+ * @property {HTMLDialogElement} [viewer]
+ */
+
 // Where an image is shown from: the one place thumbnails and the large view get their URL.
+/** @param {PoolItem} item */
 export function imageUrl(item) {
   return item.url;
 }
 
+/** @param {PoolItem} item */
 function orientationOf(item) {
   return item.orientation || (item.key.endsWith("v.jpeg") ? "portrait" : "landscape");
 }
 
+/** @param {PoolItem} item */
 function endpointOf(item) {
   const endpoint = item.provenance && item.provenance.endpoint;
   return endpoint ? String(endpoint).replace(/:$/, "") : "";
 }
 
+/** @param {PoolItem} item */
 function describe(item) {
   return [t(orientationOf(item)), item.favorite].filter(Boolean).join(" · ");
 }
 
+/** @param {PoolItem} item */
 function sizeOf(item) {
   const p = item.provenance || {};
   return p.width && p.height ? `${p.width} × ${p.height}` : "";
 }
 
 export class Review {
+  /**
+   * @param {ReviewParts} els
+   * @param {{adminKey: import("./key.js").AdminKey, onChanged: () => void,
+   *          onAuthError: import("./key.js").OnAuthError}} hooks
+   */
   constructor(els, { adminKey, onChanged, onAuthError }) {
-    Object.assign(this, els);
-    this.viewer = els.viewer || document.getElementById("viewer");   // the large view, a <dialog>
+    this.grid = els.grid;
+    this.emotion = els.emotion;
+    this.area = els.area;
+    this.selectAll = els.selectAll;
+    this.publishButton = els.publishButton;
+    this.removeButton = els.removeButton;
+    this.message = els.message;
+    this.more = els.more;
+    this.viewer = els.viewer || /** @type {HTMLDialogElement} */ (document.getElementById("viewer"));   // the large view, a <dialog>
     this.adminKey = adminKey;
     this.onChanged = onChanged;
     this.onAuthError = onAuthError;
+    /** @type {string | null} */
     this.cursor = null;
     this.loads = 0;   // the newest load's number
-    this.confirmTimer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.confirmTimer = undefined;
     this.selectAll.addEventListener("change", () => {
       for (const box of this.boxes()) box.checked = this.selectAll.checked;
       this.sync();
@@ -55,8 +100,9 @@ export class Review {
     this.removeButton.addEventListener("click", () => this.confirmRemove());
   }
 
+  /** @returns {HTMLInputElement[]} */
   boxes() {
-    return [...this.grid.querySelectorAll("input[type=checkbox]")];
+    return [.../** @type {NodeListOf<HTMLInputElement>} */ (this.grid.querySelectorAll("input[type=checkbox]"))];
   }
 
   selected() {
@@ -76,6 +122,7 @@ export class Review {
     this.resetRemove(chosen);
   }
 
+  /** @param {number} [chosen] */
   resetRemove(chosen = this.selected().length) {
     clearTimeout(this.confirmTimer);
     this.removeButton.dataset.confirm = "";
@@ -83,6 +130,10 @@ export class Review {
     this.removeButton.textContent = chosen ? t("removeN", { count: formatNumber(chosen) }) : t("remove");
   }
 
+  /**
+   * @param {string} text
+   * @param {"" | "good" | "bad"} [tone]
+   */
   say(text, tone = "") {
     this.message.textContent = text;
     this.message.className = `message ${tone}`.trim();
@@ -91,12 +142,14 @@ export class Review {
   // Loads overlap (the emotion changes while a page is on its way, a bulk job settles): only
   // the newest load's answer is shown, and the grid is cleared only when it arrives, so one
   // emotion's images never land among another's.
+  /** @param {boolean} [append]  the next page after those shown */
   async load(append = false) {
     const token = ++this.loads;
     const emotion = this.emotion.value;
     const area = this.area.value;
     const cursor = append ? this.cursor : null;
     this.more.hidden = true;
+    /** @type {Json} */
     let page;
     try {
       page = area === "pool"
@@ -110,10 +163,11 @@ export class Review {
         this.sync();
       }
       this.more.hidden = !this.cursor;
-      if (!this.onAuthError(failure)) this.say(failure.message, "bad");
+      if (!this.onAuthError(failure)) this.say(/** @type {Error} */ (failure).message, "bad");
       return;
     }
     if (token !== this.loads) return;
+    /** @type {PoolItem[]} */
     const items = [...(page.landscape || []), ...(page.portrait || [])];
     this.cursor = page.cursor || null;
     this.more.hidden = !this.cursor;
@@ -130,6 +184,10 @@ export class Review {
 
   // A card: the checkbox selects, the picture opens the large view; the endpoint's name is
   // shown whole (it wraps), never cut.
+  /**
+   * @param {PoolItem} item
+   * @returns {HTMLLIElement}
+   */
   card(item) {
     const label = describe(item);
     const prompt = item.provenance && item.provenance.prompt;
@@ -145,6 +203,7 @@ export class Review {
   }
 
   // The image large, with what made it: prompt, seed, endpoint and size.
+  /** @param {PoolItem} item */
   open(item) {
     const p = item.provenance || {};
     const made = p.createdAt || item.createdAt;
@@ -172,20 +231,23 @@ export class Review {
     this.act("remove");
   }
 
+  /** @param {"publish" | "remove"} what */
   async act(what) {
     const keys = this.selected();
     if (!keys.length) return;
     this.publishButton.disabled = true;
     this.removeButton.disabled = true;
+    /** @type {Json} */
     let answer;
     try {
       answer = what === "publish" ? await publish(this.adminKey(), keys) : await remove(this.adminKey(), keys);
     } catch (failure) {
-      if (!this.onAuthError(failure)) this.say(failure.message, "bad");
+      if (!this.onAuthError(failure)) this.say(/** @type {Error} */ (failure).message, "bad");
       this.sync();
       return;
     }
-    const failed = (answer.results || []).filter((r) => r.status !== 200);
+    /** @type {Json[]} */
+    const failed = (answer.results || []).filter((/** @type {Json} */ r) => r.status !== 200);
     const done = formatNumber(answer.succeeded ?? keys.length - failed.length);
     const text = t(what === "publish" ? "published" : "removed", { done, total: formatNumber(keys.length) })
       + (failed.length ? t("notDone", { list: failed.map((r) => `${r.key} (${r.message || r.status})`).join("; ") }) : "");

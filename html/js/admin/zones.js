@@ -1,3 +1,4 @@
+// @ts-check
 // The operator's "Display zones" panel: what each wall screen (display/?zone=N) shows. One card
 // per configured zone (plus any the operator adds): its mode, emotion, caption, seconds per
 // image and — for chosen images — the keys, typed or picked from the garden; Save (PUT) and
@@ -9,26 +10,67 @@ import strings from "../strings/zones.js";
 import { emotionName, EMOTIONS } from "../words.js";
 
 const t = translator(strings);
+
+/** @typedef {import("../api.js").Json} Json */
+/**
+ * A zone as GET /zones lists it (and a new card's defaults).
+ * @typedef {object} ZoneConfig
+ * @property {number} zone
+ * @property {string} mode
+ * @property {string | null} emotion
+ * @property {string[]} images
+ * @property {string | null} caption
+ * @property {number} interval
+ * @property {string | null} updated
+ */
+/**
+ * A zone card's controls.
+ * @typedef {object} ZoneControls
+ * @property {HTMLSelectElement} mode
+ * @property {HTMLSelectElement} emotion
+ * @property {HTMLInputElement} caption
+ * @property {HTMLInputElement} interval
+ * @property {HTMLTextAreaElement} images
+ */
+
 export const MODES = ["chosen", "loved", "newest", "rotate", "follow"];
+/** @type {Record<string, string>} */
 const MODE_WORDS = { chosen: "modeChosen", loved: "modeLoved", newest: "modeNewest", rotate: "modeRotate", follow: "modeFollow" };
+/** @type {Record<string, string>} */
 const MODE_HINTS = { chosen: "modeHintChosen", loved: "modeHintLoved", newest: "modeHintNewest", rotate: "modeHintRotate", follow: "modeHintFollow" };
 const MAX_ZONE = 99;
 const MAX_IMAGES = 200;
 const MAX_CAPTION = 200;
 const DEFAULT_INTERVAL = 8;
+/** @type {Record<string, number>} */
 const POLL = { follow: 3 };
 
+/** @type {(zone: number) => ZoneConfig} */
 const defaults = (zone) => ({ zone, mode: "newest", emotion: null, images: [], caption: null, interval: DEFAULT_INTERVAL, updated: null });
 
+/**
+ * @param {HTMLTextAreaElement} textarea
+ * @returns {string[]}
+ */
 function keysOf(textarea) {
   return [...new Set(textarea.value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean))];
 }
 
+/**
+ * @param {string} id
+ * @param {string} label
+ * @param {HTMLElement} control
+ * @param {{class?: string, after?: HTMLElement}} [extra]
+ */
 function field(id, label, control, extra = {}) {
   return h("div", { class: `field ${extra.class || ""}`.trim() }, h("label", { for: id, text: label }), control, extra.after || null);
 }
 
 export class Zones {
+  /**
+   * @param {{panel: HTMLElement, list: HTMLElement, message: HTMLElement, add: HTMLButtonElement}} parts
+   * @param {{adminKey: import("./key.js").AdminKey, onAuthError: import("./key.js").OnAuthError}} hooks
+   */
   constructor({ panel, list, message, add }, { adminKey, onAuthError }) {
     this.list = list;
     this.message = message;
@@ -40,25 +82,30 @@ export class Zones {
   }
 
   async load() {
+    /** @type {Json} */
     let data;
     try {
       data = await listZones(this.adminKey());
     } catch (error) {
-      if (!this.onAuthError(error)) this.say(t("zonesFailed", { message: error.message }), "bad");
+      if (!this.onAuthError(error)) this.say(t("zonesFailed", { message: /** @type {Error} */ (error).message }), "bad");
       return;
     }
-    this.list.replaceChildren(...(data.zones || []).map((config) => this.card(config, true)));
+    this.list.replaceChildren(...(data.zones || []).map((/** @type {ZoneConfig} */ config) => this.card(config, true)));
     this.say(this.list.children.length ? "" : t("zonesNone"));
     this.add.disabled = this.list.children.length >= MAX_ZONE;
   }
 
+  /**
+   * @param {string} text
+   * @param {"" | "good" | "bad"} [kind]
+   */
   say(text, kind = "") {
     this.message.textContent = text || "";
     this.message.className = `message ${kind}`.trim();
   }
 
   numbers() {
-    return new Set([...this.list.querySelectorAll(".zone-card")].map((card) => Number(card.dataset.zone)));
+    return new Set([.../** @type {NodeListOf<HTMLElement>} */ (this.list.querySelectorAll(".zone-card"))].map((card) => Number(card.dataset.zone)));
   }
 
   addZone() {
@@ -70,15 +117,21 @@ export class Zones {
       return;
     }
     const card = this.card(defaults(zone), false);
-    const after = [...this.list.children].find((other) => Number(other.dataset.zone) > zone);
+    const after = [.../** @type {HTMLCollectionOf<HTMLElement>} */ (this.list.children)].find((other) => Number(other.dataset.zone) > zone);
     this.list.insertBefore(card, after || null);
     this.say("");
     this.add.disabled = this.numbers().size >= MAX_ZONE;
-    card.querySelector("select[name=mode]").focus();
+    /** @type {HTMLSelectElement} */ (card.querySelector("select[name=mode]")).focus();
   }
 
+  /**
+   * @param {ZoneConfig} config
+   * @param {boolean} saved  the server keeps it (not a card just added)
+   * @returns {HTMLFormElement}
+   */
   card(config, saved) {
     const zone = config.zone;
+    /** @param {string} name */
     const id = (name) => `zone-${zone}-${name}`;
     const mode = h("select", { id: id("mode"), name: "mode" },
       ...MODES.map((m) => h("option", { value: m, text: t(MODE_WORDS[m]) })));
@@ -128,6 +181,7 @@ export class Zones {
           onclick: () => this.reset(form, status) })),
       status);
 
+    /** @param {string | null} when */
     const showUpdated = (when) => { updated.textContent = when ? t("zoneUpdated", { when: formatDate(when) }) : t("zoneUnsaved"); };
     function refresh() {
       const m = mode.value;
@@ -137,7 +191,9 @@ export class Zones {
       if (m === "loved" && !emotion.value) emotion.value = EMOTIONS[0];
       chosen.hidden = m !== "chosen";
       count.textContent = t("zoneCount", { count: keysOf(images).length });
-      for (const box of thumbs.querySelectorAll("input[type=checkbox]")) box.checked = keysOf(images).includes(box.dataset.key);
+      for (const box of /** @type {NodeListOf<HTMLInputElement>} */ (thumbs.querySelectorAll("input[type=checkbox]"))) {
+        box.checked = keysOf(images).includes(/** @type {string} */ (box.dataset.key));
+      }
     }
     mode.addEventListener("change", refresh);
     images.addEventListener("input", refresh);
@@ -150,7 +206,13 @@ export class Zones {
     return form;
   }
 
+  /**
+   * PUT /zones/{n}'s body from a card's controls.
+   * @param {ZoneControls} controls
+   * @returns {Json}
+   */
   body({ mode, emotion, caption, interval, images }) {
+    /** @type {Json} */
     const body = { mode: mode.value, caption: caption.value.trim() || null };
     const seconds = Number(interval.value);
     body.interval = Number.isInteger(seconds) ? seconds : interval.value;   // the server says what is wrong
@@ -160,9 +222,15 @@ export class Zones {
     return body;
   }
 
+  /**
+   * @param {HTMLFormElement} form
+   * @param {ZoneControls} controls
+   * @param {HTMLElement} status
+   * @param {(when: string | null) => void} showUpdated
+   */
   async save(form, controls, status, showUpdated) {
     const zone = Number(form.dataset.zone);
-    const button = form.querySelector(".zone-save");
+    const button = /** @type {HTMLButtonElement} */ (form.querySelector(".zone-save"));
     button.disabled = true;
     status.className = "message zone-message";
     status.textContent = t("zoneSaving");
@@ -177,13 +245,17 @@ export class Zones {
     } catch (error) {
       if (!this.onAuthError(error)) {
         status.className = "message zone-message bad";
-        status.textContent = t("zoneFailed", { message: error.message });
+        status.textContent = t("zoneFailed", { message: /** @type {Error} */ (error).message });
       }
     } finally {
       button.disabled = false;
     }
   }
 
+  /**
+   * @param {HTMLFormElement} form
+   * @param {HTMLElement} status
+   */
   async reset(form, status) {
     const zone = Number(form.dataset.zone);
     try {
@@ -191,19 +263,27 @@ export class Zones {
     } catch (error) {
       if (!this.onAuthError(error)) {
         status.className = "message zone-message bad";
-        status.textContent = t("zoneFailed", { message: error.message });
+        status.textContent = t("zoneFailed", { message: /** @type {Error} */ (error).message });
       }
       return;
     }
     const fresh = this.card(defaults(zone), false);
     form.replaceWith(fresh);
-    const note = fresh.querySelector(".zone-message");
+    const note = /** @type {HTMLElement} */ (fresh.querySelector(".zone-message"));
     note.className = "message zone-message good";
     note.textContent = t("zoneResetDone");
   }
 
   // The published flowers of an emotion as thumbnails: ticking one adds its key to the list.
+  /**
+   * @param {string} emotion
+   * @param {HTMLTextAreaElement} images
+   * @param {HTMLElement} thumbs
+   * @param {HTMLElement} note
+   * @param {() => void} refresh
+   */
   async pick(emotion, images, thumbs, note, refresh) {
+    /** @type {Json} */
     let garden;
     try {
       garden = await fetchGarden(emotion, { limit: 48 });
@@ -211,6 +291,7 @@ export class Zones {
       note.textContent = t("zonePickFailed", { message: error instanceof ApiError ? error.message : String(error) });
       return;
     }
+    /** @type {{key: string, url: string}[]} */
     const items = [...(garden.landscape || []), ...(garden.portrait || [])];
     note.textContent = items.length ? "" : t("zonePickEmpty", { emotion: emotionName(emotion) });
     thumbs.replaceChildren(...items.map((item) => {
