@@ -21,14 +21,21 @@ apt_install() {
     || echo "install-browser: $1 could not be installed: $2" >&2
 }
 
+# The pages' language module and dictionaries are checked in Node (tests/i18n); `make lint`
+# type-checks and lints the pages with npm's packages (Debian ships npm apart from nodejs).
+command -v node >/dev/null 2>&1 || apt_install nodejs "the language checks will fail"
+command -v npm >/dev/null 2>&1 || apt_install npm "make lint cannot check the pages"
+# `install-browser.sh node`: Node.js and npm only (make lint, when npm is missing).
+if [ "${1:-}" = node ]; then
+  exit 0
+fi
+
 # The pages speak Korean: without a Korean font Chromium draws empty boxes (10 MB).
 if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ko)" ]; then
   apt_install fonts-nanum "Korean text will show as boxes"
 fi
 # The take-home test reads the kiosk's QR code back from a screenshot with zbarimg (1 MB).
 command -v zbarimg >/dev/null 2>&1 || apt_install zbar-tools "the take-home test will fail"
-# The pages' language module and dictionaries are checked in Node (tests/i18n).
-command -v node >/dev/null 2>&1 || apt_install nodejs "the language checks will fail"
 
 if [ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ]; then
   exit 0
