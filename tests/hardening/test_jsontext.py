@@ -60,3 +60,33 @@ def test_cursors_decoding_to_hostile_json_are_bad_cursors():
                 '{"l": ' + "9" * 3000 + "}", '{"k": "\\ud800"}', '{"l": NaN}'):
         with pytest.raises(InvalidRequest, match=BAD_CURSOR):
             decode_cursor(cursor(raw))
+
+
+@pytest.mark.parametrize("depth, ok", [(jsontext.MAX_DEPTH, True), (jsontext.MAX_DEPTH + 1, False)])
+def test_objects_and_mixed_nesting_count_every_level(depth, ok):
+    objects = '{"a": ' * depth + "1" + "}" * depth
+    opening = ["[" if n % 2 else '{"a": ' for n in range(depth)]
+    mixed = "".join(opening) + "1" + "".join("]" if o == "[" else "}" for o in reversed(opening))
+    for text in (objects, mixed):
+        if ok:
+            jsontext.loads(text)
+        else:
+            with pytest.raises(InvalidRequest, match=f"nested deeper than {jsontext.MAX_DEPTH}"):
+                jsontext.loads(text)
+
+
+def test_a_parsed_value_is_checked_whole_whatever_comes_before_the_bad_part():
+    # a plain string or number met first must not end the walk (the walk takes a container's
+    # items last to first): the NUL elsewhere is still found
+    for value in ([["\x00"], 1, "fine"], [["\x00"], "fine", 1], {"c": {"d": "\x00"}, "a": "fine"},
+                  [{"\x00key": 1}, None, True, "ok"]):
+        with pytest.raises(InvalidRequest, match="NUL"):
+            jsontext.check(value)
+    deep: list = []
+    inner = deep
+    for _ in range(jsontext.MAX_DEPTH):
+        inner.append("x")
+        inner.append([])
+        inner = inner[-1]
+    with pytest.raises(InvalidRequest, match="nested deeper"):
+        jsontext.check({"k": deep})
