@@ -75,11 +75,13 @@ $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# The layers contract (import-linter), types (mypy) and the state machine (statelint);
+# The layers contract (import-linter), types (mypy: strict over chalicelib/ and app.py, then the
+# tests, tools/ and bench/ by mypy-tests.ini) and the state machine (statelint);
 # the pages: types (tsc --checkJs over html/, the wall screen's service worker apart) and ESLint.
 lint: $(VENV)/.installed-dev $(NODE_MODULES)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --config-file mypy-tests.ini
 	$(VENV)/bin/statelint --ignore=URI statemachine/*.asl.json
 	node_modules/.bin/tsc -p tsconfig.json
 	node_modules/.bin/tsc -p tsconfig.worker.json

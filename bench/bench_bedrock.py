@@ -46,7 +46,7 @@ def _adapter_rows() -> list[list[object]]:
     from chalicelib.generators.bedrock import BedrockGenerator
     from chalicelib.generators.sagemaker import SageMakerGenerator
     request = GenerationRequest("a flower, fantasy, happy", *SIZE, seed=1)
-    cases = [
+    cases: list[tuple[str, str, Any]] = [
         ("SageMaker (JumpStart JPEG 1280×800, checked)", "sagemaker",
          {"generated_images": [base64.b64encode(_noise(*SIZE, "JPEG")).decode()]}),
         ("Nova Canvas (PNG 1280×800 → JPEG)", "amazon.nova-canvas-v1:0",
@@ -58,7 +58,7 @@ def _adapter_rows() -> list[list[object]]:
     rows: list[list[object]] = []
     for label, model, payload in cases:
         if model == "sagemaker":
-            client = boto3.client("sagemaker-runtime", region_name="us-east-1")
+            client: Any = boto3.client("sagemaker-runtime", region_name="us-east-1")
             generator: Any = SageMakerGenerator("sd", client=client)
             operation = "invoke_endpoint"
             answer = {"Body": _body(payload)["body"], "ContentType": "application/json"}

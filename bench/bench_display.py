@@ -186,7 +186,7 @@ def run() -> str:
                 driver.quit()
             server.stop()
             shutil.rmtree(profile, ignore_errors=True)
-    rows = [
+    rows: list[list[object]] = [
         ["JS heap used (MB)", f"{first['JSHeapUsedSize'] / 2**20:.2f}", f"{end['JSHeapUsedSize'] / 2**20:.2f}",
          _verdict(first["JSHeapUsedSize"], end["JSHeapUsedSize"])],
         ["DOM nodes", f"{first['Nodes']:.0f}", f"{end['Nodes']:.0f}", _verdict(first["Nodes"], end["Nodes"])],

@@ -51,7 +51,7 @@ def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
 
 def _measure(name: str, catalog: ImageIndex, n: int, repeat: int,
              calls: Callable[[], int] | None = None) -> list[list[object]]:
-    rows = []
+    rows: list[list[object]] = []
     for label, fn in _cases(catalog):
         before = calls() if calls else 0
         fn()

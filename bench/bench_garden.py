@@ -85,7 +85,7 @@ def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
 
 
 def _measure(label: str, catalog: ImageIndex, n: int, repeat: int) -> list[list[object]]:
-    rows = []
+    rows: list[list[object]] = []
     for case, fn in _cases(catalog):
         p50, p95, p99 = summary(timed(fn, repeat, warmup=10))
         rows.append([label, f"{n:,}", case, f"{p50:.2f}", f"{p95:.2f}", f"{p99:.2f}",

@@ -17,6 +17,7 @@ import sys
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from .stats import table
 
@@ -70,7 +71,7 @@ def _child(kind: str, slots: int | None) -> dict:
     analyzer.load()
     import bench.bench_faces as faces
     service.analyze_photo(faces._photo((640, 480)), "image/jpeg", analyzer)  # warm
-    options = {}
+    options: dict[str, Any] = {}
     if slots is not None and hasattr(service, "Gate"):
         import inspect   # as many at once as come: every upload may wait its turn
         waits = {"waiters": CONCURRENT} if "waiters" in inspect.signature(service.Gate).parameters else {}

@@ -32,7 +32,10 @@ import sys
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # boto3's stubs (requirements-dev.txt), for mypy alone
+    from mypy_boto3_apigateway.type_defs import PatchOperationTypeDef
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "emotion-garden"
@@ -430,7 +433,7 @@ TEXT2IMAGE_THROTTLE = {"rateLimit": 2.0, "burstLimit": 10}
 
 
 def throttle_patches(route: str = "/text2image", method: str = "POST",
-                     limits: Mapping[str, float] = TEXT2IMAGE_THROTTLE) -> list[dict[str, str]]:
+                     limits: Mapping[str, float] = TEXT2IMAGE_THROTTLE) -> list[PatchOperationTypeDef]:
     """API Gateway UpdateStage patch operations setting one method's throttling."""
     path = route.replace("~", "~0").replace("/", "~1")
     return [{"op": "replace", "path": f"/{path}/{method}/throttling/{name}", "value": str(value)}

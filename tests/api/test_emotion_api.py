@@ -160,7 +160,7 @@ def test_emotion_reading_answers_the_emotion_with_null_demographics(client, astr
     assert status == 200 and body["emotions"] == "HAPPY" and body["analyzer"] == "local"
     assert {k: body[k] for k in NOT_READ} == dict.fromkeys(NOT_READ)
     assert body["id"] == "visitor-8" and body["faces"] == 1 and body["emotionScores"]["HAPPY"] > 90
-    assert bootstrap.analyzer().opened == ("landmarker", "emotion")
+    assert bootstrap.analyzer().opened == ("landmarker", "emotion")  # type: ignore[attr-defined]
 
 
 def test_emotion_reading_on_rekognition_asks_for_emotions_alone(client, astronaut, monkeypatch):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -88,7 +89,7 @@ class Visitors:
         thread.start()
         self.threads.append(thread)
 
-    def answered(self) -> list[tuple[int, dict[str, str], object]]:
+    def answered(self) -> list[tuple[int, dict[str, str], Any]]:
         with self._lock:
             return list(self.answers)
 
@@ -110,8 +111,8 @@ def test_the_garden_answers_while_photos_queue_and_photos_beyond_the_queue_are_5
     assert status == 200 and body["emotion"] == "HAPPY", body
 
     # the photos beyond the queue are turned away at once, saying when to try again …
-    turned_away = wait_until(lambda: len(visitors.answered()) >= extra and visitors.answered(),
-                             timeout=20, what="the photos beyond the queue to be answered")
+    turned_away: Any = wait_until(lambda: len(visitors.answered()) >= extra and visitors.answered(),
+                                  timeout=20, what="the photos beyond the queue to be answered")
     assert len(turned_away) == extra, turned_away
     for status, headers, answer in turned_away:
         assert status == 503 and int(headers["retry-after"]) >= 1, (status, headers, answer)

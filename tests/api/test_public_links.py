@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def port(monkeypatch) -> Iterator[int]:
         yield bound
 
 
-def get(port: int, path: str, host: str | None, **headers: str) -> tuple[int, object]:
+def get(port: int, path: str, host: str | None, **headers: str) -> tuple[int, Any]:
     """GET over loopback, with ``host`` as the Host header (None: none at all)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=scaled(15))
     try:

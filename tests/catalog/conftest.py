@@ -61,7 +61,7 @@ def index(request: pytest.FixtureRequest) -> ImageIndex:
     if request.param == "memory":
         return MemoryImageIndex()
     if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_images")  # type: ignore[no-any-return]
+        return request.getfixturevalue("sqlite_images")
     return DynamoImageIndex(request.getfixturevalue("dynamo_table"))
 
 
@@ -71,7 +71,7 @@ def jobs(request: pytest.FixtureRequest, clock: FakeClock) -> JobStore:
     if request.param == "memory":
         return MemoryJobStore(clock=clock)
     if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_jobs")  # type: ignore[no-any-return]
+        return request.getfixturevalue("sqlite_jobs")
     return DynamoJobStore(request.getfixturevalue("dynamo_table"), clock=clock)
 
 

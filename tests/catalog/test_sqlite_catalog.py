@@ -226,7 +226,7 @@ def test_appending_to_a_job_writes_one_row_and_never_the_document(sqlite_jobs):
         return conn
 
     sqlite_jobs.close()
-    sqlite_jobs.db._connect = traced  # type: ignore[method-assign]
+    sqlite_jobs.db._connect = traced
     sqlite_jobs.append_job_entry("j", "images", {"n": 0, "key": "k0"})
     writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert len(writes) == 1 and "job_entries" in writes[0] and "x" * 100 not in writes[0]

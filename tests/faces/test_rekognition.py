@@ -148,12 +148,12 @@ class _Raw:
 def _answer_with(statuses: list[tuple[int, dict]]):
     """A before-send hook: botocore's retry loop runs around it, as around the network."""
     from botocore.awsrequest import AWSResponse
-    sent = []
+    sent: list[object] = []
 
     def hook(request, **_):
         status, body = statuses[len(sent)]
         sent.append(request)
-        return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.1"},
+        return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.1"},  # type: ignore[arg-type]
                            _Raw(json.dumps(body).encode()))
     return hook, sent
 

@@ -38,7 +38,8 @@ class FakeAnalyzer:
     name = "fake"
 
     def __init__(self, faces=(), error: Exception | None = None) -> None:
-        self.faces, self.error, self.seen = list(faces), error, []
+        self.faces, self.error = list(faces), error
+        self.seen: list[object] = []
 
     def analyze(self, image):
         self.seen.append(image)
@@ -180,5 +181,5 @@ def test_a_photo_too_large_to_decode_never_waits_for_a_slot():
 
     analyzer = FakeAnalyzer([SMILING])
     with pytest.raises(PayloadTooLarge, match="once decoded"):
-        analyze_photo(body, "image/png", analyzer, gate=NoSlot())
+        analyze_photo(body, "image/png", analyzer, gate=NoSlot())  # type: ignore[arg-type]
     assert analyzer.seen == []

@@ -6,6 +6,7 @@ import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -22,7 +23,7 @@ class FakeA1111:
     def __init__(self) -> None:
         self.bodies: list[dict] = []
         self.status = 200
-        self.answer: object = None            # None: a PNG of the asked size
+        self.answer: Any = None               # None: a PNG of the asked size
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

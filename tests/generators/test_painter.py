@@ -5,6 +5,7 @@ import io
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageStat
@@ -124,19 +125,19 @@ def test_a_rose_has_layered_petals_not_rings():
     grey = canvas.convert("L")
     # round the outer ring, petal edges overlap and shade one another: sharp steps of light
     # every few degrees (a ring of one piece, as roses were, changes smoothly all the way round)
-    around = [grey.getpixel((100 + 70 * math.cos(a), 100 + 70 * math.sin(a)))
-              for a in (2 * math.pi * i / 360 for i in range(360))]
+    around: list[Any] = [grey.getpixel((int(100 + 70 * math.cos(a)), int(100 + 70 * math.sin(a))))
+                         for a in (2 * math.pi * i / 360 for i in range(360))]
     steps = sum(1 for i in range(360) if abs(around[i] - around[i - 3]) > 25)
     assert steps >= 10, around
     # and from the rim to the heart, ring after ring of petal edges
-    ray = [grey.getpixel((100, 100 - d)) for d in range(0, 80)]
+    ray: list[Any] = [grey.getpixel((100, 100 - d)) for d in range(0, 80)]
     rims = sum(1 for d in range(2, 78) if ray[d] > ray[d - 2] + 6 and ray[d] >= ray[d + 2])
     assert rims >= 3, ray
 
 
 def _saturated_share(image: Image.Image, low: float, high: float) -> float:
     small = image.resize((96, 60))
-    pixels = [small.getpixel((x, y)) for y in range(60) for x in range(96)]
+    pixels: list[Any] = [small.getpixel((x, y)) for y in range(60) for x in range(96)]
     hits = 0
     for r, g, b in pixels:
         h, s, v = colorsys.rgb_to_hsv(r / 255, g / 255, b / 255)

@@ -149,7 +149,7 @@ def test_the_folder_store_feeds_the_same_handler(tmp_path):
     from chalicelib.storage.folder import FolderObjectStore
     catalog = SqliteImageIndex(tmp_path / "c.sqlite3")
     store = FolderObjectStore(tmp_path / "o", "http://x",
-                              on_event=lambda e: indexer.handle_event(e, store, catalog))
+                              on_event=lambda e: indexer.handle_event(e, store, catalog))  # type: ignore[arg-type]
     store.put(SAD, jpeg())
     assert keys(catalog) == [SAD]
     store.copy(SAD, POOL)

@@ -89,7 +89,7 @@ def state_machines_in_the_interpreter() -> Iterator[None]:
     from moto.stepfunctions import models
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
     original = models.stepfunctions_backends
-    models.stepfunctions_backends = stepfunctions_parser_backends
+    models.stepfunctions_backends = stepfunctions_parser_backends  # type: ignore[assignment]  # the interpreter stands in for moto's backends
     try:
         yield
     finally:

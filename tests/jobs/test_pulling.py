@@ -78,7 +78,7 @@ def test_a_slow_endpoint_makes_fewer_images():
                                   "height": 256}, jobs=bootstrap.job_store(),
                                  engine=bootstrap.workflow(), endpoints=bootstrap.settings().workers,
                                  wait_seconds=60)
-        view = outcome.view
+        view = outcome.view  # type: ignore[union-attr]
     assert view["status"] == "SUCCEEDED" and view["completed"] == 12
     made = {url: sum(1 for i in view["images"] if i["endpoint"] == url) for url in urls}
     assert made[urls[0]] > made[urls[1]] >= 1, made

@@ -139,7 +139,7 @@ def test_a_job_that_settles_before_it_is_taken_over_is_left_settled(jobs):
             jobs.update_job(job_id, {"status": "SUCCEEDED"})
             return jobs.take_over(job_id, runner, by)
     racing = SettlesFirst()
-    racing.list_jobs = jobs.list_jobs
+    racing.list_jobs = jobs.list_jobs  # type: ignore[method-assign]
     engine = FakeEngine()
     assert resume(racing, engine, alive=lambda r: False) == [] and engine.started == []
     assert jobs.job_summary("j")["status"] == "SUCCEEDED"
@@ -201,7 +201,7 @@ def test_a_cancel_never_overwrites_a_job_that_settled_meanwhile(jobs):
     racing.claim_work("j", "run/0", A, 300)
     engine = FakeEngine()
     with pytest.raises(Conflict):
-        lifecycle.cancel_job("j", jobs=racing, engine=engine)
+        lifecycle.cancel_job("j", jobs=racing, engine=engine)  # type: ignore[arg-type]  # a fake of what cancel_job uses
     summary = racing.job_summary("j")
     assert (summary["status"], summary["finishedAt"], "cancelledAt" in summary) == (
         "SUCCEEDED", "now", False)

@@ -70,7 +70,7 @@ def test_a_turn_makes_the_next_image_with_its_provenance_and_asks_again():
     catalog, store = MemoryJobStore(), MemoryStore()
     p = plan(catalog, count=2, seed=42, negative="blurry", steps=12)
     painter = ScriptedGenerator("painter:")
-    answer = steps.work(turn(p), generators=[painter], store=store, jobs=catalog,
+    answer = steps.work(turn(p), generators=[painter], store=store, jobs=catalog,  # type: ignore[arg-type]
                         now=lambda: "2026-01-02T03:04:05.000Z")
     assert answer == {"next": "work", "n": 0}
     key = f"text2image/{p['jobId']}/0.jpeg"
@@ -82,16 +82,16 @@ def test_a_turn_makes_the_next_image_with_its_provenance_and_asks_again():
         "createdAt": "2026-01-02T03:04:05.000Z", "jobId": p["jobId"]}
     (request,) = painter.calls
     assert (request.seed, request.steps, request.negative_prompt) == (42, 12, "blurry")
-    assert steps.work(turn(p), generators=[painter], store=store, jobs=catalog)["n"] == 1
-    assert steps.work(turn(p), generators=[painter], store=store, jobs=catalog) == {"next": "stop"}
+    assert steps.work(turn(p), generators=[painter], store=store, jobs=catalog)["n"] == 1  # type: ignore[arg-type]
+    assert steps.work(turn(p), generators=[painter], store=store, jobs=catalog) == {"next": "stop"}  # type: ignore[arg-type]
 
 
 def test_throttling_and_timeouts_are_retried_inside_the_turn_with_backoff():
     catalog, store = MemoryJobStore(), MemoryStore()
     p = plan(catalog, count=1)
-    pauses = []
+    pauses: list[float] = []
     flaky = ScriptedGenerator("painter:", "throttle", "throttle", "timeout", "ok")
-    answer = steps.work(turn(p), generators=[flaky], store=store, jobs=catalog,
+    answer = steps.work(turn(p), generators=[flaky], store=store, jobs=catalog,  # type: ignore[arg-type]
                         sleep=pauses.append)
     assert answer == {"next": "stop", "n": 0} and len(flaky.calls) == 4   # made: the last one
     assert pauses == [1.0, 2.0, 2.0]
@@ -120,7 +120,7 @@ def test_throttling_that_does_not_stop_is_a_hard_failure_after_its_backoff():
     p = plan(catalog, count=1)
     gens = generators(("throttle",), ("throttle",))
     pauses: list[float] = []
-    answer = steps.work(turn(p), generators=gens, store=store, jobs=catalog, sleep=pauses.append)
+    answer = steps.work(turn(p), generators=gens, store=store, jobs=catalog, sleep=pauses.append)  # type: ignore[arg-type]
     assert answer["error"] == "EndpointThrottled"
     assert len(gens[0].calls) == 5              # the first try and four retries, stated here:
     assert pauses == [1.0, 2.0, 4.0, 8.0]       # not read from the constant under test

@@ -94,7 +94,7 @@ def failing(request, tmp_path) -> Iterator[CounterFailures]:
         if request.param == "memory":
             index: ImageIndex = MemoryImageIndex()
             failures = CounterFailures(index)
-            _memory_failing(index, failures)
+            _memory_failing(index, failures)  # type: ignore[arg-type]
         elif request.param == "sqlite":
             index = SqliteImageIndex(tmp_path / "catalog.sqlite3")
             stack.callback(index.close)

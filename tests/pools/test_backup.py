@@ -19,7 +19,7 @@ from chalicelib.errors import ServiceUnavailable
 from chalicelib.storage.events import next_sequencer
 from tests.images import jpeg
 
-SOURCE = {   # key → provenance; spaces, Korean and the original's lower-case emotion folders
+SOURCE: dict[str, dict[str, Any]] = {   # key → provenance; spaces, Korean and the original's lower-case emotion folders
     "emotions/HAPPY/rose/img_1h.jpeg": {"prompt": "A flower, rose, happy", "seed": 1, "createdAt": "2026-01-01T10:00:00.000Z"},
     "emotions/HAPPY/img_2v.jpeg": {"prompt": "A flower, happy", "seed": 2, "createdAt": "2026-01-02T10:00:00.000Z"},
     "emotions/SAD/with cat/img_3h.jpeg": {"prompt": "A flower with cat, sad", "seed": 3, "createdAt": "2026-01-03T10:00:00.000Z"},
@@ -47,7 +47,7 @@ def local_stacks(tmp_path):
     def make(name: str) -> Stack:
         holder: dict[str, Any] = {}
         store = FolderObjectStore(tmp_path / name / "objects", "http://127.0.0.1:8000",
-                                  on_event=lambda e: indexer.handle_event(e, holder["store"], holder["catalog"]))
+                                  on_event=lambda e: indexer.handle_event(e, holder["store"], holder["catalog"]))  # type: ignore[arg-type]
         holder.update(store=store, catalog=SqliteImageIndex(tmp_path / name / "catalog.sqlite3"))
         return Stack(store, holder["catalog"], lambda: None)   # the folder store delivers at once
     yield make

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_the_painter_reads_the_emotion_from_each_default_prompt():
         assert read_prompt(prompts.build_prompt(emotion)).emotion == emotion
 
 
-def _write(tmp_path, data) -> object:
+def _write(tmp_path, data) -> Path:
     path = tmp_path / "prompts.json"
     path.write_text(json.dumps(data) if not isinstance(data, str) else data)
     return path

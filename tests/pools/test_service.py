@@ -52,7 +52,7 @@ def test_a_bulk_start_that_fails_settles_its_job_with_the_reason():
     catalog = MemoryJobStore()
     with pytest.raises(ServiceUnavailable):
         bulk.start_bulk({"emotion": "HAPPY", "count": 2}, jobs=catalog,
-                         engine=RefusingEngine(), endpoints=("painter:",))
+                         engine=RefusingEngine(), endpoints=("painter:",))  # type: ignore[arg-type]  # a fake that only refuses to start
     (job_id,) = catalog._jobs
     job = catalog.get_job(job_id)
     assert (job["kind"], job["status"], job["requested"]) == ("bulk", "FAILED", 4)

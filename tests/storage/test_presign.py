@@ -2,6 +2,7 @@
 store's HMAC-signed links, which the local server checks."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -87,7 +88,9 @@ def test_the_folder_stores_etag_is_a_checksum_not_a_security_use(monkeypatch, tm
     # S3's ETag of a single-part upload is the body's MD5: on a FIPS system an MD5 that does
     # not say it is no security measure is refused, and every write would fail
     import hashlib
-    real, calls, events = hashlib.md5, [], []
+    real = hashlib.md5
+    calls: list[dict[str, object]] = []
+    events: list[dict[str, Any]] = []
 
     def md5(*args, **kwargs):
         calls.append(kwargs)

@@ -46,6 +46,9 @@ class StuckEngine:
     def wait(self, execution_id, timeout):
         return self.describe(execution_id)
 
+    def stop(self, execution_id, cause):
+        pass   # its run has ended: nothing to stop
+
 
 def request():
     return text2image.parse_request({"text": "rose"}, 2)

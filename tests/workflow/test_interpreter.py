@@ -140,7 +140,7 @@ def test_finish_can_send_the_workers_round_again():
 
 
 def test_a_busy_catalog_is_retried_by_the_workflow():
-    calls = defaultdict(int)
+    calls: defaultdict[int, int] = defaultdict(int)
 
     def generate(event):
         calls[event["item"]["n"]] += 1
@@ -161,7 +161,7 @@ def test_a_crashed_turn_is_caught_and_its_worker_stops(error):
             raise error
 
     barrier = threading.Barrier(2, timeout=10)
-    script = Script(endpoints=2, count=4,
+    script: Script = Script(endpoints=2, count=4,
                     on_generate=lambda e: (barrier.wait() if len(script.events["generate"]) <= 2 else None,
                                            generate(e)))
     result = run(script)
