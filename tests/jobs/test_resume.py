@@ -206,3 +206,25 @@ def test_a_cancel_never_overwrites_a_job_that_settled_meanwhile(jobs):
     assert (summary["status"], summary["finishedAt"], "cancelledAt" in summary) == (
         "SUCCEEDED", "now", False)
     assert engine.stopped == [] and racing.work("j")[0]["state"] == "leased"
+
+
+def test_every_stopped_runners_job_is_resumed_whatever_is_listed_beside_it(jobs):
+    """Jobs still run by their runner, taken over meanwhile by another process or not
+    resumable sit among the stopped ones in the list (first, last and between): each is
+    passed over, and every stopped runner's job resumed."""
+    live = "h:9:1:live"
+    names = ("a-taken", "b-live", "c-gone", "d-live", "e-gone", "f-old", "g-gone", "h-taken")
+    for job_id in names:
+        left_running(jobs, live if job_id.endswith("live") else f"gone-host:1:1:{job_id}",
+                     job_id=job_id, leased=0)
+    taken = {"a-taken", "h-taken"}
+    taking = jobs.take_over
+    jobs.take_over = lambda job_id, runner, by: (   # another process won these meanwhile
+        False if job_id in taken else taking(job_id, runner, by))
+    jobs.update_job("f-old", {"machine": None})            # a record that predates resuming
+    engine = FakeEngine()
+    assert sorted(resume(jobs, engine, alive=lambda runner: runner == live)) == [
+        "c-gone", "e-gone", "g-gone"]
+    assert sorted(name for _, _, name in engine.started) == ["c-gone-r1", "e-gone-r1", "g-gone-r1"]
+    assert jobs.get_job("f-old")["status"] == "FAILED"
+    assert {jobs.get_job(j)["status"] for j in ("b-live", "d-live", *taken)} == {"RUNNING"}
