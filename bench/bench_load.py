@@ -302,7 +302,7 @@ def sigterm_under_load(kind: str = "new", clients: int = 50, seconds: float = 3.
     with tempfile.TemporaryDirectory() as data, tempfile.TemporaryFile("w+") as log:
         port = _free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+            [sys.executable, "-c", "import sys; from garden_cli import main; sys.exit(main())",
              "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data,
              *(["--tls"] if kind == "https" else [])],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,

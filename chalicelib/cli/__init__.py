@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .. import logs
 from . import analyze, endpoint, export, generate, jobs, pools, serve
 from .progress import log_handler
+
+if TYPE_CHECKING:
+    from chalice.app import Chalice
 
 SERVERS = ("serve", "endpoint")   # they keep the JSON log lines of the server and Lambda
 VERBOSE_HELP = "log more on stderr (-v info, -vv debug); by default only warnings"
@@ -38,8 +43,11 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, load_app: Callable[[], Chalice] | None = None) -> int:
+    """Run one command. ``load_app`` gives ``serve`` the Chalice app to serve: the entry module
+    (garden_cli.py, above chalicelib, which never imports the app) hands it over."""
     args = parser().parse_args(argv)
+    args.load_app = load_app
     if args.command not in SERVERS:
         logs.configure_cli(log_handler(), args.verbose)
     status: int = args.func(args)

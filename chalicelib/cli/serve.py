@@ -46,7 +46,11 @@ def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
     if not settings.is_aws and (problem := preflight.data_dir_problem(settings.data_dir)):
         print(f"emotion-garden: cannot serve: {problem}", file=sys.stderr)  # one clear line
         return 2
-    from app import app  # the Chalice app at the project's root: routes and Lambda shells
+    if args.load_app is None:   # chalicelib.cli.main without the entry module: no app to serve
+        print("emotion-garden: cannot serve: no app was handed over (run emotion-garden, "
+              "garden_cli.main)", file=sys.stderr)
+        return 2
+    app = args.load_app()  # the Chalice app at the project's root: routes and Lambda shells
 
     from ..web.local_server import Tls, make_server
     try:

@@ -128,7 +128,7 @@ def _serve(tmp_path, port, *extra, env=None, timeout=60):
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
                    "GARDEN_DEMO": "0", "LANG": "C.UTF-8", "HOME": str(tmp_path), **(env or {})}
     return subprocess.Popen(
-        [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from garden_cli import main; sys.exit(main())",
          "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp_path / "data"), *extra],
         cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

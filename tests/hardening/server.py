@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def command(data_dir: Path, port: int, *extra: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+    return [sys.executable, "-c", "import sys; from garden_cli import main; sys.exit(main())",
             "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir),
             *extra]
 

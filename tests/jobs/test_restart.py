@@ -31,7 +31,7 @@ class Server:
                "GARDEN_ENDPOINTS": json.dumps(endpoints), "GARDEN_DEMO": "0",
                "GARDEN_BACKEND": "local"}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+            [sys.executable, "-c", "import sys; from garden_cli import main; sys.exit(main())",
              "serve", "--port", "0"], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
