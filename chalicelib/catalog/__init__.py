@@ -28,12 +28,12 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from ..rules.bandit import Counts
+from ..rules.scheduling import DEAD_ENDPOINT_ERRORS as DEAD_ENDPOINT_ERRORS
 from ..rules.times import from_epoch_ms
 
 SEQUENCER_WIDTH = 32
-# Errors after which an endpoint is treated as down or hung for the rest of a job: recording
-# one of these marks the endpoint in the job's ``deadEndpoints``.
-DEAD_ENDPOINT_ERRORS = ("EndpointFailed", "EndpointTimeout")
+# DEAD_ENDPOINT_ERRORS (the errors that put an endpoint out of its job) is the scheduling
+# policy's (rules/scheduling.py), re-exported here for the port's readers.
 MAX_ENTRY_N = 999_999   # an entry's ``n`` is zero-padded to 6 digits in its storage key
 IMPRESSION_MARK_SECONDS = 6 * 3600   # how long a (visit, image) impression marker lives
 
