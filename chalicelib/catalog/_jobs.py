@@ -1,6 +1,7 @@
 """What the job-store adapters share: job documents split into a main document and entries,
-entry keys, dead endpoints, the documents read back, the rules of a job's units of work
-(who may claim one, when a released one is still makeable) and the job list's cursors."""
+entry keys, dead endpoints, the documents read back, a job's units of work as stored and
+viewed, and the job list's cursors. Who may claim a unit, which completion counts and when a
+released one is still makeable are the scheduling policy's (``rules/scheduling.py``)."""
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +14,8 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from ..rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
-from . import DEAD_ENDPOINT_ERRORS, MAX_ENTRY_N
+from ..rules.scheduling import Unit, dead_endpoint
+from . import MAX_ENTRY_N
 
 # images: made; errors: images no endpoint could make (one per n); retried: an endpoint's
 # failure on an image that went back to the others (one per n and endpoint)
@@ -92,14 +94,6 @@ def legacy_entries(old: Mapping[str, Any]) -> list[Entry]:
         if isinstance(e, dict))
 
 
-def dead_endpoint(field: str, entry: dict[str, Any]) -> str | None:
-    """The endpoint an ``errors`` entry marks as down or hung for the rest of its job."""
-    if field == "errors" and entry.get("error") in DEAD_ENDPOINT_ERRORS \
-            and isinstance(entry.get("endpoint"), str) and entry["endpoint"]:
-        return str(entry["endpoint"])
-    return None
-
-
 def dead_endpoints(entries: Iterable[Entry]) -> set[str]:
     return {uri for field, _, entry in entries if (uri := dead_endpoint(field, entry))}
 
@@ -146,8 +140,6 @@ def dump_json(value: Any) -> str:
 
 
 # --- a job's units of work ------------------------------------------------------------------
-OPEN, LEASED, DONE, UNIT_FAILED = "open", "leased", "done", "failed"
-RUNNING = "RUNNING"                 # the one job status whose work may be claimed
 WORK_COUNT = "workCount"            # units the job has (its main document; the store's own)
 
 
@@ -162,19 +154,6 @@ def check_work_items(items: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
     return checked
 
 
-def claimable(state: str, lease_until_ms: int, tried_by: Iterable[str], uri: str,
-              now: int) -> bool:
-    """Open, or leased by a worker whose lease ran out; never one this endpoint failed."""
-    if uri in tried_by:
-        return False
-    return state == OPEN or (state == LEASED and lease_until_ms < now)
-
-
-def makeable(endpoints: Iterable[str], dead: Iterable[str], tried_by: Iterable[str]) -> bool:
-    """Whether an endpoint of the job that is not out and has not failed this unit is left."""
-    return bool(set(endpoints) - set(dead) - set(tried_by))
-
-
 def new_token() -> str:
     return secrets.token_hex(8)
 
@@ -182,23 +161,13 @@ def new_token() -> str:
 Clock = Callable[[], float]          # epoch seconds: time.time, or a test's hand-moved clock
 
 
-def lease_until(lease_seconds: float, now: int) -> int:
-    """When a lease taken at ``now`` (epoch ms) runs out."""
-    return now + max(1, int(lease_seconds * 1000))
-
-
 def now_ms(clock: Clock = time.time) -> int:
     return int(clock() * 1000)
 
 
-# --- runners' heartbeats ---------------------------------------------------------------------
-RUNNER_KEEP_SECONDS = 24 * 3600     # a runner silent this long is forgotten (pruned)
-
-
-def unit_view(n: int, state: str, worker: str | None, until: int,
-              tried_by: Iterable[str]) -> dict[str, Any]:
-    return {"n": n, "state": state, "worker": worker, "leaseUntil": until,
-            "triedBy": sorted(tried_by)}
+def unit_view(unit: Unit) -> dict[str, Any]:
+    return {"n": unit.n, "state": unit.state, "worker": unit.worker, "leaseUntil": unit.until,
+            "triedBy": sorted(unit.tried_by)}
 
 
 # --- the job list --------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ImageNotFound, JobNotFound
+from ..rules import scheduling
+from ..rules.scheduling import Unit
 from . import (
     Claim,
     ImageRecord,
@@ -35,27 +37,17 @@ from ._counters import check_segments, now
 from ._images import check_limit, decode_keyset, keyset_page, replayed, same_fields
 from ._jobs import (
     DEAD,
-    DONE,
     JOB_LISTS,
-    LEASED,
-    OPEN,
-    RUNNER_KEEP_SECONDS,
-    RUNNING,
-    UNIT_FAILED,
     WORK_COUNT,
     Clock,
     assemble_job,
     check_job_entry,
     check_list,
     check_work_items,
-    claimable,
-    dead_endpoint,
     dead_endpoints,
     dump_json,
     job_fields,
-    lease_until,
     list_cursor,
-    makeable,
     matches,
     new_job_doc,
     new_token,
@@ -233,12 +225,14 @@ def _order_of(record: ImageRecord) -> tuple[int, int, str]:
 
 class MemoryJobStore:
     """The JobStore port in memory; safe to share between threads (a job's branches record
-    in parallel). ``clock`` (epoch seconds) times leases and heartbeats."""
+    in parallel). ``clock`` (epoch seconds) times leases and heartbeats. Its units of work
+    follow rules/scheduling.py under one lock."""
 
     def __init__(self, clock: Clock = time.time) -> None:
         self._jobs: dict[str, str] = {}  # job id → main document (JSON)
         self._entries: dict[str, dict[tuple[str, str], str]] = {}  # → (field, key) → entry
-        self._work: dict[str, dict[int, _Unit]] = {}  # job id → n → unit
+        self._items: dict[str, dict[int, str]] = {}  # job id → n → its unit's item (JSON)
+        self._units: dict[str, dict[int, Unit]] = {}  # job id → n → unit
         self._beats: dict[str, int] = {}  # runner → its last beat, epoch ms
         self._clock = clock
         self._lock = threading.Lock()
@@ -250,17 +244,14 @@ class MemoryJobStore:
         with self._lock:
             self._jobs[doc["jobId"]] = main
             self._entries[doc["jobId"]] = stored
-            self._work[doc["jobId"]] = {}
+            self._items[doc["jobId"]], self._units[doc["jobId"]] = {}, {}
 
     def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
         key = check_job_entry(field, entry)
         data = dump_json(entry)
-        dead = dead_endpoint(field, entry)
+        dead = scheduling.dead_endpoint(field, entry)
         with self._lock:
-            doc = self._doc(job_id)
-            if dead is not None and dead not in doc[DEAD]:
-                doc[DEAD] = sorted({*doc[DEAD], dead})
-                self._jobs[job_id] = dump_json(doc)
+            self._mark_dead(self._doc(job_id), dead)
             self._entries[job_id][(field, key)] = data
 
     def update_job(self, job_id: str, fields: dict[str, Any], *,
@@ -302,68 +293,58 @@ class MemoryJobStore:
     def _counts(self, job_id: str) -> dict[str, int]:
         return {name: sum(1 for (f, _) in self._entries[job_id] if f == name) for name in JOB_LISTS}
 
-    # --- work -----------------------------------------------------------------------------------
+    # --- work: read, decide with rules/scheduling.py, write (all under the lock) ----------------
     def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
         checked = check_work_items(items)
         with self._lock:
             doc = self._doc(job_id)
-            units = self._work[job_id]
             for n, item in checked:
-                units.setdefault(n, _Unit(item))
-            doc[WORK_COUNT] = len(units)
+                if n not in self._units[job_id]:
+                    self._items[job_id][n], self._units[job_id][n] = item, Unit(n)
+            doc[WORK_COUNT] = len(self._units[job_id])
             self._jobs[job_id] = dump_json(doc)
 
     def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
         with self._lock:
             doc = self._find(job_id)
-            if doc is None or doc.get("status") != RUNNING or uri in doc[DEAD]:
+            if doc is None or not scheduling.takes_claims(doc.get("status"), doc[DEAD], uri):
                 return None
-            now = now_ms(self._clock)
-            for n in sorted(self._work[job_id]):
-                unit = self._work[job_id][n]
-                if claimable(unit.state, unit.until, unit.tried_by, uri, now):
-                    unit.state, unit.worker, unit.token = LEASED, worker, new_token()
-                    unit.until = lease_until(lease_seconds, now)
-                    left = sum(1 for u in self._work[job_id].values() if u.state == OPEN)
-                    return Claim(n, json.loads(unit.item), unit.token, summarize_job(doc, doc[DEAD]),
-                                 left)
-        return None
+            units, now, token = self._units[job_id], now_ms(self._clock), new_token()
+            unit = scheduling.pick((units[n] for n in sorted(units)), uri, now)
+            if unit is None:
+                return None
+            units[unit.n] = scheduling.lease(unit, worker, token, lease_seconds, now)
+            return Claim(unit.n, json.loads(self._items[job_id][unit.n]), token,
+                         summarize_job(doc, doc[DEAD]), scheduling.open_left(units.values()))
 
     def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
         key = check_job_entry("images", image)
         data = dump_json(image)
         with self._lock:
-            unit = self._work.get(job_id, {}).get(n)
-            if unit is None or unit.state == DONE:
+            unit = self._units.get(job_id, {}).get(n)
+            if unit is None or not scheduling.completes(unit):
                 return False
-            unit.state, unit.worker, unit.token = DONE, None, token
+            self._units[job_id][n] = scheduling.complete(unit, token)
             self._entries[job_id][("images", key)] = data
             return True
 
     def release_work(self, job_id: str, *, worker: str | None = None,
                      out: str | None = None) -> list[Released]:
         with self._lock:
-            doc = self._doc(job_id)
-            if out is not None and out not in doc[DEAD]:
-                doc[DEAD] = sorted({*doc[DEAD], out})
-                self._jobs[job_id] = dump_json(doc)
-            released = []
-            for n, unit in sorted(self._work[job_id].items()):
-                if unit.state != LEASED or (worker is not None and unit.worker != worker):
-                    continue
-                if out is not None:
-                    unit.tried_by.add(out)
-                ok = makeable(doc.get("endpoints") or (), doc[DEAD], unit.tried_by)
-                unit.state, unit.worker, unit.until = (OPEN if ok else UNIT_FAILED), None, 0
-                released.append(Released(n, ok))
+            doc = self._mark_dead(self._doc(job_id), out)
+            units, released = self._units[job_id], []
+            for n in sorted(units):
+                if scheduling.held(units[n], worker):
+                    units[n] = scheduling.release(units[n], out=out, dead=doc[DEAD],
+                                                  endpoints=doc.get("endpoints") or ())
+                    released.append(Released(n, units[n].state == scheduling.OPEN))
             return released
 
     def work(self, job_id: str) -> list[dict[str, Any]]:
         with self._lock:
             if self._find(job_id) is None:
                 return []
-            return [unit_view(n, u.state, u.worker, u.until, u.tried_by)
-                    for n, u in sorted(self._work[job_id].items())]
+            return [unit_view(unit) for _, unit in sorted(self._units[job_id].items())]
 
     # --- runners -------------------------------------------------------------------------------
     def beat(self, runner: str) -> None:
@@ -371,22 +352,31 @@ class MemoryJobStore:
             now = now_ms(self._clock)
             self._beats[runner] = now
             for stale in [r for r, at in self._beats.items()
-                          if at < now - RUNNER_KEEP_SECONDS * 1000]:
+                          if at < scheduling.forgotten_before(now)]:
                 del self._beats[stale]
 
     def beat_age(self, runner: str) -> float | None:
         with self._lock:
             at = self._beats.get(runner)
-            return None if at is None else max(0, now_ms(self._clock) - at) / 1000
+            return None if at is None else scheduling.beat_age(at, now_ms(self._clock))
 
     def take_over(self, job_id: str, runner: str, by: str) -> bool:
         with self._lock:
             doc = self._find(job_id)
-            if doc is None or doc.get("status") != RUNNING or doc.get("runner") != runner:
+            if doc is None or not scheduling.may_take_over(doc.get("status"), doc.get("runner"),
+                                                           runner):
                 return False
             doc["runner"] = by
             self._jobs[job_id] = dump_json(doc)
             return True
+
+    def _mark_dead(self, doc: dict[str, Any], out: str | None) -> dict[str, Any]:
+        """The job's document with ``out`` (if any) among its dead endpoints, stored (lock held)."""
+        dead = scheduling.out_of_job(doc[DEAD], out)
+        if dead != set(doc[DEAD]):
+            doc[DEAD] = sorted(dead)
+            self._jobs[doc["jobId"]] = dump_json(doc)
+        return doc
 
     def _find(self, job_id: str) -> dict[str, Any] | None:
         """A fresh copy of the job's main document, None when there is no job (lock held)."""
@@ -400,16 +390,6 @@ class MemoryJobStore:
         if (doc := self._find(job_id)) is None:
             raise JobNotFound(f"no job {job_id!r}")
         return doc
-
-
-@dataclass
-class _Unit:
-    item: str                               # JSON
-    state: str = OPEN
-    worker: str | None = None
-    token: str | None = None
-    until: int = 0                          # lease end, epoch ms
-    tried_by: set[str] = field(default_factory=set)
 
 
 class MemoryZoneStore:

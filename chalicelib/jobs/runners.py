@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import logs
 from ..catalog import JobStore
+from ..rules import scheduling
 from ..workflow import WorkflowEngine
 
 BEAT_SECONDS = 5.0          # a live engine beats this often
@@ -40,8 +41,7 @@ def runner_stopped(runner: str, *, jobs: JobStore, alive: Alive) -> bool:
     verdict = alive(runner)
     if verdict is not None:
         return not verdict
-    age = jobs.beat_age(runner)
-    return age is None or age > dead_after()
+    return scheduling.silent(jobs.beat_age(runner), dead_after())
 
 
 class Heartbeat:

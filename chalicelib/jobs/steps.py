@@ -37,7 +37,7 @@ from ..errors import (
 )
 from ..generators import GenerationRequest, Generator
 from ..generators.checks import ensure_jpeg
-from ..rules import layout, provenance
+from ..rules import layout, provenance, scheduling
 from ..rules.times import utc_now
 from ..storage import ObjectStore
 from .record import MAX_MESSAGE, RUNNING, job_view, settle
@@ -188,9 +188,10 @@ def finish_job(event: dict[str, Any], *, jobs: JobStore,
         raise JobNotFound(f"no job {job_id!r}")
     if summary.get("status") == RUNNING:
         jobs.release_work(job_id)
-        left = [u for u in jobs.work(job_id) if u["state"] == "open"]
-        live = set(summary.get("endpoints") or ()) - set(summary.get("deadEndpoints") or ())
-        if rounds < MAX_ROUNDS and any(live - set(u["triedBy"]) for u in left):
+        left = [u for u in jobs.work(job_id) if u["state"] == scheduling.OPEN]
+        endpoints, dead = summary.get("endpoints") or (), summary.get("deadEndpoints") or ()
+        if rounds < MAX_ROUNDS and any(scheduling.makeable(endpoints, dead, u["triedBy"])
+                                       for u in left):
             return {"jobId": job_id, "again": True, "round": rounds}
         _no_endpoint_left(jobs, job_id, [u["n"] for u in left])
     return _settled(jobs, job_id, now)

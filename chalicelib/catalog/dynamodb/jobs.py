@@ -1,5 +1,8 @@
 """The JobStore port on the catalog table: job items, job entry items and work items (the
-package's docstring describes them)."""
+package's docstring describes them). A job's work follows rules/scheduling.py: a change reads
+the units, decides with the policy and writes under a condition — the unit's version, or the
+policy's own test written as a condition expression where no read comes first (the claim
+counter's fast path, a completion, a take-over)."""
 from __future__ import annotations
 
 import time
@@ -12,18 +15,14 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from ...errors import InvalidRequest, JobNotFound, ServiceUnavailable
+from ...rules import scheduling
 from ...rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
+from ...rules.scheduling import DONE, OPEN, RUNNER_KEEP_SECONDS, RUNNING, Unit
 from .. import Claim, JobPage, Released
 from .._jobs import (
     DEAD,
-    DONE,
     JOB_LISTS,
     JOB_OWN,
-    LEASED,
-    OPEN,
-    RUNNER_KEEP_SECONDS,
-    RUNNING,
-    UNIT_FAILED,
     WORK_COUNT,
     Clock,
     Entry,
@@ -31,14 +30,10 @@ from .._jobs import (
     check_job_entry,
     check_list,
     check_work_items,
-    claimable,
-    dead_endpoint,
     dead_endpoints,
     dedupe_entries,
     job_fields,
-    lease_until,
     legacy_entries,
-    makeable,
     new_job_doc,
     new_token,
     now_ms,
@@ -93,17 +88,10 @@ class DynamoJobStore(OnTable):
     def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
         key = check_job_entry(field, entry)
         item = _entry_item(job_pk(job_id), field, key, entry, self._job_ttl(job_id))
-        dead = dead_endpoint(field, entry)
-        if dead is not None:
-            # ADD to a string set is atomic on its own; it goes first so that once the entry
-            # is visible, so is the mark (a failure in between is retried by the workflow,
-            # and both writes are idempotent).
-            try:
-                with _job_write():
-                    self._update(job_key(job_id), "ADD #dead :dead", "attribute_exists(pk)",
-                                 {"#dead": DEAD}, {":dead": {dead}})
-            except ConditionFailed:
-                raise JobNotFound(f"no job {job_id!r}") from None
+        if (dead := scheduling.dead_endpoint(field, entry)) is not None:
+            # the mark goes first so that once the entry is visible, so is the mark (a failure
+            # in between is retried by the workflow, and both writes are idempotent)
+            self._mark_dead(job_id, dead)
         with _job_write():
             self.table.put_item(Item=item)
 
@@ -256,7 +244,8 @@ class DynamoJobStore(OnTable):
 
     def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
         for _ in range(_WORK_CLAIMS):
-            try:   # the fast path: the counter hands out each unit once, in order
+            try:   # the fast path: the counter hands out each unit once, in order, under the
+                # condition scheduling.takes_claims sets (RUNNING, the endpoint not dead)
                 with _job_write():
                     job = self._update(
                         job_key(job_id), "ADD #next :one",
@@ -266,7 +255,8 @@ class DynamoJobStore(OnTable):
             except ConditionFailed:
                 return self._claim_again(job_id, worker, uri, lease_seconds)
             assert job is not None
-            claim = self._lease(job, int(job[NEXT]) - 1, worker, lease_seconds,
+            # a unit never handed out is open and tried by none: claimable if still open
+            claim = self._lease(job, Unit(int(job[NEXT]) - 1), worker, lease_seconds,
                                 "#state = :open", {":open": OPEN},
                                 left=int(job[WORK_COUNT]) - int(job[NEXT]))
             if claim is not None:
@@ -278,40 +268,39 @@ class DynamoJobStore(OnTable):
         """Every unit was handed out once: look for one released or whose lease ran out."""
         with _job_write():
             job = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
-        if job is None or job.get("status") != RUNNING or uri in (job.get(DEAD) or ()):
+        if job is None or not scheduling.takes_claims(job.get("status"), job.get(DEAD) or (), uri):
             return None
         units = self._units(job_id)
         now = now_ms(self._clock)
-        for unit in units:
-            if not claimable(unit["state"], int(unit.get("until", 0)), unit.get("triedBy") or (),
-                             uri, now):
+        for unit, ver in units:
+            if not scheduling.claimable(unit, uri, now):
                 continue
             # left: the open units besides this one (which may be an expired lease)
-            left = sum(1 for other in units if other["state"] == OPEN and other is not unit)
-            claim = self._lease(job, int(unit["n"]), worker, lease_seconds, "#ver = :ver",
-                                {":ver": unit.get("ver", 0)}, left=left)
+            left = scheduling.open_left(other for other, _ in units if other is not unit)
+            claim = self._lease(job, unit, worker, lease_seconds, "#ver = :ver", {":ver": ver},
+                                left=left)
             if claim is not None:
                 return claim
         return None
 
-    def _lease(self, job: dict[str, Any], n: int, worker: str, lease_seconds: float,
+    def _lease(self, job: dict[str, Any], unit: Unit, worker: str, lease_seconds: float,
                condition: str, values: dict[str, Any], left: int) -> Claim | None:
         token = new_token()
-        until = lease_until(lease_seconds, now_ms(self._clock))
+        leased = scheduling.lease(unit, worker, token, lease_seconds, now_ms(self._clock))
         try:
             with _job_write():
-                unit = self._update(
-                    _work_key(job["jobId"], n),
+                item = self._update(
+                    _work_key(job["jobId"], unit.n),
                     "SET #state = :leased, #worker = :worker, #token = :token, #until = :until "
                     "ADD #ver :one", f"attribute_exists(pk) AND {condition}",
                     {"#state": "state", "#worker": "worker", "#token": "token", "#until": "until",
                      "#ver": "ver"},
-                    {":leased": LEASED, ":worker": worker, ":token": token,
-                     ":until": until, ":one": 1, **values}, returns="ALL_NEW")
+                    {":leased": leased.state, ":worker": worker, ":token": token,
+                     ":until": leased.until, ":one": 1, **values}, returns="ALL_NEW")
         except ConditionFailed:
             return None
-        assert unit is not None
-        return Claim(n, from_dynamo(unit["item"]), token,
+        assert item is not None
+        return Claim(unit.n, from_dynamo(item["item"]), token,
                      summarize_job(_job_doc(job), _dead_of(job, _legacy_entries(job))), left)
 
     def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
@@ -320,7 +309,9 @@ class DynamoJobStore(OnTable):
             item = _entry_item(job_pk(job_id), "images", key, image, self._job_ttl(job_id))
         except JobNotFound:
             return False
-        try:   # one transaction: the unit is done exactly when its image is recorded
+        # one transaction: the unit is done exactly when its image is recorded, under the
+        # condition scheduling.completes sets (not done yet: the first completion counts)
+        try:
             with aws():
                 self._client.transact_write_items(TransactItems=[
                     {"Update": {
@@ -349,38 +340,42 @@ class DynamoJobStore(OnTable):
     def release_work(self, job_id: str, *, worker: str | None = None,
                      out: str | None = None) -> list[Released]:
         if out is not None:
-            try:
-                with _job_write():
-                    self._update(job_key(job_id), "ADD #dead :dead", "attribute_exists(pk)",
-                                 {"#dead": DEAD}, {":dead": {out}})
-            except ConditionFailed:
-                raise JobNotFound(f"no job {job_id!r}") from None
+            self._mark_dead(job_id, out)
         with _job_write():
             job = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
         if job is None:
             raise JobNotFound(f"no job {job_id!r}")
-        dead = _dead_of(job, [])
+        dead = scheduling.out_of_job(_dead_of(job, []), out)
         released = []
-        for unit in self._units(job_id):
-            if unit["state"] != LEASED or (worker is not None and unit.get("worker") != worker):
+        for unit, ver in self._units(job_id):
+            if not scheduling.held(unit, worker):
                 continue
-            tried = set(unit.get("triedBy") or ()) | ({out} if out is not None else set())
-            ok = makeable(from_dynamo(job.get("endpoints")) or (), dead, tried)
-            expression = "SET #state = :state, #until = :zero REMOVE #worker ADD #ver :one"
-            values: dict[str, Any] = {":state": OPEN if ok else UNIT_FAILED, ":zero": 0, ":one": 1,
-                                      ":ver": unit.get("ver", 0)}
-            if out is not None:
+            given = scheduling.release(unit, out=out, dead=dead,
+                                       endpoints=from_dynamo(job.get("endpoints")) or ())
+            expression = "SET #state = :state, #until = :until REMOVE #worker ADD #ver :one"
+            values: dict[str, Any] = {":state": given.state, ":until": given.until, ":one": 1,
+                                      ":ver": ver}
+            if out is not None:   # a string set cannot be empty: the one added, added
                 expression += ", #tried :out"
                 values[":out"] = {out}
             try:
                 with _job_write():
-                    self._update(_work_key(job_id, int(unit["n"])), expression, "#ver = :ver",
+                    self._update(_work_key(job_id, unit.n), expression, "#ver = :ver",
                                  {"#state": "state", "#until": "until", "#worker": "worker",
                                   "#ver": "ver", **({"#tried": "triedBy"} if out else {})}, values)
             except ConditionFailed:
                 continue   # completed or released meanwhile: not this call's to release
-            released.append(Released(int(unit["n"]), ok))
+            released.append(Released(unit.n, given.state == OPEN))
         return released
+
+    def _mark_dead(self, job_id: str, uri: str) -> None:
+        """``uri`` joins the job's dead endpoints (ADD to a string set: atomic on its own)."""
+        try:
+            with _job_write():
+                self._update(job_key(job_id), "ADD #dead :dead", "attribute_exists(pk)",
+                             {"#dead": DEAD}, {":dead": {uri}})
+        except ConditionFailed:
+            raise JobNotFound(f"no job {job_id!r}") from None
 
     # --- runners -------------------------------------------------------------------------------
     def beat(self, runner: str) -> None:
@@ -396,10 +391,10 @@ class DynamoJobStore(OnTable):
                                        ConsistentRead=True).get("Item")
         if item is None:
             return None
-        return max(0, now_ms(self._clock) - int(item["beat_ms"])) / 1000
+        return scheduling.beat_age(int(item["beat_ms"]), now_ms(self._clock))
 
     def take_over(self, job_id: str, runner: str, by: str) -> bool:
-        try:
+        try:   # scheduling.may_take_over as a condition
             with _job_write():
                 self._update(job_key(job_id), "SET #runner = :by",
                              "attribute_exists(pk) AND #status = :running AND #runner = :runner",
@@ -410,22 +405,23 @@ class DynamoJobStore(OnTable):
         return True
 
     def work(self, job_id: str) -> list[dict[str, Any]]:
-        return [unit_view(int(u["n"]), u["state"], u.get("worker"), int(u.get("until", 0)),
-                          u.get("triedBy") or ()) for u in self._units(job_id)]
+        return [unit_view(unit) for unit, _ in self._units(job_id)]
 
-    def _units(self, job_id: str) -> list[dict[str, Any]]:
-        """The job's work items, without their image items, by n."""
+    def _units(self, job_id: str) -> list[tuple[Unit, int]]:
+        """The job's units with their versions (a write's condition), by n."""
         units = []
         with _job_write():
             for page in self._pages(
                     self.table.query, ConsistentRead=True,
                     KeyConditionExpression=Key("pk").eq(job_pk(job_id))
                     & Key("sk").begins_with(WORK_PREFIX),
-                    ProjectionExpression="n, #state, #worker, #until, triedBy, ver",
+                    ProjectionExpression="n, #state, #worker, #token, #until, triedBy, ver",
                     ExpressionAttributeNames={"#state": "state", "#worker": "worker",
-                                              "#until": "until"}):
-                units += page.get("Items", [])
-        return sorted(units, key=lambda u: int(u["n"]))
+                                              "#token": "token", "#until": "until"}):
+                units += [(Unit(int(u["n"]), u["state"], u.get("worker"), u.get("token"),
+                                int(u.get("until", 0)), frozenset(u.get("triedBy") or ())),
+                           int(u.get("ver", 0))) for u in page.get("Items", [])]
+        return sorted(units, key=lambda pair: pair[0].n)
 
 
 @contextmanager

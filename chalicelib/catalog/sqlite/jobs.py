@@ -7,8 +7,10 @@
   rewrite of the job; a job is read back with one SELECT.
 - ``job_work``: one row per unit of a job's work (an image to make): its item, state (open,
   leased, done, failed), the lease (worker, token, end) and the endpoints that failed it
-  (``tried_by``, JSON). A claim is one ``BEGIN IMMEDIATE`` transaction: the job's status and
-  dead endpoints, the lowest claimable row, its lease — no two workers hold one unit.
+  (``tried_by``, JSON). Each change of work is one ``BEGIN IMMEDIATE`` transaction that reads
+  the rows, decides with rules/scheduling.py and writes them back: a claim reads the job's
+  status and dead endpoints and its open and leased rows lowest first, and leases the first
+  the policy lets it — no two workers hold one unit.
 - The job list reads ``jobs`` newest first through the ``jobs_recent`` index.
 - ``runners``: each local engine's last heartbeat (runner id → epoch ms); runners silent for
   RUNNER_KEEP_SECONDS are deleted as others beat.
@@ -23,30 +25,22 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import JobNotFound
+from ...rules import scheduling
+from ...rules.scheduling import Unit
 from .. import Claim, JobPage, Released
 from .._jobs import (
     DEAD,
-    DONE,
     JOB_LISTS,
-    LEASED,
-    OPEN,
-    RUNNER_KEEP_SECONDS,
-    RUNNING,
-    UNIT_FAILED,
     WORK_COUNT,
     Clock,
     assemble_job,
     check_job_entry,
     check_list,
     check_work_items,
-    claimable,
-    dead_endpoint,
     dead_endpoints,
     dump_json,
     job_fields,
-    lease_until,
     list_cursor,
-    makeable,
     new_job_doc,
     new_token,
     now_ms,
@@ -80,18 +74,8 @@ class SqliteJobStore(OnDatabase):
     def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
         key = check_job_entry(field, entry)
         data = dump_json(entry)
-        dead = dead_endpoint(field, entry)
-        with self.db.write() as conn:
-            if dead is None:
-                found = conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-                if found is None:
-                    raise JobNotFound(f"no job {job_id!r}")
-            else:  # the main document is small: rewriting it is cheap, and atomic with the entry
-                doc = _job_doc(conn, job_id)
-                if dead not in doc.get(DEAD, []):
-                    doc[DEAD] = sorted({*doc.get(DEAD, []), dead})
-                    conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?",
-                                 (dump_json(doc), job_id))
+        with self.db.write() as conn:   # the mark, if any, is atomic with the entry
+            _mark_dead(conn, job_id, scheduling.dead_endpoint(field, entry))
             conn.execute("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
                          "VALUES (?, ?, ?, ?)", (job_id, field, key, data))
 
@@ -170,35 +154,33 @@ class SqliteJobStore(OnDatabase):
         with self.db.write() as conn:
             row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             doc = json.loads(row["doc"]) if row is not None else {}
-            if doc.get("status") != RUNNING or uri in doc.get(DEAD, []):
+            if not scheduling.takes_claims(doc.get("status"), doc.get(DEAD, []), uri):
                 return None
-            now = now_ms(self._clock)
-            rows = conn.execute(
-                "SELECT n, item, state, lease_until_ms, tried_by FROM job_work "
-                "WHERE job_id = ? AND (state = ? OR (state = ? AND lease_until_ms < ?)) "
-                "AND NOT EXISTS (SELECT 1 FROM json_each(tried_by) WHERE value = ?) "
-                "ORDER BY n LIMIT 1", (job_id, OPEN, LEASED, now, uri)).fetchall()
-            if not rows or not claimable(rows[0]["state"], rows[0]["lease_until_ms"],
-                                         json.loads(rows[0]["tried_by"]), uri, now):
+            now, token = now_ms(self._clock), new_token()
+            rows = conn.execute(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? "
+                                "AND state IN (?, ?) ORDER BY n",
+                                (job_id, scheduling.OPEN, scheduling.LEASED))
+            unit = scheduling.pick(map(_unit, rows), uri, now)   # reads rows until one fits
+            rows.close()
+            if unit is None:
                 return None
-            n, token = rows[0]["n"], new_token()
-            conn.execute("UPDATE job_work SET state = ?, worker = ?, token = ?, lease_until_ms = ? "
-                         "WHERE job_id = ? AND n = ?",
-                         (LEASED, worker, token, lease_until(lease_seconds, now), job_id, n))
-            left = conn.execute("SELECT COUNT(*) FROM job_work WHERE job_id = ? AND state = ?",
-                                (job_id, OPEN)).fetchone()[0]
-            return Claim(n, json.loads(rows[0]["item"]), token,
-                         summarize_job(doc, doc.get(DEAD, [])), left)
+            _write_unit(conn, job_id, scheduling.lease(unit, worker, token, lease_seconds, now))
+            item, left = conn.execute(
+                "SELECT item, (SELECT COUNT(*) FROM job_work WHERE job_id = ? AND state = ?) "
+                "FROM job_work WHERE job_id = ? AND n = ?",
+                (job_id, scheduling.OPEN, job_id, unit.n)).fetchone()
+            return Claim(unit.n, json.loads(item), token, summarize_job(doc, doc.get(DEAD, [])),
+                         left)
 
     def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
         key = check_job_entry("images", image)
         data = dump_json(image)
         with self.db.write() as conn:
-            done = conn.execute("UPDATE job_work SET state = ?, worker = NULL, token = ? "
-                                "WHERE job_id = ? AND n = ? AND state != ?",
-                                (DONE, token, job_id, n, DONE))
-            if done.rowcount != 1:
+            row = conn.execute(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? AND n = ?",
+                               (job_id, n)).fetchone()
+            if row is None or not scheduling.completes(unit := _unit(row)):
                 return False
+            _write_unit(conn, job_id, scheduling.complete(unit, token))
             conn.execute("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
                          "VALUES (?, 'images', ?, ?)", (job_id, key, data))
             return True
@@ -206,24 +188,15 @@ class SqliteJobStore(OnDatabase):
     def release_work(self, job_id: str, *, worker: str | None = None,
                      out: str | None = None) -> list[Released]:
         with self.db.write() as conn:
-            doc = _job_doc(conn, job_id)
-            dead = set(doc.get(DEAD, []))
-            if out is not None and out not in dead:
-                dead.add(out)
-                doc[DEAD] = sorted(dead)
-                conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
-            rows = conn.execute("SELECT n, worker, tried_by FROM job_work WHERE job_id = ? "
-                                "AND state = ? AND (? IS NULL OR worker = ?) ORDER BY n",
-                                (job_id, LEASED, worker, worker)).fetchall()
+            doc = _mark_dead(conn, job_id, out)
+            rows = conn.execute(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? AND state = ? "
+                                "ORDER BY n", (job_id, scheduling.LEASED)).fetchall()
             released = []
-            for row in rows:
-                tried = set(json.loads(row["tried_by"])) | ({out} if out is not None else set())
-                ok = makeable(doc.get("endpoints") or (), dead, tried)
-                conn.execute("UPDATE job_work SET state = ?, worker = NULL, lease_until_ms = 0, "
-                             "tried_by = ? WHERE job_id = ? AND n = ?",
-                             (OPEN if ok else UNIT_FAILED, dump_json(sorted(tried)), job_id,
-                              row["n"]))
-                released.append(Released(row["n"], ok))
+            for unit in (u for u in map(_unit, rows) if scheduling.held(u, worker)):
+                given = scheduling.release(unit, out=out, dead=doc.get(DEAD, []),
+                                           endpoints=doc.get("endpoints") or ())
+                _write_unit(conn, job_id, given)
+                released.append(Released(given.n, given.state == scheduling.OPEN))
             return released
 
     # --- runners -------------------------------------------------------------------------------
@@ -233,29 +206,43 @@ class SqliteJobStore(OnDatabase):
             conn.execute("INSERT INTO runners (runner, beat_ms) VALUES (?, ?) ON CONFLICT "
                          "(runner) DO UPDATE SET beat_ms = excluded.beat_ms", (runner, now))
             conn.execute("DELETE FROM runners WHERE beat_ms < ?",
-                         (now - RUNNER_KEEP_SECONDS * 1000,))
+                         (scheduling.forgotten_before(now),))
 
     def beat_age(self, runner: str) -> float | None:
         rows = self.db.read("SELECT beat_ms FROM runners WHERE runner = ?", (runner,))
         if not rows:
             return None
-        return max(0, now_ms(self._clock) - int(rows[0]["beat_ms"])) / 1000
+        return scheduling.beat_age(int(rows[0]["beat_ms"]), now_ms(self._clock))
 
     def take_over(self, job_id: str, runner: str, by: str) -> bool:
         with self.db.write() as conn:
             row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             doc = json.loads(row["doc"]) if row is not None else {}
-            if doc.get("status") != RUNNING or doc.get("runner") != runner:
+            if not scheduling.may_take_over(doc.get("status"), doc.get("runner"), runner):
                 return False
             doc["runner"] = by
             conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
             return True
 
     def work(self, job_id: str) -> list[dict[str, Any]]:
-        rows = self.db.read("SELECT n, state, worker, lease_until_ms, tried_by FROM job_work "
-                            "WHERE job_id = ? ORDER BY n", (job_id,))
-        return [unit_view(r["n"], r["state"], r["worker"], r["lease_until_ms"],
-                          json.loads(r["tried_by"])) for r in rows]
+        rows = self.db.read(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? ORDER BY n", (job_id,))
+        return [unit_view(_unit(row)) for row in rows]
+
+
+_UNIT = "n, state, worker, token, lease_until_ms, tried_by"   # a unit's columns, its item aside
+
+
+def _unit(row: sqlite3.Row) -> Unit:
+    return Unit(row["n"], row["state"], row["worker"], row["token"], row["lease_until_ms"],
+                frozenset(json.loads(row["tried_by"])))
+
+
+def _write_unit(conn: sqlite3.Connection, job_id: str, unit: Unit) -> None:
+    """Store what the policy decided for a unit read in the same transaction."""
+    conn.execute("UPDATE job_work SET state = ?, worker = ?, token = ?, lease_until_ms = ?, "
+                 "tried_by = ? WHERE job_id = ? AND n = ?",
+                 (unit.state, unit.worker, unit.token, unit.until,
+                  dump_json(sorted(unit.tried_by)), job_id, unit.n))
 
 
 def _job_doc(conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:
@@ -263,4 +250,15 @@ def _job_doc(conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:
     if row is None:
         raise JobNotFound(f"no job {job_id!r}")
     doc: dict[str, Any] = json.loads(row["doc"])
+    return doc
+
+
+def _mark_dead(conn: sqlite3.Connection, job_id: str, endpoint: str | None) -> dict[str, Any]:
+    """The job's main document with ``endpoint`` (if any) among its dead endpoints, rewritten
+    when it was not (the document is small: cheap); JobNotFound."""
+    doc = _job_doc(conn, job_id)
+    dead = scheduling.out_of_job(doc.get(DEAD, []), endpoint)
+    if dead != set(doc.get(DEAD, [])):
+        doc[DEAD] = sorted(dead)
+        conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
     return doc
