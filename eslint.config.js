@@ -3,22 +3,31 @@
 import js from "@eslint/js";
 import globals from "globals";
 
-// The desk (html/js/admin/) may import its own modules and the shared ones beside it
-// (html/js/*.js); a shared module never imports the desk's.
-const boundaries = [
-  {
-    files: ["html/js/*.js", "html/js/strings/**/*.js"],
-    rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ regex: "(^|/)admin/", message: "Shared modules may not import the desk's (html/js/admin/)." }],
+// Import boundaries: each page's modules (html/js/<page>/) import only their own folder's and
+// the shared ones (html/js/shared/); a shared module imports no page's.
+const PAGES = ["kiosk", "display", "desk", "text2image", "about"];
+const pageOnly = (page) => ({
+  files: [`html/js/${page}/**/*.js`],
+  rules: {
+    "no-restricted-imports": ["error", {
+      patterns: [{
+        // ./x.js, or ../shared/…, and nothing else (no other page, nothing above html/js/)
+        regex: "^(?!\\./(?!\\.)|\\.\\./shared/).*",
+        message: `The ${page} page imports only its own modules (./) and the shared ones (../shared/).`,
       }],
-    },
+    }],
   },
+});
+const boundaries = [
+  ...PAGES.map(pageOnly),
   {
-    files: ["html/js/admin/**/*.js"],
+    files: ["html/js/shared/**/*.js"],
     rules: {
       "no-restricted-imports": ["error", {
-        patterns: [{ regex: "^(?!\\./|\\.\\./(?!\\.\\./|admin/)).*", message: "The desk imports only its own modules (./) and the shared ones (../)." }],
+        patterns: [{
+          regex: `(^|/)(${PAGES.join("|")})/`,
+          message: "Shared modules import no page's modules.",
+        }],
       }],
     },
   },

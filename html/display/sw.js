@@ -13,13 +13,13 @@
 //   page may not read would take megabytes of quota each.
 "use strict";
 
-const VERSION = "1";
+const VERSION = "2";   // the shell's files: a new version drops the old shell (2: the pages' folders)
 const PREFIX = "display-";
 const SHELL = `${PREFIX}shell-${VERSION}`;
 const ZONES = `${PREFIX}zones`;
 const IMAGES = `${PREFIX}images`;
-const SHELL_FILES = ["./", "../css/display.css", "../js/display.js", "../js/display-plan.js",
-  "../js/api.js", "../js/settings.js", "../config.js", "../favicon.svg"];
+const SHELL_FILES = ["./", "../css/display.css", "../js/display/display.js", "../js/display/display-plan.js",
+  "../js/shared/api.js", "../js/shared/settings.js", "../config.js", "../favicon.svg"];
 const NETWORK_MS = 8000;      // a network that neither answers nor fails: use the kept copy
 const COPY_HEADER = "X-Display-Copy";
 const ZONE_PATH = /\/zones\/\d{1,2}$/;

@@ -1,4 +1,4 @@
-"""The wall screen's decisions (html/js/display-plan.js), run in Node as the browser loads the
+"""The wall screen's decisions (html/js/display/display-plan.js), run in Node as the browser loads the
 module: what the page URL asks for, which list of a zone answer a screen shows, and the wait
 before asking a server that did not answer."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PLAN = Path(__file__).resolve().parents[2] / "html" / "js" / "display-plan.js"
+PLAN = Path(__file__).resolve().parents[2] / "html" / "js" / "display" / "display-plan.js"
 
 SCRIPT = """
 const plan = await import(process.argv[1]);
@@ -33,7 +33,7 @@ def _call(*calls: tuple[str, list]) -> list:
     node = shutil.which("node")
     if node is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("node is needed to check html/js/display-plan.js")
+            pytest.fail("node is needed to check html/js/display/display-plan.js")
         pytest.skip("node is not installed")
     proc = subprocess.run([node, "--input-type=module", "-e", SCRIPT, PLAN.as_uri(), json.dumps(calls)],
                           capture_output=True, text=True, timeout=30, check=False)

@@ -33,7 +33,7 @@ def _get(path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 def test_the_display_folder_serves_its_page_under_a_policy_that_allows_its_worker():
     status, headers, body = _get("/display/")
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
-    assert b'src="../js/display.js"' in body
+    assert b'src="../js/display/display.js"' in body
     policy = headers["Content-Security-Policy"]
     assert "worker-src 'self'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "Service-Worker-Allowed" not in headers   # only the worker's own script says it
@@ -79,7 +79,7 @@ def test_the_worker_keeps_every_file_the_page_loads():
     assert needed - kept == set(), "files the page loads that the worker does not keep for a reload offline"
 
 
-@pytest.mark.parametrize("key", ["display/index.html", "display/sw.js", "js/display.js", "js/display-plan.js",
+@pytest.mark.parametrize("key", ["display/index.html", "display/sw.js", "js/display/display.js", "js/display/display-plan.js",
                                  "css/display.css"])
 def test_the_deploy_uploads_the_wall_screen(key):
     files = {k: p for p, k in deploy.site_files(HTML, "dev")}

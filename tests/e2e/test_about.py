@@ -38,7 +38,7 @@ def test_the_consent_line_leads_to_the_about_page_and_back(page):
     assert page.js("return document.getElementById('about-ko').lang") == "ko"
     # nothing inline: its one script is a file of this site (the language, about.js), no inline
     # style (the pages get a strict CSP); the page reads the same without it
-    assert page.js("return [...document.scripts].map(s => s.getAttribute('src'))") == ["js/about.js"]
+    assert page.js("return [...document.scripts].map(s => s.getAttribute('src'))") == ["js/about/about.js"]
     assert page.js("return document.querySelectorAll('[style]').length") == 0
     # both languages side by side on the kiosk's screen, inside it, nothing cut off
     en, ko = (page.driver.find_element(By.ID, f"about-{lang}").rect for lang in ("en", "ko"))

@@ -67,7 +67,7 @@ def test_the_kiosk_offers_the_gardens_favorites_and_brings_the_chosen_first(page
     other = next(e for e in ("SAD", "CALM") if e != emotion)
     hidden = page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "import('/js/favorites.js').then(async m => { const div = document.createElement('div'); div.hidden = true;"
+        "import('/js/kiosk/favorites.js').then(async m => { const div = document.createElement('div'); div.hidden = true;"
         " await new m.FavoriteChooser(div, () => {}).offer(arguments[0]); done(div.hidden); }, e => done(String(e)));",
         other)
     assert hidden is True

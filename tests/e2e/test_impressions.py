@@ -16,9 +16,9 @@ from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-# how often the kiosk sends the flowers seen (html/js/impressions.js)
+# how often the kiosk sends the flowers seen (html/js/kiosk/impressions.js)
 FLUSH_MS = int(re.search(r"const FLUSH_MS = (\d+);",
-                         (ROOT / "html" / "js" / "impressions.js").read_text(encoding="utf-8")).group(1))
+                         (ROOT / "html" / "js" / "kiosk" / "impressions.js").read_text(encoding="utf-8")).group(1))
 
 
 def _counts():

@@ -16,9 +16,9 @@ from .conftest import ROOT, park_mouse, phone
 pytestmark = pytest.mark.slow
 
 EMOTIONS = {"HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR"}
-# the least time "Reading your expression…" stays on screen (html/js/kiosk.js)
+# the least time "Reading your expression…" stays on screen (html/js/kiosk/kiosk.js)
 MIN_READING_MS = int(re.search(r"const MIN_READING_MS = (\d+);",
-                               (ROOT / "html" / "js" / "kiosk.js").read_text(encoding="utf-8")).group(1))
+                               (ROOT / "html" / "js" / "kiosk" / "kiosk.js").read_text(encoding="utf-8")).group(1))
 
 # Each change of screen, as the page makes it: [screen, the page's clock, for the reading screen
 # the end times of its own animations (its arrival)]. Page time, so a slow machine changes nothing.
@@ -48,7 +48,7 @@ def headline(page, emotion: str) -> str:
     """The friendly headline the kiosk's own words.js has for an emotion."""
     return page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "import('/js/words.js').then(m => done(m.wordsFor(arguments[0]).headline), e => done(String(e)));", emotion)
+        "import('/js/shared/words.js').then(m => done(m.wordsFor(arguments[0]).headline), e => done(String(e)));", emotion)
 
 
 def still_here(page) -> None:
@@ -243,7 +243,7 @@ def test_the_words_use_typographic_apostrophes_and_capitals(page):
     assert all(label[:1].isupper() for label in labels), labels
     words = page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "import('/js/words.js').then(m => done(m.EMOTIONS.map(e => Object.values(m.wordsFor(e)).join(' '))));")
+        "import('/js/shared/words.js').then(m => done(m.EMOTIONS.map(e => Object.values(m.wordsFor(e)).join(' '))));")
     pages_text = page.js("return document.body.textContent") + " ".join(words)
     assert "'" not in pages_text and "’" in pages_text
 
@@ -333,7 +333,7 @@ def _garden_view(page, landscapes: int, portraits: int, shape: str = "wide") -> 
     """A GardenView over the real garden's images (HAPPY's), with only so many of each."""
     return page.driver.execute_async_script("""
         const [landscapes, portraits, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-        Promise.all([import('/js/garden-view.js'), fetch('/garden?emotion=HAPPY&limit=10').then(r => r.json())])
+        Promise.all([import('/js/kiosk/garden-view.js'), fetch('/garden?emotion=HAPPY&limit=10').then(r => r.json())])
           .then(([m, body]) => {
             document.body.dataset.screen = 'garden';
             for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== 'garden';

@@ -90,7 +90,7 @@ def module(page, script: str):
     """Runs `script` (an async function body, given `m` = the i18n module) in the page."""
     return page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "import('/js/i18n.js').then(async m => done(await (async (m) => {" + script + "})(m)))"
+        "import('/js/shared/i18n.js').then(async m => done(await (async (m) => {" + script + "})(m)))"
         ".catch(e => done('error: ' + e))")
 
 
@@ -163,7 +163,7 @@ def test_the_kiosk_speaks_the_chosen_language_on_every_screen(page, photos, lang
     headline = text_of(page, "#garden-title")
     expected = page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "import('/js/words.js').then(m => done(m.wordsFor(arguments[0], arguments[1]).headline))", emotion, lang)
+        "import('/js/shared/words.js').then(m => done(m.wordsFor(arguments[0], arguments[1]).headline))", emotion, lang)
     assert headline == expected and in_language(headline, lang), (emotion, headline)
     # the emotion's own word above it: the original kiosk's 행복, 슬픔, 놀람… in Korean
     names = {"HAPPY": "행복", "SAD": "슬픔", "ANGRY": "분노", "CONFUSED": "혼란", "DISGUSTED": "혐오",

@@ -93,7 +93,7 @@ def test_the_overlay_closes_by_itself(page):
     # a flower the garden has now (earlier tests may have removed some)
     opened = page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "Promise.all([import('/js/take-home.js'), fetch('/garden?emotion=HAPPY').then(r => r.json())])"
+        "Promise.all([import('/js/kiosk/take-home.js'), fetch('/garden?emotion=HAPPY').then(r => r.json())])"
         ".then(([m, garden]) => {"
         " const key = [...garden.landscape, ...garden.portrait][0].key;"
         " const take = new m.TakeHome({ closeSeconds: 0.3 });"

@@ -1,4 +1,4 @@
-"""The kiosk's like (html/js/api.js) asks once more after a 503, and only once; other
+"""The kiosk's like (html/js/shared/api.js) asks once more after a 503, and only once; other
 errors are not retried. Run in Node with a scripted fetch: the module as the browser loads it."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-API = Path(__file__).resolve().parents[2] / "html" / "js" / "api.js"
+API = Path(__file__).resolve().parents[2] / "html" / "js" / "shared" / "api.js"
 
 SCRIPT = """
 globalThis.window = { location: { search: "" } };
@@ -38,7 +38,7 @@ def _like(statuses: list[int]) -> dict:
     node = shutil.which("node")
     if node is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("node is needed to check html/js/api.js")
+            pytest.fail("node is needed to check html/js/shared/api.js")
         pytest.skip("node is not installed")
     proc = subprocess.run([node, "--input-type=module", "-e", SCRIPT, json.dumps(statuses),
                            API.as_uri()], capture_output=True, text=True, timeout=30,

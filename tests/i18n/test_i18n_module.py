@@ -1,4 +1,4 @@
-"""The pages' language mechanism (html/js/i18n.js) and dictionaries (html/js/strings/*.js),
+"""The pages' language mechanism (html/js/shared/i18n.js) and dictionaries (html/js/shared/strings/*.js),
 run in Node as the browser loads them: which language a visitor gets, how text is filled in
 and falls back, how links keep a chosen language, and that both languages say every thing."""
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 HTML = Path(__file__).resolve().parents[2] / "html"
-I18N = HTML / "js" / "i18n.js"
-STRINGS = sorted(p.stem for p in (HTML / "js" / "strings").glob("*.js"))
+I18N = HTML / "js" / "shared" / "i18n.js"
+STRINGS = sorted(p.stem for p in (HTML / "js" / "shared" / "strings").glob("*.js"))
 
 CHOOSE = """
 const [search, languages] = JSON.parse(process.argv[1]);
@@ -62,7 +62,7 @@ def _node(script: str, *args: str) -> dict:
     node = shutil.which("node")
     if node is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("node is needed to check html/js/i18n.js")
+            pytest.fail("node is needed to check html/js/shared/i18n.js")
         pytest.skip("node is not installed")
     proc = subprocess.run([node, "--input-type=module", "-e", script, *args], capture_output=True, text=True,
                           timeout=30, check=False)
@@ -117,7 +117,7 @@ def test_text_is_filled_in_and_falls_back_to_english_then_the_key(lang):
 
 def test_every_dictionary_says_everything_in_both_languages():
     assert {"kiosk", "text2image", "desk", "about"} <= set(STRINGS)
-    out = _node(DICTIONARIES, json.dumps(STRINGS), (HTML / "js").as_uri() + "/")
+    out = _node(DICTIONARIES, json.dumps(STRINGS), (HTML / "js" / "shared").as_uri() + "/")
     for name in STRINGS:
         found = out[name]
         assert found["languages"] == sorted(out["LANGUAGES"]) and found["en"] >= 2, (name, found)
@@ -129,7 +129,7 @@ def test_every_dictionary_says_everything_in_both_languages():
 
 
 def test_the_emotion_words_speak_korean_with_the_originals_names():
-    words = _node(DICTIONARIES, "[]", (HTML / "js").as_uri() + "/")["words"]
+    words = _node(DICTIONARIES, "[]", (HTML / "js" / "shared").as_uri() + "/")["words"]
     assert [name for name, _, _ in words] == ["행복", "슬픔", "분노", "혼란", "혐오", "놀람", "평온", "두려움"]
     for _, korean, english in words:
         for field in ("headline", "line", "noun", "adjective"):

@@ -1,7 +1,7 @@
 // @ts-check
 // Korean and English on every page. The language is chosen by `?lang=ko|en` in the page's
 // address first, else by the first of the browser's languages that is Korean or English, else
-// English. Each page keeps its own dictionary in js/strings/<name>.js:
+// English. Each page keeps its own dictionary in js/shared/strings/<name>.js:
 //   export default { en: { key: "text" }, ko: { key: "텍스트" } };
 // Markup keeps its English text (what shows before this runs) and names a key:
 //   <h1 data-i18n="title">…</h1>

@@ -1,8 +1,8 @@
 // @ts-check
 // The camera: getUserMedia into a <video>, one still frame out as a JPEG. Photos are only
 // held in memory long enough to send them; nothing is written anywhere.
-import { translator } from "./i18n.js";
-import strings from "./strings/kiosk.js";
+import { translator } from "../shared/i18n.js";
+import strings from "../shared/strings/kiosk.js";
 
 const t = translator(strings);
 const MAX_SIDE = 1280;   // plenty for a face; keeps uploads far under the API's 5 MB

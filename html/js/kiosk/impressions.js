@@ -5,7 +5,7 @@
 // batch is full, when the page is hidden or left, and when the next visit starts — with the
 // visit's random id and what the kiosk knows of the visit (emotion, generation). The server
 // counts each (visit, flower) once and keeps only counts; nothing here is stored.
-import { reportImpressions } from "./api.js";
+import { reportImpressions } from "../shared/api.js";
 
 /** What the kiosk knows of a visit. @typedef {{emotion: string | null, generation: string | null}} VisitContext */
 /** @typedef {{visitor: string, emotion?: string | null, generation?: string | null}} Visit */

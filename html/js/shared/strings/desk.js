@@ -1,5 +1,5 @@
 // @ts-check
-// The operator's desk (admin/index.html, js/admin/*.js) in English and Korean. What the server
+// The operator's desk (admin/index.html, js/desk/*.js) in English and Korean. What the server
 // says (an error's message) is shown as the server sent it; the desk's own framing is translated.
 /** @type {import("../i18n.js").Strings} */
 export default {

@@ -4,10 +4,10 @@
 // chooser appears only when the garden has favorites for the visitor's emotion; choosing one
 // grows the garden again with that favorite's flowers first (the rest follow, so the screen
 // never empties). Nothing is kept: the choice lives as long as the visit.
-import { fetchFavorites } from "./api.js";
-import { h } from "./dom.js";
-import { translator } from "./i18n.js";
-import strings from "./strings/kiosk.js";
+import { fetchFavorites } from "../shared/api.js";
+import { h } from "../shared/dom.js";
+import { translator } from "../shared/i18n.js";
+import strings from "../shared/strings/kiosk.js";
 
 const t = translator(strings);
 

@@ -1,17 +1,17 @@
 // @ts-check
 // Review: the pool (or the published garden) of one emotion as a grid of selectable images,
 // with select-all, publish and remove. Remove asks for a second press, never a dialog.
-import { fetchGarden, listPool, publish, remove } from "../api.js";
-import { h } from "../dom.js";
-import { formatDate, formatNumber, translator } from "../i18n.js";
-import strings from "../strings/desk.js";
-import { emotionName } from "../words.js";
+import { fetchGarden, listPool, publish, remove } from "../shared/api.js";
+import { h } from "../shared/dom.js";
+import { formatDate, formatNumber, translator } from "../shared/i18n.js";
+import strings from "../shared/strings/desk.js";
+import { emotionName } from "../shared/words.js";
 
 const t = translator(strings);
 
 const CONFIRM_MS = 5000;
 
-/** @typedef {import("../api.js").Json} Json */
+/** @typedef {import("../shared/api.js").Json} Json */
 /**
  * An image of the pool or the garden as GET /pool and GET /garden list it.
  * @typedef {object} PoolItem
@@ -86,8 +86,8 @@ export class Review {
     /** @type {string | null} */
     this.cursor = null;
     this.loads = 0;   // the newest load's number
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
-    this.confirmTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.confirmTimer = null;
     this.selectAll.addEventListener("change", () => {
       for (const box of this.boxes()) box.checked = this.selectAll.checked;
       this.sync();
@@ -124,7 +124,7 @@ export class Review {
 
   /** @param {number} [chosen] */
   resetRemove(chosen = this.selected().length) {
-    clearTimeout(this.confirmTimer);
+    clearTimeout(this.confirmTimer ?? undefined);
     this.removeButton.dataset.confirm = "";
     this.removeButton.disabled = chosen === 0;
     this.removeButton.textContent = chosen ? t("removeN", { count: formatNumber(chosen) }) : t("remove");
@@ -224,7 +224,7 @@ export class Review {
     if (this.removeButton.dataset.confirm !== "yes") {
       this.removeButton.dataset.confirm = "yes";
       this.removeButton.textContent = t("reallyRemove", { count: formatNumber(this.selected().length) });
-      clearTimeout(this.confirmTimer);
+      clearTimeout(this.confirmTimer ?? undefined);
       this.confirmTimer = setTimeout(() => this.resetRemove(), CONFIRM_MS);
       return;
     }

@@ -3,15 +3,15 @@
 // per configured zone (plus any the operator adds): its mode, emotion, caption, seconds per
 // image and — for chosen images — the keys, typed or picked from the garden; Save (PUT) and
 // Reset (DELETE, back to the newest flowers). The server checks everything again.
-import { ApiError, deleteZone, fetchGarden, listZones, putZone } from "../api.js";
-import { h } from "../dom.js";
-import { formatDate, localize, translator, withLang } from "../i18n.js";
-import strings from "../strings/zones.js";
-import { emotionName, EMOTIONS } from "../words.js";
+import { ApiError, deleteZone, fetchGarden, listZones, putZone } from "../shared/api.js";
+import { h } from "../shared/dom.js";
+import { formatDate, localize, translator, withLang } from "../shared/i18n.js";
+import strings from "../shared/strings/zones.js";
+import { emotionName, EMOTIONS } from "../shared/words.js";
 
 const t = translator(strings);
 
-/** @typedef {import("../api.js").Json} Json */
+/** @typedef {import("../shared/api.js").Json} Json */
 /**
  * A zone as GET /zones lists it (and a new card's defaults).
  * @typedef {object} ZoneConfig

@@ -15,22 +15,22 @@ const EVENTS = ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"];
  * @returns {IdleWatch}
  */
 export function watchIdle(seconds, onIdle) {
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let timer = null;
   let armed = false;
   const fire = () => {
-    timer = undefined;
+    timer = null;
     if (armed) onIdle();
   };
   const poke = () => {
     if (!armed) return;
-    clearTimeout(timer);
+    clearTimeout(timer ?? undefined);
     timer = setTimeout(fire, seconds * 1000);
   };
   for (const name of EVENTS) window.addEventListener(name, poke, { passive: true });
   return {
     arm() { armed = true; poke(); },
-    disarm() { armed = false; clearTimeout(timer); timer = undefined; },
+    disarm() { armed = false; clearTimeout(timer ?? undefined); timer = null; },
     poke,
   };
 }

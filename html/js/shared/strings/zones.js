@@ -1,5 +1,5 @@
 // @ts-check
-// The operator's "Display zones" panel (admin/index.html, js/admin/zones.js) in English and
+// The operator's "Display zones" panel (admin/index.html, js/desk/zones.js) in English and
 // Korean. What the server says (an error's message) is shown as the server sent it.
 /** @type {import("../i18n.js").Strings} */
 export default {

@@ -2,10 +2,10 @@
 // Bulk generation: the form posts /bulk; the new job then shows in Recent jobs (jobs.js),
 // which follows it from the server. The favorite matrix (season × weather × time of day, as
 // the original's prompt generator did) makes "How many" images for every combination.
-import { startBulk } from "../api.js";
-import { $ } from "../dom.js";
-import { formatNumber, translator } from "../i18n.js";
-import strings from "../strings/desk.js";
+import { startBulk } from "../shared/api.js";
+import { $ } from "../shared/dom.js";
+import { formatNumber, translator } from "../shared/i18n.js";
+import strings from "../shared/strings/desk.js";
 
 const t = translator(strings);
 
@@ -93,7 +93,7 @@ function describe(form, output) {
 
 /**
  * @param {{form: HTMLFormElement, error: HTMLElement, adminKey: import("./key.js").AdminKey,
- *          onStarted: (job: import("../api.js").Json, body: BulkBody) => void,
+ *          onStarted: (job: import("../shared/api.js").Json, body: BulkBody) => void,
  *          onAuthError: import("./key.js").OnAuthError}} parts
  */
 export function setupBulk({ form, error, adminKey, onStarted, onAuthError }) {

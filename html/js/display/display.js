@@ -12,7 +12,7 @@
 // jitter; the service worker (display/sw.js) keeps the page, the answer and the images for a reload.
 // For tests and for whoever looks at a screen's page: <html data-asked> counts the requests
 // for the zone, data-version is the version of the answer on screen.
-import { fetchZone } from "./api.js";
+import { fetchZone } from "../shared/api.js";
 import {
   fadeMs, intervalOf, listFor, orientationOf, pollOf, readAnswer, readOptions, retryDelayMs,
   takeOverMs,
@@ -272,7 +272,7 @@ function start() {
       state.etag = null;
       askNow();
     });
-    const script = new URL("../display/sw.js", import.meta.url);
+    const script = new URL("../../display/sw.js", import.meta.url);
     navigator.serviceWorker.register(script, { scope: new URL("./", script).pathname }).catch(() => {});
   }
   poll();

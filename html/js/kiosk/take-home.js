@@ -3,10 +3,10 @@
 // QR code of the flower's take-home page (/share/…, made by the server as SVG), large enough
 // to scan from a phone. The overlay closes on a tap, on Escape, after CLOSE_SECONDS, and when
 // the kiosk starts over (kiosk.js calls close() on its idle reset).
-import { h } from "./dom.js";
-import { translator } from "./i18n.js";
-import { settings } from "./settings.js";
-import strings from "./strings/take-home.js";
+import { h } from "../shared/dom.js";
+import { translator } from "../shared/i18n.js";
+import { settings } from "../shared/settings.js";
+import strings from "../shared/strings/take-home.js";
 
 const t = translator(strings);
 export const CLOSE_SECONDS = 60;
@@ -37,8 +37,8 @@ export class TakeHome {
   /** @param {{closeSeconds?: number, parent?: HTMLElement}} [options] */
   constructor({ closeSeconds = CLOSE_SECONDS, parent = document.body } = {}) {
     this.closeMs = closeSeconds * 1000;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
-    this.timer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.timer = null;
     /** @type {HTMLElement | null} */
     this.returnFocus = null;
     this.qr = h("img", { class: "take-home-qr", alt: t("qrAlt"), width: "512", height: "512", draggable: "false" });
@@ -93,14 +93,14 @@ export class TakeHome {
     this.overlay.dataset.key = key;
     this.overlay.hidden = false;
     document.body.classList.add("taking-home");
-    clearTimeout(this.timer);
+    clearTimeout(this.timer ?? undefined);
     this.timer = setTimeout(() => this.close(), this.closeMs);
     this.closeButton.focus({ preventScroll: true });
   }
 
   close() {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearTimeout(this.timer ?? undefined);
+    this.timer = null;
     if (this.overlay.hidden) return;
     this.overlay.hidden = true;
     delete this.overlay.dataset.key;

@@ -1,11 +1,11 @@
 // @ts-check
 // The operator's desk: unlock with the admin key, then overview, bulk growing, review and
 // the display zones.
-import { ApiError, overview } from "../api.js";
-import { $, $$, h } from "../dom.js";
-import { keepLanguageInLinks, language, languageHref, localize } from "../i18n.js";
-import strings from "../strings/desk.js";
-import { emotionName, EMOTIONS } from "../words.js";
+import { ApiError, overview } from "../shared/api.js";
+import { $, $$, h } from "../shared/dom.js";
+import { keepLanguageInLinks, language, languageHref, localize } from "../shared/i18n.js";
+import strings from "../shared/strings/desk.js";
+import { emotionName, EMOTIONS } from "../shared/words.js";
 import { setupBulk } from "./bulk.js";
 import { RecentJobs } from "./jobs.js";
 import { clearKey, getKey, setKey } from "./key.js";
@@ -70,7 +70,7 @@ const review = new Review({
 // Recent jobs come from the server: a reload, or a second desk, loses none of them
 const recent = new RecentJobs({
   list: $("#jobs"), message: $("#jobs-message"), adminKey: getKey, onAuthError,
-  onSettled: (/** @type {import("../api.js").Json} */ job) => {
+  onSettled: (/** @type {import("../shared/api.js").Json} */ job) => {
     refreshOverview();
     const emotion = (job.request || {}).emotion;
     if (select("#review-emotion").value === emotion && select("#review-area").value === "pool") review.load();
@@ -91,7 +91,7 @@ $("#bulk-emotion").addEventListener("change", () => {
 
 /** @param {string} key */
 async function enter(key) {
-  /** @type {import("../api.js").Json} */
+  /** @type {import("../shared/api.js").Json} */
   let data;
   try {
     data = await overview(key);

@@ -1,9 +1,9 @@
 // @ts-check
 // The garden: a few images at a time in a calm composition that follows the screen's shape,
 // one of them slowly giving way to the next every few seconds. Each image has a like button.
-import { h, icon, HEART } from "./dom.js";
-import { formatNumber, translator } from "./i18n.js";
-import strings from "./strings/kiosk.js";
+import { h, icon, HEART } from "../shared/dom.js";
+import { formatNumber, translator } from "../shared/i18n.js";
+import strings from "../shared/strings/kiosk.js";
 
 const t = translator(strings);
 
@@ -71,8 +71,8 @@ export class GardenView {
     this.onLoved = onLoved;   // a liked flower's figure: take-home.js adds "Take it home" to it
     this.isLiked = isLiked;
     this.noun = noun;
-    /** @type {ReturnType<typeof setInterval> | undefined} */
-    this.timer = undefined;
+    /** @type {ReturnType<typeof setInterval> | null} */
+    this.timer = null;
     this.turn = 0;
     /** @type {Record<Orientation, GardenItem[]>} */
     this.queues = { landscape: [], portrait: [] };
@@ -104,8 +104,8 @@ export class GardenView {
   }
 
   stop() {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    clearInterval(this.timer ?? undefined);
+    this.timer = null;
     this.media.removeEventListener("change", this.onShape);
     this.upright.removeEventListener("change", this.onShape);
     this.root.replaceChildren();

@@ -1,10 +1,10 @@
 // @ts-check
 // Text to image: a prompt goes to POST /text2image; the job is polled at /jobs/{id} and
 // each image is shown the moment it lands, each failure next to where its image would be.
-import { ApiError, FINAL_STATUSES, followJob, startText2Image } from "./api.js";
-import { $, $$, h } from "./dom.js";
-import { formatNumber, keepLanguageInLinks, language, languageHref, localize } from "./i18n.js";
-import strings from "./strings/text2image.js";
+import { ApiError, FINAL_STATUSES, followJob, startText2Image } from "../shared/api.js";
+import { $, $$, h } from "../shared/dom.js";
+import { formatNumber, keepLanguageInLinks, language, languageHref, localize } from "../shared/i18n.js";
+import strings from "../shared/strings/text2image.js";
 
 const t = localize(strings);
 keepLanguageInLinks();
@@ -25,7 +25,7 @@ const runStatus = $("#run-status");
 const progress = /** @type {HTMLProgressElement} */ ($("#run-progress"));
 const results = $("#results");
 const errorsList = $("#run-errors");
-/** @typedef {import("./api.js").Json} Json */
+/** @typedef {import("../shared/api.js").Json} Json */
 
 let current = 0;   // the run on screen; answers for an older run are dropped
 

@@ -2,15 +2,15 @@
 // Recent jobs: the bulk jobs the server knows (GET /jobs), newest first, so a reload or a
 // second desk loses nothing. Running ones show live progress and a Cancel button; a job that
 // settles while watched calls onSettled. Polls every second while a job runs, rarely else.
-import { ApiError, cancelJob, listJobs } from "../api.js";
-import { h } from "../dom.js";
-import { formatNumber, translator } from "../i18n.js";
-import strings from "../strings/desk.js";
-import { emotionName } from "../words.js";
+import { ApiError, cancelJob, listJobs } from "../shared/api.js";
+import { h } from "../shared/dom.js";
+import { formatNumber, translator } from "../shared/i18n.js";
+import strings from "../shared/strings/desk.js";
+import { emotionName } from "../shared/words.js";
 
 const t = translator(strings);
 
-/** @typedef {import("../api.js").Json} Job  a job as GET /jobs lists it */
+/** @typedef {import("../shared/api.js").Json} Job  a job as GET /jobs lists it */
 /**
  * @typedef {object} JobRow  a job's row, kept while the job is listed
  * @property {HTMLProgressElement} progress
@@ -58,22 +58,22 @@ export class RecentJobs {
     this.rows = new Map();        // job id → {row, progress, status, cancel, errors}
     /** @type {Map<string, string>} */
     this.statuses = new Map();    // job id → the status last shown
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
-    this.timer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.timer = null;
     /** @type {Promise<void> | null} */
     this.loading = null;
   }
 
   // Fetch now (a job was just started, the desk was unlocked) and keep following.
   refresh() {
-    clearTimeout(this.timer);
+    clearTimeout(this.timer ?? undefined);
     this.loading = this.load().finally(() => { this.loading = null; });
     return this.loading;
   }
 
   /** @param {string} reason */
   stop(reason) {
-    clearTimeout(this.timer);
+    clearTimeout(this.timer ?? undefined);
     for (const [id, view] of this.rows) {
       if (this.statuses.get(id) === "RUNNING") view.status.textContent = reason;
     }
@@ -101,7 +101,7 @@ export class RecentJobs {
 
   /** @param {number} ms */
   schedule(ms) {
-    clearTimeout(this.timer);
+    clearTimeout(this.timer ?? undefined);
     this.timer = setTimeout(() => this.refresh(), ms);
   }
 

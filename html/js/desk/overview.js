@@ -1,14 +1,14 @@
 // @ts-check
 // The overview: per emotion, what is published, what waits in the pool, how loved it is.
-import { h } from "../dom.js";
-import { formatNumber, translator } from "../i18n.js";
-import strings from "../strings/desk.js";
-import { emotionName } from "../words.js";
+import { h } from "../shared/dom.js";
+import { formatNumber, translator } from "../shared/i18n.js";
+import strings from "../shared/strings/desk.js";
+import { emotionName } from "../shared/words.js";
 import { renderLoved } from "./loved.js";
 
 const t = translator(strings);
 
-/** @typedef {import("../api.js").Json} Json */
+/** @typedef {import("../shared/api.js").Json} Json */
 
 // "spring · cloudy · day 3 (+1 in pool), cat 1": images per favorite, most published first
 /**

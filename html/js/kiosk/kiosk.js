@@ -1,19 +1,19 @@
 // @ts-check
 // The kiosk: welcome → camera with a countdown (or a chosen photo) → reading → the garden for
 // the visitor's emotion; kind words when something goes wrong; back to the start when idle.
-import { analyzeEmotion, ApiError, fetchGarden, like } from "./api.js";
+import { analyzeEmotion, ApiError, fetchGarden, like } from "../shared/api.js";
 import { CameraUnavailable, captureFrame, closeCamera, openCamera, photoFromFile } from "./camera.js";
-import { $, $$, sleep } from "./dom.js";
+import { $, $$, sleep } from "../shared/dom.js";
 import { FavoriteChooser } from "./favorites.js";
 import { GardenView } from "./garden-view.js";
-import { keepLanguageInLinks, language, languageHref, localize } from "./i18n.js";
+import { keepLanguageInLinks, language, languageHref, localize } from "../shared/i18n.js";
 import { watchIdle } from "./idle.js";
 import { visitContext, watchImpressions } from "./impressions.js";
-import { settings } from "./settings.js";
+import { settings } from "../shared/settings.js";
 import { TakeHome } from "./take-home.js";
 import { likedKeys, newVisitor, rememberLike, visitorId } from "./visitor.js";
-import strings from "./strings/kiosk.js";
-import { emotionName, wordsFor } from "./words.js";
+import strings from "../shared/strings/kiosk.js";
+import { emotionName, wordsFor } from "../shared/words.js";
 
 // the page in the visitor's language (?lang=, else the browser's), its links keeping the choice
 const t = localize(strings);
@@ -182,7 +182,7 @@ async function fromFile(file) {
 async function read(photo, visit, source) {
   show("reading");
   const shown = performance.now();
-  /** @type {import("./api.js").Json} */
+  /** @type {import("../shared/api.js").Json} */
   let analysis = {};
   /** @type {any} */
   let error = null;

@@ -2,14 +2,14 @@
 // What visitors love: per emotion, the best and the least liked flowers by like-rate (likes per
 // time seen), with how often each was seen — what to make more of, and what to remove. A flower
 // is judged once it has been seen `judgedAfter` times (the overview's `loved`).
-import { h } from "../dom.js";
-import { formatNumber, translator } from "../i18n.js";
-import strings from "../strings/desk.js";
-import { emotionName } from "../words.js";
+import { h } from "../shared/dom.js";
+import { formatNumber, translator } from "../shared/i18n.js";
+import strings from "../shared/strings/desk.js";
+import { emotionName } from "../shared/words.js";
 
 const t = translator(strings);
 
-/** @typedef {import("../api.js").Json} Json */
+/** @typedef {import("../shared/api.js").Json} Json */
 /** @typedef {{key: string, url?: string, likeRate: number, likes: number, impressions: number}} LovedItem */
 
 /** @param {unknown} rate */
