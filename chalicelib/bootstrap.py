@@ -21,7 +21,8 @@ from . import config, indexer
 from .catalog import ImageIndex, JobStore, ZoneStore
 from .faces import FaceAnalyzer
 from .generators import Generator
-from .jobs import bulk, steps, text2image
+from .jobs import steps
+from .jobs.kinds import KINDS, Kind
 from .storage import ObjectStore
 from .workflow import WorkflowEngine
 
@@ -201,13 +202,13 @@ def index_notification(event: dict[str, Any]) -> None:
 
 
 def tasks() -> Mapping[str, Task]:
-    """The workflow's task functions by Lambda name (the names statemachine/ and app.py use),
-    each bound to this configuration's adapters when it runs."""
-    def plan_text2image(event: dict[str, Any]) -> dict[str, Any]:
-        return text2image.plan(event, jobs=job_store(), endpoints=settings().workers)
-
-    def plan_bulk(event: dict[str, Any]) -> dict[str, Any]:
-        return bulk.plan(event, jobs=job_store(), endpoints=settings().workers)
+    """The workflow's task functions by Lambda name (the names statemachine/ and
+    web/routes/tasks.py use), each bound to this configuration's adapters when it runs:
+    each kind's Plan (``jobs.kinds``), then the steps every kind shares."""
+    def plan(kind: Kind) -> Task:
+        def plan_kind(event: dict[str, Any]) -> dict[str, Any]:
+            return kind.plan(event, jobs=job_store(), endpoints=settings().workers)
+        return plan_kind
 
     def generate(event: dict[str, Any]) -> dict[str, Any]:   # a worker's turn
         return steps.work(event, generators=generators(), store=store(), jobs=job_store())
@@ -219,7 +220,7 @@ def tasks() -> Mapping[str, Task]:
         return steps.finish_job(event, jobs=job_store())
 
     return {name: steps.correlated(task) for name, task in (
-        ("workflow_plan_text2image", plan_text2image), ("workflow_plan_bulk", plan_bulk),
+        *((kind.plan_function, plan(kind)) for kind in KINDS),
         ("workflow_generate", generate), ("workflow_record_error", record_error),
         ("workflow_finish", finish))}
 

@@ -24,7 +24,7 @@ from .plan import make_plan, seeds
 from .record import RUNNING, Job, new_job, new_job_id
 
 KIND = "bulk"
-MACHINE = "bulk"
+MACHINE = KIND   # its state machine is named after it (jobs.kinds)
 MIN_PER_ORIENTATION, MAX_PER_ORIENTATION = 1, 500
 ORIENTATIONS = layout.ORIENTATION_NAMES
 DEFAULT_BULK_STEPS, MAX_STEPS = 50, 150   # the original's bulk Lambda ran 50 steps

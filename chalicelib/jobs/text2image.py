@@ -21,7 +21,7 @@ from .plan import make_plan, seeds
 from .record import Job, new_job, new_job_id
 
 KIND = "text2image"
-MACHINE = "text2image"
+MACHINE = KIND   # its state machine is named after it (jobs.kinds)
 PRESETS = ((640, 480), (768, 512), (800, 600), (960, 640), (1024, 576), (1024, 600), (1280, 800))
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 768, 512
 MIN_SIDE, MAX_SIDE, MULTIPLE = 256, 1280, 8
