@@ -1,0 +1,55 @@
+"""Generation jobs: ``POST /text2image`` (public, rate limited), ``GET /jobs/{id}``; the
+operator's ``POST /bulk``, ``GET /jobs`` and ``POST /jobs/{id}/cancel``."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from ... import bootstrap
+from ...jobs import bulk, lifecycle, text2image
+from ...rules import original, validation
+from .. import admin, edge
+from ..edge import json_body
+from . import admin_route, route
+
+routes = Blueprint(__name__)
+
+
+@route(routes, "/text2image", methods=["POST"])
+def text2image_post() -> Response:
+    settings = bootstrap.settings()
+    admin.rate_limit(admin.client_id(routes.current_request), settings)  # API Gateway throttles in AWS
+    return edge.text2image_response(text2image.run(
+        json_body(routes.current_request), jobs=bootstrap.job_store(), engine=bootstrap.workflow(),
+        endpoints=settings.endpoints, wait_seconds=settings.wait_seconds), bootstrap.store().url)
+
+
+@route(routes, "/jobs/{job_id}", methods=["GET", "HEAD"])
+def job_get(job_id: str) -> dict[str, Any]:
+    return edge.public_job(lifecycle.get_job(validation.job_id(job_id),
+                                             jobs=bootstrap.job_store(),
+                                             engine=bootstrap.workflow()),
+                           bootstrap.store().url)
+
+
+@admin_route(routes, "/jobs", methods=["GET", "HEAD"])
+def jobs_list() -> dict[str, Any]:
+    return lifecycle.list_jobs(routes.current_request.query_params or {},
+                               jobs=bootstrap.job_store())
+
+
+@admin_route(routes, "/jobs/{job_id}/cancel", methods=["POST"])
+def job_cancel(job_id: str) -> dict[str, Any]:
+    return lifecycle.cancel_job(validation.job_id(job_id), jobs=bootstrap.job_store(),
+                                engine=bootstrap.workflow())
+
+
+@admin_route(routes, "/bulk", methods=["POST"])
+def bulk_post() -> Response:
+    body = json_body(routes.current_request)
+    if original.is_original_bulk(body):   # the original's {"index", "prompt", "fname"}
+        body = original.bulk_body(body)
+    return edge.accepted(bulk.start_bulk(body, jobs=bootstrap.job_store(),
+                                         engine=bootstrap.workflow(),
+                                         endpoints=bootstrap.settings().endpoints))

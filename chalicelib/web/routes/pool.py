@@ -1,0 +1,77 @@
+"""The operator's image pools: review (``GET /pool``), publish, remove, the overview; and the
+original's pool page — list a pool (``POST /retrieve``), remove pool images
+(``POST /removePool``), clear index entries (``POST /clearIndex``: here the index follows the
+store, so the named keys' entries are brought back in line with it). The original's bodies are
+read by ``rules/original.py``; its answers keep its envelope."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from ... import bootstrap, curation, indexer
+from ...rules import original
+from ...rules.times import utc_now
+from .. import edge
+from ..edge import json_body
+from . import admin_route
+
+routes = Blueprint(__name__)
+
+
+@admin_route(routes, "/pool", methods=["GET", "HEAD"])
+def pool_get() -> dict[str, Any]:
+    # awaiting review: short-lived links (S3 presigned in AWS, where CloudFront denies pool/*)
+    return curation.pool_page(bootstrap.image_index(), curation.private_url(bootstrap.store()),
+                              routes.current_request.query_params or {})
+
+
+@admin_route(routes, "/pool/publish", methods=["POST"])
+def pool_publish() -> dict[str, Any]:
+    keys = curation.parse_keys(json_body(routes.current_request))
+    return edge.key_results(curation.publish(bootstrap.store(), keys))
+
+
+@admin_route(routes, "/remove", methods=["POST"])
+def remove_post() -> dict[str, Any]:
+    body = json_body(routes.current_request)
+    if original.is_original_remove(body):   # the original's {"objName": [...] | "<JSON>"}
+        body = original.remove_body(body)
+    return edge.key_results(curation.remove(bootstrap.store(), curation.parse_keys(body)))
+
+
+@admin_route(routes, "/retrieve", methods=["POST"])
+def retrieve_post() -> dict[str, Any]:
+    page = curation.pool_page(bootstrap.image_index(), curation.private_url(bootstrap.store()),
+                              original.retrieve_params(json_body(routes.current_request)))
+    urls = [item["url"] for orientation in ("landscape", "portrait") for item in page[orientation]]
+    return original.envelope({**page, "urls": urls}, urls)
+
+
+@admin_route(routes, "/removePool", methods=["POST"])
+def remove_pool_post() -> dict[str, Any]:
+    keys = curation.parse_keys(original.remove_body(json_body(routes.current_request)))
+    removed = iter(curation.remove(bootstrap.store(),
+                                   [key for key in keys if original.is_pool_key(key)]).results)
+    refused = {"message": "not a pool image: removePool removes images awaiting review "
+                          "(imgPool/… or pool/…)"}
+    results = curation.KeyResults([next(removed) if original.is_pool_key(key) else
+                                   curation.KeyResult(key, curation.KeyOutcome.REFUSED, refused)
+                                   for key in keys])
+    answer = edge.key_results(results)
+    return original.envelope(answer, answer["results"])
+
+
+@admin_route(routes, "/clearIndex", methods=["POST"])
+def clear_index_post() -> dict[str, Any]:
+    keys = curation.parse_keys(original.remove_body(json_body(routes.current_request)))
+    store, index = bootstrap.store(), bootstrap.image_index()
+    results = [indexer.reindex_key(store, index, key, utc_now()) for key in keys]
+    answer = {"results": results, "succeeded": sum(r["status"] == 200 for r in results),
+              "failed": sum(r["status"] != 200 for r in results)}
+    return original.envelope(answer, results)
+
+
+@admin_route(routes, "/admin/overview", methods=["GET", "HEAD"])
+def admin_overview() -> dict[str, Any]:
+    return curation.overview(bootstrap.image_index(), url=bootstrap.store().url)
