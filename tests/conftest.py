@@ -32,6 +32,20 @@ def _isolated_environment(monkeypatch, tmp_path):
     bootstrap.reset()
 
 
+@pytest.fixture(autouse=True)
+def _logging_restored():
+    """What a test (the CLI's set-up, above all) does to the product's and the root logger's
+    handlers, level and propagation is undone after it, so no test depends on which ran first."""
+    import logging
+    loggers = [logging.getLogger("emotion_garden"), logging.getLogger()]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 @pytest.fixture
 def client():
     """Chalice's test client on the `local` stage (its environment: the embedded stand-ins)."""
