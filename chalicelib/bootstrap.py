@@ -6,9 +6,9 @@
 - Adapters are built lazily, once per configuration, so importing the app has no side
   effects and tests can point it elsewhere by changing the environment and ``reset()``.
 - The local folder store delivers its object events to the indexer here; in AWS, S3 invokes
-  ``app.index_objects``, which calls the same ``index_notification``.
+  ``web.routes.tasks.index_objects``, which calls the same ``index_notification``.
 - The workflow's task table (``tasks()``) binds the job steps to these adapters; the local
-  engine dispatches to it, and ``app.py``'s task Lambdas call it by name.
+  engine dispatches to it, and the task Lambdas (``web.routes.tasks``) call it by name.
 """
 from __future__ import annotations
 
