@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from tests.timing import scaled
+
 
 @contextlib.contextmanager
 def local_stack(tmp_path, on_event=None):
@@ -36,12 +38,13 @@ STACKS = {"local": local_stack, "aws": aws_stack}
 
 
 @contextlib.contextmanager
-def threaded_server(tls: Any = None) -> Iterator[Any]:
+def threaded_server(tls: Any = None, limits: Any = None) -> Iterator[Any]:
     """The local server (``web.local_server``) of the project's app on a free loopback port,
-    serving from a thread of this process; stopped and closed on leaving."""
+    serving from a thread of this process (``limits``: its ``Limits``, else the defaults);
+    stopped, closed and its thread ended on leaving."""
     from app import app
     from chalicelib.web.local_server import make_server
-    server = make_server(app, "127.0.0.1", 0, tls=tls)
+    server = make_server(app, "127.0.0.1", 0, tls=tls, **({"limits": limits} if limits else {}))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -49,3 +52,4 @@ def threaded_server(tls: Any = None) -> Iterator[Any]:
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(scaled(20))

@@ -11,13 +11,13 @@ import logging
 import socket
 import ssl
 import tempfile
-import threading
 from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.web.local_server import Limits, Tls, make_server
+from chalicelib.web.local_server import Limits, Tls
 from chalicelib.web.wsgi import MAX_BODY
+from tests.stacks import threaded_server
 from tests.timing import scaled, wait_until
 
 KINDS = ["http", "https"]
@@ -25,21 +25,13 @@ KINDS = ["http", "https"]
 
 @contextlib.contextmanager
 def serving(kind: str, tmp_path, limits: Limits | None = None) -> Iterator:
-    from app import app
     from chalicelib.web import credentials
     tls = None
     if kind == "https":
         cert = credentials.self_signed(tmp_path / "tls", ["127.0.0.1"])
         tls = Tls(cert.certificate, cert.key)
-    server = make_server(app, "127.0.0.1", 0, tls=tls, limits=limits)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with threaded_server(tls, limits) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(scaled(20))
 
 
 @pytest.fixture(params=KINDS)
