@@ -120,12 +120,14 @@ def publish(store: ObjectStore, keys: Iterable[object]) -> KeyResults:
     return out
 
 
-def remove(store: ObjectStore, keys: Iterable[object]) -> KeyResults:
-    """Delete garden or pool images; a key naming no image is a 404 entry, not an error."""
+def remove(store: ObjectStore, keys: Iterable[object],
+           areas: tuple[str, ...] = (layout.GARDEN, layout.POOL)) -> KeyResults:
+    """Delete images of ``areas`` (the garden's and the pool's; the original's ``/removePool``:
+    the pool's only); a key elsewhere is a 400 entry, one naming no image a 404 entry."""
     out = KeyResults()
     for key in keys:
         try:
-            image = layout.parse_key(key, areas=(layout.GARDEN, layout.POOL))
+            image = layout.parse_key(key, areas=areas)
         except InvalidKey as exc:
             out.add(key, KeyOutcome.REFUSED, message=str(exc))
             continue

@@ -118,11 +118,6 @@ def remove_body(body: Mapping[str, Any]) -> dict[str, Any]:
                      for n in names]}
 
 
-def is_pool_key(key: object) -> bool:
-    """A key in the pool (after ``remove_body``): what ``/removePool`` may remove."""
-    return isinstance(key, str) and key.startswith(f"{POOL}/")
-
-
 def retrieve_params(body: Mapping[str, Any]) -> dict[str, Any]:
     """The pool page's ``{"emotion": "<JSON string of the emotion>"}`` (or the emotion itself:
     ``happy``, ``happy/rose``; ``cursor`` and ``limit`` as GET /pool takes them) as GET

@@ -10,7 +10,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from ... import bootstrap, curation, indexer
-from ...rules import original
+from ...rules import layout, original
 from ...rules.times import utc_now
 from .. import edge
 from ..edge import json_body
@@ -51,14 +51,7 @@ def retrieve_post() -> dict[str, Any]:
 @admin_route(routes, "/removePool", methods=["POST"])
 def remove_pool_post() -> dict[str, Any]:
     keys = curation.parse_keys(original.remove_body(json_body(routes.current_request)))
-    removed = iter(curation.remove(bootstrap.store(),
-                                   [key for key in keys if original.is_pool_key(key)]).results)
-    refused = {"message": "not a pool image: removePool removes images awaiting review "
-                          "(imgPool/… or pool/…)"}
-    results = curation.KeyResults([next(removed) if original.is_pool_key(key) else
-                                   curation.KeyResult(key, curation.KeyOutcome.REFUSED, refused)
-                                   for key in keys])
-    answer = edge.key_results(results)
+    answer = edge.key_results(curation.remove(bootstrap.store(), keys, areas=(layout.POOL,)))
     return original.envelope(answer, answer["results"])
 
 
