@@ -31,18 +31,6 @@ def data_dir(tmp_path):
     return tmp_path / "garden"
 
 
-@pytest.fixture
-def logging_state():
-    """The CLI sets up the process's loggers: put them back as they were."""
-    loggers = [logging.getLogger("emotion_garden"), logging.getLogger()]
-    saved = [(logger, list(logger.handlers), logger.level, logger.propagate) for logger in loggers]
-    yield
-    for logger, handlers, level, propagate in saved:
-        logger.handlers[:] = handlers
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
 def test_bulk_fills_the_pool_and_shows_progress(data_dir, capsys):
     code = run(["bulk", "--emotion", "calm", "--count", "2", "--favorite", "lotus",
                 "--orientation", "landscape", "--data-dir", str(data_dir)])
@@ -182,7 +170,7 @@ def test_the_progress_bar_on_a_terminal_redraws_one_line():
     assert text.rstrip("\n").rsplit("\r", 1)[-1].startswith("bulk |##########| 4/4 [")
 
 
-def test_log_lines_are_short_warnings_above_the_bar_and_json_stays_for_the_server(logging_state):
+def test_log_lines_are_short_warnings_above_the_bar_and_json_stays_for_the_server():
     stream = io.StringIO()
     logs.configure_cli(log_handler(stream))
     logs.configure()                       # app.py's import does this: the CLI's choice stays
@@ -195,7 +183,7 @@ def test_log_lines_are_short_warnings_above_the_bar_and_json_stays_for_the_serve
     assert stream.getvalue().endswith("info: image_generated endpoint=painter: ms=12\n")
 
 
-def test_the_cli_prints_no_json_log_lines_unless_asked(data_dir, capsys, logging_state):
+def test_the_cli_prints_no_json_log_lines_unless_asked(data_dir, capsys):
     assert main(["bulk", "--emotion", "calm", "--count", "1", "--orientation", "portrait",
                  "--data-dir", str(data_dir)]) == 0
     err = capsys.readouterr().err
