@@ -77,23 +77,6 @@ def entry_key(entry: dict[str, Any], field: str = "images") -> str:
     return f"{n:06d}"
 
 
-def legacy_entry_key(index: int, entry: dict[str, Any]) -> str:
-    """Keys for entries kept inside a version-1 job document: its n when it has a usable one,
-    else one sorting in list order after the n's (and before anything unkeyed written later)."""
-    n = entry.get("n")
-    if type(n) is int and 0 <= n <= MAX_ENTRY_N:
-        return f"{n:06d}"
-    return f"{UNKEYED}{0:020d}{index:06d}"
-
-
-def legacy_entries(old: Mapping[str, Any]) -> list[Entry]:
-    """The entries of a job document written when ``images``/``errors`` were lists inside it."""
-    return dedupe_entries(
-        (name, legacy_entry_key(i, e), e)
-        for name in JOB_LISTS for i, e in enumerate(old.get(name) or [])
-        if isinstance(e, dict))
-
-
 def dead_endpoints(entries: Iterable[Entry]) -> set[str]:
     return {uri for field, _, entry in entries if (uri := dead_endpoint(field, entry))}
 

@@ -196,24 +196,6 @@ def test_a_job_summary_reads_the_job_item_alone(djobs, dynamo_table):
         stub.assert_no_pending_responses()
 
 
-def test_job_items_written_with_embedded_lists_are_still_read(djobs, dynamo_table):
-    """Before entries had items of their own, they were lists inside the job item."""
-    dynamo_table.put_item(Item={
-        "pk": "JOB#old", "sk": "JOB", "jobId": "old", "status": "RUNNING", "ttl": 2_000_000_000,
-        "images": [{"n": 0, "key": "k0"}, {"n": 1, "key": "k1"}],
-        "errors": [{"n": 2, "endpoint": "http://b", "error": "EndpointFailed", "message": "x"},
-                   {"endpoint": None, "error": "Stopped"}]})
-    assert djobs.job_summary("old") == {"jobId": "old", "status": "RUNNING",
-                                      "deadEndpoints": ["http://b"]}
-    djobs.append_job_entry("old", "images", {"n": 1, "key": "k1 again"})   # replaces
-    djobs.append_job_entry("old", "images", {"n": 3, "key": "k3"})
-    djobs.append_job_entry("old", "errors", {"endpoint": None, "error": "Later"})
-    job = djobs.get_job("old")
-    assert [i["key"] for i in job["images"]] == ["k0", "k1 again", "k3"]
-    assert [e["error"] for e in job["errors"]] == ["EndpointFailed", "Stopped", "Later"]
-    assert raw(dynamo_table, "JOB#old", "IMG#000003")["ttl"] == 2_000_000_000
-
-
 def test_a_job_write_dynamodb_refuses_is_service_unavailable_not_a_crash(djobs, dynamo_table):
     djobs.create_job({"jobId": "j-1", "status": "RUNNING"})
     djobs.append_job_entry("j-1", "images", {"n": 0})  # its ttl is known from here on

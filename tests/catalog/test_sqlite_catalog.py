@@ -18,7 +18,7 @@ from chalicelib.catalog.sqlite import (
     SqliteImageIndex,
     SqliteJobStore,
 )
-from chalicelib.errors import InvalidRequest, ServiceUnavailable
+from chalicelib.errors import ConfigError, InvalidRequest, ServiceUnavailable
 from chalicelib.rules.cursors import encode_cursor
 
 KEY = "emotions/HAPPY/rose/bloom 1h.jpeg"
@@ -188,31 +188,25 @@ PRAGMA user_version = 1;
 """
 
 
-def test_a_version_1_catalog_moves_its_job_lists_into_rows(tmp_path):
-    conn = sqlite3.connect(tmp_path / "c.db")
+def test_a_version_1_catalog_is_refused_with_what_to_do_and_left_as_it_was(tmp_path):
+    """Version 1 kept a job's entry lists inside its document; no migration reads it any more."""
+    conn = sqlite3.connect(tmp_path / "catalog.sqlite3")
     conn.executescript(_V1_SCHEMA)
-    old = {"jobId": "old", "status": "PARTIAL", "requested": 3,
-           "images": [{"n": 1, "key": "k1"}, {"n": 0, "key": "k0"}, {"n": 0, "key": "k0"}],
-           "errors": [{"n": 2, "endpoint": "http://b", "error": "EndpointFailed"},
-                      {"endpoint": None, "error": "Stopped"}]}
-    conn.execute("INSERT INTO jobs VALUES (?, ?)", ("old", json.dumps(old)))
+    conn.execute("INSERT INTO jobs VALUES ('old', ?)",
+                 (json.dumps({"jobId": "old", "images": [{"n": 0, "key": "k0"}]}),))
     conn.commit()
     conn.close()
-    catalog = SqliteJobStore(tmp_path / "c.db")
-    assert catalog.job_summary("old") == {"jobId": "old", "status": "PARTIAL", "requested": 3,
-                                          "deadEndpoints": ["http://b"]}
-    catalog.append_job_entry("old", "errors", {"endpoint": None, "error": "Later"})
-    job = catalog.get_job("old")
-    assert job["images"] == [{"n": 0, "key": "k0"}, {"n": 1, "key": "k1"}]  # the retry once
-    assert [e["error"] for e in job["errors"]] == ["EndpointFailed", "Stopped", "Later"]
-    check = sqlite3.connect(tmp_path / "c.db")
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
-    assert "images" not in json.loads(check.execute("SELECT doc FROM jobs").fetchone()[0])
-    assert check.execute("SELECT count(*) FROM job_entries").fetchone()[0] == 5  # 4 + Later
+    with pytest.raises(ConfigError) as refused:
+        SqliteJobStore(tmp_path / "catalog.sqlite3")
+    message = str(refused.value)
+    assert "catalog.sqlite3" in message and "schema version 1" in message
+    assert "backup" in message and "start fresh" in message and "\n" not in message
+    assert str(tmp_path) not in message                      # the file's name, not its path
+    check = sqlite3.connect(tmp_path / "catalog.sqlite3")    # nothing was written
+    assert check.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert {r[0] for r in check.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} \
+        == {"images", "likes", "jobs"}
     check.close()
-    catalog.close()
-    SqliteJobStore(tmp_path / "c.db").close()  # opening again migrates nothing twice
-    assert SqliteJobStore(tmp_path / "c.db").get_job("old") == job
 
 
 def test_appending_to_a_job_writes_one_row_and_never_the_document(sqlite_jobs):

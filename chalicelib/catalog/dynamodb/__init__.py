@@ -50,8 +50,9 @@ Job entry item — ``pk = "JOB#{jobId}"``, ``sk = "IMG#{n:06d}"`` / ``"ERR#{n:06
   dead endpoint's error, an atomic ``ADD`` to the job item's set first): a job of any
   size stays under the 400 KB item limit, and re-recording the same n replaces its entry.
   ``get_job`` is one Query of the partition (paged); ``job_summary`` one GetItem.
-  Job items written before entries had items of their own keep ``images``/``errors`` lists
-  inside; reads merge them with the entry items. ``sk = "RTY#{n:06d}-{endpoint hash}"``: an
+  (Job items that kept ``images``/``errors`` lists inside, from before entries had items of
+  their own, have all expired with their 30-day ttl; such lists are not read.)
+  ``sk = "RTY#{n:06d}-{endpoint hash}"``: an
   endpoint's failure on an image another endpoint then made (``retried``).
   The job item also carries ``gpk = "JOBS"`` and ``rank`` = its createdAt in epoch ms, so the
   garden index lists jobs newest first (``list_jobs``; kind and status are filters).

@@ -31,9 +31,7 @@ from .._jobs import (
     check_list,
     check_work_items,
     dead_endpoints,
-    dedupe_entries,
     job_fields,
-    legacy_entries,
     new_job_doc,
     new_token,
     now_ms,
@@ -132,16 +130,14 @@ class DynamoJobStore(OnTable):
                         entries.append((field, item["sk"][4:], from_dynamo(item["entry"])))
         if main is None:
             return None
-        legacy = _legacy_entries(main)
-        entries = dedupe_entries([*legacy, *entries])
-        return assemble_job(_job_doc(main), entries, _dead_of(main, legacy))
+        return assemble_job(_job_doc(main), entries, _dead_of(main))
 
     def job_summary(self, job_id: str) -> dict[str, Any] | None:
         with _job_write():
             main = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
         if main is None:
             return None
-        return summarize_job(_job_doc(main), _dead_of(main, _legacy_entries(main)))
+        return summarize_job(_job_doc(main), _dead_of(main))
 
     def _job_ttl(self, job_id: str) -> int:
         """The job's ttl, which its entries share; JobNotFound when there is no job."""
@@ -199,7 +195,7 @@ class DynamoJobStore(OnTable):
                     more = True
                     break
         found = found[:limit]
-        jobs = [{**summarize_job(_job_doc(main), _dead_of(main, _legacy_entries(main))),
+        jobs = [{**summarize_job(_job_doc(main), _dead_of(main)),
                  "counts": self._counts(main["jobId"])} for main in found]
         next_cursor = None
         if more and found:
@@ -301,7 +297,7 @@ class DynamoJobStore(OnTable):
             return None
         assert item is not None
         return Claim(unit.n, from_dynamo(item["item"]), token,
-                     summarize_job(_job_doc(job), _dead_of(job, _legacy_entries(job))), left)
+                     summarize_job(_job_doc(job), _dead_of(job)), left)
 
     def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
         key = check_job_entry("images", image)
@@ -345,7 +341,7 @@ class DynamoJobStore(OnTable):
             job = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
         if job is None:
             raise JobNotFound(f"no job {job_id!r}")
-        dead = scheduling.out_of_job(_dead_of(job, []), out)
+        dead = scheduling.out_of_job(_dead_of(job), out)
         released = []
         for unit, ver in self._units(job_id):
             if not scheduling.held(unit, worker):
@@ -476,13 +472,8 @@ def _job_doc(main: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _legacy_entries(main: dict[str, Any]) -> list[Entry]:
-    """Entries kept inside a job item written before entries had items of their own."""
-    return legacy_entries({name: from_dynamo(main.get(name)) for name in JOB_LISTS})
-
-
-def _dead_of(main: dict[str, Any], legacy: list[Entry]) -> set[str]:
-    return {str(uri) for uri in main.get(DEAD) or ()} | dead_endpoints(legacy)
+def _dead_of(main: dict[str, Any]) -> set[str]:
+    return {str(uri) for uri in main.get(DEAD) or ()}
 
 
 def _check_job_fields(fields: dict[str, Any]) -> None:

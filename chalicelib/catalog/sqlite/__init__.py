@@ -13,12 +13,12 @@ Each adapter takes a SqliteDatabase (shared) or a path (a database of its own)::
     database = SqliteDatabase(data_dir / "catalog.sqlite3")
     images, jobs = SqliteImageIndex(database), SqliteJobStore(database)
 
-Schema version in ``PRAGMA user_version``; created on open, idempotent. Migrations: version
-1 kept the job entry lists inside the job document; opening such a file moves them into
-``job_entries``; versions 1 and 2 stored sequencers left-padded, version 3 right-padded
-(S3's rule), and opening an older file re-pads them — all in the one transaction that sets
-the version. Tables added without rewriting data (``zones``, ``kiosk_reading``) keep the
-version (schema.py says why).
+Schema version in ``PRAGMA user_version``; created on open, idempotent. Migration: version
+2 stored sequencers left-padded, version 3 right-padded (S3's rule), and opening a version-2
+file re-pads them, in the one transaction that sets the version. A version-1 file (its job
+entry lists inside the job document) is refused with what to do instead (ConfigError). Tables
+added without rewriting data (``zones``, ``kiosk_reading``) keep the version (schema.py says
+why).
 """
 from __future__ import annotations
 

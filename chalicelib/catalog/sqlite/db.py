@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ServiceUnavailable
-from .schema import SCHEMA_VERSION, migrate
+from .schema import check_version, migrate
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
@@ -25,7 +25,8 @@ POOL_SIZE = 16  # idle connections kept; more are opened under load and closed a
 
 
 class SqliteDatabase:
-    """The catalog file (created and migrated on open); safe to share between threads and
+    """The catalog file (created and migrated on open; a file too old or too new to open is
+    refused: schema.check_version); safe to share between threads and
     between the adapters over it."""
 
     def __init__(self, path: Path | str) -> None:
@@ -85,10 +86,7 @@ class SqliteDatabase:
     def _create_schema(self) -> None:
         with self.write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise ServiceUnavailable(  # names no path: the message may reach clients
-                    f"the catalog has schema version {version}, newer than this version of "
-                    f"the server knows (up to {SCHEMA_VERSION})")
+            check_version(self.path, version)
             migrate(conn, version)
 
     def close(self) -> None:

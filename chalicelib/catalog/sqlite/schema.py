@@ -1,19 +1,23 @@
-"""The catalog file's schema, its version (``PRAGMA user_version``) and the migrations.
+"""The catalog file's schema, its version (``PRAGMA user_version``) and the migration.
 
 The version changes only when data already in a file must be rewritten (a migration). A
 table that is only added (``zones``, ``kiosk_reading`` and ``runners``, beside version 3)
 needs none:
 every open runs the ``CREATE … IF NOT EXISTS`` statements, so an older file gains it, and an
-older server opening a newer file leaves it alone instead of refusing the file."""
+older server opening a newer file leaves it alone instead of refusing the file.
+
+Version 1 (job entry lists inside the job document) is no longer migrated: such a file is
+refused on open (``check_version``) with what to do instead."""
 from __future__ import annotations
 
-import json
 import sqlite3
+from pathlib import Path
 
+from ...errors import ConfigError, ServiceUnavailable
 from .. import repad_legacy_sequencer
-from .._jobs import DEAD, JOB_LISTS, dead_endpoints, dump_json, legacy_entries
 
 SCHEMA_VERSION = 3
+OLDEST_MIGRATED = 2   # the oldest version an open brings up to SCHEMA_VERSION
 # The folder store's sequencers: 20 hex digits (storage/events.py, next_sequencer).
 LOCAL_SEQUENCER_WIDTH = 20
 
@@ -101,33 +105,35 @@ def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def check_version(path: Path, version: int) -> None:
+    """Refuse a file this server cannot bring up to SCHEMA_VERSION: a newer one
+    (ServiceUnavailable, naming no path: the message may reach clients) or one older than
+    OLDEST_MIGRATED (ConfigError naming the file by its name and what to do)."""
+    if version > SCHEMA_VERSION:
+        raise ServiceUnavailable(
+            f"the catalog has schema version {version}, newer than this version of "
+            f"the server knows (up to {SCHEMA_VERSION})")
+    if 0 < version < OLDEST_MIGRATED:
+        raise ConfigError(
+            f"the catalog file {path.name} has schema version {version}, older than this server "
+            f"opens ({OLDEST_MIGRATED} to {SCHEMA_VERSION}): restore a backup of the garden into "
+            f"a new data directory, or move {path.name} away to start fresh "
+            f"(emotion-garden reindex then catalogues the images already stored)")
+
+
 def migrate(conn: sqlite3.Connection, version: int) -> None:
-    """Bring a file of schema ``version`` (0: new) up to SCHEMA_VERSION, inside the caller's
+    """Bring a file of schema ``version`` (0: new; else OLDEST_MIGRATED or later, which
+    ``check_version`` has made sure of) up to SCHEMA_VERSION, inside the caller's
     transaction."""
     for statement in statements(SCHEMA):
         conn.execute(statement)
-    if version == 1:
-        _migrate_jobs_from_v1(conn)
-    if version in (1, 2):
+    if version == 2:
         _repad_sequencers(conn)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def _migrate_jobs_from_v1(conn: sqlite3.Connection) -> None:
-    """Version 1 kept ``images``/``errors`` inside each job's document: move them into rows."""
-    for row in conn.execute("SELECT job_id, doc FROM jobs").fetchall():
-        old = json.loads(row["doc"])
-        entries = legacy_entries(old)
-        doc = {k: v for k, v in old.items() if k not in JOB_LISTS}
-        doc[DEAD] = sorted(set(doc.get(DEAD) or []) | dead_endpoints(entries))
-        conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), row["job_id"]))
-        conn.executemany("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
-                         "VALUES (?, ?, ?, ?)",
-                         ((row["job_id"], f, k, dump_json(e)) for f, k, e in entries))
-
-
 def _repad_sequencers(conn: sqlite3.Connection) -> None:
-    """Versions 1 and 2 stored sequencers left-padded; from version 3 they are right-padded
+    """Version 2 (like 1) stored sequencers left-padded; from version 3 they are right-padded
     (catalog.pad_sequencer), or a newer event with a shorter sequencer would look older."""
     rows = conn.execute("SELECT key, seq FROM images WHERE seq != ''").fetchall()
     conn.executemany("UPDATE images SET seq = ? WHERE key = ?",
