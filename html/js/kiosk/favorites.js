@@ -8,10 +8,11 @@ import { fetchFavorites } from "../shared/api.js";
 import { h } from "../shared/dom.js";
 import { translator } from "../shared/i18n.js";
 import strings from "../shared/strings/kiosk.js";
+import { FAVORITES_SHOWN, favoriteChoices } from "./visit-plan.js";
 
 const t = translator(strings);
 
-export const SHOWN = 8;   // favorites offered at most (most flowers first)
+export const SHOWN = FAVORITES_SHOWN;   // favorites offered at most (most flowers first)
 
 // "spring,cloudy,day" → "spring · cloudy · day" ("봄 · 흐림 · 낮" in Korean: the words the
 // kiosk knows are said in the page's language, any other word as the operator wrote it)
@@ -52,15 +53,15 @@ export class FavoriteChooser {
   async offer(emotion) {
     this.reset();
     const asked = this.asked;
-    /** @type {{favorite: string}[]} */
-    let favorites;
+    /** @type {(string | null)[]} */
+    let choices;
     try {
-      favorites = ((await fetchFavorites(emotion)).favorites || []).slice(0, SHOWN);
+      choices = favoriteChoices(/** @type {{favorites?: {favorite: string}[]}} */ (await fetchFavorites(emotion)));
     } catch {
       return;   // optional: the garden works without it
     }
-    if (asked !== this.asked || !favorites.length) return;
-    const buttons = [null, ...favorites.map((f) => f.favorite)].map((favorite) => h("button", {
+    if (asked !== this.asked || !choices.length) return;
+    const buttons = choices.map((favorite) => h("button", {
       type: "button", class: "chip", "aria-pressed": favorite === null ? "true" : "false",
       dataset: { favorite: favorite ?? "" },
       text: favorite === null ? t("everyFlower") : favoriteLabel(favorite),

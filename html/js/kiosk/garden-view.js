@@ -4,20 +4,13 @@
 import { h, icon, HEART } from "../shared/dom.js";
 import { formatNumber, translator } from "../shared/i18n.js";
 import strings from "../shared/strings/kiosk.js";
+import { canRotate, compose, isLetterboxed, newDeck, nextTurn, planFor, takeNext } from "./garden-plan.js";
 
 const t = translator(strings);
 
-/** @typedef {"landscape" | "portrait"} Orientation */
-/**
- * A flower of the garden as GET /garden lists it (orientation: the list it came in).
- * @typedef {object} GardenItem
- * @property {string} key
- * @property {string} url
- * @property {number} [likes]
- * @property {string} [favorite]
- * @property {Orientation} [orientation]
- */
-/** @typedef {{name: string, slots: Orientation[], names: string[]}} Plan */
+/** @typedef {import("./garden-plan.js").Orientation} Orientation */
+/** @typedef {import("./garden-plan.js").GardenItem} GardenItem */
+/** @typedef {import("./garden-plan.js").Plan} Plan */
 /**
  * @typedef {object} GardenOptions
  * @property {number} rotateSeconds
@@ -27,14 +20,7 @@ const t = translator(strings);
  * @property {string} [noun]
  */
 
-/** @type {Plan} */
-const WIDE = { name: "wide", slots: ["portrait", "landscape", "landscape", "portrait"], names: ["p1", "l1", "l2", "p2"] };
-// a portrait kiosk (1080×1920): two tall portraits side by side, a landscape below, filling it
-/** @type {Plan} */
-const UPRIGHT = { name: "upright", slots: ["portrait", "portrait", "landscape"], names: ["p1", "p2", "l1"] };
-/** @type {Plan} */
-const TALL = { name: "tall", slots: ["landscape", "portrait", "portrait"], names: ["l1", "p1", "p2"] };
-// kiosk.css uses the same queries
+// kiosk.css uses the same queries (garden-plan.js's planFor picks the composition from them)
 const WIDE_QUERY = "(min-aspect-ratio: 1/1) and (min-height: 560px)";
 const UPRIGHT_QUERY = "(max-aspect-ratio: 1/1) and (min-width: 700px) and (min-height: 1000px)";
 const FADE_MS = 1800;
@@ -74,8 +60,8 @@ export class GardenView {
     /** @type {ReturnType<typeof setInterval> | null} */
     this.timer = null;
     this.turn = 0;
-    /** @type {Record<Orientation, GardenItem[]>} */
-    this.queues = { landscape: [], portrait: [] };
+    /** the answer's flowers and where each list's next look starts */
+    this.deck = newDeck(null);
     /** @type {Set<string>} */
     this.shown = new Set();
     // the wide plan needs height as well as width: a landscape phone (844×390) gets the
@@ -93,10 +79,7 @@ export class GardenView {
   show(body, noun) {
     this.stop();
     this.noun = noun || this.noun;
-    // each item keeps the orientation it was listed under: a slot of the other one shows it whole
-    /** @type {(items: GardenItem[] | undefined, orientation: Orientation) => GardenItem[]} */
-    const tagged = (items, orientation) => (items || []).map((item) => ({ ...item, orientation }));
-    this.queues = { landscape: tagged(body.landscape, "landscape"), portrait: tagged(body.portrait, "portrait") };
+    this.deck = newDeck(body);
     this.media.addEventListener("change", this.onShape);
     this.upright.addEventListener("change", this.onShape);
     this.layout();
@@ -112,59 +95,38 @@ export class GardenView {
     this.shown.clear();
   }
 
-  count() {
-    return this.queues.landscape.length + this.queues.portrait.length;
-  }
-
+  /** @returns {Plan} */
   plan() {
-    if (this.media.matches) return WIDE;
-    return this.upright.matches ? UPRIGHT : TALL;
+    return planFor({ wide: this.media.matches, upright: this.upright.matches });
   }
 
-  slotCount() {
-    return this.plan().slots.length;
-  }
-
-  // The next image for a slot: its own orientation first, the other one when that runs dry,
-  // never one already on screen.
+  // The next image for a slot (garden-plan.js's takeNext: never one already on screen).
   /**
    * @param {Orientation} orientation
    * @returns {GardenItem | null}
    */
   take(orientation) {
-    /** @type {Orientation} */
-    const other = orientation === "landscape" ? "portrait" : "landscape";
-    for (const name of [orientation, other]) {
-      const queue = this.queues[name];
-      for (let i = 0; i < queue.length; i += 1) {
-        const item = queue[0];
-        queue.push(/** @type {GardenItem} */ (queue.shift()));
-        if (!this.shown.has(item.key)) return item;
-      }
-    }
-    return null;
+    const { item, deck } = takeNext(this.deck, orientation, this.shown);
+    this.deck = deck;
+    return item;
   }
 
   layout() {
     this.root.replaceChildren();
     this.shown.clear();
-    const plan = this.plan();
-    const sparse = this.count() < plan.slots.length;
-    this.root.className = `garden-grid ${plan.name}${sparse ? " sparse" : ""}`;
-    plan.slots.forEach((orientation, index) => {
-      const item = this.take(orientation);
-      if (!item) return;
-      const slot = h("div", { class: `slot ${orientation}`, dataset: { area: plan.names[index], orientation } });
-      slot.style.gridArea = sparse ? "" : plan.names[index];
+    const composition = compose(this.deck, this.plan());
+    this.deck = composition.deck;
+    this.root.className = composition.className;
+    for (const { orientation, area, item } of composition.slots) {
+      const slot = h("div", { class: `slot ${orientation}`, dataset: { area, orientation } });
+      slot.style.gridArea = composition.sparse ? "" : area;
       this.root.append(slot);
       this.fill(slot, item, false);
-    });
+    }
   }
 
-  // Rotation runs only when there is something to rotate in: with no more images than slots
-  // every flower is already on screen, and the garden stays still rather than pretend.
   canRotate() {
-    return this.count() > this.slotCount();
+    return canRotate(this.deck, this.plan());
   }
 
   /**
@@ -206,7 +168,7 @@ export class GardenView {
       "aria-label": likeLabel(liked, item.likes),
     }, icon(HEART), count);
     const img = h("img", { src: item.url, alt: imageAlt(item, this.noun), decoding: "async", draggable: "false" });
-    const whole = Boolean(item.orientation && slotOrientation && item.orientation !== slotOrientation);
+    const whole = isLetterboxed(item.orientation, slotOrientation);
     const backdrop = whole ? h("img", { class: "backdrop", src: item.url, alt: "", "aria-hidden": "true", draggable: "false" }) : null;
     const figure = h("figure", { class: whole ? "bloom letterboxed" : "bloom", dataset: { key: item.key, orientation: item.orientation || "" } },
       backdrop, img, button);
@@ -238,9 +200,10 @@ export class GardenView {
   // One slot at a time, in turn, gives way to an image not yet on screen — after it loads.
   async rotate() {
     const slots = [.../** @type {NodeListOf<HTMLElement>} */ (this.root.querySelectorAll(".slot"))];
-    if (!slots.length || document.hidden) return;
-    const slot = slots[this.turn % slots.length];
-    this.turn += 1;
+    const next = nextTurn(this.turn, slots.length, document.hidden);
+    if (!next) return;
+    const slot = slots[next.slot];
+    this.turn = next.turn;
     if (slot.matches(":focus-within, :hover")) return;  // never pull an image from under a visitor's hand
     const item = this.take(/** @type {Orientation} */ (slot.dataset.orientation));
     if (!item) return;

@@ -1,6 +1,7 @@
 // @ts-check
-// Notices when nobody has touched the kiosk for a while.
-const EVENTS = ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"];
+// Notices when nobody has touched the kiosk for a while (idle-plan.js decides; this keeps the
+// timer and listens for the visitor).
+import { IDLE_EVENTS, idleStep } from "./idle-plan.js";
 
 /**
  * @typedef {object} IdleWatch
@@ -18,19 +19,19 @@ export function watchIdle(seconds, onIdle) {
   /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
   let armed = false;
-  const fire = () => {
-    timer = null;
-    if (armed) onIdle();
+  /** @param {import("./idle-plan.js").IdleEvent} event */
+  const step = (event) => {
+    const next = idleStep(armed, event, seconds);
+    armed = next.armed;
+    clearTimeout(timer ?? undefined);   // (when not armed, no wait is running)
+    timer = next.waitMs === null ? null : setTimeout(() => step("due"), next.waitMs);
+    if (next.reset) onIdle();
   };
-  const poke = () => {
-    if (!armed) return;
-    clearTimeout(timer ?? undefined);
-    timer = setTimeout(fire, seconds * 1000);
-  };
-  for (const name of EVENTS) window.addEventListener(name, poke, { passive: true });
+  const poke = () => step("poke");
+  for (const name of IDLE_EVENTS) window.addEventListener(name, poke, { passive: true });
   return {
-    arm() { armed = true; poke(); },
-    disarm() { armed = false; clearTimeout(timer ?? undefined); timer = null; },
+    arm() { step("arm"); },
+    disarm() { step("disarm"); },
     poke,
   };
 }

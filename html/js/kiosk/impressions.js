@@ -6,13 +6,12 @@
 // visit's random id and what the kiosk knows of the visit (emotion, generation). The server
 // counts each (visit, flower) once and keeps only counts; nothing here is stored.
 import { reportImpressions } from "../shared/api.js";
+import { SEEN_BATCH, SEEN_MS, SEEN_RATIO, batches, countsAsSeen, inSight } from "./visit-plan.js";
 
 /** What the kiosk knows of a visit. @typedef {{emotion: string | null, generation: string | null}} VisitContext */
 /** @typedef {{visitor: string, emotion?: string | null, generation?: string | null}} Visit */
 
-export const SEEN_MS = 2000;       // on screen this long …
-export const SEEN_RATIO = 0.5;     // … at least this much of it
-const BATCH = 20;                  // flowers per request (the server takes up to 50)
+export { SEEN_MS, SEEN_RATIO };    // on screen this long, at least this much of it (visit-plan.js)
 const FLUSH_MS = 4000;
 
 /** @type {Watcher | null} */
@@ -66,7 +65,7 @@ class Watcher {
   onSight(entries) {
     for (const entry of entries) {
       const figure = /** @type {HTMLElement} */ (entry.target);
-      const inView = entry.isIntersecting && entry.intersectionRatio >= SEEN_RATIO;
+      const inView = inSight(entry);
       if (inView && !this.timers.has(figure)) {
         this.timers.set(figure, setTimeout(() => this.seen(figure), SEEN_MS));
       } else if (!inView && this.timers.has(figure)) {
@@ -80,18 +79,19 @@ class Watcher {
   seen(figure) {
     this.timers.delete(figure);
     const key = figure.dataset.key;
-    if (!figure.isConnected || figure.classList.contains("leaving") || document.visibilityState !== "visible") return;
-    if (!key || this.reported.has(key)) return;
+    const flower = { key, connected: figure.isConnected, leaving: figure.classList.contains("leaving"),
+      visible: document.visibilityState === "visible" };
+    if (!key || !countsAsSeen(flower, this.reported)) return;
     this.reported.add(key);
     this.pending.push(key);
-    if (this.pending.length >= BATCH) this.flush();
+    if (this.pending.length >= SEEN_BATCH) this.flush();
   }
 
   flush() {
-    while (this.pending.length) {
-      // keepalive: a batch sent as the page goes away still arrives; a lost one is only a count
-      reportImpressions(this.visitor, this.pending.splice(0, BATCH), this.context);
-    }
+    const requests = batches(this.pending);
+    this.pending = [];
+    // keepalive: a batch sent as the page goes away still arrives; a lost one is only a count
+    for (const keys of requests) reportImpressions(this.visitor, keys, this.context);
   }
 
   stop() {

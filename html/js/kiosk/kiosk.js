@@ -5,13 +5,16 @@ import { analyzeEmotion, ApiError, fetchGarden, like } from "../shared/api.js";
 import { CameraUnavailable, captureFrame, closeCamera, openCamera, photoFromFile } from "./camera.js";
 import { $, $$, sleep } from "../shared/dom.js";
 import { FavoriteChooser } from "./favorites.js";
+import { isEmptyGarden } from "./garden-plan.js";
 import { GardenView } from "./garden-view.js";
 import { keepLanguageInLinks, language, languageHref, localize } from "../shared/i18n.js";
 import { watchIdle } from "./idle.js";
+import { isAtRest } from "./idle-plan.js";
 import { visitContext, watchImpressions } from "./impressions.js";
 import { settings } from "../shared/settings.js";
 import { TakeHome } from "./take-home.js";
 import { likedKeys, newVisitor, rememberLike, visitorId } from "./visitor.js";
+import { cameraProblem as cameraProblemFor, countdownSteps, emotionOf, readingProblem, readingWaitMs } from "./visit-plan.js";
 import strings from "../shared/strings/kiosk.js";
 import { emotionName, wordsFor } from "../shared/words.js";
 
@@ -19,7 +22,8 @@ import { emotionName, wordsFor } from "../shared/words.js";
 const t = localize(strings);
 keepLanguageInLinks();
 
-/** @typedef {import("./garden-view.js").GardenItem} GardenItem */
+/** @typedef {import("./garden-plan.js").GardenItem} GardenItem */
+/** @typedef {import("./visit-plan.js").Problem} Problem */
 
 const screens = $$(".screen");
 const video = /** @type {HTMLVideoElement} */ ($("#camera-video"));
@@ -30,8 +34,6 @@ const problemText = $("#problem-text");
 const problemDetail = $("#problem-detail");
 const gardenGrid = $("#garden-grid");
 let run = 0;   // each visit's number: late answers from an abandoned visit are dropped
-// "Reading your expression…" stays long enough to be read, however fast the answer comes
-const MIN_READING_MS = 1400;
 const KIOSK_ELSEWHERE = t("insecureSection");   // the README's section
 
 const takeHome = new TakeHome();   // "Take it home": a liked flower's QR code
@@ -75,7 +77,7 @@ function show(name, focusSelector) {
     screen.hidden = !active;
     screen.classList.toggle("active", active);
   }
-  if (name === "welcome") idle.disarm();
+  if (isAtRest(name)) idle.disarm();
   else idle.arm();
   const target = focusSelector ? $(focusSelector) : $(`#${name} h1, #${name} h2`);
   if (target) target.focus({ preventScroll: true });
@@ -114,7 +116,7 @@ async function begin() {
     if (video.srcObject === stream) video.srcObject = null;
     return true;
   };
-  for (let n = settings.countdownSeconds; n > 0; n -= 1) {
+  for (const n of countdownSteps(settings.countdownSeconds)) {
     if (abandoned()) return;
     countdown.textContent = String(n);
     countdown.classList.remove("tick");
@@ -146,14 +148,18 @@ async function begin() {
  * @param {string} detail
  */
 function cameraProblem(reason, detail) {
-  if (reason === "insecure") {
-    problem(t("insecureTitle"), t("insecureText", { section: KIOSK_ELSEWHERE }),
-      t("insecureDetail", { origin: window.location.origin }), { photoFirst: true });
-  } else if (reason === "denied") {
-    problem(t("deniedTitle"), t("deniedText"), detail, { photoFirst: true });
-  } else {
-    problem(t("noCameraTitle"), t("noCameraText"), detail, { photoFirst: reason === "missing" || reason === "unsupported" });
-  }
+  planned(cameraProblemFor(reason), detail);
+}
+
+// A kind message as visit-plan.js chose it, in the page's language.
+/**
+ * @param {Problem} chosen
+ * @param {string} error  the error's message (the detail line, when the message shows it)
+ */
+function planned(chosen, error) {
+  const detail = chosen.detail === "origin" ? t("insecureDetail", { origin: window.location.origin })
+    : chosen.detail === "error" ? error : "";
+  problem(t(chosen.title), t(chosen.text, { section: KIOSK_ELSEWHERE }), detail, { photoFirst: chosen.photoFirst });
 }
 
 /** @param {File | null} file */
@@ -192,25 +198,13 @@ async function read(photo, visit, source) {
     error = failure;
   }
   if (visit !== run) return;
-  await sleep(Math.max(0, MIN_READING_MS - (performance.now() - shown)));
+  await sleep(readingWaitMs(shown, performance.now()));
   if (visit !== run) return;
   if (error) {
-    const upload = source === "upload";
-    if (error instanceof ApiError && error.status === 404) {
-      if (upload) {
-        problem(t("noFaceUploadTitle"), t("noFaceUploadText"), "", { photoFirst: true });
-      } else {
-        problem(t("noFaceCameraTitle"), t("noFaceCameraText"), "");
-      }
-    } else if (error instanceof ApiError && (error.status === 413 || error.status === 415 || error.status === 400)) {
-      problem(t("badPhotoTitle"), upload ? t("badPhotoUploadText") : t("badPhotoCameraText"), /** @type {Error} */ (error).message,
-        { photoFirst: upload });
-    } else {
-      problem(t("restingTitle"), t("restingText"), /** @type {Error} */ (error).message);
-    }
+    planned(readingProblem(error instanceof ApiError ? error.status : null, source), /** @type {Error} */ (error).message);
     return;
   }
-  const emotion = String(analysis.emotions || "").toUpperCase();
+  const emotion = emotionOf(analysis);
   watchImpressions(gardenGrid, { visitor: visitorId(), emotion, generation: analysis.generation });
   await grow(emotion, visit);
 }
@@ -242,7 +236,7 @@ async function grow(emotion, visit, favorite) {
     return;
   }
   if (visit !== run) return;
-  if (body.empty || (!(body.landscape || []).length && !(body.portrait || []).length)) {
+  if (isEmptyGarden(body)) {
     // one kind message, and nothing that speaks of flowers that are not there
     $("#garden-line").hidden = true;
     const empty = $("#garden-empty");
@@ -292,7 +286,7 @@ for (const input of /** @type {HTMLInputElement[]} */ ($$("input[type=file][data
   });
 }
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && document.body.dataset.screen !== "welcome") restart();
+  if (event.key === "Escape" && !isAtRest(document.body.dataset.screen)) restart();
 });
 
 // the language switch on the welcome screen: this page, the other language, same settings

@@ -1,11 +1,13 @@
 // @ts-check
 // The visitor's id: random, kept in sessionStorage (gone when the tab closes), renewed when
 // the kiosk goes back to its start screen so the next visitor's likes count as their own.
+import { fallbackVisitorId, readLiked, withLiked } from "./visit-plan.js";
+
 const KEY = "garden.visitor";
 const LIKED = "garden.liked";
 
 function newId() {
-  return crypto.randomUUID ? crypto.randomUUID() : `v-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return crypto.randomUUID ? crypto.randomUUID() : fallbackVisitorId(Date.now(), Math.random());
 }
 
 /**
@@ -57,16 +59,10 @@ export function newVisitor() {
 
 /** @returns {Set<string>} */
 export function likedKeys() {
-  try {
-    return new Set(JSON.parse(read(LIKED) || "[]"));
-  } catch {
-    return new Set();
-  }
+  return readLiked(read(LIKED));
 }
 
 /** @param {string} key */
 export function rememberLike(key) {
-  const keys = likedKeys();
-  keys.add(key);
-  write(LIKED, JSON.stringify([...keys]));
+  write(LIKED, withLiked(read(LIKED), key));
 }
