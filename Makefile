@@ -85,7 +85,8 @@ lint: $(VENV)/.installed-dev $(NODE_MODULES)
 	$(VENV)/bin/statelint --ignore=URI statemachine/*.asl.json
 	node_modules/.bin/tsc -p tsconfig.json
 	node_modules/.bin/tsc -p tsconfig.worker.json
-	node_modules/.bin/eslint html
+	node_modules/.bin/eslint html tests/pages
+	node --test tests/pages/*.test.mjs
 
 clean:
 	rm -rf $(VENV) .garden test-artifacts

@@ -1,5 +1,6 @@
 // ESLint over the pages (make lint): the recommended rules, browser globals (the wall screen's
-// service worker gets a worker's), and the import boundaries between the pages' folders.
+// service worker gets a worker's), and the import boundaries between the pages' folders; and
+// over the pages' Node tests (tests/pages/), with Node's globals.
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -33,6 +34,13 @@ const boundaries = [
   },
 ];
 
+const rules = {
+  "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],
+  eqeqeq: ["error", "always", { null: "ignore" }],
+  "no-var": "error",
+  "prefer-const": "error",
+};
+
 export default [
   { ignores: ["node_modules/**", ".venv/**", "test-artifacts/**"] },
   js.configs.recommended,
@@ -44,12 +52,13 @@ export default [
       globals: { ...globals.browser },
     },
     linterOptions: { reportUnusedDisableDirectives: "error" },
-    rules: {
-      "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],
-      eqeqeq: ["error", "always", { null: "ignore" }],
-      "no-var": "error",
-      "prefer-const": "error",
-    },
+    rules,
+  },
+  {
+    files: ["tests/pages/**/*.mjs"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node } },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    rules,
   },
   {
     files: ["html/config.js"],
