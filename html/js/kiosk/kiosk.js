@@ -34,6 +34,8 @@ const problemText = $("#problem-text");
 const problemDetail = $("#problem-detail");
 const gardenGrid = $("#garden-grid");
 let run = 0;   // each visit's number: late answers from an abandoned visit are dropped
+// "Reading your expression…" stays long enough to be read, however fast the answer comes
+const MIN_READING_MS = 1400;
 const KIOSK_ELSEWHERE = t("insecureSection");   // the README's section
 
 const takeHome = new TakeHome();   // "Take it home": a liked flower's QR code
@@ -198,7 +200,7 @@ async function read(photo, visit, source) {
     error = failure;
   }
   if (visit !== run) return;
-  await sleep(readingWaitMs(shown, performance.now()));
+  await sleep(readingWaitMs(shown, performance.now(), MIN_READING_MS));
   if (visit !== run) return;
   if (error) {
     planned(readingProblem(error instanceof ApiError ? error.status : null, source), /** @type {Error} */ (error).message);

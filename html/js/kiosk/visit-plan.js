@@ -5,7 +5,6 @@
 // the visitor's liked flowers as kept in the tab, and which flowers count as seen and how they
 // are sent.
 
-export const MIN_READING_MS = 1400;   // "Reading your expression…" stays long enough to be read
 export const FAVORITES_SHOWN = 8;     // favorites offered at most (most flowers first)
 export const SEEN_MS = 2000;          // a flower on screen this long …
 export const SEEN_RATIO = 0.5;        // … at least this much of it, counts as seen
@@ -34,14 +33,14 @@ export function countdownSteps(seconds) {
   return steps;
 }
 
-// How much longer "Reading your expression…" stays, shown at `shownAt` and answered at `now`
-// (milliseconds on one clock).
+// How much longer "Reading your expression…" stays to have stayed `minimum` in all, shown at
+// `shownAt` and answered at `now` (milliseconds on one clock).
 /**
  * @param {number} shownAt
  * @param {number} now
- * @param {number} [minimum]
+ * @param {number} minimum
  */
-export function readingWaitMs(shownAt, now, minimum = MIN_READING_MS) {
+export function readingWaitMs(shownAt, now, minimum) {
   return Math.max(0, minimum - (now - shownAt));
 }
 
