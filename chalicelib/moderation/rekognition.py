@@ -27,8 +27,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import CLEAN, ModerationUnavailable, Verdict
 
 NAME = "rekognition"
-RETRY_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"},
-                      connect_timeout=3, read_timeout=8)
+# Three attempts in all (botocore's ``max_attempts`` would count retries only), inside a
+# job's turn: the worst case, every attempt timing out, is about 30 s.
+RETRY_CONFIG = Config(retries={"total_max_attempts": 3, "mode": "standard"},
+                      connect_timeout=3, read_timeout=6)
 MAX_IMAGE_BYTES = 5 * 1024 * 1024       # Rekognition's limit for image bytes in the request
 
 
