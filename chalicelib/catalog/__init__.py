@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, Required, TypedDict
 
 from ..rules.bandit import Counts
 from ..rules.scheduling import DEAD_ENDPOINT_ERRORS as DEAD_ENDPOINT_ERRORS
@@ -189,6 +189,113 @@ class ImageIndex(Protocol):
         """Every visible image's counters changed at or after ``since_ms`` (export)."""
 
 
+# --- a job's record as the JobStore keeps and returns it ------------------------------------
+# JSON shapes: these are the documents' wire form (the API's job views and the Step Functions
+# payloads are made from them), so the keys stay camelCase and every field stays optional
+# but the id — a record written by an older version may lack any of them.
+class ImageEntry(TypedDict, total=False):
+    """A made image in a job's ``images``."""
+    n: int
+    url: str
+    key: str
+    endpoint: str
+    width: int
+    height: int
+    seconds: float
+    seed: int | None
+
+
+class ErrorEntry(TypedDict, total=False):
+    """An image that failed, in a job's ``errors`` (no endpoint could make it) or ``retried``
+    (an endpoint's failure on an image another then made); ``endpoint`` None: the job's own."""
+    n: int
+    endpoint: str | None
+    error: str
+    message: str
+
+
+JobEntry = ImageEntry | ErrorEntry
+
+
+class JobCounts(TypedDict):
+    """A listed job's entries, counted per list."""
+    images: int
+    errors: int
+    retried: int
+
+
+class EndpointTiming(TypedDict):
+    endpoint: str | None
+    images: int
+    failed: int
+    seconds: float
+
+
+class Timings(TypedDict):
+    totalSeconds: float | None
+    endpoints: list[EndpointTiming]
+
+
+class SharedWork(TypedDict, total=False):
+    """What every image of a job shares (its record's ``shared``, written by the Plan)."""
+    prompt: str
+    negative: str
+    steps: int
+    provenance: dict[str, Any]
+
+
+class WorkItem(TypedDict, total=False):
+    """One unit of a job's work as the Plan gives it: what is the image's own."""
+    n: Required[int]
+    seed: int | None
+    width: int
+    height: int
+    key: str
+    prompt: str
+    negative: str
+    provenance: dict[str, Any]
+
+
+class JobFields(TypedDict, total=False):
+    """A job's top-level fields: what ``update_job`` sets (the first record has them too)."""
+    kind: str                       # text2image | bulk (absent: text2image, an older record)
+    status: str                     # RUNNING, SUCCEEDED, PARTIAL, FAILED, CANCELLED
+    createdAt: str
+    request: dict[str, Any]         # the kind's request, in the API's own field names
+    requested: int
+    endpoints: list[str]
+    executionId: str
+    machine: str                    # a restart's: the state machine, its input, who runs it
+    input: dict[str, Any]
+    runner: str
+    resumed: int
+    shared: SharedWork
+    finishedAt: str
+    cancelledAt: str
+    timings: Timings
+    workCount: int                  # the store's own: units the job has
+
+
+class Job(JobFields, total=False):
+    """A job's record: its fields; from ``get_job`` also its entry lists; ``deadEndpoints``
+    when an endpoint died; ``counts`` on a listed job (``list_jobs``)."""
+    jobId: Required[str]
+    images: list[ImageEntry]
+    errors: list[ErrorEntry]
+    retried: list[ErrorEntry]
+    deadEndpoints: list[str]
+    counts: JobCounts
+
+
+class UnitView(TypedDict):
+    """A unit of a job's work as ``work`` shows it (its item left out)."""
+    n: int
+    state: str                      # open, leased, done or failed
+    worker: str | None
+    leaseUntil: int
+    triedBy: list[str]
+
+
 class JobStore(Protocol):
     """The generation jobs' records.
 
@@ -196,11 +303,11 @@ class JobStore(Protocol):
     ``images`` and ``errors``. Each entry is stored on its own (a row, an item), so a job of
     any size stays within every per-item limit and an append is one small write."""
 
-    def create_job(self, job: dict[str, Any]) -> None:
+    def create_job(self, job: Job) -> None:
         """Store a new job document (``jobId`` required; ``images``/``errors`` lists, if any,
         become its first entries). Creating an existing job replaces it, entries included."""
 
-    def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
+    def append_job_entry(self, job_id: str, field: str, entry: JobEntry) -> None:
         """Add one entry to the job's ``images`` or ``errors``; raises JobNotFound.
 
         Idempotent by ``n``: an entry with an integer ``n`` (0..MAX_ENTRY_N) replaces the
@@ -210,7 +317,7 @@ class JobStore(Protocol):
         atomic set addition made before the entry is visible (concurrent branches never
         lose each other's marks)."""
 
-    def update_job(self, job_id: str, fields: dict[str, Any], *,
+    def update_job(self, job_id: str, fields: JobFields, *,
                    if_status: str | None = None) -> bool:
         """Set top-level fields of a job (status, finishedAt…); raises JobNotFound. The entry
         lists and ``deadEndpoints`` are the store's own: naming them is InvalidRequest; a
@@ -218,12 +325,12 @@ class JobStore(Protocol):
         while the job's status is that one (atomically): False, and nothing written, when it
         is not — so a cancel and a settle never overwrite each other."""
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def get_job(self, job_id: str) -> Job | None:
         """The whole document: its fields, ``images`` and ``errors`` (each sorted by ``n``,
         entries without ``n`` after, in the order they came), and ``deadEndpoints`` (a
         sorted list) when an endpoint died. One Query / one SELECT, however many entries."""
 
-    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+    def job_summary(self, job_id: str) -> Job | None:
         """The document without its entry lists — fields and ``deadEndpoints`` — read from the
         job's main item/row alone: cheap enough to call once per image."""
 
@@ -234,7 +341,7 @@ class JobStore(Protocol):
         without a kind is a text2image job). Raises InvalidRequest on a bad cursor."""
 
     # --- a job's work: one unit per image, pulled by the workers --------------------------------
-    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+    def add_work(self, job_id: str, items: Sequence[WorkItem]) -> None:
         """Each item (with its integer ``n``) becomes one open unit of the job's work; a unit
         the job already has keeps its state and item (a retried or resumed Plan changes
         nothing). Raises JobNotFound."""
@@ -246,7 +353,7 @@ class JobStore(Protocol):
         is not RUNNING, ``uri`` is out of the job (``deadEndpoints``), or nothing is claimable
         by ``uri`` now."""
 
-    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+    def complete_work(self, job_id: str, n: int, token: str, image: ImageEntry) -> bool:
         """Mark unit ``n`` done and append ``image`` (its entry, with ``n``) to the job's
         ``images``, atomically: a unit is never done without its image recorded. False (and
         nothing changed) when it is already done — its lease expired and someone else made
@@ -259,7 +366,7 @@ class JobStore(Protocol):
         ``deadEndpoints`` and each released unit's ``triedBy``; a unit that no endpoint of
         the job (its ``endpoints`` field) may still make becomes failed."""
 
-    def work(self, job_id: str) -> list[dict[str, Any]]:
+    def work(self, job_id: str) -> list[UnitView]:
         """The job's units without their items: ``{"n", "state", "worker", "leaseUntil",
         "triedBy"}`` sorted by ``n``; state is open, leased, done or failed."""
 
@@ -285,9 +392,9 @@ class Claim:
     took the last one need not ask again (a unit given back later sends the workers round
     once more)."""
     n: int
-    item: dict[str, Any]
+    item: WorkItem
     token: str
-    job: dict[str, Any]
+    job: Job
     left: int = 0           # units still open when this one was claimed (0: it was the last)
 
 
@@ -299,7 +406,7 @@ class Released:
 
 @dataclass
 class JobPage:
-    jobs: list[dict[str, Any]]
+    jobs: list[Job]                 # summaries, each with its counts
     cursor: str | None
 
 

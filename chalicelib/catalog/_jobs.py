@@ -10,38 +10,43 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Final, cast
 
 from ..errors import InvalidRequest
 from ..rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
 from ..rules.scheduling import Unit, dead_endpoint
-from . import MAX_ENTRY_N
+from . import MAX_ENTRY_N, Job, JobCounts, JobEntry, JobFields, UnitView, WorkItem
 
 # images: made; errors: images no endpoint could make (one per n); retried: an endpoint's
 # failure on an image that went back to the others (one per n and endpoint)
 JOB_LISTS = ("images", "errors", "retried")
-DEAD = "deadEndpoints"
+DEAD: Final = "deadEndpoints"
 JOB_OWN = (*JOB_LISTS, DEAD)          # fields only the store writes
 UNKEYED = "~"                         # sorts after every zero-padded n
 _ORDER = itertools.count()            # ties of time_ns within one process keep call order
 
-Entry = tuple[str, str, dict[str, Any]]   # (field, entry key, entry)
+Entry = tuple[str, str, JobEntry]   # (field, entry key, entry)
 
 
-def new_job_doc(job: dict[str, Any]) -> tuple[dict[str, Any], list[Entry]]:
+def new_job_doc(job: Job) -> tuple[Job, list[Entry]]:
     """A new job split as stored: its main document (no entry lists) and its entries as
     ``(field, entry key, entry)``; the document's ``deadEndpoints`` follow from the errors."""
     job_id = job.get("jobId")
     if not isinstance(job_id, str) or not job_id:
         raise InvalidRequest("a job needs a non-empty string jobId")
-    doc = {k: v for k, v in job.items() if k not in JOB_OWN}
+    doc = without_own(job)
     entries: list[Entry] = []
     for name in JOB_LISTS:
-        value = job.get(name) or []
+        value: object = job.get(name) or []
         if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
             raise InvalidRequest(f"a job's {name} must be a list of objects")
-        entries += [(name, entry_key(e, name), e) for e in value]
+        entries += [(name, entry_key(e, name), e) for e in cast(list[JobEntry], value)]
     return doc, dedupe_entries(entries)
+
+
+def without_own(job: Job) -> Job:
+    """A copy of the document without the store's own fields (entry lists, deadEndpoints)."""
+    return cast(Job, {k: v for k, v in job.items() if k not in JOB_OWN})
 
 
 def dedupe_entries(entries: Iterable[Entry]) -> list[Entry]:
@@ -59,10 +64,10 @@ def check_job_entry(field: str, entry: object) -> str:
     check_job_list(field)
     if not isinstance(entry, dict):
         raise InvalidRequest("a job entry must be an object")
-    return entry_key(entry, field)
+    return entry_key(cast(JobEntry, entry), field)
 
 
-def entry_key(entry: dict[str, Any], field: str = "images") -> str:
+def entry_key(entry: JobEntry, field: str = "images") -> str:
     """``n`` zero-padded (so a re-recorded n replaces its entry; in ``retried``, n and the
     endpoint), else a unique key that sorts after every n and, among its kind, by time of
     writing."""
@@ -81,40 +86,51 @@ def dead_endpoints(entries: Iterable[Entry]) -> set[str]:
     return {uri for field, _, entry in entries if (uri := dead_endpoint(field, entry))}
 
 
-def job_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def job_fields(fields: JobFields) -> JobFields:
     """The fields ``update_job`` sets: ``jobId`` dropped (a job keeps its id); InvalidRequest
     when they name the store's own lists or ``deadEndpoints``."""
-    fields = {k: v for k, v in fields.items() if k != "jobId"}
-    own = [k for k in fields if k in JOB_OWN]
+    kept = cast(JobFields, {k: v for k, v in fields.items() if k != "jobId"})
+    own = [k for k in kept if k in JOB_OWN]
     if own:
         raise InvalidRequest(f"job fields {own} are kept by the catalog itself")
-    return fields
+    return kept
 
 
-def assemble_job(doc: dict[str, Any], entries: Iterable[Entry],
-                 dead: Iterable[str] = ()) -> dict[str, Any]:
-    """The whole job document: lists sorted by entry key (n first, then unkeyed in order)."""
-    job = {k: v for k, v in doc.items() if k not in JOB_OWN}
-    lists: dict[str, list[tuple[str, dict[str, Any]]]] = {name: [] for name in JOB_LISTS}
+def assemble_job(doc: Job, entries: Iterable[Entry], dead: Iterable[str] = ()) -> Job:
+    """The whole job document: lists sorted by entry key (n first, then unkeyed in order);
+    images and errors are always there, retried only when an image was retried."""
+    lists: dict[str, list[tuple[str, JobEntry]]] = {name: [] for name in JOB_LISTS}
     for field, key, entry in entries:
         lists[field].append((key, entry))
+    job = summarize_job(doc, dead)
     for name in JOB_LISTS:
-        job[name] = [entry for _, entry in sorted(lists[name], key=lambda pair: pair[0])]
-    with_dead = summarize_job(job, dead)
-    # images and errors are always there; retried only when an image was retried
-    with_dead.update({name: job[name] for name in JOB_LISTS if job[name] or name != "retried"})
-    return with_dead
+        ordered = [entry for _, entry in sorted(lists[name], key=lambda pair: pair[0])]
+        if ordered or name != "retried":
+            cast(dict[str, object], job)[name] = ordered
+    return job
 
 
-def summarize_job(doc: dict[str, Any], dead: Iterable[str]) -> dict[str, Any]:
+def updated(doc: Job, fields: JobFields) -> Job:
+    """The document with ``fields`` (already checked by job_fields) set."""
+    return cast(Job, {**doc, **fields})
+
+
+def summarize_job(doc: Job, dead: Iterable[str]) -> Job:
     """The document without entry lists, ``deadEndpoints`` sorted, absent when there are none."""
-    summary = {k: v for k, v in doc.items() if k not in JOB_OWN}
+    summary = without_own(doc)
     if dead := sorted(set(dead)):
-        summary[DEAD] = dead
+        summary["deadEndpoints"] = dead
     return summary
 
 
-def dump_json(value: Any) -> str:
+def with_counts(summary: Job, counts: Mapping[str, int]) -> Job:
+    """A listed job: its summary and how many entries each of its lists has."""
+    return {**summary, "counts": JobCounts(images=counts.get("images", 0),
+                                           errors=counts.get("errors", 0),
+                                           retried=counts.get("retried", 0))}
+
+
+def dump_json(value: object) -> str:
     """JSON text of a job document or entry; InvalidRequest for what JSON cannot hold."""
     try:
         return json.dumps(value)
@@ -123,14 +139,14 @@ def dump_json(value: Any) -> str:
 
 
 # --- a job's units of work ------------------------------------------------------------------
-WORK_COUNT = "workCount"            # units the job has (its main document; the store's own)
+WORK_COUNT: Final = "workCount"          # units the job has (its main document; the store's own)
 
 
-def check_work_items(items: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+def check_work_items(items: Sequence[WorkItem]) -> list[tuple[int, str]]:
     """``(n, item JSON)`` per item; InvalidRequest for an item without a usable ``n``."""
     checked = []
     for item in items:
-        n = item.get("n") if isinstance(item, dict) else None
+        n: object = item.get("n") if isinstance(item, dict) else None
         if type(n) is not int or not 0 <= n <= MAX_ENTRY_N:
             raise InvalidRequest(f"a unit of work needs an n from 0 to {MAX_ENTRY_N}")
         checked.append((n, dump_json(item)))
@@ -148,9 +164,22 @@ def now_ms(clock: Clock = time.time) -> int:
     return int(clock() * 1000)
 
 
-def unit_view(unit: Unit) -> dict[str, Any]:
+def unit_view(unit: Unit) -> UnitView:
     return {"n": unit.n, "state": unit.state, "worker": unit.worker, "leaseUntil": unit.until,
             "triedBy": sorted(unit.tried_by)}
+
+
+def loads_job(text: str | bytes) -> Job:
+    """A job document stored as JSON text, read back (the store wrote it from a Job)."""
+    return cast(Job, json.loads(text))
+
+
+def loads_entry(text: str | bytes) -> JobEntry:
+    return cast(JobEntry, json.loads(text))
+
+
+def loads_item(text: str | bytes) -> WorkItem:
+    return cast(WorkItem, json.loads(text))
 
 
 # --- the job list --------------------------------------------------------------------------
@@ -165,21 +194,21 @@ def check_list(kind: str | None, status: str | None, limit: int) -> None:
             raise InvalidRequest(f"{name} must be a string")
 
 
-def job_kind(doc: Mapping[str, Any]) -> str:
+def job_kind(doc: Job) -> str:
     """A job without a kind predates bulk jobs: it is a text-to-image job."""
     return str(doc.get("kind") or "text2image")
 
 
-def matches(doc: Mapping[str, Any], kind: str | None, status: str | None) -> bool:
+def matches(doc: Job, kind: str | None, status: str | None) -> bool:
     return (kind is None or job_kind(doc) == kind) and (status is None or doc.get("status") == status)
 
 
-def order_key(doc: Mapping[str, Any]) -> tuple[str, str]:
+def order_key(doc: Job) -> tuple[str, str]:
     """Newest first sorts by this, descending."""
     return (str(doc.get("createdAt") or ""), str(doc["jobId"]))
 
 
-def list_cursor(doc: Mapping[str, Any]) -> str:
+def list_cursor(doc: Job) -> str:
     return encode_cursor({"jobsBefore": list(order_key(doc))})
 
 

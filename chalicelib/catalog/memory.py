@@ -24,13 +24,19 @@ from ..rules import scheduling
 from ..rules.scheduling import Unit
 from . import (
     Claim,
+    ImageEntry,
     ImageRecord,
+    Job,
+    JobEntry,
+    JobFields,
     JobPage,
     LikeExport,
     Outcome,
     Page,
     Reading,
     Released,
+    UnitView,
+    WorkItem,
     pad_sequencer,
 )
 from ._counters import check_segments, now
@@ -48,6 +54,9 @@ from ._jobs import (
     dump_json,
     job_fields,
     list_cursor,
+    loads_entry,
+    loads_item,
+    loads_job,
     matches,
     new_job_doc,
     new_token,
@@ -56,6 +65,8 @@ from ._jobs import (
     read_list_cursor,
     summarize_job,
     unit_view,
+    updated,
+    with_counts,
 )
 from ._zones import check_reading, check_zone, zone_doc
 from .memory_counters import MemoryCounters
@@ -237,7 +248,7 @@ class MemoryJobStore:
         self._clock = clock
         self._lock = threading.Lock()
 
-    def create_job(self, job: dict[str, Any]) -> None:
+    def create_job(self, job: Job) -> None:
         doc, entries = new_job_doc(job)
         main = dump_json({**doc, DEAD: sorted(dead_endpoints(entries))})
         stored = {(f, k): dump_json(e) for f, k, e in entries}
@@ -246,7 +257,7 @@ class MemoryJobStore:
             self._entries[doc["jobId"]] = stored
             self._items[doc["jobId"]], self._units[doc["jobId"]] = {}, {}
 
-    def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
+    def append_job_entry(self, job_id: str, field: str, entry: JobEntry) -> None:
         key = check_job_entry(field, entry)
         data = dump_json(entry)
         dead = scheduling.dead_endpoint(field, entry)
@@ -254,25 +265,25 @@ class MemoryJobStore:
             self._mark_dead(self._doc(job_id), dead)
             self._entries[job_id][(field, key)] = data
 
-    def update_job(self, job_id: str, fields: dict[str, Any], *,
+    def update_job(self, job_id: str, fields: JobFields, *,
                    if_status: str | None = None) -> bool:
         fields = job_fields(fields)
         with self._lock:
             doc = self._doc(job_id)
             if if_status is not None and doc.get("status") != if_status:
                 return False
-            doc.update(fields)
+            doc = updated(doc, fields)
             self._jobs[job_id] = dump_json(doc)
             return True
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def get_job(self, job_id: str) -> Job | None:
         with self._lock:
             if (doc := self._find(job_id)) is None:
                 return None
-            entries = [(f, k, json.loads(e)) for (f, k), e in self._entries[job_id].items()]
+            entries = [(f, k, loads_entry(e)) for (f, k), e in self._entries[job_id].items()]
         return assemble_job(doc, entries, doc[DEAD])
 
-    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+    def job_summary(self, job_id: str) -> Job | None:
         with self._lock:
             doc = self._find(job_id)
         return summarize_job(doc, doc[DEAD]) if doc is not None else None
@@ -282,11 +293,11 @@ class MemoryJobStore:
         check_list(kind, status, limit)
         before = read_list_cursor(cursor)
         with self._lock:
-            docs = [json.loads(main) for main in self._jobs.values()]
+            docs = [loads_job(main) for main in self._jobs.values()]
             docs = sorted((d for d in docs if matches(d, kind, status)
                            and (before is None or order_key(d) < before)),
                           key=order_key, reverse=True)[:limit + 1]
-            page = [{**summarize_job(d, d[DEAD]), "counts": self._counts(d["jobId"])}
+            page = [with_counts(summarize_job(d, d[DEAD]), self._counts(d["jobId"]))
                     for d in docs[:limit]]
         return JobPage(page, list_cursor(docs[limit - 1]) if len(docs) > limit else None)
 
@@ -294,7 +305,7 @@ class MemoryJobStore:
         return {name: sum(1 for (f, _) in self._entries[job_id] if f == name) for name in JOB_LISTS}
 
     # --- work: read, decide with rules/scheduling.py, write (all under the lock) ----------------
-    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+    def add_work(self, job_id: str, items: Sequence[WorkItem]) -> None:
         checked = check_work_items(items)
         with self._lock:
             doc = self._doc(job_id)
@@ -314,10 +325,10 @@ class MemoryJobStore:
             if unit is None:
                 return None
             units[unit.n] = scheduling.lease(unit, worker, token, lease_seconds, now)
-            return Claim(unit.n, json.loads(self._items[job_id][unit.n]), token,
+            return Claim(unit.n, loads_item(self._items[job_id][unit.n]), token,
                          summarize_job(doc, doc[DEAD]), scheduling.open_left(units.values()))
 
-    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+    def complete_work(self, job_id: str, n: int, token: str, image: ImageEntry) -> bool:
         key = check_job_entry("images", image)
         data = dump_json(image)
         with self._lock:
@@ -340,7 +351,7 @@ class MemoryJobStore:
                     released.append(Released(n, units[n].state == scheduling.OPEN))
             return released
 
-    def work(self, job_id: str) -> list[dict[str, Any]]:
+    def work(self, job_id: str) -> list[UnitView]:
         with self._lock:
             if self._find(job_id) is None:
                 return []
@@ -370,7 +381,7 @@ class MemoryJobStore:
             self._jobs[job_id] = dump_json(doc)
             return True
 
-    def _mark_dead(self, doc: dict[str, Any], out: str | None) -> dict[str, Any]:
+    def _mark_dead(self, doc: Job, out: str | None) -> Job:
         """The job's document with ``out`` (if any) among its dead endpoints, stored (lock held)."""
         dead = scheduling.out_of_job(doc[DEAD], out)
         if dead != set(doc[DEAD]):
@@ -378,14 +389,13 @@ class MemoryJobStore:
             self._jobs[doc["jobId"]] = dump_json(doc)
         return doc
 
-    def _find(self, job_id: str) -> dict[str, Any] | None:
+    def _find(self, job_id: str) -> Job | None:
         """A fresh copy of the job's main document, None when there is no job (lock held)."""
         if job_id not in self._jobs:
             return None
-        doc: dict[str, Any] = json.loads(self._jobs[job_id])
-        return doc
+        return loads_job(self._jobs[job_id])
 
-    def _doc(self, job_id: str) -> dict[str, Any]:
+    def _doc(self, job_id: str) -> Job:
         """As _find, but JobNotFound when there is no job."""
         if (doc := self._find(job_id)) is None:
             raise JobNotFound(f"no job {job_id!r}")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..catalog import JobStore
+from ..catalog import JobStore, SharedWork, WorkItem
 from ..errors import InvalidRequest
 from ..rules import layout, prompts
 from ..rules.favorites import favorite_words, parse_favorite, parse_favorites
@@ -144,22 +144,22 @@ def image_name(job_id: str, index: int) -> str:
     return f"img_{job_id}_{index}"
 
 
-def plan_items(job_id: str, request: BulkRequest, image_seeds: list[int]) -> list[dict[str, Any]]:
+def plan_items(job_id: str, request: BulkRequest, image_seeds: list[int]) -> list[WorkItem]:
     """Every image of the job, orientations interleaved so both fill up together; with
     several favorites, round by round (every favorite's first images, then the second…), each
     image with its favorite's prompt and provenance."""
-    items: list[dict[str, Any]] = []
+    items: list[WorkItem] = []
     several = bool(request.favorites)
     for index in range(request.count):
         for favorite in request.each_favorite:
             for orientation in request.orientations:
                 width, height = layout.SIZES[orientation]
                 n = len(items)
-                item = {"n": n, "seed": image_seeds[n], "width": width, "height": height,
-                        "key": layout.garden_key(layout.POOL, request.emotion,
-                                                 request.name or image_name(job_id, index),
-                                                 orientation,
-                                                 favorite)}
+                item: WorkItem = {
+                    "n": n, "seed": image_seeds[n], "width": width, "height": height,
+                    "key": layout.garden_key(layout.POOL, request.emotion,
+                                             request.name or image_name(job_id, index),
+                                             orientation, favorite)}
                 if several:
                     item["prompt"] = request.prompt_for(favorite)
                     item["provenance"] = {"favorite": favorite}
@@ -184,9 +184,10 @@ def plan(event: Mapping[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) 
     if event.get("executionId") and not job.get("executionId"):
         jobs.update_job(job_id, {"executionId": event["executionId"]})
     items = plan_items(job_id, request, seeds(request.seed, request.total))
-    shared = {"prompt": request.prompt, "negative": prompts.negative_prompt(), "steps": request.steps,
-              "provenance": {"kind": KIND, "emotion": request.emotion,
-                             **({"favorite": request.favorite} if request.favorite else {})}}
+    shared: SharedWork = {
+        "prompt": request.prompt, "negative": prompts.negative_prompt(), "steps": request.steps,
+        "provenance": {"kind": KIND, "emotion": request.emotion,
+                       **({"favorite": request.favorite} if request.favorite else {})}}
     return make_plan(job_id, KIND, shared, items, endpoints, jobs=jobs)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import logs
-from ..catalog import JobStore
+from ..catalog import JobFields, JobStore
 from ..errors import Conflict, InvalidRequest, JobNotFound, NotFound, ServiceUnavailable
 from ..rules.times import utc_now
 from ..rules.validation import whole_number
@@ -71,8 +71,10 @@ def launch(job: Job, machine: str, execution_input: dict[str, Any], *, jobs: Job
     fails settles the job as FAILED and re-raises. The job's id."""
     job_id = str(job["jobId"])
     # what a restart needs to run the job again: its machine, its input, who runs it
-    jobs.create_job({**job, "machine": machine, "input": dict(execution_input),
-                     **({"runner": engine.runner} if engine.runner else {})})
+    record: Job = {**job, "machine": machine, "input": dict(execution_input)}
+    if engine.runner:
+        record["runner"] = engine.runner
+    jobs.create_job(record)
     try:
         execution_id = engine.start(machine, execution_input, job_id)
     except Exception as exc:
@@ -165,8 +167,8 @@ def cancel_job(job_id: str, *, jobs: JobStore, engine: WorkflowEngine) -> dict[s
         raise JobNotFound(f"no job {job_id!r}")
     if job.get("status") == RUNNING:
         now = utc_now()
-        fields = {**settle(jobs.get_job(job_id) or job, now), "status": CANCELLED,
-                  "cancelledAt": now}
+        fields: JobFields = {**settle(jobs.get_job(job_id) or job, now), "status": CANCELLED,
+                             "cancelledAt": now}
         if jobs.update_job(job_id, fields, if_status=RUNNING):
             jobs.release_work(job_id)
             if job.get("executionId"):

@@ -5,14 +5,14 @@ endpoint makes more, a slow one fewer, and a dead one's images go to the others.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
-from ..catalog import JobStore
+from ..catalog import JobStore, SharedWork, WorkItem
 from ..errors import InvalidRequest
 
 
-def make_plan(job_id: str, kind: str, shared: dict[str, Any], items: Sequence[dict[str, Any]],
+def make_plan(job_id: str, kind: str, shared: Mapping[str, Any], items: Sequence[WorkItem],
               workers: Sequence[str], *, jobs: JobStore) -> dict[str, Any]:
     """Record ``items`` as the job's work and what every image shares (``shared``: prompt,
     negative, steps, provenance extras) in its record; a job that has work already (a
@@ -23,8 +23,8 @@ def make_plan(job_id: str, kind: str, shared: dict[str, Any], items: Sequence[di
     the items, so it stays small however many images the job has."""
     if not workers:
         raise InvalidRequest("no inference endpoints are configured")
-    jobs.update_job(job_id, {"shared": dict(shared)})
-    jobs.add_work(job_id, [dict(item) for item in items])
+    jobs.update_job(job_id, {"shared": cast(SharedWork, dict(shared))})
+    jobs.add_work(job_id, [item.copy() for item in items])
     return {"jobId": job_id, "kind": kind, "requested": len(items),
             "workers": [{"worker": i, "uri": uri} for i, uri in enumerate(workers)]}
 

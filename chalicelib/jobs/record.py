@@ -14,10 +14,12 @@ the images it had left.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
+from ..catalog import EndpointTiming, ErrorEntry, ImageEntry, JobCounts, JobFields, Timings
+from ..catalog import Job as Job      # a job's record as the JobStore returns it
 from ..rules.times import utc_now
 
 RUNNING, SUCCEEDED, PARTIAL, FAILED = "RUNNING", "SUCCEEDED", "PARTIAL", "FAILED"
@@ -26,7 +28,14 @@ FINAL = (SUCCEEDED, PARTIAL, FAILED, CANCELLED)
 STATUSES = (RUNNING, *FINAL)
 MAX_MESSAGE = 500          # characters of an error message kept in a job's error entry
 
-Job = dict[str, Any]       # a job document as the JobStore returns it
+
+class ErrorLine(TypedDict):
+    """One line of a job view's ``errorSummary``: an endpoint and a kind of error."""
+    endpoint: str | None
+    error: str | None
+    failed: int              # images it cost (no endpoint made them)
+    retried: int             # images that went to another endpoint
+    message: str | None      # the first one's
 
 
 def new_job_id() -> str:
@@ -42,7 +51,7 @@ def new_job(job_id: str, kind: str, request: dict[str, Any], requested: int,
             "images": [], "errors": []}
 
 
-def _dedupe(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _dedupe(images: list[ImageEntry]) -> list[ImageEntry]:
     """A task retried by Lambda may append the same image twice; its key identifies it."""
     seen: set[object] = set()
     unique = []
@@ -72,15 +81,16 @@ _OPTIONAL = ("finishedAt", "cancelledAt", "resumed", "timings", "request", "dead
 
 
 def _with_optional(view: dict[str, Any], job: Job) -> dict[str, Any]:
+    fields: Mapping[str, object] = job
     for optional in _OPTIONAL:
-        if job.get(optional) is not None:
-            view[optional] = job[optional]
+        if fields.get(optional) is not None:
+            view[optional] = fields[optional]
     return view
 
 
 def summary_view(summary: Job) -> dict[str, Any]:
     """A listed job: its view without the entry lists, counts from the store's ``counts``."""
-    counts = summary.get("counts") or {}
+    counts = summary.get("counts") or JobCounts(images=0, errors=0, retried=0)
     view = {"jobId": summary["jobId"], "kind": summary.get("kind", "text2image"),
             "status": summary.get("status", RUNNING), "requested": summary.get("requested", 0),
             "completed": int(counts.get("images", 0)), "failed": int(counts.get("errors", 0)),
@@ -88,18 +98,20 @@ def summary_view(summary: Job) -> dict[str, Any]:
     return _with_optional(view, summary)
 
 
-def error_summary(errors: list[dict[str, Any]],
-                  retried: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def error_summary(errors: list[ErrorEntry], retried: list[ErrorEntry]) -> list[ErrorLine]:
     """One line per endpoint and kind of error, with how many images it cost (``failed``:
     no endpoint made them) and how many went to another endpoint (``retried``), and the
     first message; the full lists stay in ``errors`` and ``retries``."""
-    lines: dict[tuple[str | None, str | None], dict[str, Any]] = {}
-    for name, entries in (("failed", errors), ("retried", retried)):
-        for entry in entries:
-            line = lines.setdefault((entry.get("endpoint"), entry.get("error")), {
-                "endpoint": entry.get("endpoint"), "error": entry.get("error"), "failed": 0,
-                "retried": 0, "message": entry.get("message")})
-            line[name] += 1
+    lines: dict[tuple[str | None, str | None], ErrorLine] = {}
+
+    def line(entry: ErrorEntry) -> ErrorLine:
+        return lines.setdefault((entry.get("endpoint"), entry.get("error")), {
+            "endpoint": entry.get("endpoint"), "error": entry.get("error"), "failed": 0,
+            "retried": 0, "message": entry.get("message")})
+    for entry in errors:
+        line(entry)["failed"] += 1
+    for entry in retried:
+        line(entry)["retried"] += 1
     return sorted(lines.values(), key=lambda line: -(line["failed"] + line["retried"]))
 
 
@@ -109,7 +121,7 @@ def _seconds_between(start: str | None, end: str) -> float | None:
     return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 3)
 
 
-def settle(job: Job, finished_at: str) -> dict[str, Any]:
+def settle(job: Job, finished_at: str) -> JobFields:
     """Status and timings of a job whose workflow has run every image: SUCCEEDED when every
     image was made, FAILED when none was, else PARTIAL."""
     view = job_view(job)
@@ -120,9 +132,9 @@ def settle(job: Job, finished_at: str) -> dict[str, Any]:
         status = FAILED
     else:
         status = PARTIAL
-    per_endpoint: dict[str | None, dict[str, Any]] = {}
+    per_endpoint: dict[str | None, EndpointTiming] = {}
 
-    def slot(endpoint: str | None) -> dict[str, Any]:
+    def slot(endpoint: str | None) -> EndpointTiming:
         return per_endpoint.setdefault(endpoint, {"endpoint": endpoint, "images": 0, "failed": 0,
                                                   "seconds": 0.0})
     for image in view["images"]:
@@ -131,6 +143,6 @@ def settle(job: Job, finished_at: str) -> dict[str, Any]:
         entry["seconds"] = round(entry["seconds"] + float(image.get("seconds") or 0), 3)
     for error in view["errors"]:
         slot(error.get("endpoint"))["failed"] += 1
-    timings = {"totalSeconds": _seconds_between(job.get("createdAt"), finished_at),
-               "endpoints": list(per_endpoint.values())}
+    timings: Timings = {"totalSeconds": _seconds_between(job.get("createdAt"), finished_at),
+                        "endpoints": list(per_endpoint.values())}
     return {"status": status, "finishedAt": finished_at, "timings": timings}

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import logs, metrics
-from ..catalog import Claim, JobStore
+from ..catalog import Claim, ErrorEntry, ImageEntry, JobStore, SharedWork
 from ..errors import (
     EndpointFailed,
     EndpointThrottled,
@@ -115,9 +115,10 @@ def work(event: dict[str, Any], *, generators: Sequence[Generator], store: Objec
 
 
 def _make(claim: Claim, generator: Generator, store: ObjectStore, now: Callable[[], str],
-          sleep: Sleep) -> dict[str, Any]:
+          sleep: Sleep) -> ImageEntry:
     """Make the claimed image, store it with its provenance; the entry for the job record."""
-    job_id, item, shared, uri = claim.job["jobId"], claim.item, claim.job.get("shared") or {}, generator.uri
+    job_id, item, uri = claim.job["jobId"], claim.item, generator.uri
+    shared = claim.job.get("shared") or SharedWork()
     width, height = int(item["width"]), int(item["height"])
     prompt = item.get("prompt") or shared["prompt"]
     negative = item.get("negative", shared.get("negative", ""))
@@ -143,7 +144,8 @@ def give_back(jobs: JobStore, job_id: str, worker: str, uri: str, error: str,
     """The endpoint failed hard: it leaves the job and the worker's image goes back to the
     others — recorded under ``retried``, or under ``errors`` when no endpoint is left for it."""
     for released in jobs.release_work(job_id, worker=worker, out=uri):
-        entry = {"n": released.n, "endpoint": uri, "error": error, "message": message[:MAX_MESSAGE]}
+        entry: ErrorEntry = {"n": released.n, "endpoint": uri, "error": error,
+                             "message": message[:MAX_MESSAGE]}
         jobs.append_job_entry(job_id, "retried" if released.makeable else "errors", entry)
         metrics.image_failed(uri, error, jobId=job_id)
     logs.event("endpoint_out", jobId=job_id, endpoint=uri, error=error)
@@ -202,11 +204,12 @@ def _no_endpoint_left(jobs: JobStore, job_id: str, ns: list[int]) -> None:
     ``retried``), else that no endpoint was left to try it."""
     if not ns:
         return
-    job = jobs.get_job(job_id) or {}
-    last = {entry.get("n"): entry for entry in job.get("retried") or []}
+    job = jobs.get_job(job_id)
+    last = {entry.get("n"): entry for entry in (job.get("retried") or [] if job else [])}
     for n in ns:
-        entry = last.get(n) or {"endpoint": None, "error": NO_ENDPOINT_LEFT,
-                                "message": "no endpoint of the job was left to make this image"}
+        entry: ErrorEntry = last.get(n) or {
+            "endpoint": None, "error": NO_ENDPOINT_LEFT,
+            "message": "no endpoint of the job was left to make this image"}
         jobs.append_job_entry(job_id, "errors", {**entry, "n": n})
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..catalog import JobStore
+from ..catalog import JobStore, SharedWork, WorkItem
 from ..errors import InvalidRequest
 from ..rules import layout
 from ..rules.validation import MAX_SEED, int_field, text_field
@@ -130,8 +130,9 @@ def plan(event: dict[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) -> 
     if event.get("executionId"):
         job["executionId"] = event["executionId"]
     ensure_job(jobs, job)
-    items = [{"n": n, "seed": seed, "width": request.width, "height": request.height,
-              "key": layout.text2image_key(job_id, n)}
-             for n, seed in enumerate(seeds(request.seed, request.count))]
-    shared = {"prompt": request.text, "negative": request.negative, "steps": request.steps}
+    items: list[WorkItem] = [{"n": n, "seed": seed, "width": request.width,
+                              "height": request.height, "key": layout.text2image_key(job_id, n)}
+                             for n, seed in enumerate(seeds(request.seed, request.count))]
+    shared: SharedWork = {"prompt": request.text, "negative": request.negative,
+                          "steps": request.steps}
     return make_plan(job_id, KIND, shared, items, endpoints, jobs=jobs)

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from chalicelib.catalog import JobStore, Released
+from chalicelib.catalog import ErrorEntry, JobStore, Released
 from chalicelib.catalog._jobs import now_ms, unit_view
 from chalicelib.catalog.dynamodb import DynamoJobStore
 from chalicelib.catalog.memory import MemoryJobStore
@@ -109,7 +109,8 @@ class JobWork(RuleBasedStateMachine):
             self.units[n] = scheduling.complete(self.units[n], token)
             self.images[n] = key
         # every image recorded once, with the completion that counted
-        images = (self.store.get_job(self.job) or {}).get("images", [])
+        job = self.store.get_job(self.job)
+        images = job.get("images", []) if job else []
         assert [(i["n"], i["key"]) for i in images] == sorted(self.images.items())
 
     @rule(worker=st.none() | st.sampled_from(WORKERS),   # mostly without an endpoint out
@@ -129,7 +130,7 @@ class JobWork(RuleBasedStateMachine):
         ["EndpointFailed", "EndpointTimeout", *["EndpointThrottled"] * 4]))
     def record_error(self, uri: str, error: str) -> None:
         """An error recorded for the job (a hard failure marks its endpoint dead)."""
-        entry = {"n": 0, "endpoint": uri, "error": error}
+        entry: ErrorEntry = {"n": 0, "endpoint": uri, "error": error}
         self.store.append_job_entry(self.job, "errors", entry)
         if (dead := scheduling.dead_endpoint("errors", entry)) is not None:
             self.dead.add(dead)
@@ -148,7 +149,7 @@ class JobWork(RuleBasedStateMachine):
         if not self.job:
             return
         assert self.store.work(self.job) == [unit_view(u) for _, u in sorted(self.units.items())]
-        summary: dict[str, Any] = self.store.job_summary(self.job) or {}
+        summary = self.store.job_summary(self.job)   # self.job's: there is one
         assert summary.get("deadEndpoints", []) == sorted(self.dead)
         assert summary["status"] == self.status
 

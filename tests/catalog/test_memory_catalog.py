@@ -71,7 +71,7 @@ def test_what_json_cannot_hold_is_refused_as_the_file_would():
         jobs.create_job({"jobId": "j", "request": {"when": object()}})
     jobs.create_job({"jobId": "j"})
     with pytest.raises(InvalidRequest):
-        jobs.append_job_entry("j", "images", {"n": 0, "data": b"bytes"})
+        jobs.append_job_entry("j", "images", {"n": 0, "data": b"bytes"})  # type: ignore[arg-type]
     with pytest.raises(InvalidRequest):
-        jobs.update_job("j", {"status": {1, 2}})
+        jobs.update_job("j", {"status": {1, 2}})  # type: ignore[typeddict-item]
     assert jobs.get_job("j") == {"jobId": "j", "images": [], "errors": []}

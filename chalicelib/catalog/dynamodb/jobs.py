@@ -6,10 +6,10 @@ counter's fast path, a completion, a take-over)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -18,7 +18,17 @@ from ...errors import InvalidRequest, JobNotFound, ServiceUnavailable
 from ...rules import scheduling
 from ...rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
 from ...rules.scheduling import DONE, OPEN, RUNNER_KEEP_SECONDS, RUNNING, Unit
-from .. import Claim, JobPage, Released
+from .. import (
+    Claim,
+    ImageEntry,
+    Job,
+    JobEntry,
+    JobFields,
+    JobPage,
+    Released,
+    UnitView,
+    WorkItem,
+)
 from .._jobs import (
     DEAD,
     JOB_LISTS,
@@ -37,6 +47,7 @@ from .._jobs import (
     now_ms,
     summarize_job,
     unit_view,
+    with_counts,
 )
 from .codec import from_dynamo, to_dynamo
 from .table import GARDEN_INDEX, JOB_SK, ConditionFailed, OnTable, aws, code, job_key, job_pk
@@ -62,7 +73,7 @@ class DynamoJobStore(OnTable):
         self._ttls: dict[str, int] = {}
         self._clock = clock
 
-    def create_job(self, job: dict[str, Any]) -> None:
+    def create_job(self, job: Job) -> None:
         doc, entries = new_job_doc(job)
         _check_job_fields(doc)
         pk = job_pk(doc["jobId"])
@@ -83,7 +94,7 @@ class DynamoJobStore(OnTable):
                     batch.put_item(Item=_entry_item(pk, field, key, entry, ttl))
         self._remember_ttl(doc["jobId"], ttl)
 
-    def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
+    def append_job_entry(self, job_id: str, field: str, entry: JobEntry) -> None:
         key = check_job_entry(field, entry)
         item = _entry_item(job_pk(job_id), field, key, entry, self._job_ttl(job_id))
         if (dead := scheduling.dead_endpoint(field, entry)) is not None:
@@ -93,7 +104,7 @@ class DynamoJobStore(OnTable):
         with _job_write():
             self.table.put_item(Item=item)
 
-    def update_job(self, job_id: str, fields: dict[str, Any], *,
+    def update_job(self, job_id: str, fields: JobFields, *,
                    if_status: str | None = None) -> bool:
         fields = job_fields(fields)
         _check_job_fields(fields)
@@ -118,7 +129,7 @@ class DynamoJobStore(OnTable):
             raise JobNotFound(f"no job {job_id!r}") from None
         return True
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def get_job(self, job_id: str) -> Job | None:
         main: dict[str, Any] | None = None
         entries: list[Entry] = []
         with _job_write():
@@ -127,12 +138,13 @@ class DynamoJobStore(OnTable):
                     if item["sk"] == JOB_SK:
                         main = item
                     elif (field := _FIELD_OF.get(item["sk"][:4])) is not None:
-                        entries.append((field, item["sk"][4:], from_dynamo(item["entry"])))
+                        entries.append((field, item["sk"][4:],
+                                        cast(JobEntry, from_dynamo(item["entry"]))))
         if main is None:
             return None
         return assemble_job(_job_doc(main), entries, _dead_of(main))
 
-    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+    def job_summary(self, job_id: str) -> Job | None:
         with _job_write():
             main = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
         if main is None:
@@ -195,8 +207,8 @@ class DynamoJobStore(OnTable):
                     more = True
                     break
         found = found[:limit]
-        jobs = [{**summarize_job(_job_doc(main), _dead_of(main)),
-                 "counts": self._counts(main["jobId"])} for main in found]
+        jobs = [with_counts(summarize_job(_job_doc(main), _dead_of(main)),
+                            self._counts(main["jobId"])) for main in found]
         next_cursor = None
         if more and found:
             last = found[-1]
@@ -213,13 +225,13 @@ class DynamoJobStore(OnTable):
         return counts
 
     # --- work -----------------------------------------------------------------------------------
-    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+    def add_work(self, job_id: str, items: Sequence[WorkItem]) -> None:
         checked = check_work_items(items)
         pk, ttl = job_pk(job_id), self._job_ttl(job_id)
-        units = {n: dict(item) for (n, _), item in zip(checked, items, strict=True)}
-        summary = self.job_summary(job_id) or {}
+        units = {n: item for (n, _), item in zip(checked, items, strict=True)}
+        summary = self.job_summary(job_id)
         with _job_write():
-            if WORK_COUNT not in summary:
+            if summary is None or WORK_COUNT not in summary:
                 with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
                     for n, item in units.items():
                         batch.put_item(Item=_work_item(pk, n, item, ttl))
@@ -296,10 +308,10 @@ class DynamoJobStore(OnTable):
         except ConditionFailed:
             return None
         assert item is not None
-        return Claim(unit.n, from_dynamo(item["item"]), token,
+        return Claim(unit.n, cast(WorkItem, from_dynamo(item["item"])), token,
                      summarize_job(_job_doc(job), _dead_of(job)), left)
 
-    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+    def complete_work(self, job_id: str, n: int, token: str, image: ImageEntry) -> bool:
         key = check_job_entry("images", image)
         try:
             item = _entry_item(job_pk(job_id), "images", key, image, self._job_ttl(job_id))
@@ -400,7 +412,7 @@ class DynamoJobStore(OnTable):
             return False
         return True
 
-    def work(self, job_id: str) -> list[dict[str, Any]]:
+    def work(self, job_id: str) -> list[UnitView]:
         return [unit_view(unit) for unit, _ in self._units(job_id)]
 
     def _units(self, job_id: str) -> list[tuple[Unit, int]]:
@@ -438,12 +450,12 @@ def _work_key(job_id: str, n: int) -> dict[str, str]:
     return {"pk": job_pk(job_id), "sk": f"{WORK_PREFIX}{n:06d}"}
 
 
-def _work_item(pk: str, n: int, item: dict[str, Any], ttl: int) -> dict[str, Any]:
+def _work_item(pk: str, n: int, item: WorkItem, ttl: int) -> dict[str, Any]:
     return {"pk": pk, "sk": f"{WORK_PREFIX}{n:06d}", "n": n, "item": to_dynamo(item),
             "state": OPEN, "until": 0, "ver": 0, "ttl": ttl}
 
 
-def _created_ms(doc: dict[str, Any]) -> int:
+def _created_ms(doc: Job) -> int:
     """The job list's order: the job's createdAt in epoch ms (now when it has none)."""
     try:
         return int(datetime.fromisoformat(str(doc["createdAt"])).timestamp() * 1000)
@@ -462,21 +474,21 @@ def _list_start(cursor: str) -> dict[str, Any]:
     return {**start, "gpk": JOBS_PARTITION}
 
 
-def _entry_item(pk: str, field: str, key: str, entry: dict[str, Any], ttl: int) -> dict[str, Any]:
+def _entry_item(pk: str, field: str, key: str, entry: JobEntry, ttl: int) -> dict[str, Any]:
     return {"pk": pk, "sk": ENTRY_PREFIX[field] + key, "entry": to_dynamo(entry), "ttl": ttl}
 
 
-def _job_doc(main: dict[str, Any]) -> dict[str, Any]:
-    doc: dict[str, Any] = from_dynamo({k: v for k, v in main.items()
-                                       if k not in _JOB_RESERVED and k not in JOB_OWN})
-    return doc
+def _job_doc(main: dict[str, Any]) -> Job:
+    """The job's document from its item (the item's own attributes left out)."""
+    return cast(Job, from_dynamo({k: v for k, v in main.items()
+                                  if k not in _JOB_RESERVED and k not in JOB_OWN}))
 
 
 def _dead_of(main: dict[str, Any]) -> set[str]:
     return {str(uri) for uri in main.get(DEAD) or ()}
 
 
-def _check_job_fields(fields: dict[str, Any]) -> None:
+def _check_job_fields(fields: Mapping[str, object]) -> None:
     clash = [k for k in fields if k in _JOB_RESERVED or not isinstance(k, str) or not k]
     if clash:
         raise InvalidRequest(f"job fields {clash} are reserved by the catalog")

@@ -27,7 +27,7 @@ from typing import Any
 from ...errors import JobNotFound
 from ...rules import scheduling
 from ...rules.scheduling import Unit
-from .. import Claim, JobPage, Released
+from .. import Claim, ImageEntry, Job, JobEntry, JobFields, JobPage, Released, UnitView, WorkItem
 from .._jobs import (
     DEAD,
     JOB_LISTS,
@@ -41,12 +41,17 @@ from .._jobs import (
     dump_json,
     job_fields,
     list_cursor,
+    loads_entry,
+    loads_item,
+    loads_job,
     new_job_doc,
     new_token,
     now_ms,
     read_list_cursor,
     summarize_job,
     unit_view,
+    updated,
+    with_counts,
 )
 from .db import OnDatabase, SqliteDatabase
 
@@ -59,7 +64,7 @@ class SqliteJobStore(OnDatabase):
         super().__init__(database)
         self._clock = clock
 
-    def create_job(self, job: dict[str, Any]) -> None:
+    def create_job(self, job: Job) -> None:
         doc, entries = new_job_doc(job)
         job_id = doc["jobId"]
         with self.db.write() as conn:
@@ -71,7 +76,7 @@ class SqliteJobStore(OnDatabase):
                              "VALUES (?, ?, ?, ?)",
                              ((job_id, f, k, dump_json(e)) for f, k, e in entries))
 
-    def append_job_entry(self, job_id: str, field: str, entry: dict[str, Any]) -> None:
+    def append_job_entry(self, job_id: str, field: str, entry: JobEntry) -> None:
         key = check_job_entry(field, entry)
         data = dump_json(entry)
         with self.db.write() as conn:   # the mark, if any, is atomic with the entry
@@ -79,33 +84,33 @@ class SqliteJobStore(OnDatabase):
             conn.execute("INSERT OR REPLACE INTO job_entries (job_id, field, entry_key, entry) "
                          "VALUES (?, ?, ?, ?)", (job_id, field, key, data))
 
-    def update_job(self, job_id: str, fields: dict[str, Any], *,
+    def update_job(self, job_id: str, fields: JobFields, *,
                    if_status: str | None = None) -> bool:
         fields = job_fields(fields)
         with self.db.write() as conn:
             doc = _job_doc(conn, job_id)
             if if_status is not None and doc.get("status") != if_status:
                 return False
-            doc.update(fields)
+            doc = updated(doc, fields)
             conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
             return True
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def get_job(self, job_id: str) -> Job | None:
         rows = self.db.read("SELECT j.doc AS doc, e.field AS field, e.entry_key AS entry_key, "
                             "e.entry AS entry FROM jobs j LEFT JOIN job_entries e "
                             "ON e.job_id = j.job_id WHERE j.job_id = ?", (job_id,))
         if not rows:
             return None
-        doc = json.loads(rows[0]["doc"])
-        entries = [(r["field"], r["entry_key"], json.loads(r["entry"]))
+        doc = loads_job(rows[0]["doc"])
+        entries = [(r["field"], r["entry_key"], loads_entry(r["entry"]))
                    for r in rows if r["field"] is not None]
         return assemble_job(doc, entries, doc.get(DEAD, []))
 
-    def job_summary(self, job_id: str) -> dict[str, Any] | None:
+    def job_summary(self, job_id: str) -> Job | None:
         rows = self.db.read("SELECT doc FROM jobs WHERE job_id = ?", (job_id,))
         if not rows:
             return None
-        doc = json.loads(rows[0]["doc"])
+        doc = loads_job(rows[0]["doc"])
         return summarize_job(doc, doc.get(DEAD, []))
 
     def list_jobs(self, kind: str | None = None, status: str | None = None, limit: int = 20,
@@ -121,10 +126,9 @@ class SqliteJobStore(OnDatabase):
             params += list(before)
         sql += (" ORDER BY json_extract(doc, '$.createdAt') DESC, job_id DESC LIMIT ?")
         rows = self.db.read(sql, [*params, limit + 1])
-        docs = [json.loads(r["doc"]) for r in rows]
+        docs = [loads_job(r["doc"]) for r in rows]
         counts = self._counts([d["jobId"] for d in docs[:limit]])
-        page = [{**summarize_job(d, d.get(DEAD, [])),
-                 "counts": counts.get(d["jobId"], dict.fromkeys(JOB_LISTS, 0))}
+        page = [with_counts(summarize_job(d, d.get(DEAD, [])), counts.get(d["jobId"], {}))
                 for d in docs[:limit]]
         return JobPage(page, list_cursor(docs[limit - 1]) if len(docs) > limit else None)
 
@@ -140,7 +144,7 @@ class SqliteJobStore(OnDatabase):
         return counts
 
     # --- work -----------------------------------------------------------------------------------
-    def add_work(self, job_id: str, items: Sequence[dict[str, Any]]) -> None:
+    def add_work(self, job_id: str, items: Sequence[WorkItem]) -> None:
         checked = check_work_items(items)
         with self.db.write() as conn:
             doc = _job_doc(conn, job_id)
@@ -153,8 +157,9 @@ class SqliteJobStore(OnDatabase):
     def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
         with self.db.write() as conn:
             row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            doc = json.loads(row["doc"]) if row is not None else {}
-            if not scheduling.takes_claims(doc.get("status"), doc.get(DEAD, []), uri):
+            doc = loads_job(row["doc"]) if row is not None else None
+            if doc is None or not scheduling.takes_claims(doc.get("status"), doc.get(DEAD, []),
+                                                          uri):
                 return None
             now, token = now_ms(self._clock), new_token()
             rows = conn.execute(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? "
@@ -169,10 +174,10 @@ class SqliteJobStore(OnDatabase):
                 "SELECT item, (SELECT COUNT(*) FROM job_work WHERE job_id = ? AND state = ?) "
                 "FROM job_work WHERE job_id = ? AND n = ?",
                 (job_id, scheduling.OPEN, job_id, unit.n)).fetchone()
-            return Claim(unit.n, json.loads(item), token, summarize_job(doc, doc.get(DEAD, [])),
+            return Claim(unit.n, loads_item(item), token, summarize_job(doc, doc.get(DEAD, [])),
                          left)
 
-    def complete_work(self, job_id: str, n: int, token: str, image: dict[str, Any]) -> bool:
+    def complete_work(self, job_id: str, n: int, token: str, image: ImageEntry) -> bool:
         key = check_job_entry("images", image)
         data = dump_json(image)
         with self.db.write() as conn:
@@ -217,14 +222,15 @@ class SqliteJobStore(OnDatabase):
     def take_over(self, job_id: str, runner: str, by: str) -> bool:
         with self.db.write() as conn:
             row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            doc = json.loads(row["doc"]) if row is not None else {}
-            if not scheduling.may_take_over(doc.get("status"), doc.get("runner"), runner):
+            doc = loads_job(row["doc"]) if row is not None else None
+            if doc is None or not scheduling.may_take_over(doc.get("status"), doc.get("runner"),
+                                                           runner):
                 return False
             doc["runner"] = by
             conn.execute("UPDATE jobs SET doc = ? WHERE job_id = ?", (dump_json(doc), job_id))
             return True
 
-    def work(self, job_id: str) -> list[dict[str, Any]]:
+    def work(self, job_id: str) -> list[UnitView]:
         rows = self.db.read(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? ORDER BY n", (job_id,))
         return [unit_view(_unit(row)) for row in rows]
 
@@ -245,15 +251,14 @@ def _write_unit(conn: sqlite3.Connection, job_id: str, unit: Unit) -> None:
                   dump_json(sorted(unit.tried_by)), job_id, unit.n))
 
 
-def _job_doc(conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:
+def _job_doc(conn: sqlite3.Connection, job_id: str) -> Job:
     row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
     if row is None:
         raise JobNotFound(f"no job {job_id!r}")
-    doc: dict[str, Any] = json.loads(row["doc"])
-    return doc
+    return loads_job(row["doc"])
 
 
-def _mark_dead(conn: sqlite3.Connection, job_id: str, endpoint: str | None) -> dict[str, Any]:
+def _mark_dead(conn: sqlite3.Connection, job_id: str, endpoint: str | None) -> Job:
     """The job's main document with ``endpoint`` (if any) among its dead endpoints, rewritten
     when it was not (the document is small: cheap); JobNotFound."""
     doc = _job_doc(conn, job_id)
