@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -177,23 +177,21 @@ def _read(text: str) -> _Words:
     return _Words(latin=(*latin, *joined), dense=tuple(dense))
 
 
-_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "y", "ly", "ies", "ied", "ier", "iest",
-             "ish", "ity", "ness")
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "y", "ly", "ish", "ity", "ness")
 
 
-def _forms(word: str) -> Iterator[str]:
-    """The word and the stems it may be a form of (nudes → nude; raping → rap, rape)."""
-    yield word
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            stem = word[:-len(suffix)]
-            yield stem
-            if suffix in ("ies", "ied", "ier", "iest"):
-                yield stem + "y"
-            if suffix in ("ing", "ed", "er", "ers", "y", "ish", "ity"):
-                yield stem + "e"
-            if len(stem) > 2 and stem[-1] == stem[-2]:
-                yield stem[:-1]                                  # shitty → shit
+def _forms(word: str) -> set[str]:
+    """An entry's word and its common English forms (nude → nudes, nuded; rape → raping;
+    shit → shitty; gore → gory), made once when the list is parsed, so that matching a
+    prompt's word is one lookup."""
+    forms = {word} | {word + suffix for suffix in _SUFFIXES}
+    if word.endswith("e"):
+        forms |= {word[:-1] + suffix for suffix in ("ing", "ed", "er", "ers", "y", "ish", "ity")}
+    if word.endswith("y"):
+        forms |= {word[:-1] + suffix for suffix in ("ies", "ied", "ier", "iest", "ily")}
+    if len(word) > 2 and word[-1] not in "aeiouy" and word[-2] in "aeiou":
+        forms |= {word + word[-1] + suffix for suffix in ("y", "ing", "ed", "er", "ers")}
+    return forms
 
 
 def _squeezed(word: str) -> Iterator[str]:
@@ -217,6 +215,21 @@ class BlockList:
     prefixes: dict[str, Match]              # normalized prefix → its entry
     dense: dict[str, Match]                 # composed Korean (unspaced) entry → its entry
     sources: tuple[str, ...] = ()
+    _forms: dict[str, Match] = field(init=False, repr=False, compare=False)
+    _exact: dict[str, Match] = field(init=False, repr=False, compare=False)
+    _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        forms: dict[str, Match] = {}
+        for key, match in self.words.items():
+            for form in _forms(key):
+                forms.setdefault(form, match)
+        for key, match in self.words.items():           # an entry itself wins over a form
+            forms[key] = match
+        exact = {**{key + "s": m for key, m in self.words.items()}, **self.words}
+        object.__setattr__(self, "_forms", forms)
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_prefixes", tuple(self.prefixes))
 
     def __add__(self, other: BlockList) -> BlockList:
         return BlockList({**self.words, **other.words}, {**self.prefixes, **other.prefixes},
@@ -229,17 +242,14 @@ class BlockList:
         """The entries the prompt contains (each once, in the order met); empty when none."""
         read = _read(prompt)
         found: dict[str, Match] = {}
-        prefixes = tuple(self.prefixes)
-        for word in read.latin:
-            joined = word.startswith("\x00")
-            word = word.lstrip("\x00")
-            for variant in _squeezed(word):
-                # joined neighbours: the entry as written or its plural, never a longer form
-                stems = ((variant, variant[:-1]) if variant.endswith("s") else (variant,)) \
-                    if joined else _forms(variant)
-                for stem in stems:
-                    if stem in self.words:
-                        found.setdefault(self.words[stem].entry, self.words[stem])
+        prefixes = self._prefixes
+        for word in dict.fromkeys(read.latin):
+            # joined neighbours: the entry as written or its plural, never a longer form
+            lookup = self._exact if word.startswith("\x00") else self._forms
+            for variant in _squeezed(word.lstrip("\x00")):
+                match = lookup.get(variant)
+                if match is not None:
+                    found.setdefault(match.entry, match)
                 if prefixes and variant.startswith(prefixes):
                     for prefix, match in self.prefixes.items():
                         if variant.startswith(prefix):
