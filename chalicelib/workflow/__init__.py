@@ -93,6 +93,25 @@ class WorkflowEngine(Protocol):
         """Stop a running execution (it ends ABORTED); an ended one is left as it is.
         Raises NotFound for an unknown id."""
 
+    # Callbacks: a Task state whose resource ends in ``.waitForTaskToken`` hands its Lambda
+    # ``$$.Task.Token`` and then waits — no Lambda running — until the token is answered, or
+    # its HeartbeatSeconds / TimeoutSeconds end it (States.HeartbeatTimeout / States.Timeout).
+    # Each answer returns True when a task waiting on the token took it, False when none
+    # waits on it any more (answered already, timed out, its execution ended or stopped, or a
+    # token never issued): a late or duplicate answer is harmless and changes nothing.
+    # Raises InvalidRequest for a malformed token or an output that is not JSON or over
+    # 256 KiB; ServiceUnavailable when the service is busy (try again).
+
+    def send_task_success(self, token: str, output: Any) -> bool:
+        """SendTaskSuccess: the waiting task's result is ``output`` (any JSON value)."""
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> bool:
+        """SendTaskFailure: the waiting task fails with the error name ``error`` (its Retry
+        and Catch match on it) and ``cause`` (cut to 256 and 32,768 characters)."""
+
+    def send_task_heartbeat(self, token: str) -> bool:
+        """SendTaskHeartbeat: the waiting task's HeartbeatSeconds start again."""
+
 
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
