@@ -10,6 +10,10 @@ from botocore.exceptions import ClientError
 from ..errors import ConfigError, InvalidRequest, NotFound, ServiceUnavailable, UpstreamFailed
 from . import RUNNING, Execution, check_name, poll
 
+# SendTask*'s answers for a token no task waits on any more: the late or duplicate answer
+# is dropped (False), as the port says.
+_GONE = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
+_ERROR_MAX, _CAUSE_MAX = 256, 32768
 _THROTTLED = ("ThrottlingException", "TooManyRequestsException", "ServiceUnavailable",
               "InternalServerError")
 
@@ -26,6 +30,12 @@ def _translate(exc: ClientError, what: str) -> Exception:
     if code in _THROTTLED:
         return ServiceUnavailable(f"Step Functions is busy ({code}); try again shortly")
     return UpstreamFailed(f"Step Functions failed: {code} {message}".strip())
+
+
+def _token(token: str) -> str:
+    if not isinstance(token, str) or not 1 <= len(token) <= 2048:
+        raise InvalidRequest("a task token is 1-2048 characters")
+    return token
 
 
 class StepFunctionsEngine:
@@ -69,6 +79,36 @@ class StepFunctionsEngine:
                                         cause=cause[:32768])
         except ClientError as exc:
             raise _translate(exc, execution_id) from exc
+
+    # --- callbacks (``.waitForTaskToken`` tasks) ---
+
+    def send_task_success(self, token: str, output: Any) -> bool:
+        try:
+            text = json.dumps(output)
+        except (TypeError, ValueError) as exc:
+            raise InvalidRequest(f"a task's output must be JSON ({exc})") from None
+        return self._callback("send_task_success", taskToken=_token(token), output=text)
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> bool:
+        return self._callback("send_task_failure", taskToken=_token(token),
+                              error=str(error)[:_ERROR_MAX], cause=str(cause)[:_CAUSE_MAX])
+
+    def send_task_heartbeat(self, token: str) -> bool:
+        return self._callback("send_task_heartbeat", taskToken=_token(token))
+
+    def _callback(self, operation: str, **params: str) -> bool:
+        try:
+            getattr(self._client, operation)(**params)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in _GONE:
+                return False
+            if code in ("InvalidOutput", "ValidationException"):
+                message = exc.response.get("Error", {}).get("Message", "")
+                raise InvalidRequest(f"Step Functions refused the callback: {code} {message}"
+                                     .strip()) from exc
+            raise _translate(exc, "a task token") from exc
+        return True
 
     def wait(self, execution_id: str, timeout: float) -> Execution:
         def describe() -> Execution:

@@ -19,6 +19,13 @@ Everything moto-specific lives in this module:
 - A task's exception becomes a Lambda function error shaped like the Python runtime's
   (``{"errorType": <class name>, "errorMessage": str(exc)}``), so ``Retry``/``Catch`` match on
   our domain error names exactly as they do in AWS.
+- Callback tasks (``arn:aws:states:::lambda:invoke.waitForTaskToken``, the Lambda handed
+  ``$$.Task.Token`` in its payload) are the interpreter's own; ``_fix_task_tokens`` makes three
+  of its ways Step Functions' (see there): every attempt of such a task has a token of its
+  own, a token is closed for good when its attempt ends, and a missed heartbeat is
+  ``States.HeartbeatTimeout``. ``LocalEngine.send_task_success`` / ``_failure`` /
+  ``_heartbeat`` answer a token like SendTaskSuccess/Failure/Heartbeat: waiting is an event
+  (the interpreter's thread wakes when the outcome arrives), never a poll.
 
 Tested against moto 5.2.5 (pinned in requirements-local.txt); tests/workflow/test_interpreter.py
 fails loudly when the interpreter's behaviour we rely on changes.
@@ -118,6 +125,7 @@ def install_dispatch() -> None:
         lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
         _cache_json_paths()
         _cache_programs()
+        _fix_task_tokens()
 
 
 def _cache_json_paths() -> None:
@@ -132,6 +140,108 @@ def _cache_json_paths() -> None:
     parse = getattr(json_path, "parse", None)
     if callable(parse) and not hasattr(parse, "cache_info"):
         setattr(json_path, "parse", functools.lru_cache(maxsize=4096)(parse))
+
+
+def _waits_for_token(state: Any) -> bool:
+    resource = getattr(state, "resource", None)
+    return getattr(resource, "condition", None) == "waitForTaskToken"   # a str in moto 5.2
+
+
+def _is_closed(endpoint: Any) -> bool:
+    """Whether a callback endpoint's attempt has ended (an outcome arrived, or the task
+    stopped waiting: timed out, stopped, failed). The interpreter sets the endpoint's event
+    in both cases and never clears it."""
+    event = getattr(endpoint, "_notify_event", None)
+    if event is None:
+        raise RuntimeError("moto's CallbackEndpoint no longer has _notify_event; the local "
+                           "workflow engine's task tokens need porting to this moto version")
+    return bool(event.is_set())
+
+
+def _fix_task_tokens() -> None:
+    """Three of the interpreter's ways with ``.waitForTaskToken`` tasks, made Step Functions':
+
+    - a retried attempt gets a token of its own (the interpreter issues one per state entry, so
+      a retry after a timeout or a failure would wait on the closed token and end at once with
+      the old outcome);
+    - when an attempt ends — answered, timed out (``TimeoutSeconds``), or its execution
+      stopped — its token is closed at once (the interpreter leaves the waiting thread until
+      its own wait runs out, up to ``HeartbeatSeconds`` later, and a late answer in between
+      would be taken and dropped): a late SendTask* for it is TaskTimedOut;
+    - a missed heartbeat ends the task with ``States.HeartbeatTimeout`` (the interpreter says
+      ``States.Timeout``); as in Step Functions, a ``Retry``/``Catch`` on ``States.Timeout``
+      matches it too.
+
+    Unlike the caches above, correctness depends on these: if moto moves what they wrap,
+    installing fails loudly."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskTimedOutEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback_module,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatTimeoutError
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    service = callback_module.StateTaskServiceCallback
+    if getattr(service, "garden_task_tokens", False):
+        return
+    evaluate = ExecutionState._evaluate_with_timeout
+    from_error = service._from_error
+
+    class HeartbeatTimeout(StatesErrorName):
+        """``States.HeartbeatTimeout``, which ``States.Timeout`` matches as well."""
+
+        def __init__(self) -> None:
+            super().__init__(typ=StatesErrorNameType.StatesHeartbeatTimeout)
+
+        def matches(self, error_name: str | None) -> bool:
+            return error_name in (StatesErrorNameType.StatesHeartbeatTimeout.to_name(),
+                                  StatesErrorNameType.StatesTimeout.to_name())
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, StatesErrorName) and self.matches(other.error_name)
+
+        def __hash__(self) -> int:
+            return hash(self.error_name)
+
+    def _evaluate_with_timeout(self: Any, env: Any) -> None:
+        if not _waits_for_token(self):
+            return evaluate(self, env)
+        context = env.states.context_object.context_object_data
+        token = context.get("Task", {}).get("Token")
+        endpoint = env.callback_pool_manager.get(token) if token else None
+        if endpoint is None or _is_closed(endpoint):      # a retry: a token of its own
+            token = env.states.context_object.update_task_token()
+            endpoint = env.callback_pool_manager.add(token)
+        try:
+            return evaluate(self, env)
+        finally:
+            endpoint.interrupt_all()       # this attempt is over: its token with it
+
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if isinstance(ex, HeartbeatTimeoutError):
+            error = StatesErrorNameType.StatesHeartbeatTimeout.to_name()
+            return FailureEvent(
+                env=env, error_name=HeartbeatTimeout(), event_type=HistoryEventType.TaskTimedOut,
+                event_details=cast(Any, EventDetails)(taskTimedOutEventDetails=TaskTimedOutEventDetails(
+                    resourceType=self._get_sfn_resource_type(),
+                    resource=self._get_sfn_resource(), error=error,
+                    cause="the task sent no heartbeat within its HeartbeatSeconds")))
+        return from_error(self, env, ex)
+
+    # only the callback-capable service tasks: every other state keeps the original
+    setattr(service, "_evaluate_with_timeout", _evaluate_with_timeout)
+    setattr(service, "_from_error", _from_error)
+    setattr(service, "garden_task_tokens", True)
 
 
 _PROGRAMS: OrderedDict[str, Any] = OrderedDict()   # definition text → its parsed program
@@ -194,6 +304,33 @@ def components(root: Any) -> list[Any]:
         elif isinstance(node, dict):
             todo.extend(node.values())
     return [c for c in seen.values() if hasattr(c, "heap_key")]
+
+
+# Step Functions' limits on a callback (SendTaskSuccess/Failure): a token is 1-2048
+# characters, an output at most 256 KiB of JSON; error and cause are cut to their limits
+# (256 and 32,768 characters) as the AWS engine cuts them, so both engines take the same calls.
+TOKEN_MAX, OUTPUT_MAX, ERROR_MAX, CAUSE_MAX = 2048, 256 * 1024, 256, 32768
+
+
+def check_token(token: str) -> str:
+    if not isinstance(token, str) or not 1 <= len(token) <= TOKEN_MAX:
+        raise InvalidRequest(f"a task token is 1-{TOKEN_MAX} characters")
+    return token
+
+
+def callback_output(output: Any) -> str:
+    """A callback's output as the JSON text Step Functions takes, or InvalidRequest."""
+    try:
+        text = json.dumps(output)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"a task's output must be JSON ({exc})") from None
+    if len(text.encode("utf-8")) > OUTPUT_MAX:
+        raise InvalidRequest(f"a task's output is at most {OUTPUT_MAX} bytes of JSON")
+    return text
+
+
+def callback_failure(error: str, cause: str) -> tuple[str, str]:
+    return str(error)[:ERROR_MAX], str(cause)[:CAUSE_MAX]
 
 
 _runners: set[str] = set()   # the runner ids of this process's live engines
@@ -320,6 +457,76 @@ class LocalEngine:
             raise NotFound(f"no execution {execution_id!r}") from None
         with self._lock:
             self._stopped[execution_id] = cause
+            self._close_tokens(execution_id)
+
+    # --- callbacks: a ``.waitForTaskToken`` task completes when its token is answered ---
+
+    def send_task_success(self, token: str, output: Any) -> bool:
+        """SendTaskSuccess: the task waiting on ``token`` ends with ``output`` (any JSON
+        value) as its result. False (nothing delivered) when no task waits on it any more."""
+        from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeSuccess
+        text = callback_output(output)
+        return self._answer(token, lambda: CallbackOutcomeSuccess(callback_id=token, output=text))
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> bool:
+        """SendTaskFailure: the task waiting on ``token`` fails with ``error`` (its Retry and
+        Catch match that name) and ``cause``. False when no task waits on it any more."""
+        from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure
+        error, cause = callback_failure(error, cause)
+        return self._answer(token, lambda: CallbackOutcomeFailure(callback_id=token, error=error,
+                                                                   cause=cause))
+
+    def send_task_heartbeat(self, token: str) -> bool:
+        """SendTaskHeartbeat: the task waiting on ``token`` starts its ``HeartbeatSeconds``
+        again. False when no task waits on it any more."""
+        check_token(token)
+        with self._lock:
+            endpoint = self._open_endpoint(token)
+            if endpoint is None:
+                return False
+            endpoint.notify_heartbeat()   # a task without HeartbeatSeconds: nothing to reset
+            return True
+
+    def _answer(self, token: str, outcome: Callable[[], Any]) -> bool:
+        check_token(token)
+        with self._lock:     # two answers at once: one is delivered, the other is late
+            endpoint = self._open_endpoint(token)
+            if endpoint is None:
+                return False
+            endpoint.notify(outcome())
+            return True
+
+    def _executions(self) -> list[ParserExecution]:
+        found: list[ParserExecution] = []
+        for arn in list(self._machines.values()):
+            machine = self._backend.describe_state_machine(arn)
+            found.extend(cast("list[ParserExecution]", list(machine.executions)))
+        return found
+
+    def _open_endpoint(self, token: str) -> Any:
+        """The callback endpoint of a task that still waits on ``token``, else None (an
+        answered or timed-out token, one of an ended execution, or one never issued)."""
+        for execution in self._executions():
+            worker = execution.exec_worker
+            env = worker.env if worker is not None else None
+            endpoint = env.callback_pool_manager.get(token) if env is not None else None
+            if endpoint is None:
+                continue
+            running = not execution.exec_status or execution.exec_status.value == RUNNING
+            if not running or execution.exec_arn in self._stopped or _is_closed(endpoint):
+                return None
+            return endpoint
+        return None
+
+    def _close_tokens(self, execution_id: str) -> None:
+        """A stopped execution's parked tasks stop waiting now (their threads end)."""
+        for execution in self._executions():
+            if execution.exec_arn != execution_id or execution.exec_worker is None:
+                continue
+            env = execution.exec_worker.env
+            pool = getattr(env.callback_pool_manager, "_pool", None) if env is not None else None
+            for endpoint in list((pool or {}).values()):
+                endpoint.interrupt_all()
 
     def wait(self, execution_id: str, timeout: float) -> Execution:
         # in-memory status reads: polling every few ms costs nothing and adds little latency
