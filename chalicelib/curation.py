@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .catalog import ImageIndex, ImageRecord
+from .catalog import Engagement, ImageIndex, ImageRecord
 from .errors import InvalidKey, InvalidRequest, ObjectNotFound
 from .garden import GardenQuery, item_view, pages
 from .rules import bandit, layout
@@ -140,6 +140,20 @@ def remove(store: ObjectStore, keys: Iterable[object],
 
 
 # --- overview --------------------------------------------------------------------------------
+Judged = tuple[float, bandit.Counts, ImageRecord]   # (like-rate, counters, the image)
+
+
+def like_rates(engagement: Engagement, records: list[ImageRecord]) -> list[Judged]:
+    """The records seen at least WARM_UP times, with their like-rate and counters (one batch
+    read), best first (then the most seen, then by key)."""
+    counters = engagement.counters([r.key for r in records], [bandit.ALL]) if records else {}
+    judged = []
+    for record in records:
+        counts = counters.get(record.key, {}).get(bandit.ALL, bandit.NONE)
+        if counts.seen >= bandit.WARM_UP:
+            judged.append((counts.likes / counts.seen, counts, record))
+    judged.sort(key=lambda j: (-j[0], -j[1].seen, j[2].key))
+    return judged
 LOVED_SHOWN = 3            # best and least liked images per emotion in the overview
 LOVED_DEPTH = 500          # images per orientation read to judge them (most liked first)
 
@@ -152,13 +166,7 @@ def loved(index: ImageIndex, emotion: str, url: Callable[[str], str] | None = No
     images per orientation and one batch read of their counters."""
     records = [r for o in layout.ORIENTATION_NAMES
                for r in index.query(layout.GARDEN, emotion, o, LOVED_DEPTH).items]
-    counters = index.counters([r.key for r in records], [bandit.ALL]) if records else {}
-    judged = []
-    for record in records:
-        counts = counters.get(record.key, {}).get(bandit.ALL, bandit.NONE)
-        if counts.seen >= bandit.WARM_UP:
-            judged.append((counts.likes / counts.seen, counts, record))
-    judged.sort(key=lambda j: (-j[0], -j[1].seen, j[2].key))
+    judged = like_rates(index, records)
 
     def view(rate: float, counts: bandit.Counts, record: ImageRecord) -> dict[str, Any]:
         out = {"key": record.key, "likeRate": round(rate, 4), "likes": counts.likes,

@@ -34,7 +34,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .catalog import ImageIndex, ImageRecord, Page
+from .catalog import Engagement, ImageIndex, ImageRecord, Page
 from .errors import InvalidRequest
 from .rules import bandit
 from .rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
@@ -347,7 +347,8 @@ def _item_keys(items: object, field: str) -> list[str]:
     return list(dict.fromkeys(item_key(i) for i in items))
 
 
-def impressions(index: ImageIndex, body: Mapping[str, Any], gender: bool = False) -> dict[str, Any]:
+def impressions(index: Engagement, body: Mapping[str, Any], gender: bool = False
+                ) -> dict[str, Any]:
     """``{"id", "itemIds": [...], "context"}``: the visit saw these images. Each counts once
     per visit and image; keys of images no longer in the garden are skipped."""
     visitor = _visitor(body)
@@ -357,7 +358,7 @@ def impressions(index: ImageIndex, body: Mapping[str, Any], gender: bool = False
     return {"counted": len(counted), "itemIds": counted}
 
 
-def like(index: ImageIndex, body: Mapping[str, Any], gender: bool = False) -> dict[str, Any]:
+def like(index: Engagement, body: Mapping[str, Any], gender: bool = False) -> dict[str, Any]:
     """``{"id", "itemId", "context"?, "impression"?}``: one like per visit and image; the liked
     image counts as seen too, and so do the ids of the original's ``impression`` list."""
     visitor = _visitor(body)

@@ -1,6 +1,7 @@
-"""The catalog's ports: the index of images (``ImageIndex``: image items and their
-likes), the generation jobs' records (``JobStore``) and the display zones' configurations
-with the last kiosk reading (``ZoneStore``), with the records they exchange.
+"""The catalog's ports: the index of images (``ImageIndex``: image items), what visitors did
+with them (``Engagement``: likes, impression and like counters), the generation jobs'
+records (``JobStore``) and the display zones' configurations with the last kiosk reading
+(``ZoneStore``), with the records they exchange.
 
 Adapters: ``memory`` (in-process, for tests and tools), ``sqlite`` (one local file holding
 them all) and ``dynamodb`` (one table holding them all).
@@ -107,9 +108,57 @@ class LikeExport:
     visitors: list[str]
 
 
-class ImageIndex(Protocol):
+class Engagement(Protocol):
+    """What visitors did with the garden's images: each visitor's likes of an image, and the
+    impression and like counters per (image, segment) that the learned order reads — counts
+    only, no visitor's history. Kept beside the image index, in the same database (each
+    adapter serves both ports from one class: a like and its place in the garden order are
+    one write)."""
+
+    # --- likes -----------------------------------------------------------------------------
+    def like(self, key: str, visitor: str, segments: Sequence[str] = ()) -> tuple[int, bool]:
+        """Atomically count one like per visitor per image: (likes now, whether this one counted).
+        A like that counts also adds one like to the image's counters in each of
+        ``segments`` in the same write (one transaction): the like, its place in the garden
+        order and the learned order's counters are stored together or not at all, so a like
+        answered with an error was not stored, and a retried one counts once everywhere.
+        Raises ImageNotFound for an unknown or removed key."""
+
+    def export_likes(self) -> Iterator[LikeExport]: ...
+
+    def restore_likes(self, entry: LikeExport) -> bool:
+        """Merge a backup's likes into an existing image (visitors unioned, count = max of the
+        backup's count and the union's size). False when the image is not catalogued."""
+
+    # --- what visitors saw and liked: aggregate counters per (image, segment) ---------------
+    def count_impressions(self, visit: str, keys: Sequence[str],
+                          segments: Sequence[str]) -> list[str]:
+        """Count one impression of each visible image in each of ``segments``, once per visit
+        and image: a marker of the hashed (visit, image) pair, kept IMPRESSION_MARK_SECONDS,
+        makes a repeat count nothing — no visit id is stored. Atomic per image; unknown and
+        removed keys are skipped. The keys that counted."""
+
+    def count_like(self, key: str, segments: Sequence[str]) -> None:
+        """Add one like to the image's counters in each of ``segments``, with no like of a
+        visitor behind it (tools, benchmarks; a visitor's like counts through ``like``,
+        atomically with its counters); removed images: nothing."""
+
+    def counters(self, keys: Sequence[str], segments: Sequence[str]
+                 ) -> dict[str, dict[str, Counts]]:
+        """The counters of ``keys`` in ``segments``, in one batch read: key → segment →
+        Counts, only those that exist."""
+
+    def iter_counters(self, since_ms: int = 0) -> Iterator[CounterRow]:
+        """Every visible image's counters changed at or after ``since_ms`` (export)."""
+
+
+class ImageIndex(Engagement, Protocol):
     """The index of images: written from the object store only, read by the garden, the
-    pool and the admin pages; it also keeps each image's likes."""
+    pool and the admin pages (each image's likes count is one of its fields).
+
+    It still extends Engagement while the composition root hands out one object for both
+    ports (``bootstrap.image_index``); a use case that needs only engagement takes
+    Engagement."""
 
     # --- image items: written from the store only -------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
@@ -147,46 +196,10 @@ class ImageIndex(Protocol):
     def iter_images(self, prefix: str = "") -> Iterator[ImageRecord]:
         """Every visible image whose key starts with prefix, in no particular order."""
 
-    # --- likes -----------------------------------------------------------------------------
-    def like(self, key: str, visitor: str, segments: Sequence[str] = ()) -> tuple[int, bool]:
-        """Atomically count one like per visitor per image: (likes now, whether this one counted).
-        A like that counts also adds one like to the image's counters in each of
-        ``segments`` in the same write (one transaction): the like, its place in the garden
-        order and the learned order's counters are stored together or not at all, so a like
-        answered with an error was not stored, and a retried one counts once everywhere.
-        Raises ImageNotFound for an unknown or removed key."""
-
-    def export_likes(self) -> Iterator[LikeExport]: ...
-
-    def restore_likes(self, entry: LikeExport) -> bool:
-        """Merge a backup's likes into an existing image (visitors unioned, count = max of the
-        backup's count and the union's size). False when the image is not catalogued."""
-
-    # --- what visitors saw and liked: aggregate counters per (image, segment) ---------------
     def query_fresh(self, area: str, emotion: str, orientation: str, limit: int,
                     cursor: str | None = None, favorite: str | None = None) -> Page:
         """One page of visible images newest first (then key), only the ``favorite``'s when
         given; InvalidRequest on a bad cursor."""
-
-    def count_impressions(self, visit: str, keys: Sequence[str],
-                          segments: Sequence[str]) -> list[str]:
-        """Count one impression of each visible image in each of ``segments``, once per visit
-        and image: a marker of the hashed (visit, image) pair, kept IMPRESSION_MARK_SECONDS,
-        makes a repeat count nothing — no visit id is stored. Atomic per image; unknown and
-        removed keys are skipped. The keys that counted."""
-
-    def count_like(self, key: str, segments: Sequence[str]) -> None:
-        """Add one like to the image's counters in each of ``segments``, with no like of a
-        visitor behind it (tools, benchmarks; a visitor's like counts through ``like``,
-        atomically with its counters); removed images: nothing."""
-
-    def counters(self, keys: Sequence[str], segments: Sequence[str]
-                 ) -> dict[str, dict[str, Counts]]:
-        """The counters of ``keys`` in ``segments``, in one batch read: key → segment →
-        Counts, only those that exist."""
-
-    def iter_counters(self, since_ms: int = 0) -> Iterator[CounterRow]:
-        """Every visible image's counters changed at or after ``since_ms`` (export)."""
 
 
 # --- a job's record as the JobStore keeps and returns it ------------------------------------

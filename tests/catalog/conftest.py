@@ -1,5 +1,6 @@
 """One contract per catalog port, three adapters each: the ``index`` and ``jobs`` fixtures
-build the memory, SQLite and DynamoDB (moto) adapters in turn."""
+build the memory, SQLite and DynamoDB (moto) adapters in turn; ``engagement`` is the
+``index`` adapter seen as that port."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -10,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.catalog import ImageIndex, ImageRecord, JobStore
+from chalicelib.catalog import Engagement, ImageIndex, ImageRecord, JobStore
 from chalicelib.catalog.dynamodb import DynamoImageIndex, DynamoJobStore, create_table
 from chalicelib.catalog.memory import MemoryImageIndex, MemoryJobStore
 from chalicelib.catalog.sqlite import SqliteDatabase, SqliteImageIndex, SqliteJobStore
@@ -63,6 +64,13 @@ def index(request: pytest.FixtureRequest) -> ImageIndex:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_images")
     return DynamoImageIndex(request.getfixturevalue("dynamo_table"))
+
+
+@pytest.fixture
+def engagement(index: ImageIndex) -> Engagement:
+    """The ``index`` adapter seen as the Engagement port: each adapter serves both from one
+    class, as the composition root hands them out."""
+    return index
 
 
 @pytest.fixture(params=ADAPTERS)

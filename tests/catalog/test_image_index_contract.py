@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from chalicelib.catalog import ImageIndex, LikeExport, Outcome
+from chalicelib.catalog import ImageIndex, Outcome
 from chalicelib.catalog.dynamodb import DynamoImageIndex
 from chalicelib.catalog.memory import MemoryImageIndex
 from chalicelib.catalog.sqlite import SqliteImageIndex
-from chalicelib.errors import ImageNotFound, InvalidRequest
+from chalicelib.errors import InvalidRequest
 from tests.catalog._ports import assert_implements
 
 KEY = "emotions/HAPPY/rose/bloom 1h.jpeg"
@@ -27,7 +27,7 @@ def visible_keys(index, emotion="HAPPY", orientation="landscape", area="emotions
 # --- the port itself -------------------------------------------------------------------------
 @pytest.mark.parametrize("adapter", [MemoryImageIndex, SqliteImageIndex, DynamoImageIndex])
 def test_every_public_method_of_the_port_exists_on_each_adapter(adapter):
-    assert_implements(adapter, ImageIndex, 12)
+    assert_implements(adapter, ImageIndex, 11)   # Engagement's: test_engagement_contract
 
 
 # --- created / removed events ----------------------------------------------------------------
@@ -326,26 +326,7 @@ def test_iter_images_filters_by_prefix(index, make_record):
     assert list(index.iter_images("nothing/")) == []
 
 
-# --- likes -------------------------------------------------------------------------------------
-def test_a_visitor_likes_an_image_once(index, make_record):
-    index.apply_created(make_record(KEY), OLD)
-    assert index.like(KEY, "ana") == (1, True)
-    assert index.like(KEY, "ana") == (1, False)
-    assert index.like(KEY, "ben") == (2, True)
-    assert index.get_image(KEY).likes == 2
-    assert index.query("emotions", "HAPPY", "landscape", 5).items[0].likes == 2
-
-
-def test_liking_an_unknown_or_removed_image_is_image_not_found(index, make_record):
-    with pytest.raises(ImageNotFound):
-        index.like(KEY, "ana")
-    index.apply_created(make_record(KEY), OLD)
-    index.apply_removed(KEY, NEW)
-    with pytest.raises(ImageNotFound):
-        index.like(KEY, "ana")
-    assert index.get_image(KEY) is None  # the failed like created nothing
-
-
+# --- likes as the index keeps them (liking itself: test_engagement_contract) ----------------------
 def test_likes_total_sums_an_emotions_visible_images_in_one_area(index, make_record):
     liked = {"emotions/HAPPY/ah.jpeg": 2, "emotions/HAPPY/rose/bv.jpeg": 3,
              "emotions/SAD/ch.jpeg": 4, "pool/HAPPY/dh.jpeg": 5, "emotions/HAPPY/goneh.jpeg": 6}
@@ -358,41 +339,6 @@ def test_likes_total_sums_an_emotions_visible_images_in_one_area(index, make_rec
     assert index.likes_total("emotions", "SAD") == 4
     assert index.likes_total("pool", "HAPPY") == 5
     assert index.likes_total("emotions", "FEAR") == 0
-
-
-def test_export_and_restore_likes_merge_visitors(index, make_record):
-    other = "emotions/SAD/bv.jpeg"
-    index.apply_created(make_record(KEY), OLD)
-    index.apply_created(make_record(other), OLD)
-    index.apply_created(make_record("emotions/SAD/unlikedv.jpeg"), OLD)
-    index.like(KEY, "ana")
-    index.like(KEY, "ben")
-    exported = sorted(index.export_likes(), key=lambda e: e.key)
-    assert exported == [LikeExport(KEY, 2, ["ana", "ben"])]
-
-    # Merging: visitors unioned, the count the larger of the backup's and the union's.
-    assert index.restore_likes(LikeExport(KEY, 1, ["ben", "cy"])) is True
-    assert index.get_image(KEY).likes == 3
-    assert index.like(KEY, "cy") == (3, False)
-    assert index.restore_likes(LikeExport(other, 10, ["dee"])) is True
-    assert index.get_image(other).likes == 10
-    assert index.restore_likes(LikeExport(other, 10, ["dee"])) is True  # idempotent
-    assert index.get_image(other).likes == 10
-    assert index.like(other, "eve") == (11, True)
-    # The order follows restored likes.
-    assert visible_keys(index, "SAD", "portrait")[0] == other
-
-    assert index.restore_likes(LikeExport("emotions/HAPPY/none.jpeg", 3, ["x"])) is False
-    assert index.get_image("emotions/HAPPY/none.jpeg") is None
-    assert sorted(index.export_likes(), key=lambda e: e.key) == [
-        LikeExport(KEY, 3, ["ana", "ben", "cy"]), LikeExport(other, 11, ["dee", "eve"])]
-
-
-def test_restore_likes_into_a_removed_image_is_false(index, make_record):
-    index.apply_created(make_record(KEY), OLD)
-    index.apply_removed(KEY, NEW)
-    assert index.restore_likes(LikeExport(KEY, 4, ["ana"])) is False
-    assert list(index.export_likes()) == []
 
 
 def test_records_written_and_read_back_are_copies(index, make_record):
@@ -408,101 +354,7 @@ def test_records_written_and_read_back_are_copies(index, make_record):
     assert (again.provenance, again.likes) == ({"seed": 1}, 0)
 
 
-# --- counters: impressions and likes per (image, segment); the fresh order ----------------------
-def _counts(index, key, *segments):
-    from chalicelib.rules.bandit import Counts
-    got = index.counters([key], list(segments)).get(key, {})
-    return {s: got.get(s, Counts()) for s in segments}
-
-
-def test_an_impression_counts_once_per_visit_and_image_in_each_segment(index, make_record):
-    from chalicelib.rules.bandit import Counts
-    other = "emotions/HAPPY/otherh.jpeg"
-    index.apply_created(make_record(KEY), OLD)
-    index.apply_created(make_record(other), OLD)
-    assert index.count_impressions("visit-1", [KEY, other, KEY], ["*", "g=adult"]) == [KEY, other]
-    assert index.count_impressions("visit-1", [KEY], ["*", "g=adult"]) == []      # the same visit
-    assert index.count_impressions("visit-2", [KEY], ["*", "g=child"]) == [KEY]
-    assert _counts(index, KEY, "*", "g=adult", "g=child", "g=elder") == {
-        "*": Counts(2, 0), "g=adult": Counts(1, 0), "g=child": Counts(1, 0), "g=elder": Counts()}
-    index.count_like(KEY, ["*", "g=adult"])
-    assert _counts(index, KEY, "*", "g=adult") == {"*": Counts(2, 1), "g=adult": Counts(1, 1)}
-    # one batch read for many keys: only what exists comes back
-    got = index.counters([KEY, other, "emotions/HAPPY/never.jpeg"], ["*", "g=child"])
-    assert got == {KEY: {"*": Counts(2, 1), "g=child": Counts(1, 0)}, other: {"*": Counts(1, 0)}}
-
-
-def test_impressions_and_likes_of_unknown_or_removed_images_count_nothing(index, make_record):
-    index.apply_created(make_record(KEY), OLD)
-    index.count_impressions("visit-1", [KEY], ["*"])
-    index.apply_removed(KEY, NEW)
-    assert index.count_impressions("visit-2", [KEY, "emotions/HAPPY/never.jpeg"], ["*"]) == []
-    index.count_like(KEY, ["*"])
-    assert index.counters([KEY], ["*"]) == {} and list(index.iter_counters()) == []
-    # a re-created image starts from none: its counters went with the removal
-    index.apply_created(make_record(KEY), "0062E99A88DC4072C1F")
-    assert index.counters([KEY], ["*"]) == {}
-    assert index.count_impressions("visit-3", [KEY], ["*"]) == [KEY]
-
-
-def test_a_like_counts_in_its_segments_with_the_like_once_per_visitor(index, make_record):
-    from chalicelib.rules.bandit import Counts
-    index.apply_created(make_record(KEY), OLD)
-    assert index.like(KEY, "ana", ["*", "g=adult"]) == (1, True)
-    assert index.like(KEY, "ana", ["*", "g=adult"]) == (1, False)     # a retried like
-    assert index.like(KEY, "ben", ["*", "g=child", "*"]) == (2, True)
-    assert index.like(KEY, "cy") == (3, True)                         # no segments: the like only
-    assert _counts(index, KEY, "*", "g=adult", "g=child") == {
-        "*": Counts(0, 2), "g=adult": Counts(0, 1), "g=child": Counts(0, 1)}
-    with pytest.raises(InvalidRequest):
-        index.like(KEY, "dee", [""])
-    assert index.get_image(KEY).likes == 3 and index.like(KEY, "dee") == (4, True)
-
-
-def test_a_like_of_a_removed_image_counts_nowhere(index, make_record):
-    index.apply_created(make_record(KEY), OLD)
-    index.apply_removed(KEY, NEW)
-    with pytest.raises(ImageNotFound):
-        index.like(KEY, "ana", ["*"])
-    with pytest.raises(ImageNotFound):
-        index.like("emotions/HAPPY/never.jpeg", "ana", ["*"])
-    assert index.counters([KEY, "emotions/HAPPY/never.jpeg"], ["*"]) == {}
-
-
-def test_counters_are_exported_per_image_and_segment_since_a_time(index, make_record):
-    import time
-    from chalicelib.rules.bandit import Counts
-    index.apply_created(make_record(KEY), OLD)
-    index.count_impressions("v", [KEY], ["*", "g=teenager"])
-    index.count_like(KEY, ["*", "g=teenager"])
-    rows = list(index.iter_counters())
-    assert [(r.key, r.segment, r.counts) for r in rows] == [
-        (KEY, "*", Counts(1, 1)), (KEY, "g=teenager", Counts(1, 1))]
-    assert all(abs(r.updated_ms - time.time() * 1000) < 60_000 for r in rows)
-    assert list(index.iter_counters(since_ms=rows[0].updated_ms + 60_000)) == []
-
-
-def test_a_visit_id_is_never_stored_with_its_impressions(index, make_record):
-    index.apply_created(make_record(KEY), OLD)
-    index.count_impressions("visitor-secret-7", [KEY], ["*"])
-    if isinstance(index, SqliteImageIndex):
-        files = [index.db.path, index.db.path.with_name(index.db.path.name + "-wal")]
-        dump = b"".join(f.read_bytes() for f in files if f.exists())
-        assert b"visitor-secret-7" not in dump and b"secret" not in dump
-    elif isinstance(index, DynamoImageIndex):
-        items = index.table.scan()["Items"]
-        assert "visitor-secret-7" not in json.dumps(items, default=str)
-    else:
-        assert "visitor-secret-7" not in repr(vars(index))
-
-
-def test_bad_segments_are_refused(index, make_record):
-    index.apply_created(make_record(KEY), OLD)
-    for bad in ([""], ["x" * 201], [None]):
-        with pytest.raises(InvalidRequest):
-            index.count_impressions("v", [KEY], bad)
-
-
+# --- the fresh order (the counters: test_engagement_contract) ---------------------------------
 def test_fresh_order_is_newest_first_with_keyset_pages(index, make_record):
     keys = [f"emotions/CALM/f{n}h.jpeg" for n in range(7)]
     for n, key in enumerate(keys):
