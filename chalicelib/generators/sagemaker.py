@@ -68,7 +68,7 @@ class SageMakerGenerator:
             payload: bytes = response["Body"].read(MAX_ENCODED_BYTES + 1)
             return payload
         except ClientError as exc:
-            raise _client_error(exc, source) from None
+            raise client_error(exc, source) from None
         except (ReadTimeoutError, ConnectTimeoutError):
             raise EndpointTimeout(f"{source} did not answer within {self.timeout:g} s") from None
         except BotoCoreError as exc:   # unreachable, bad credentials, ...
@@ -78,7 +78,9 @@ class SageMakerGenerator:
         return f"SageMakerGenerator({self.endpoint_name!r}, timeout={self.timeout:g})"
 
 
-def _client_error(exc: Any, source: str) -> Exception:
+def client_error(exc: Any, source: str) -> Exception:
+    """A sagemaker-runtime ClientError as the workflow's error: throttled (retried) or failed
+    (``sagemaker:`` and ``sagemaker-async:`` alike)."""
     error = exc.response.get("Error", {})
     code = str(error.get("Code", "")) or "Unknown"
     message = str(error.get("Message", "")) or str(exc)
