@@ -21,12 +21,13 @@ def _photo(size: tuple[int, int]) -> bytes:
 
 def run() -> str:
     from app import app
-    from chalicelib import bootstrap, demo
+    from chalicelib import demo
+    from chalicelib.web import context
     from chalicelib.web.local_server import make_server
     with tempfile.TemporaryDirectory() as tmp, local_garden(tmp):
         server = make_server(app, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        demo.plant(bootstrap.store())
+        demo.plant(context.current().store)
         host, port = server.server_address[:2]
         conn = http.client.HTTPConnection(host, port, timeout=30)
 

@@ -85,19 +85,20 @@ def _job_seconds(concurrency: int) -> float:
     local engine, the stubbed model taking MODEL_SECONDS per image."""
     from botocore.stub import Stubber
 
-    from chalicelib import bootstrap
+    from chalicelib import bootstrap, config
+    from chalicelib.web import context
     uri = f"bedrock:amazon.nova-canvas-v1:0?concurrency={concurrency}"
-    bootstrap.unconfigure()
-    bootstrap.reset()
+    context.forget()
     with tempfile.TemporaryDirectory() as data:
-        bootstrap.configure(environment={"GARDEN_ENDPOINTS": json.dumps([uri]), "GARDEN_DEMO": "0"},
-                            data_dir=data)
+        settings = config.load(defaults={"GARDEN_ENDPOINTS": json.dumps([uri]),
+                                         "GARDEN_DEMO": "0"}).with_overrides(data_dir=data)
+        context.install(bootstrap.build(settings))
         # boto3 needs credentials and a region to build the client; fake ones when none are
         # set (the benchmark's own process): the Stubber answers, nothing is called
         for name, value in (("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "bench"),
                             ("AWS_SECRET_ACCESS_KEY", "bench")):
             os.environ.setdefault(name, value)
-        [generator] = bootstrap.generators()
+        [generator] = context.current().generators
         client = generator.client  # type: ignore[attr-defined]
         png = base64.b64encode(_noise(768, 512, "PNG")).decode()
         stub = Stubber(client)
@@ -106,7 +107,7 @@ def _job_seconds(concurrency: int) -> float:
         client.meta.events.register("before-parameter-build.bedrock-runtime.InvokeModel",
                                     lambda **_: time.sleep(MODEL_SECONDS))
         stub.activate()
-        engine = bootstrap.workflow()
+        engine = context.current().workflow
         started = time.perf_counter()
         execution = engine.start("text2image", {"text": "a calm lake", "count": JOB_IMAGES,
                                                 "width": 768, "height": 512, "seed": 1},
@@ -115,8 +116,7 @@ def _job_seconds(concurrency: int) -> float:
         seconds = time.perf_counter() - started
         stub.deactivate()
         assert result.status == "SUCCEEDED", result
-    bootstrap.unconfigure()
-    bootstrap.reset()
+    context.forget()
     return seconds
 
 

@@ -9,7 +9,7 @@ import statistics
 import tempfile
 import time
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.jobs import bulk, lifecycle
 
@@ -25,10 +25,10 @@ GOAL = 0.95              # of the ideal images per minute
 
 def _job(count: int) -> tuple[float, dict]:
     """(wall seconds from the request to the settled job, the job's view)."""
-    jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+    jobs, engine = context.current().job_store, context.current().workflow
     started = time.perf_counter()
     answer = bulk.start_bulk({"emotion": "HAPPY", "count": count}, jobs=jobs, engine=engine,
-                             endpoints=bootstrap.settings().endpoints)
+                             endpoints=context.current().settings.endpoints)
     execution = jobs.get_job(answer["jobId"])["executionId"]
     engine.wait(execution, 600)
     wall = time.perf_counter() - started

@@ -39,14 +39,15 @@ VISIBLE = ("(() => { const layer = document.querySelector('.display-layer.shown'
 
 LAUNCH = """
 import sys
-from chalicelib import bootstrap, demo
+from chalicelib import demo
+from chalicelib.web import context
 port, data, key, per = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
-bootstrap.configure(data_dir=data, admin_key=key)
+context.reconfigure(data_dir=data, admin_key=key)
 from app import app
 from chalicelib.web.local_server import make_server
 server = make_server(app, "127.0.0.1", port)
-if demo.is_empty(bootstrap.store()):
-    demo.plant(bootstrap.store(), per_orientation=per)
+if demo.is_empty(context.current().store):
+    demo.plant(context.current().store, per_orientation=per)
 print("ready", flush=True)
 server.serve_forever()
 """

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.jobs import bulk, lifecycle
 
@@ -28,10 +28,10 @@ RESUME_IMAGES, RESUME_DELAY, RESUME_ENDPOINTS = 24, 0.5, 2
 
 def _bulk(count: int) -> tuple[float, dict]:
     """(wall seconds until the job settled, its view) for a bulk of ``count`` per orientation."""
-    jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+    jobs, engine = context.current().job_store, context.current().workflow
     started = time.perf_counter()
     answer = bulk.start_bulk({"emotion": "HAPPY", "count": count}, jobs=jobs, engine=engine,
-                             endpoints=bootstrap.settings().workers)
+                             endpoints=context.current().settings.workers)
     engine.wait(jobs.job_summary(answer["jobId"])["executionId"], 600)
     return time.perf_counter() - started, lifecycle.get_job(answer["jobId"], jobs=jobs, engine=engine)
 

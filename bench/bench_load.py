@@ -37,9 +37,10 @@ GOALS = {"garden": 250.0, "mix": 1000.0}   # p99, ms
 
 LAUNCH = """
 import sys
-from chalicelib import bootstrap, demo
+from chalicelib import demo
+from chalicelib.web import context
 kind, port, data = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-bootstrap.configure(data_dir=data, admin_key=sys.argv[4])
+context.reconfigure(data_dir=data, admin_key=sys.argv[4])
 from app import app
 tls = None
 if kind == "legacy":
@@ -49,11 +50,11 @@ else:
     from chalicelib.web.local_server import Tls, make_server
     if kind == "https":
         from chalicelib.web import credentials
-        cert = credentials.self_signed(bootstrap.settings().data_dir, ["127.0.0.1"])
+        cert = credentials.self_signed(context.current().settings.data_dir, ["127.0.0.1"])
         tls = Tls(cert.certificate, cert.key)
     server = make_server(app, "127.0.0.1", port, tls=tls)
-if demo.is_empty(bootstrap.store()):
-    demo.plant(bootstrap.store())
+if demo.is_empty(context.current().store):
+    demo.plant(context.current().store)
 print("ready", flush=True)
 server.serve_forever()
 """

@@ -13,6 +13,7 @@ import time
 from PIL import Image
 
 from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.generators import GenerationRequest
 from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.jobs import text2image
@@ -67,19 +68,15 @@ class FirstImageClock:
 def _environment(data_dir: str, urls: list[str]):
     """A local garden whose steps' JobStore notes when each job's first image lands."""
     with local_garden(data_dir, urls):
-        build_jobs = bootstrap.job_store
-        clock = FirstImageClock(build_jobs())
-        bootstrap.job_store = lambda: clock          # the steps' JobStore, timed
-        try:
-            yield clock
-        finally:
-            bootstrap.job_store = build_jobs
+        clock = FirstImageClock(context.current().job_store)
+        context.override(job_store=clock)          # the steps' JobStore, timed
+        yield clock
 
 
 def _one(n: int, k: int, clock: FirstImageClock) -> tuple[float, float]:
     """(wall seconds of the call, seconds to the first image) for K images over N endpoints."""
-    engine = bootstrap.workflow()
-    endpoints = bootstrap.settings().endpoints
+    engine = context.current().workflow
+    endpoints = context.current().settings.endpoints
     started = time.perf_counter()
     outcome = text2image.run({"text": "A flower, fantasy, happy", "count": k,
                               "width": WIDTH, "height": HEIGHT},

@@ -6,7 +6,8 @@ import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, config
+from chalicelib.web import context
 
 
 @contextlib.contextmanager
@@ -14,13 +15,12 @@ def local_garden(data_dir: str, endpoints: Sequence[str] | None = None) -> Itera
     quiet = logging.getLogger("emotion_garden")
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # one index line per image would flood stderr
-    bootstrap.unconfigure()
-    bootstrap.reset()
-    bootstrap.configure(environment={"GARDEN_BACKEND": "local"}, data_dir=data_dir, demo=False,
-                        endpoints=tuple(endpoints) if endpoints is not None else None)
+    context.forget()
+    settings = config.load(defaults={"GARDEN_BACKEND": "local"}).with_overrides(
+        data_dir=data_dir, demo=False, endpoints=tuple(endpoints) if endpoints is not None else None)
+    context.install(bootstrap.build(settings))
     try:
         yield
     finally:
         quiet.setLevel(level)
-        bootstrap.unconfigure()
-        bootstrap.reset()
+        context.forget()

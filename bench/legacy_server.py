@@ -15,7 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from chalice import Chalice
 
-from chalicelib import bootstrap, logs
+from chalicelib import logs
+from chalicelib.web import context
 from chalicelib.errors import InvalidKey
 from chalicelib.rules.layout import IMAGE_PREFIXES
 from chalicelib.storage import ObjectStore
@@ -40,7 +41,7 @@ class GardenServer(ThreadingHTTPServer):
 
     @property
     def store(self) -> ObjectStore:
-        return bootstrap.store()
+        return context.current().store
 
     @property
     def url(self) -> str:
@@ -200,8 +201,8 @@ def make_server(app: Chalice, host: str = "127.0.0.1", port: int = 8000) -> Gard
     configuration. Image URLs the API gives out point at this server unless
     GARDEN_PUBLIC_URL says otherwise."""
     server = GardenServer((host, port), app)
-    if not bootstrap.settings().public_url_given:
+    if not context.current().settings.public_url_given:
         bound_host, bound_port = server.server_address[:2]
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else str(bound_host)
-        bootstrap.configure(public_url=f"http://{shown}:{bound_port}")
+        context.reconfigure(public_url=f"http://{shown}:{bound_port}")
     return server

@@ -1,94 +1,48 @@
-"""The composition root: the only place that decides which adapters to build and wires them.
+"""The composition root: the only place that decides which adapters stand behind the ports.
 
-- Settings come from the environment (Lambda, the Chalice app), with whatever an edge hands
-  over on top: the CLI its flags (``--data-dir``), the local server its own address as the
-  public URL and the admin key it made (``configure``). Nothing writes ``os.environ``.
-- Adapters are built lazily, once per configuration, so importing the app has no side
-  effects and tests can point it elsewhere by changing the environment and ``reset()``.
-- The local folder store delivers its object events to the indexer here; in AWS, S3 invokes
-  ``web.routes.tasks.index_objects``, which calls the same ``index_notification``.
-- The workflow's task table (``tasks()``) binds the job steps to these adapters; the local
-  engine dispatches to it, and the task Lambdas (``web.routes.tasks``) call it by name.
+``build(settings, **overrides)`` makes a ``Garden``: one object holding the adapters for those
+settings (each built on first use, once, so building a garden has no side effects), the
+workflow's task table and the wiring of object events to the indexer. Each edge builds one:
+
+- the Lambda lazily, on its first request or event (``web.context``);
+- the CLI from its flags (``cli.target``), ``serve`` at start with its own address as the
+  public URL and the admin key it made;
+- tests with the adapters they hand over (``build(settings, analyzer=fake)``).
+
+Nothing here is kept at module level: a garden lives as long as its edge holds it, and
+``close()`` stops what it started (a local engine's heartbeat).
+
+The local folder store delivers its object events to the indexer here; in AWS, S3 invokes
+``web.routes.tasks.index_objects``, which calls the same ``index_notification``.
 """
 from __future__ import annotations
 
-import os
+import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from . import config, indexer
 from .catalog import ImageIndex, JobStore, ZoneStore
+from .errors import ConfigError
 from .faces import FaceAnalyzer
 from .generators import Generator
 from .jobs import steps
 from .jobs.kinds import KINDS, Kind
 from .storage import ObjectStore
-from .workflow import WorkflowEngine
+from .workflow import TaskFunction, WorkflowEngine
+
+if TYPE_CHECKING:
+    from .jobs.runners import Heartbeat
 
 T = TypeVar("T")
 Task = Callable[[dict[str, Any]], dict[str, Any]]
+ClientFactory = Callable[..., Any]   # boto3.client's shape: (service, **options) → client
 
-_lock = threading.RLock()
-_cache: dict[tuple[str, config.Settings], Any] = {}
-_overrides: dict[str, Any] = {}
-_environment: dict[str, str] = {}
-_settings_cache: dict[tuple[Any, ...], config.Settings] = {}
-
-
-def configure(environment: Mapping[str, str] | None = None, **overrides: Any) -> None:
-    """What an edge decided, kept until ``unconfigure()``: ``environment``, settings under the
-    process's own (a deployed stage's, for the CLI's ``--stage``), and ``overrides`` over
-    everything (``data_dir``, ``public_url``, ``admin_key``…; ``None`` changes nothing)."""
-    with _lock:
-        _environment.update(environment or {})
-        _overrides.update({k: v for k, v in overrides.items() if v is not None})
-
-
-def settings() -> config.Settings:
-    """The settings now: read again whenever the environment (its GARDEN_ variables), the
-    working directory or what the edges configured changed, else the ones read last time
-    (reading them resolves paths: a request asks several times)."""
-    with _lock:
-        environment, overrides = dict(_environment), dict(_overrides)
-    key = (os.getcwd(), repr(sorted(environment.items())), repr(sorted(overrides.items())),
-           config.environment_key())
-    cached = _settings_cache.get(key)
-    if cached is not None:
-        return cached
-    loaded = config.load(defaults=environment)
-    current = loaded.with_overrides(**overrides) if overrides else loaded
-    with _lock:
-        if len(_settings_cache) >= 16:
-            _settings_cache.clear()
-        _settings_cache[key] = current
-    return current
-
-
-def _once(name: str, build: Callable[[config.Settings], T]) -> T:
-    current = settings()
-    with _lock:
-        if (name, current) not in _cache:
-            _cache[(name, current)] = build(current)
-        built: T = _cache[(name, current)]
-        return built
-
-
-def reset() -> None:
-    """Forget every built adapter (tests; settings changed in the environment); local
-    engines' heartbeats stop."""
-    with _lock:
-        for (name, _), built in _cache.items():
-            if name == "heartbeat":
-                built.stop()
-        _cache.clear()
-
-
-def unconfigure() -> None:
-    """Forget what the edges handed over with ``configure`` (tests; a CLI choosing anew)."""
-    with _lock:
-        _overrides.clear()
-        _environment.clear()
+# the adapters a garden builds, each of which an edge (a test) may hand over instead
+ADAPTERS = ("store", "database", "image_index", "job_store", "zone_store", "generators",
+            "analyzer", "workflow", "boto")
 
 
 def _boto(service: str, **kwargs: Any) -> Any:
@@ -96,149 +50,296 @@ def _boto(service: str, **kwargs: Any) -> Any:
     return boto3.client(service, **kwargs)
 
 
-# --- adapters ---------------------------------------------------------------------------------
-def store() -> ObjectStore:
-    def build(s: config.Settings) -> ObjectStore:
-        if s.is_aws:
-            from .storage.s3 import S3ObjectStore, client_config
-            assert s.bucket is not None
-            return S3ObjectStore(_boto("s3", config=client_config()), s.bucket, s.public_url)
-        from .storage.folder import FolderObjectStore
-        return FolderObjectStore(s.data_dir / "objects", s.public_url, on_event=index_notification)
-    return _once("store", build)
+class Garden:
+    """The adapters for one set of settings, built on first use (thread-safe), and the wiring
+    between them. ``overrides`` are adapters built elsewhere (tests), by the names in ADAPTERS;
+    ``boto`` is the factory AWS clients are made with."""
+
+    def __init__(self, settings: config.Settings, overrides: Mapping[str, Any] | None = None) -> None:
+        unknown = set(overrides or {}) - set(ADAPTERS)
+        if unknown:
+            raise TypeError(f"no such adapter: {', '.join(sorted(unknown))}")
+        self.settings = settings
+        self.overrides: Mapping[str, Any] = dict(overrides or {})
+        self._built: dict[str, Any] = dict(self.overrides)
+        self._lock = threading.RLock()
+        self._heartbeat: Heartbeat | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"Garden({self.settings.backend}, data={self.settings.data_dir})"
+
+    def _once(self, name: str, make: Callable[[], T]) -> T:
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = make()
+            built: T = self._built[name]
+            return built
+
+    def with_settings(self, **changes: Any) -> Garden:
+        """A new garden on these settings with ``changes`` (``config.Settings.with_overrides``)
+        and the same handed-over adapters; this one is closed."""
+        self.close()
+        return Garden(self.settings.with_overrides(**changes), self.overrides)
+
+    def close(self) -> None:
+        """Stop what this garden started (a local engine's heartbeat)."""
+        with self._lock:
+            self._closed = True
+            if self._heartbeat is not None:
+                self._heartbeat.stop()
+
+    # --- adapters -----------------------------------------------------------------------------
+    def client(self, service: str, **options: Any) -> Any:
+        """An AWS client (``boto3.client``, or the factory handed over as ``boto``)."""
+        factory: ClientFactory = self._built.get("boto", _boto)
+        return factory(service, **options)
+
+    @property
+    def store(self) -> ObjectStore:
+        def make() -> ObjectStore:
+            s = self.settings
+            if s.is_aws:
+                from .storage.s3 import S3ObjectStore, client_config
+                assert s.bucket is not None
+                return S3ObjectStore(self.client("s3", config=client_config()), s.bucket, s.public_url)
+            from .storage.folder import FolderObjectStore
+            return FolderObjectStore(s.data_dir / "objects", s.public_url,
+                                     on_event=self.index_notification)
+        return self._once("store", make)
+
+    @property
+    def database(self) -> Any:
+        """The one database the catalog ports live in: a DynamoDB table or a SQLite file."""
+        def make() -> Any:
+            s = self.settings
+            if s.is_aws:
+                import boto3
+                return boto3.resource("dynamodb").Table(s.table)
+            from .catalog.sqlite import SqliteDatabase
+            s.data_dir.mkdir(parents=True, exist_ok=True)
+            return SqliteDatabase(s.data_dir / "catalog.sqlite3")
+        return self._once("database", make)
+
+    @property
+    def image_index(self) -> ImageIndex:
+        def make() -> ImageIndex:
+            if self.settings.is_aws:
+                from .catalog.dynamodb import DynamoImageIndex
+                return DynamoImageIndex(self.database)
+            from .catalog.sqlite import SqliteImageIndex
+            return SqliteImageIndex(self.database)
+        return self._once("image_index", make)
+
+    @property
+    def job_store(self) -> JobStore:
+        def make() -> JobStore:
+            if self.settings.is_aws:
+                from .catalog.dynamodb import DynamoJobStore
+                return DynamoJobStore(self.database)
+            from .catalog.sqlite import SqliteJobStore
+            return SqliteJobStore(self.database)
+        return self._once("job_store", make)
+
+    @property
+    def zone_store(self) -> ZoneStore:
+        def make() -> ZoneStore:
+            if self.settings.is_aws:
+                from .catalog.dynamodb import DynamoZoneStore
+                return DynamoZoneStore(self.database)
+            from .catalog.sqlite import SqliteZoneStore
+            return SqliteZoneStore(self.database)
+        return self._once("zone_store", make)
+
+    @property
+    def generators(self) -> list[Generator]:
+        """One generator per configured endpoint, in GARDEN_ENDPOINTS order."""
+        def make() -> list[Generator]:
+            s = self.settings
+            sagemaker = bedrock = None
+            if any(u.startswith("sagemaker:") for u in s.endpoints):
+                from .generators.sagemaker import client_config  # read timeout, no SDK retries:
+                sagemaker = self.client("sagemaker-runtime", config=client_config(60))  # the workflow retries
+            if any(u.startswith("bedrock:") for u in s.endpoints):   # credentials checked here,
+                from .generators.bedrock import build_client          # at start, not on an image
+                bedrock = build_client(connections=len(s.workers))
+            return [build_generator(uri, sagemaker_client=sagemaker, bedrock_client=bedrock)
+                    for uri in s.endpoints]
+        return self._once("generators", make)
+
+    @property
+    def analyzer(self) -> FaceAnalyzer:
+        def make() -> FaceAnalyzer:
+            client = None
+            if self.settings.analyzer == "rekognition":
+                from .faces.rekognition import RETRY_CONFIG  # throttling retried with backoff
+                client = self.client("rekognition", config=RETRY_CONFIG)
+            return build_analyzer(self.settings, rekognition_client=client)
+        return self._once("analyzer", make)
+
+    @property
+    def workflow(self) -> WorkflowEngine:
+        def make() -> WorkflowEngine:
+            engine = build_engine(self.settings, self.tasks(), client=self.client)
+            if engine.runner and not self._closed:   # a local engine: its runs live as long
+                from .jobs.runners import Heartbeat   # as this process beats
+                self._heartbeat = Heartbeat(engine, self.job_store).start()
+            return engine
+        return self._once("workflow", make)
+
+    @property
+    def heartbeat(self) -> Heartbeat | None:
+        """The local engine's ``jobs.runners.Heartbeat`` (None in AWS)."""
+        self.workflow
+        return self._heartbeat
+
+    # --- wiring -------------------------------------------------------------------------------
+    def index_notification(self, event: dict[str, Any]) -> None:
+        """An object event (S3's, or the folder store's) applied to the image index."""
+        indexer.handle_notification(event, self.store, self.image_index)
+
+    def tasks(self) -> Mapping[str, Task]:
+        """The workflow's task functions by Lambda name (the names statemachine/ and
+        web/routes/tasks.py use), bound to this garden's adapters: each kind's Plan
+        (``jobs.kinds``), then the steps every kind shares."""
+        def plan(kind: Kind) -> Task:
+            def plan_kind(event: dict[str, Any]) -> dict[str, Any]:
+                return kind.plan(event, jobs=self.job_store, endpoints=self.settings.workers)
+            return plan_kind
+
+        def generate(event: dict[str, Any]) -> dict[str, Any]:   # a worker's turn
+            return steps.work(event, generators=self.generators, store=self.store,
+                              jobs=self.job_store)
+
+        def record_error(event: dict[str, Any]) -> dict[str, Any]:   # a crashed worker
+            return steps.record_crash(event, jobs=self.job_store)
+
+        def finish(event: dict[str, Any]) -> dict[str, Any]:
+            return steps.finish_job(event, jobs=self.job_store)
+
+        return {name: steps.correlated(task) for name, task in (
+            *((kind.plan_function, plan(kind)) for kind in KINDS),
+            ("workflow_generate", generate), ("workflow_record_error", record_error),
+            ("workflow_finish", finish))}
+
+    def resume_jobs(self) -> list[str]:
+        """Local only, called as a server starts: the jobs a stopped process left RUNNING get a
+        new run that makes the images they have left (``jobs.lifecycle.resume_stalled``); from
+        then on the server's heartbeat takes over, every few beats, the jobs of runners that
+        stop beating (a ``bulk`` killed while the server runs)."""
+        if self.settings.is_aws:
+            return []   # Step Functions runs on whatever happens to a process here
+        from .jobs import lifecycle
+        from .workflow.local import runner_alive
+        jobs = self.job_store
+
+        def resume(engine: WorkflowEngine) -> list[str]:
+            return lifecycle.resume_stalled(jobs=jobs, engine=engine, alive=runner_alive)
+        beating = self.heartbeat
+        if beating is not None:
+            beating.watch(resume)
+        return resume(self.workflow)
 
 
-def _database() -> Any:
-    """The one database the catalog ports live in: a DynamoDB table or a SQLite file."""
-    def build(s: config.Settings) -> Any:
-        if s.is_aws:
-            import boto3
-            return boto3.resource("dynamodb").Table(s.table)
-        from .catalog.sqlite import SqliteDatabase
-        s.data_dir.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(s.data_dir / "catalog.sqlite3")
-    return _once("database", build)
+def build(settings: config.Settings | None = None, **overrides: Any) -> Garden:
+    """The garden for ``settings`` (the environment's when None), with ``overrides``: adapters
+    built elsewhere, by the names in ADAPTERS (``analyzer=``, ``generators=``, ``boto=``…)."""
+    return Garden(config.load() if settings is None else settings, overrides)
 
 
-def image_index() -> ImageIndex:
-    def build(s: config.Settings) -> ImageIndex:
-        if s.is_aws:
-            from .catalog.dynamodb import DynamoImageIndex
-            return DynamoImageIndex(_database())
-        from .catalog.sqlite import SqliteImageIndex
-        return SqliteImageIndex(_database())
-    return _once("image_index", build)
+# --- which adapter each setting names ----------------------------------------------------------
+def build_engine(settings: config.Settings, tasks: Mapping[str, TaskFunction], *,
+                 client: ClientFactory = _boto) -> WorkflowEngine:
+    """Step Functions in AWS (the deployed Lambdas run the tasks there); locally the in-process
+    interpreter, dispatching each Lambda invocation to ``tasks[function name]``."""
+    if settings.is_aws:
+        from .workflow.aws import StepFunctionsEngine
+        machines = {kind.machine: settings.machine_arns.get(kind.machine_setting)
+                    for kind in KINDS}
+        return StepFunctionsEngine(client("stepfunctions"),
+                                   {k: v for k, v in machines.items() if v})
+    from .workflow.local import LocalEngine
+    return LocalEngine(tasks)
 
 
-def job_store() -> JobStore:
-    def build(s: config.Settings) -> JobStore:
-        if s.is_aws:
-            from .catalog.dynamodb import DynamoJobStore
-            return DynamoJobStore(_database())
-        from .catalog.sqlite import SqliteJobStore
-        return SqliteJobStore(_database())
-    return _once("job_store", build)
+def build_analyzer(settings: config.Settings, rekognition_client: Any = None) -> FaceAnalyzer:
+    """The analyzer that ``settings.analyzer`` names, reading what ``settings.face_reading``
+    allows. The local one is one per process and reading (its models load on first use,
+    once); a Rekognition analyzer wraps the client it is given, or a new one with the retry
+    configuration its package wants."""
+    emotion_only = settings.face_reading == "emotion"
+    if settings.analyzer == "rekognition":
+        from .faces.rekognition import RekognitionAnalyzer, make_client
+        return RekognitionAnalyzer(rekognition_client if rekognition_client is not None
+                                   else make_client(), emotion_only=emotion_only)
+    if settings.analyzer == "local":
+        from .faces.local import shared_analyzer
+        return shared_analyzer(emotion_only=emotion_only)
+    raise ConfigError(f"GARDEN_ANALYZER={settings.analyzer!r} must be 'local' or 'rekognition'")
 
 
-def zone_store() -> ZoneStore:
-    def build(s: config.Settings) -> ZoneStore:
-        if s.is_aws:
-            from .catalog.dynamodb import DynamoZoneStore
-            return DynamoZoneStore(_database())
-        from .catalog.sqlite import SqliteZoneStore
-        return SqliteZoneStore(_database())
-    return _once("zone_store", build)
+# SageMaker's own rule for endpoint names.
+_SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_FORMS = ("painter:", "sagemaker:NAME", "bedrock:MODEL_ID[?concurrency=N]",
+          "http(s)://HOST:PORT/PATH", "a1111://HOST:PORT")
 
 
-def generators() -> list[Generator]:
-    """One generator per configured endpoint, in GARDEN_ENDPOINTS order."""
-    def build(s: config.Settings) -> list[Generator]:
-        from .generators.factory import build_generator
-        client = bedrock = None
-        if any(u.startswith("sagemaker:") for u in s.endpoints):
-            from .generators.sagemaker import client_config  # read timeout, no SDK retries:
-            client = _boto("sagemaker-runtime", config=client_config(60))  # the workflow retries
-        if any(u.startswith("bedrock:") for u in s.endpoints):   # credentials checked here, at
-            from .generators.bedrock import build_client          # start, not on an image
-            bedrock = build_client(connections=len(s.workers))
-        return [build_generator(uri, sagemaker_client=client, bedrock_client=bedrock)
-                for uri in s.endpoints]
-    return _once("generators", build)
+def _bad(uri: str, why: str) -> ConfigError:
+    return ConfigError(f"endpoint URI {uri!r} {why} (use one of {', '.join(_FORMS)})")
 
 
-def analyzer() -> FaceAnalyzer:
-    def build(s: config.Settings) -> FaceAnalyzer:
-        from .faces import build_analyzer
-        client = None
-        if s.analyzer == "rekognition":
-            from .faces.rekognition import RETRY_CONFIG  # throttling retried with backoff
-            client = _boto("rekognition", config=RETRY_CONFIG)
-        return build_analyzer(s, rekognition_client=client)
-    return _once("analyzer", build)
+def _host_port(uri: str) -> tuple[str, int | None]:
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError as exc:
+        raise _bad(uri, f"is malformed ({exc})") from None
+    if not parts.hostname:
+        raise _bad(uri, "has no host")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise _bad(uri, "may not carry a query, fragment or credentials")
+    return parts.hostname, port
 
 
-def workflow() -> WorkflowEngine:
-    def build(s: config.Settings) -> WorkflowEngine:
-        from .workflow import build_engine
-        engine = build_engine(s, tasks())
-        if engine.runner:   # a local engine: its runs live as long as this process beats
-            from .jobs.runners import Heartbeat
-            _cache[("heartbeat", s)] = Heartbeat(engine, job_store()).start()
-        return engine
-    return _once("workflow", build)
-
-
-def heartbeat() -> Any:
-    """The local engine's ``jobs.runners.Heartbeat`` (None in AWS)."""
-    workflow()
-    with _lock:
-        return _cache.get(("heartbeat", settings()))
-
-
-# --- wiring -----------------------------------------------------------------------------------
-def index_notification(event: dict[str, Any]) -> None:
-    """An object event (S3's, or the folder store's) applied to the image index."""
-    indexer.handle_notification(event, store(), image_index())
-
-
-def tasks() -> Mapping[str, Task]:
-    """The workflow's task functions by Lambda name (the names statemachine/ and
-    web/routes/tasks.py use), each bound to this configuration's adapters when it runs:
-    each kind's Plan (``jobs.kinds``), then the steps every kind shares."""
-    def plan(kind: Kind) -> Task:
-        def plan_kind(event: dict[str, Any]) -> dict[str, Any]:
-            return kind.plan(event, jobs=job_store(), endpoints=settings().workers)
-        return plan_kind
-
-    def generate(event: dict[str, Any]) -> dict[str, Any]:   # a worker's turn
-        return steps.work(event, generators=generators(), store=store(), jobs=job_store())
-
-    def record_error(event: dict[str, Any]) -> dict[str, Any]:   # a crashed worker
-        return steps.record_crash(event, jobs=job_store())
-
-    def finish(event: dict[str, Any]) -> dict[str, Any]:
-        return steps.finish_job(event, jobs=job_store())
-
-    return {name: steps.correlated(task) for name, task in (
-        *((kind.plan_function, plan(kind)) for kind in KINDS),
-        ("workflow_generate", generate), ("workflow_record_error", record_error),
-        ("workflow_finish", finish))}
-
-
-def resume_jobs() -> list[str]:
-    """Local only, called as a server starts: the jobs a stopped process left RUNNING get a
-    new run that makes the images they have left (``jobs.lifecycle.resume_stalled``); from
-    then on the server's heartbeat takes over, every few beats, the jobs of runners that
-    stop beating (a ``bulk`` killed while the server runs)."""
-    if settings().is_aws:
-        return []   # Step Functions runs on whatever happens to a process here
-    from .jobs import lifecycle
-    from .workflow.local import runner_alive
-    jobs = job_store()
-
-    def resume(engine: WorkflowEngine) -> list[str]:
-        return lifecycle.resume_stalled(jobs=jobs, engine=engine, alive=runner_alive)
-    beating = heartbeat()
-    if beating is not None:
-        beating.watch(resume)
-    return resume(workflow())
+def build_generator(uri: str, *, timeout: float | None = None, sagemaker_client: Any = None,
+                    bedrock_client: Any = None) -> Generator:
+    """The adapter for one endpoint URI (``painter:``, ``sagemaker:NAME``,
+    ``bedrock:MODEL_ID[?concurrency=N]``, ``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``;
+    a bad one is a ConfigError naming it). ``timeout`` (seconds) overrides the adapter's
+    default (60 s for GPU endpoints and Bedrock); ``sagemaker_client`` and ``bedrock_client``
+    are ready sagemaker-runtime and bedrock-runtime clients (else each adapter builds its own)."""
+    if not isinstance(uri, str) or not uri.strip():
+        raise ConfigError(f"endpoint URI {uri!r} is empty (use one of {', '.join(_FORMS)})")
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"endpoint {uri!r}: timeout must be positive, not {timeout!r}")
+    uri = uri.strip()
+    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if scheme == "painter":
+        if uri[len("painter:"):].strip("/"):
+            raise _bad(uri, "takes no arguments")
+        from .generators.painter import PainterGenerator  # numpy: local installs only, never in Lambda
+        return PainterGenerator(uri=uri, timeout=timeout)
+    if scheme == "sagemaker":
+        name = uri[len("sagemaker:"):]
+        if not _SAGEMAKER_NAME.match(name):
+            raise _bad(uri, "does not name a SageMaker endpoint (letters, digits and '-', "
+                            "at most 63)")
+        from .generators.sagemaker import SageMakerGenerator
+        return SageMakerGenerator(name, timeout=timeout, client=sagemaker_client)
+    if scheme == "bedrock":
+        endpoint = config.parse_bedrock(uri)
+        from .generators.bedrock import BedrockGenerator
+        return BedrockGenerator(endpoint, uri=uri, timeout=timeout, client=bedrock_client)
+    if scheme in ("http", "https"):
+        _host_port(uri)
+        from .generators.http import HttpGenerator
+        return HttpGenerator(uri, timeout=timeout)
+    if scheme == "a1111":
+        host, port = _host_port(uri)
+        if urlsplit(uri).path.strip("/"):
+            raise _bad(uri, "takes no path (the adapter calls /sdapi/v1/txt2img)")
+        from .generators.a1111 import A1111Generator
+        netloc = f"[{host}]" if ":" in host else host
+        base = f"http://{netloc}" + (f":{port}" if port is not None else "")
+        return A1111Generator(base, uri=uri, timeout=timeout)
+    raise _bad(uri, "has an unknown scheme")

@@ -71,6 +71,13 @@ class Settings:
         listed N times: N workers, one image each)."""
         return tuple(uri for uri in self.endpoints for _ in range(endpoint_concurrency(uri)))
 
+    @property
+    def machine_arns(self) -> dict[str, str | None]:
+        """Each state machine's ARN by the setting that holds it (``jobs.kinds`` says which
+        machine each setting is for)."""
+        return {"GARDEN_TEXT2IMAGE_MACHINE": self.text2image_machine,
+                "GARDEN_BULK_MACHINE": self.bulk_machine}
+
     def with_overrides(self, **changes: Any) -> Settings:
         """These settings with some replaced (a CLI flag over the environment); ``None``
         values change nothing. A data directory is made absolute as ``load`` does."""

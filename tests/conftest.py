@@ -22,14 +22,12 @@ def _isolated_environment(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GARDEN_DATA_DIR", str(tmp_path / "garden"))
     monkeypatch.setenv("GARDEN_DEMO", "0")
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from chalicelib.web import admin
-    bootstrap.unconfigure()
-    bootstrap.reset()
+    context.forget()
     admin.TEXT2IMAGE_LIMIT.reset()
     yield
-    bootstrap.unconfigure()
-    bootstrap.reset()
+    context.forget()
 
 
 @pytest.fixture(autouse=True)
@@ -63,10 +61,10 @@ def rekognition(monkeypatch):
     import boto3
     from botocore.stub import Stubber
 
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from chalicelib.faces.rekognition import RekognitionAnalyzer
     rek = boto3.client("rekognition", region_name="us-east-1")
     analyzer = RekognitionAnalyzer(rek)
-    monkeypatch.setattr(bootstrap, "analyzer", lambda: analyzer)
+    context.override(analyzer=analyzer)
     with Stubber(rek) as stub:
         yield stub

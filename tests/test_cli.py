@@ -21,13 +21,14 @@ def test_reindex_prints_what_it_added_updated_and_removed(tmp_path, capsys):
 
 def test_the_demo_garden_is_planted_and_indexed(tmp_path):
     import app  # noqa: F401 - the local store feeds app.index_objects
-    from chalicelib import bootstrap, demo
+    from chalicelib import demo
+    from chalicelib.web import context
     from chalicelib.rules.emotions import EMOTIONS
-    store = bootstrap.store()
+    store = context.current().store
     assert demo.is_empty(store)
     keys = demo.plant(store, per_orientation=1)
     assert len(keys) == 2 * len(EMOTIONS) and not demo.is_empty(store)
-    catalog = bootstrap.image_index()
+    catalog = context.current().image_index
     for emotion in EMOTIONS:
         assert catalog.count("emotions", emotion) == 2
     record = catalog.get_image(keys[0])

@@ -51,9 +51,9 @@ def test_serve_refuses_to_start_on_a_bad_setting(monkeypatch, capsys):
 
 
 def test_sagemaker_endpoints_share_a_client_without_sdk_retries(monkeypatch):
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["sagemaker:sd-a", "sagemaker:sd-b", "painter:"]')
-    first, second, painter = bootstrap.generators()
+    first, second, painter = context.current().generators
     assert (first.uri, second.uri, painter.uri) == ("sagemaker:sd-a", "sagemaker:sd-b", "painter:")
     assert first._client is second._client  # type: ignore[attr-defined]
     assert first._client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]
@@ -93,7 +93,7 @@ def test_a_bad_bedrock_uri_is_named_with_what_is_wrong(uri, says):
 
 
 def test_bedrock_without_credentials_fails_at_start_not_on_the_first_image(monkeypatch, capsys):
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from chalicelib.cli import main
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -102,16 +102,16 @@ def test_bedrock_without_credentials_fails_at_start_not_on_the_first_image(monke
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")   # no instance-metadata lookup
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["bedrock:stability.sd3-5-large-v1:0"]')
     with pytest.raises(ConfigError, match="no AWS credentials"):
-        bootstrap.generators()
+        context.current().generators
     assert main(["serve", "--port", "0"]) == 2
     assert "bedrock: model, but no AWS credentials" in capsys.readouterr().err
 
 
 def test_bedrock_endpoints_share_one_client_sized_for_their_workers(monkeypatch):
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["bedrock:amazon.nova-canvas-v1:0?concurrency=11", '
                                            '"bedrock:stability.stable-image-core-v1:1"]')
-    nova, core = bootstrap.generators()
+    nova, core = context.current().generators
     assert nova._client is core._client and nova._client.meta.region_name == "us-east-1"  # type: ignore[attr-defined]
     assert nova._client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]
     assert nova._client.meta.config.max_pool_connections == 12  # type: ignore[attr-defined]

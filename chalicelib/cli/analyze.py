@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import bootstrap
+from .. import bootstrap, config
 from ..errors import GardenError
 
 
@@ -67,15 +67,12 @@ def native_stderr_held(err: TextIO | None = None) -> Iterator[None]:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from ..faces import build_analyzer
-
     out = out or sys.stdout
-    bootstrap.unconfigure()
-    bootstrap.configure(analyzer=args.analyzer)
+    settings = config.load().with_overrides(analyzer=args.analyzer)
     if getattr(args, "verbose", 0):
-        return _analyze(args, build_analyzer(bootstrap.settings()), out)
+        return _analyze(args, bootstrap.build_analyzer(settings), out)
     with native_stderr_held():
-        return _analyze(args, build_analyzer(bootstrap.settings()), out)
+        return _analyze(args, bootstrap.build_analyzer(settings), out)
 
 
 def _analyze(args: argparse.Namespace, analyzer: Any, out: TextIO) -> int:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import bootstrap
+from ..bootstrap import Garden
 from ..catalog import CounterRow, ImageIndex
 from ..errors import InvalidRequest
 from ..rules.bandit import ALL, Counts
@@ -123,8 +123,8 @@ def export(index: ImageIndex, directory: Path, since_ms: int = 0) -> dict[str, i
     return counts
 
 
-def _export(args: argparse.Namespace) -> int:
-    written = export(bootstrap.image_index(), args.directory, parse_since(args.since))
+def _export(args: argparse.Namespace, garden: Garden) -> int:
+    written = export(garden.image_index, args.directory, parse_since(args.since))
     print(f"export {args.directory}: {written['interactions']} interactions, "
           f"{written['items']} items (Amazon Personalize's schemas; USER_ID is a segment, "
           f"not a person)", file=sys.stdout)

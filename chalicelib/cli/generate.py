@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from .. import bootstrap
 from ..config import Settings
 from ..errors import GardenError
 from ..jobs import lifecycle, text2image
@@ -61,16 +60,17 @@ def links_note(settings: Settings) -> str | None:
 
 
 def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    garden = None
     try:
-        target.choose(args)
-        settings = bootstrap.settings()
+        garden = target.choose(args)
+        settings = garden.settings
         if not settings.is_aws:
-            bootstrap.generators()   # a setting they need fails here, not on the first image
+            garden.generators   # a setting they need fails here, not on the first image
         body = {"text": args.prompt, "count": args.count, "width": args.width, "height": args.height,
                 "seed": args.seed, "negative": args.negative, "steps": args.steps}
         request = text2image.parse_request({k: v for k, v in body.items() if v is not None},
                                            len(settings.endpoints))
-        jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+        jobs, engine = garden.job_store, garden.workflow
         started = time.monotonic()
         job_id = text2image.start_job(request, jobs=jobs, engine=engine,
                                       endpoints=settings.endpoints)
@@ -87,7 +87,7 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
                   + (f", {view['failed']} failed" if view["failed"] else "") + "\n")
         err.writelines(f"error: image {error.get('n')} on {error.get('endpoint')}: "
                       f"{error.get('error')}: {error.get('message')}\n" for error in view["errors"])
-        store = bootstrap.store() if args.out else None
+        store = garden.store if args.out else None
         note = None if args.out else links_note(settings)
         if note and view["images"]:
             err.write(note)
@@ -102,6 +102,9 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
     except GardenError as exc:
         err.write(f"emotion-garden generate: {exc}\n")
         return 2
+    finally:
+        if garden is not None:
+            garden.close()
     if view["status"] == RUNNING:
         err.write(f"still running after {args.timeout:g} s; follow it with: "
                   f"{target.follow_command(job_id, args)}\n")

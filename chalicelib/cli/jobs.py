@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from .. import bootstrap
+from ..bootstrap import Garden
 from ..jobs import lifecycle
 from ..jobs.record import FINAL, STATUSES, SUCCEEDED
 from . import target
@@ -24,10 +24,10 @@ def _progress(view: dict[str, Any]) -> str:
     return f"{view['completed']}/{view['requested']} made, {view['failed']} failed{retried}"
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: argparse.Namespace, garden: Garden) -> int:
     params = {"kind": args.kind, "status": args.status, "limit": args.limit, "cursor": args.cursor}
     page = lifecycle.list_jobs({k: v for k, v in params.items() if v is not None},
-                               jobs=bootstrap.job_store())
+                               jobs=garden.job_store)
     for view in page["jobs"]:
         print("\t".join([view["jobId"], view["kind"], view["status"], _progress(view),
                          str(view.get("createdAt") or "")]))
@@ -36,8 +36,8 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(args: argparse.Namespace) -> int:
-    view = lifecycle.get_job(args.job_id, jobs=bootstrap.job_store(), engine=bootstrap.workflow())
+def _show(args: argparse.Namespace, garden: Garden) -> int:
+    view = lifecycle.get_job(args.job_id, jobs=garden.job_store, engine=garden.workflow)
     if args.json:
         print(json.dumps(view, indent=2))
         return 0
@@ -54,15 +54,15 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cancel(args: argparse.Namespace) -> int:
-    view = lifecycle.cancel_job(args.job_id, jobs=bootstrap.job_store(),
-                                engine=bootstrap.workflow())
+def _cancel(args: argparse.Namespace, garden: Garden) -> int:
+    view = lifecycle.cancel_job(args.job_id, jobs=garden.job_store,
+                                engine=garden.workflow)
     print(f"{view['jobId']}\t{view['status']}\t{_progress(view)} (the images made stay)")
     return 0
 
 
-def _watch(args: argparse.Namespace) -> int:
-    jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+def _watch(args: argparse.Namespace, garden: Garden) -> int:
+    jobs, engine = garden.job_store, garden.workflow
     view = lifecycle.get_job(args.job_id, jobs=jobs, engine=engine)
     bar = Progress(view["jobId"], view["requested"])
     try:

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .. import backup, bootstrap, curation
+from .. import backup, curation
+from ..bootstrap import Garden
 from ..jobs import bulk, lifecycle
 from ..jobs.record import RUNNING, SUCCEEDED
 from ..rules.emotions import EMOTIONS
@@ -41,16 +42,16 @@ def bulk_body(args: argparse.Namespace) -> dict[str, Any]:
     return body
 
 
-def _bulk(args: argparse.Namespace) -> int:
-    if args.no_wait and not bootstrap.settings().is_aws:
+def _bulk(args: argparse.Namespace, garden: Garden) -> int:
+    if args.no_wait and not garden.settings.is_aws:
         print("emotion-garden bulk: --no-wait needs a deployed stage (--stage): a local job "
               "runs inside this command and would stop when it returns", file=sys.stderr)
         return 2
-    jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+    jobs, engine = garden.job_store, garden.workflow
     started = bulk.start_bulk(bulk_body(args), jobs=jobs, engine=engine,
-                              endpoints=bootstrap.settings().endpoints)
+                              endpoints=garden.settings.endpoints)
     job_id = started["jobId"]
-    print(f"job {job_id}: {started['requested']} images over {len(bootstrap.settings().endpoints)} "
+    print(f"job {job_id}: {started['requested']} images over {len(garden.settings.endpoints)} "
           f"endpoint(s)\nprompt: {started['prompt']}", flush=True)
     if args.no_wait:
         print(f"follow it with: {target.follow_command(job_id, args)}", flush=True)
@@ -65,7 +66,7 @@ def _bulk(args: argparse.Namespace) -> int:
             time.sleep(args.poll)
     except KeyboardInterrupt:
         bar.close()
-        if bootstrap.settings().is_aws:
+        if garden.settings.is_aws:
             print(f"stopped watching job {job_id}; it goes on in Step Functions: "
                   f"{target.follow_command(job_id, args)}", file=sys.stderr)
         else:
@@ -84,11 +85,11 @@ def _bulk(args: argparse.Namespace) -> int:
 
 
 # --- pool ---------------------------------------------------------------------------------------
-def _pool_items(emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
+def _pool_items(garden: Garden, emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
     cursor = None
     while True:
         params = {"emotion": emotion, "limit": limit, **({"cursor": cursor} if cursor else {})}
-        page = curation.pool_page(bootstrap.image_index(), bootstrap.store().url, params)
+        page = curation.pool_page(garden.image_index, garden.store.url, params)
         yield from page["landscape"] + page["portrait"]
         cursor = page.get("cursor")
         if not cursor:
@@ -98,11 +99,11 @@ def _pool_items(emotion: str, limit: int = 100) -> Iterable[dict[str, Any]]:
 POOL_COLUMNS = ("key", "orientation", "seed", "created", "prompt")
 
 
-def _pool_list(args: argparse.Namespace) -> int:
+def _pool_list(args: argparse.Namespace, garden: Garden) -> int:
     print("\t".join(POOL_COLUMNS))      # `pool list | pool publish -` skips it
     total = 0
     for emotion in [args.emotion] if args.emotion else EMOTIONS:
-        for item in _pool_items(emotion):
+        for item in _pool_items(garden, emotion):
             prov = item.get("provenance") or {}
             print("\t".join([item["key"], item["orientation"] or "", str(prov.get("seed", "")),
                              item["createdAt"], str(prov.get("prompt", ""))[:80]]))
@@ -111,7 +112,7 @@ def _pool_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys_for(args: argparse.Namespace) -> list[str]:
+def _keys_for(args: argparse.Namespace, garden: Garden) -> list[str]:
     keys = list(args.keys or [])
     if "-" in keys:
         keys.remove("-")
@@ -121,7 +122,7 @@ def _keys_for(args: argparse.Namespace) -> list[str]:
     if getattr(args, "all", False):
         if not getattr(args, "emotion", None):
             raise SystemExit("emotion-garden: --all needs --emotion")
-        keys += [item["key"] for item in _pool_items(args.emotion)]
+        keys += [item["key"] for item in _pool_items(garden, args.emotion)]
     if not keys:
         raise SystemExit("emotion-garden: name the images' keys (or '-' to read them from stdin)")
     return keys
@@ -146,22 +147,22 @@ def _per_key(label: str, keys: list[str], action: Callable[[list[str]], dict[str
     return 1 if failed else 0
 
 
-def _pool_publish(args: argparse.Namespace) -> int:
-    return _per_key("published", _keys_for(args),
-                    lambda keys: key_results(curation.publish(bootstrap.store(), keys)))
+def _pool_publish(args: argparse.Namespace, garden: Garden) -> int:
+    return _per_key("published", _keys_for(args, garden),
+                    lambda keys: key_results(curation.publish(garden.store, keys)))
 
 
-def _pool_remove(args: argparse.Namespace) -> int:
-    return _per_key("removed", _keys_for(args),
-                    lambda keys: key_results(curation.remove(bootstrap.store(), keys)))
+def _pool_remove(args: argparse.Namespace, garden: Garden) -> int:
+    return _per_key("removed", _keys_for(args, garden),
+                    lambda keys: key_results(curation.remove(garden.store, keys)))
 
 
 # --- backup / restore ----------------------------------------------------------------------------
-def _backup(args: argparse.Namespace) -> int:
+def _backup(args: argparse.Namespace, garden: Garden) -> int:
     bar = Progress("backup", 0)
-    report = backup.backup(bootstrap.store(), bootstrap.image_index(), args.directory,
+    report = backup.backup(garden.store, garden.image_index, args.directory,
                            progress=lambda done, total, _: bar.update(done, total=total),
-                           zones=bootstrap.zone_store())
+                           zones=garden.zone_store)
     bar.close()
     for key, why in report.failed:
         print(f"failed\t{key}\t{why}", file=sys.stderr)
@@ -171,12 +172,12 @@ def _backup(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _restore(args: argparse.Namespace) -> int:
-    wait = args.wait if args.wait is not None else (120.0 if bootstrap.settings().is_aws else 0.0)
+def _restore(args: argparse.Namespace, garden: Garden) -> int:
+    wait = args.wait if args.wait is not None else (120.0 if garden.settings.is_aws else 0.0)
     bar = Progress("restore", 0)
-    report = backup.restore(bootstrap.store(), bootstrap.image_index(), args.directory,
+    report = backup.restore(garden.store, garden.image_index, args.directory,
                             progress=lambda done, total, _: bar.update(done, total=total),
-                            wait_seconds=wait, zones=bootstrap.zone_store())
+                            wait_seconds=wait, zones=garden.zone_store)
     bar.close()
     for path, why in report.skipped:
         print(f"skipped\t{path}\t{why}", file=sys.stderr)

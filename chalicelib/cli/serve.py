@@ -10,10 +10,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import bootstrap, demo, indexer
+from .. import demo, indexer
+from ..bootstrap import Garden
 from ..config import Settings
 from ..errors import ConfigError
-from ..web import credentials, preflight
+from ..web import context, credentials, preflight
 from . import target
 from .progress import Progress
 
@@ -35,11 +36,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
-    target.choose(args)
     try:
-        settings = bootstrap.settings()
+        garden = target.choose(args)
+        settings = garden.settings
         if not settings.is_aws:
-            bootstrap.generators()   # e.g. a bedrock: endpoint without AWS credentials: now
+            garden.generators   # e.g. a bedrock: endpoint without AWS credentials: now
     except ConfigError as exc:
         print(f"emotion-garden: {exc}", file=sys.stderr)
         return 2
@@ -53,6 +54,7 @@ def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
     app = args.load_app()  # the Chalice app at the project's root: routes and Lambda shells
 
     from ..web.local_server import Tls, make_server
+    context.install(garden)   # what the routes serve; the server adds the address it binds
     try:
         tls = _certificate(args, settings) if args.tls else None
         server = make_server(app, args.host, args.port,
@@ -74,15 +76,15 @@ def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
         server.server_close()
         print(f"emotion-garden: {exc}", file=sys.stderr)
         return 2
-    bootstrap.configure(admin_key=key.value)
-    settings = bootstrap.settings()
-    if settings.demo and not settings.is_aws and demo.is_empty(bootstrap.store()):
+    garden = context.reconfigure(admin_key=key.value)
+    settings = garden.settings
+    if settings.demo and not settings.is_aws and demo.is_empty(garden.store):
         print("Planting demo flowers into the empty garden (GARDEN_DEMO=0 turns this off)…", flush=True)
-        demo.plant(bootstrap.store())
-    for job_id in bootstrap.resume_jobs():   # jobs a stopped server left go on
+        demo.plant(garden.store)
+    for job_id in garden.resume_jobs():   # jobs a stopped server left go on
         print(f"Resumed job {job_id} (left running when its server stopped)", flush=True)
     stop.serving = server    # from here a signal stops it gracefully
-    print(_banner(server.url, settings.data_dir, tls, key), flush=True)   # the key last
+    print(_banner(server.url, settings, tls, key), flush=True)   # the key last
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:   # a second Ctrl-C: stop without waiting for answers
@@ -90,6 +92,7 @@ def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
     finally:
         server.shutdown()
         server.server_close()
+        context.forget()   # its heartbeat stops with it
     return 0
 
 
@@ -132,15 +135,15 @@ def _certificate(args: argparse.Namespace, settings: Settings) -> credentials.Ce
     return credentials.self_signed(settings.data_dir, [args.host])
 
 
-def _banner(url: str, data_dir: Path, tls: credentials.Certificate | None,
+def _banner(url: str, settings: Settings, tls: credentials.Certificate | None,
             key: credentials.AdminKey) -> str:
     """What an operator needs, in the order they need it, the key last."""
     from ..web.origins import announcement   # which URL phones and screens get in links
-    lines = [f"Emotion Garden at {url}/  (data: {data_dir}; Ctrl-C stops)",
+    lines = [f"Emotion Garden at {url}/  (data: {settings.data_dir}; Ctrl-C stops)",
              f"  kiosk:          {url}/",
              f"  text to image:  {url}/text2image.html",
              f"  operator desk:  {url}/admin/",
-             f"  links:          {announcement(url, bootstrap.settings())}"]
+             f"  links:          {announcement(url, settings)}"]
     if tls is not None:
         made = "made now, self-signed" if tls.made else str(tls.certificate)
         lines.append(f"  TLS certificate ({made}) SHA-256:")
@@ -149,9 +152,9 @@ def _banner(url: str, data_dir: Path, tls: credentials.Certificate | None,
     return "\n".join(lines)
 
 
-def _reindex(args: argparse.Namespace) -> int:
+def _reindex(args: argparse.Namespace, garden: Garden) -> int:
     with Progress("reindex", 0, unit="object") as bar:
-        report = indexer.reindex(bootstrap.store(), bootstrap.image_index(), progress=bar.update)
+        report = indexer.reindex(garden.store, garden.image_index, progress=bar.update)
     for label, keys in (("added", report.added), ("updated", report.updated),
                         ("removed", report.removed), ("skipped", report.skipped)):
         for key in keys:

@@ -1,7 +1,7 @@
 """Which garden a command works on: the local data directory (``--data-dir``, else
 GARDEN_DATA_DIR or ./.garden) or a deployed stage (``--stage dev``: the GARDEN_* settings in
-``.chalice/config.json``, under whatever the environment sets). The choice is handed to the
-composition root; nothing writes ``os.environ``."""
+``.chalice/config.json``, under whatever the environment sets). The command gets the garden
+the composition root builds for that choice; nothing writes ``os.environ``."""
 from __future__ import annotations
 
 import argparse
@@ -11,11 +11,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import bootstrap
+from .. import bootstrap, config
 from ..errors import GardenError
 
 CHALICE_CONFIG = Path(__file__).resolve().parents[2] / ".chalice" / "config.json"
-Command = Callable[[argparse.Namespace], int]
+Command = Callable[[argparse.Namespace, bootstrap.Garden], int]
 
 
 def stage_environment(stage: str, config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
@@ -47,24 +47,33 @@ def follow_command(job_id: str, args: argparse.Namespace) -> str:
     return " ".join(["emotion-garden jobs watch", job_id, *where])
 
 
-def choose(args: argparse.Namespace) -> None:
-    """Point the composition root at the garden the arguments name."""
-    bootstrap.unconfigure()
-    bootstrap.reset()
+def settings(args: argparse.Namespace, **changes: object) -> config.Settings:
+    """The settings of the garden the arguments name (ConfigError names a bad one), with
+    ``changes`` on top (``None`` changes nothing)."""
     stage = getattr(args, "stage", None)
-    bootstrap.configure(environment=stage_environment(stage) if stage else None,
-                        data_dir=getattr(args, "data_dir", None))
+    loaded = config.load(defaults=stage_environment(stage) if stage else None)
+    return loaded.with_overrides(data_dir=getattr(args, "data_dir", None), **changes)
 
 
-def guarded(command: Command, name: str = "emotion-garden") -> Command:
+def choose(args: argparse.Namespace, **changes: object) -> bootstrap.Garden:
+    """The garden the arguments name, its adapters built on first use."""
+    return bootstrap.build(settings(args, **changes))
+
+
+def guarded(command: Command, name: str = "emotion-garden") -> Callable[[argparse.Namespace], int]:
     """The command run on the chosen garden; a refused request or setting is one line on
     stderr and exit status 2."""
     def run(args: argparse.Namespace) -> int:
         try:
-            choose(args)
-            bootstrap.settings()          # a bad setting is named before any work starts
-            return command(args)
+            garden = choose(args)          # a bad setting is named before any work starts
         except GardenError as exc:
             print(f"{name}: {exc}", file=sys.stderr)
             return 2
+        try:
+            return command(args, garden)
+        except GardenError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            garden.close()
     return run

@@ -1,8 +1,8 @@
 """The face analyzer port: what one face in a visitor's photo tells the garden.
 
 Two adapters implement it: Rekognition DetectFaces in AWS (``rekognition.py``) and an offline
-analyzer built from models that ship inside PyPI wheels (``local.py``). ``build_analyzer`` is
-the only place that picks one; heavy imports (numpy, MediaPipe, ONNX Runtime) happen only when
+analyzer built from models that ship inside PyPI wheels (``local.py``). The composition root
+is the only place that picks one; heavy imports (numpy, MediaPipe, ONNX Runtime) happen only when
 the local analyzer is actually used, so Lambda never loads them.
 
 An operator may have the garden read less (``GARDEN_FACE_READING=emotion``): then an analyzer
@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..rules.emotions import EMOTIONS, dominant
 from .images import PreparedImage, prepare_image
 
-if TYPE_CHECKING:
-    from ..config import Settings
-
 __all__ = [
-    "AgeRange", "BoundingBox", "Face", "FaceAnalyzer", "PreparedImage", "build_analyzer",
+    "AgeRange", "BoundingBox", "Face", "FaceAnalyzer", "PreparedImage",
     "prepare_image",
 ]
 
@@ -98,20 +95,3 @@ class FaceAnalyzer(Protocol):
         """Every face found in the photo (an empty list when there is none). Raises only
         domain errors: InvalidRequest, PayloadTooLarge, ServiceUnavailable, UpstreamFailed."""
         ...
-
-
-def build_analyzer(settings: Settings, rekognition_client: Any = None) -> FaceAnalyzer:
-    """The analyzer that ``settings.analyzer`` names, reading what ``settings.face_reading``
-    allows. The local one is one per process and reading (its models load on first use,
-    once); a Rekognition analyzer wraps the client it is given, or a new one with the retry
-    configuration this package wants."""
-    emotion_only = settings.face_reading == "emotion"
-    if settings.analyzer == "rekognition":
-        from .rekognition import RekognitionAnalyzer, make_client
-        return RekognitionAnalyzer(rekognition_client if rekognition_client is not None
-                                   else make_client(), emotion_only=emotion_only)
-    if settings.analyzer == "local":
-        from .local import shared_analyzer
-        return shared_analyzer(emotion_only=emotion_only)
-    from ..errors import ConfigError
-    raise ConfigError(f"GARDEN_ANALYZER={settings.analyzer!r} must be 'local' or 'rekognition'")

@@ -1,7 +1,7 @@
 """The image generator port: one adapter per kind of inference endpoint, chosen by the
 endpoint's URI (``painter:``, ``sagemaker:NAME``, ``bedrock:MODEL_ID[?concurrency=N]``,
-``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``). ``factory.build_generator`` maps a URI to its adapter; its
-``Generator`` return type is what holds every adapter to this protocol under mypy.
+``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``). The composition root's ``build_generator`` maps a URI to its
+adapter; its ``Generator`` return type is what holds every adapter to this protocol under mypy.
 
 Adapters raise the domain errors EndpointTimeout, EndpointThrottled, EndpointFailed and
 BadImage (chalicelib.errors); the state machines retry the first two and catch the rest.

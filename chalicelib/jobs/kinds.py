@@ -3,8 +3,8 @@ between kinds is read from.
 
 - the request parser and the Plan task (the kind's own module: ``text2image``, ``bulk``);
 - the Plan Lambda (``plan_function``): the task the composition root binds
-  (``bootstrap.tasks()``), the Lambda ``web/routes/tasks.py`` deploys, the function the
-  kind's state machine's ``${workflow_plan}`` stands for (``workflow.PLAN_FUNCTIONS``,
+  (``bootstrap.Garden.tasks``), the Lambda ``web/routes/tasks.py`` deploys, the function the
+  kind's state machine's ``${workflow_plan}`` stands for (``workflow.plan_function``,
   ``infra/template.yaml``'s ``DefinitionSubstitutions``);
 - the state machine: its name (``machine``: the one ``jobs.lifecycle.launch`` starts), the
   setting that holds its ARN in AWS (``machine_setting``, read by ``config.load``) and the
@@ -54,3 +54,4 @@ BY_NAME: Mapping[str, Kind] = {kind.name: kind for kind in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
 # each state machine → the Lambda its Plan state invokes (what the workflow package is handed)
 PLAN_FUNCTIONS: Mapping[str, str] = {kind.machine: kind.plan_function for kind in KINDS}
+MACHINES: tuple[str, ...] = tuple(PLAN_FUNCTIONS)

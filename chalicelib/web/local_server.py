@@ -44,7 +44,8 @@ from typing import Any
 
 from chalice.app import Chalice
 
-from .. import bootstrap, logs
+from .. import logs
+from . import context
 from .headers import SECURITY_HEADERS
 from .wsgi import HTML_DIR, JSON_TYPE, MAX_BODY, MAX_HEADER_BYTES, GardenSite
 
@@ -789,10 +790,10 @@ def make_server(app: Chalice, host: str = "127.0.0.1", port: int = 8000,
     configuration. Image URLs the API gives out point at this server unless
     GARDEN_PUBLIC_URL says otherwise. Raises OSError when the address is taken."""
     server = GardenServer((host, port), app, tls=tls, limits=limits)
-    if not bootstrap.settings().public_url_given:
+    if not context.current().settings.public_url_given:
         bound_host, bound_port = server.server_address[:2]
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "", "::") else str(bound_host)
         if ":" in shown:
             shown = f"[{shown}]"
-        bootstrap.configure(public_url=f"{'https' if tls else 'http'}://{shown}:{bound_port}")
+        context.reconfigure(public_url=f"{'https' if tls else 'http'}://{shown}:{bound_port}")
     return server

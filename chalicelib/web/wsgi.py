@@ -23,11 +23,12 @@ from urllib.parse import quote
 
 from chalice.app import Chalice
 
-from .. import bootstrap, config, logs
+from .. import config, logs
 from ..errors import InvalidKey
 from ..rules.layout import IMAGE_PREFIXES, POOL
 from ..storage.folder import FolderObjectStore
 from . import origins
+from .context import current
 from .admin import CLIENT_HEADER, HEADER, matches_admin_key
 from .headers import SECURITY_HEADERS, content_security_policy
 
@@ -87,7 +88,7 @@ class GardenSite:
 
         # links on the address this request reached the server at, when it is one of the
         # server's own and no GARDEN_PUBLIC_URL fixes them (web.origins); this request's only
-        with config.links_on(origins.origin_for(environ, bootstrap.settings())):
+        with config.links_on(origins.origin_for(environ, current().settings)):
             try:
                 path = _path(environ)
                 body = self._route(method, path, environ, respond)
@@ -134,7 +135,7 @@ class GardenSite:
 
     def _image(self, key: str, environ: Environ, respond: Callable[[int, list[tuple[str, str]]], None]
                ) -> Iterable[bytes]:
-        store = bootstrap.store()
+        store = current().store
         if not isinstance(store, FolderObjectStore):  # AWS: images live behind CloudFront
             raise Answer(404, "images are served by CloudFront")
         cache = IMAGE_CACHE
@@ -158,7 +159,7 @@ class GardenSite:
     @staticmethod
     def _operator(environ: Environ) -> bool:
         given = environ.get("HTTP_" + HEADER.upper().replace("-", "_"))
-        return isinstance(given, str) and bool(given) and matches_admin_key(given, bootstrap.settings())
+        return isinstance(given, str) and bool(given) and matches_admin_key(given, current().settings)
 
     def _file(self, path: Path, cache: str, environ: Environ,
               respond: Callable[[int, list[tuple[str, str]]], None],
@@ -225,7 +226,7 @@ class GardenSite:
         extra = [(n, v) for n, v in SECURITY_HEADERS if n.lower() not in present]
         if "content-security-policy" not in present:
             extra.append(("Content-Security-Policy",
-                          content_security_policy(config.links_origin(bootstrap.settings()))))
+                          content_security_policy(config.links_origin(current().settings))))
         return extra
 
     def _json(self, respond: Callable[[int, list[tuple[str, str]]], None], status: int,

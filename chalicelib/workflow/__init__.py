@@ -2,8 +2,9 @@
 
 Both state machines, ``text2image`` and ``bulk``, are deployed from one definition,
 ``statemachine/generate.asl.json``: they differ only in the Lambda their Plan state invokes,
-which the file leaves as the ``${workflow_plan}`` placeholder and ``PLAN_FUNCTIONS`` fills in
-per machine (``workflow_plan_text2image``, ``workflow_plan_bulk``).
+which the file leaves as the ``${workflow_plan}`` placeholder: a machine named ``M`` invokes
+``workflow_plan_M`` there (``plan_function``). Which machines exist is the job's business
+(``jobs.kinds``): this package is handed names, never kinds.
 
 Two adapters run that definition:
 
@@ -11,15 +12,14 @@ Two adapters run that definition:
   workflows, so runs show and can be restarted in the console);
 - ``local.LocalEngine``: the same definition executed in-process by moto's Step Functions
   interpreter (LocalStack's ASL engine), Lambda Task states dispatched to the task functions
-  the composition root hands ``build_engine`` (keyed by Lambda function name).
+  the composition root hands it (keyed by Lambda function name).
 
 Task states name their Lambda as a ``${placeholder}``: CloudFormation's
 ``DefinitionSubstitutions`` fill in the deployed ARNs (``substitutions``); the local engine
 renders each machine's definition (``load_definition``: every placeholder → the name of the
 function it invokes) with fake ARNs and dispatches by function name.
 
-This package knows nothing of the domain: it imports only ``chalicelib.errors`` and
-``chalicelib.config``.
+This package knows nothing of the domain: it imports only ``chalicelib.errors``.
 """
 from __future__ import annotations
 
@@ -29,28 +29,20 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..errors import ConfigError, InvalidRequest
-
-if TYPE_CHECKING:
-    from ..config import Settings
 
 STATEMACHINE_DIR = Path(__file__).resolve().parents[2] / "statemachine"
 DEFINITION_FILE = "generate.asl.json"
 PLAN = "workflow_plan"   # the Plan state's placeholder: the one thing the machines differ in
-# Each logical machine → the Lambda (and task function) its Plan state invokes.
-PLAN_FUNCTIONS: dict[str, str] = {
-    "text2image": "workflow_plan_text2image",
-    "bulk": "workflow_plan_bulk",
-}
-MACHINES = tuple(PLAN_FUNCTIONS)
 RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED = "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"
 STATUSES = (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 # Step Functions' rule for execution names (stricter than AWS's, so local refuses what AWS would).
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_MACHINE = re.compile(r"^[a-z][a-z0-9]{0,39}$")
 
 # A task function: the Lambda's event in, a JSON-serialisable result out.
 TaskFunction = Callable[[dict[str, Any]], Any]
@@ -79,7 +71,7 @@ class WorkflowEngine(Protocol):
         reused); None where they live on their own (AWS)."""
 
     def start(self, machine: str, input: Mapping[str, Any], name: str) -> str:
-        """Start ``machine`` (one of MACHINES) with ``input``; ``name`` must be unique per
+        """Start ``machine`` (a machine the deployment has) with ``input``; ``name`` must be unique per
         machine (the job id). Returns the execution id. Starting again with the same name and
         input returns the same id (Step Functions' idempotency); other input → InvalidRequest."""
 
@@ -119,10 +111,13 @@ def check_name(name: str) -> str:
     return name
 
 
-def check_machine(machine: str) -> str:
-    if machine not in PLAN_FUNCTIONS:
-        raise ConfigError(f"unknown state machine {machine!r}; known: {', '.join(MACHINES)}")
-    return machine
+def plan_function(machine: str) -> str:
+    """The Lambda (and task function) the Plan state of the machine named ``machine``
+    invokes: ``workflow_plan_{machine}``."""
+    if not isinstance(machine, str) or not _MACHINE.match(machine):
+        raise ConfigError(f"state machine name {machine!r} must be 1-40 lower-case letters "
+                          "and digits, starting with a letter")
+    return f"{PLAN}_{machine}"
 
 
 def definition_path(directory: Path = STATEMACHINE_DIR) -> Path:
@@ -155,7 +150,7 @@ def render(definition: str, fill: Callable[[str], str]) -> str:
 def functions(machine: str, directory: Path = STATEMACHINE_DIR) -> dict[str, str]:
     """Each placeholder of the file → the Lambda function (task table key) it stands for in
     ``machine``: ``workflow_plan`` → the machine's plan function, every other one itself."""
-    plan = PLAN_FUNCTIONS[check_machine(machine)]
+    plan = plan_function(machine)
     return {name: plan if name == PLAN else name
             for name in sorted(placeholders(read_definition(directory)))}
 
@@ -192,17 +187,3 @@ def poll(describe: Callable[[], Execution], timeout: float, interval: float,
         time.sleep(min(step, left))
         if max_interval:
             step = min(max_interval, step * 1.5)
-
-
-def build_engine(settings: Settings, tasks: Mapping[str, TaskFunction]) -> WorkflowEngine:
-    """Step Functions in AWS (the deployed Lambdas run the tasks there); locally the in-process
-    interpreter, dispatching each Lambda invocation to ``tasks[function name]``."""
-    if settings.is_aws:
-        import boto3
-
-        from .aws import StepFunctionsEngine
-        machines = {"text2image": settings.text2image_machine, "bulk": settings.bulk_machine}
-        return StepFunctionsEngine(boto3.client("stepfunctions"),
-                                   {k: v for k, v in machines.items() if v})
-    from .local import LocalEngine
-    return LocalEngine(tasks)

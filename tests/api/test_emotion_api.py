@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 from PIL import Image
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 
 EVENTS = Path(__file__).resolve().parent.parent / "faces" / "events"
 
@@ -108,7 +108,7 @@ def test_no_photo_bytes_reach_the_store_or_the_logs(client, astronaut, caplog, c
     logged = caplog.text + out + err
     for chunk in (astronaut[100:132], astronaut[2000:2032]):
         assert chunk.hex() not in logged and repr(chunk)[2:30] not in logged
-    data_dir = Path(bootstrap.settings().data_dir)
+    data_dir = Path(context.current().settings.data_dir)
     stored = [p for p in data_dir.rglob("*") if p.is_file()] if data_dir.exists() else []
     assert not any(astronaut[-64:] in p.read_bytes() for p in stored)
 
@@ -120,13 +120,13 @@ def test_the_debug_setting_keeps_photos_out_of_the_garden_for_a_while(client, as
     from chalicelib import photos
     monkeypatch.setenv("GARDEN_KEEP_PHOTOS_DAYS", "2")
     monkeypatch.setattr(photos, "_purged_on", set())  # this process has not purged today yet
-    store = bootstrap.store()
+    store = context.current().store
     store.put("debug-photos/2020-01-01/old-visitor.jpeg", b"old")
     status, body = post(client, astronaut, **{"X-user-id": "v9"})
     assert status == 200 and body["bucket"] == "local" and body["key"].startswith("debug-photos/")
     assert store.get(body["key"]) == astronaut
     assert not store.exists("debug-photos/2020-01-01/old-visitor.jpeg")  # past retention
-    assert list(bootstrap.image_index().iter_images()) == []                  # never indexed
+    assert list(context.current().image_index.iter_images()) == []                  # never indexed
     assert photos.purge(store, 0, datetime(2999, 1, 1, tzinfo=UTC)) == 1
 
 
@@ -160,14 +160,14 @@ def test_emotion_reading_answers_the_emotion_with_null_demographics(client, astr
     assert status == 200 and body["emotions"] == "HAPPY" and body["analyzer"] == "local"
     assert {k: body[k] for k in NOT_READ} == dict.fromkeys(NOT_READ)
     assert body["id"] == "visitor-8" and body["faces"] == 1 and body["emotionScores"]["HAPPY"] > 90
-    assert bootstrap.analyzer().opened == ("landmarker", "emotion")  # type: ignore[attr-defined]
+    assert context.current().analyzer.opened == ("landmarker", "emotion")  # type: ignore[attr-defined]
 
 
 def test_emotion_reading_on_rekognition_asks_for_emotions_alone(client, astronaut, monkeypatch):
     monkeypatch.setenv("GARDEN_ANALYZER", "rekognition")
     monkeypatch.setenv("GARDEN_FACE_READING", "emotion")
     rek = boto3.client("rekognition", region_name="us-east-1")
-    monkeypatch.setattr(bootstrap, "_boto", lambda service, **kwargs: rek)  # the composition root's client
+    context.override(boto=lambda service, **kwargs: rek)  # the composition root's client
     with Stubber(rek) as stub:
         stub.add_response("detect_faces", json.loads((EVENTS / "detect_faces_one.json").read_text()),
                           {"Image": {"Bytes": astronaut}, "Attributes": ["EMOTIONS"]})

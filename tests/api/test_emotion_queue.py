@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.faces import BoundingBox, Face
 from chalicelib.faces import service
 from chalicelib.rules.emotions import EMOTIONS
@@ -54,7 +54,7 @@ PHOTO = _photo()
 @pytest.fixture
 def held(monkeypatch) -> Iterator[HeldAnalyzer]:
     analyzer = HeldAnalyzer()
-    monkeypatch.setattr(bootstrap, "analyzer", lambda: analyzer)
+    context.override(analyzer=analyzer)
     # a photo that gets in line may wait for longer than this test runs: only the bound on
     # how many wait can keep the server's threads free, not a short timeout
     monkeypatch.setattr(service.ANALYSES, "wait_s", scaled(60))

@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.images import jpeg
 
 
 def plant(key: str, created: str = "2026-01-01T00:00:00Z") -> None:
-    bootstrap.store().put(key, jpeg(prov={"prompt": "p", "createdAt": created}))
+    context.current().store.put(key, jpeg(prov={"prompt": "p", "createdAt": created}))
 
 
 def get(client, path: str):
@@ -47,7 +47,7 @@ def test_the_original_kiosk_post_gets_the_same_answer(client):
 
 def test_deleted_images_disappear(client):
     plant("emotions/HAPPY/ah.jpeg")
-    bootstrap.store().delete("emotions/HAPPY/ah.jpeg")
+    context.current().store.delete("emotions/HAPPY/ah.jpeg")
     status, body = get(client, "/garden?emotion=HAPPY")
     assert body["landscape"] == [] and body["empty"] is True and "HAPPY" in body["message"]
 
@@ -222,12 +222,12 @@ def test_a_like_counts_its_image_and_the_originals_impression_list_as_seen(clien
     status, body = post(client, "/like", {"id": "v1", "itemId": keys[0], "impression": keys[1:],
                                           "context": {"emotion": "FEAR", "generation": "child"}})
     assert status == 200 and body["counted"] is True
-    got = bootstrap.image_index().counters(keys, ["*", "g=child"])
+    got = context.current().image_index.counters(keys, ["*", "g=child"])
     assert got[keys[0]] == {"*": Counts(1, 1), "g=child": Counts(1, 1)}
     assert got[keys[1]] == got[keys[2]] == {"*": Counts(1, 0), "g=child": Counts(1, 0)}
     # the same like again counts nothing more
     post(client, "/like", {"id": "v1", "itemId": keys[0], "context": {"generation": "child"}})
-    assert bootstrap.image_index().counters(keys[:1], ["*"])[keys[0]] == {"*": Counts(1, 1)}
+    assert context.current().image_index.counters(keys[:1], ["*"])[keys[0]] == {"*": Counts(1, 1)}
 
 
 def test_gender_is_a_segment_only_when_the_operator_allows_it(client, monkeypatch):
@@ -235,20 +235,19 @@ def test_gender_is_a_segment_only_when_the_operator_allows_it(client, monkeypatc
     key = "emotions/HAPPY/gh.jpeg"
     plant(key)
     impressions(client, "v1", [key], generation="adult", gender="Female")
-    index = bootstrap.image_index()
+    index = context.current().image_index
     assert index.counters([key], ["*", "g=adult", "g=adult|s=female"])[key] == {
         "*": Counts(1, 0), "g=adult": Counts(1, 0)}
     monkeypatch.setenv("GARDEN_CONTEXT_GENDER", "1")
-    bootstrap.unconfigure()
-    bootstrap.reset()
+    context.forget()
     impressions(client, "v2", [key], generation="adult", gender="Female")
-    assert bootstrap.image_index().counters([key], ["g=adult|s=female"])[key] == {
+    assert context.current().image_index.counters([key], ["g=adult|s=female"])[key] == {
         "g=adult|s=female": Counts(1, 0)}
 
 
 def test_impressions_of_images_no_longer_in_the_garden_count_nothing(client):
     plant("emotions/HAPPY/goneh.jpeg")
-    bootstrap.store().delete("emotions/HAPPY/goneh.jpeg")
+    context.current().store.delete("emotions/HAPPY/goneh.jpeg")
     assert impressions(client, "v", ["emotions/HAPPY/goneh.jpeg", "emotions/HAPPY/neverh.jpeg"]) == (
         200, {"counted": 0, "itemIds": []})
 
@@ -278,7 +277,7 @@ def test_bad_impressions_get_400_with_a_message(client, body, message):
     plant("emotions/HAPPY/ah.jpeg")
     status, got = post(client, "/impressions", body)
     assert status == 400 and message in got["message"]
-    assert bootstrap.image_index().counters(["emotions/HAPPY/ah.jpeg"], ["*"]) == {}
+    assert context.current().image_index.counters(["emotions/HAPPY/ah.jpeg"], ["*"]) == {}
 
 
 @pytest.mark.parametrize("raw", [

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.images import jpeg
 from tests.stacks import threaded_server
 from tests.timing import scaled
@@ -33,7 +33,7 @@ def request(server, method, path, body=None, headers=None, source=None):
 
 
 def test_pages_api_and_images_share_one_origin(server):
-    bootstrap.store().put("emotions/CALM/ah.jpeg", jpeg())
+    context.current().store.put("emotions/CALM/ah.jpeg", jpeg())
     status, headers, page = request(server, "GET", "/")
     assert status == 200 and headers["Content-Type"].startswith("text/html") and b"Emotion Garden" in page
     status, _, body = request(server, "GET", "/garden?emotion=calm")
@@ -47,7 +47,7 @@ def test_pages_api_and_images_share_one_origin(server):
 
 
 def test_the_api_takes_posts_through_the_chalice_gateway(server):
-    bootstrap.store().put("emotions/CALM/ah.jpeg", jpeg())
+    context.current().store.put("emotions/CALM/ah.jpeg", jpeg())
     status, _, body = request(server, "POST", "/like", json.dumps({"id": "v", "itemId": "emotions/CALM/ah.jpeg"}),
                               {"Content-Type": "application/json"})
     assert status == 200 and json.loads(body)["likes"] == 1
@@ -79,7 +79,7 @@ def test_an_oversize_body_is_refused_before_reading(server):
 
 def test_concurrent_requests_each_get_their_own_answer(server):
     for emotion in ("HAPPY", "SAD", "ANGRY", "CALM"):
-        bootstrap.store().put(f"emotions/{emotion}/ah.jpeg", jpeg())
+        context.current().store.put(f"emotions/{emotion}/ah.jpeg", jpeg())
     errors = []
 
     def ask(emotion):
@@ -197,7 +197,7 @@ def test_a_nul_or_bad_utf8_in_the_path_is_400(server):
 def test_a_hundred_clients_at_once_are_all_answered_promptly(server):
     import concurrent.futures
     import time
-    bootstrap.store().put("emotions/HAPPY/ah.jpeg", jpeg())
+    context.current().store.put("emotions/HAPPY/ah.jpeg", jpeg())
     barrier = threading.Barrier(100)
 
     def one(index):
@@ -253,7 +253,7 @@ def test_a_large_answer_read_slowly_arrives_whole(server):
     import socket
     import time
     big = jpeg() + bytes(range(256)) * 24_000      # ~6 MB: more than the socket buffers hold
-    bootstrap.store().put("emotions/CALM/bigh.jpeg", big)
+    context.current().store.put("emotions/CALM/bigh.jpeg", big)
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(b"GET /emotions/CALM/bigh.jpeg HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -370,7 +370,7 @@ KEY = "a-key-for-the-pool-tests"
 @pytest.fixture
 def pool_image(server, monkeypatch):
     monkeypatch.setenv("GARDEN_ADMIN_KEY", KEY)
-    bootstrap.store().put("pool/HAPPY/ah.jpeg", jpeg())
+    context.current().store.put("pool/HAPPY/ah.jpeg", jpeg())
     return "/pool/HAPPY/ah.jpeg"
 
 
@@ -393,11 +393,11 @@ def test_the_operator_sees_pool_images_by_key_or_by_the_links_get_pool_hands_out
 
 def test_a_tampered_or_expired_link_is_refused(server, pool_image, monkeypatch):
     from urllib.parse import parse_qs, urlsplit
-    url = bootstrap.store().presigned_url("pool/HAPPY/ah.jpeg", 60)
+    url = context.current().store.presigned_url("pool/HAPPY/ah.jpeg", 60)
     query = parse_qs(urlsplit(url).query)
     forged = f"{pool_image}?expires={int(query['expires'][0]) + 3600}&signature={query['signature'][0]}"
     assert request(server, "GET", forged)[0] == 403
-    other = bootstrap.store().presigned_url("pool/HAPPY/bh.jpeg", 60).split("?")[1]
+    other = context.current().store.presigned_url("pool/HAPPY/bh.jpeg", 60).split("?")[1]
     assert request(server, "GET", f"{pool_image}?{other}")[0] == 403       # another image's link
     import time
     monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)             # long after it expired
@@ -405,7 +405,7 @@ def test_a_tampered_or_expired_link_is_refused(server, pool_image, monkeypatch):
 
 
 def test_garden_images_stay_public(server, pool_image):
-    bootstrap.store().put("emotions/HAPPY/ah.jpeg", jpeg())
+    context.current().store.put("emotions/HAPPY/ah.jpeg", jpeg())
     status, headers, _ = request(server, "GET", "/emotions/HAPPY/ah.jpeg")
     assert status == 200 and headers["Cache-Control"].startswith("public")
 

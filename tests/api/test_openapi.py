@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis import checks
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.stacks import threaded_server
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "html" / "openapi.json"
@@ -52,7 +52,7 @@ def origin(monkeypatch):
     # a closed port: jobs the fuzzer starts fail at once instead of painting for minutes
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["http://127.0.0.1:9/invocations"]')
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
-    bootstrap.reset()
+    context.forget()
     with threaded_server() as server:
         yield server.url
 

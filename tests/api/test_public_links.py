@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.config import load
 from chalicelib.web import origins
 from tests.images import jpeg
@@ -31,7 +31,7 @@ def _serving(host: str) -> Iterator[int]:
     from app import app
     from chalicelib.web.local_server import make_server
     server = make_server(app, host, 0)
-    bootstrap.configure(admin_key=ADMIN_KEY)
+    context.reconfigure(admin_key=ADMIN_KEY)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -45,7 +45,7 @@ def _serving(host: str) -> Iterator[int]:
 def port(monkeypatch) -> Iterator[int]:
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
     with _serving("0.0.0.0") as bound:
-        store = bootstrap.store()
+        store = context.current().store
         store.put(GARDEN_KEY, jpeg(prov={"prompt": "a rose", "endpoint": "painter:"}))
         store.put(POOL_KEY, jpeg(prov={"prompt": "a bud", "endpoint": "painter:"}))
         yield bound
@@ -153,7 +153,7 @@ def test_concurrent_requests_keep_their_own_links(port):
 def test_the_public_url_wins_over_any_host(monkeypatch):
     monkeypatch.setenv("GARDEN_PUBLIC_URL", "https://garden.example.org")
     with _serving("0.0.0.0") as bound:
-        bootstrap.store().put(GARDEN_KEY, jpeg(prov={"prompt": "a rose", "endpoint": "painter:"}))
+        context.current().store.put(GARDEN_KEY, jpeg(prov={"prompt": "a rose", "endpoint": "painter:"}))
         assert _garden_urls(bound, f"localhost:{bound}") == [f"https://garden.example.org/{GARDEN_KEY}"]
 
 
@@ -179,10 +179,12 @@ def test_the_banner_says_which_url_phones_and_screens_get(monkeypatch):
 def test_the_start_banner_has_the_links_line_before_the_key(monkeypatch):
     from pathlib import Path
 
+    from chalicelib import config
     from chalicelib.cli.serve import _banner
     from chalicelib.web.credentials import AdminKey
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
-    lines = _banner("http://0.0.0.0:8001", Path("/tmp/x"), None, AdminKey("k" * 20, "test")).splitlines()
+    settings = config.load().with_overrides(data_dir=Path("/tmp/x"))
+    lines = _banner("http://0.0.0.0:8001", settings, None, AdminKey("k" * 20, "test")).splitlines()
     assert lines[4].startswith("  links:          phones and screens get the address they use")
     assert lines[-1].startswith("  admin key:")
 
@@ -203,10 +205,10 @@ def test_a_jobs_images_link_to_the_address_the_client_asks_from(port, monkeypatc
     finally:
         conn.close()
     assert response.status == 202, started
-    wait_until(lambda: lifecycle.get_job(started["jobId"], jobs=bootstrap.job_store(),
-                                         engine=bootstrap.workflow())["status"] != "RUNNING",
+    wait_until(lambda: lifecycle.get_job(started["jobId"], jobs=context.current().job_store,
+                                         engine=context.current().workflow)["status"] != "RUNNING",
                30, "the job to settle")
-    recorded = bootstrap.job_store().get_job(started["jobId"])["images"]
+    recorded = context.current().job_store.get_job(started["jobId"])["images"]
     assert recorded and all(i["url"].startswith(f"http://127.0.0.1:{port}/") for i in recorded)
     status, job = get(port, f"/jobs/{started['jobId']}", f"{name}:{port}")
     expected = f"http://{name.lower()}:{port}/"

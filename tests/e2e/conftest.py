@@ -53,12 +53,10 @@ def e2e_environment(tmp_path_factory) -> Iterator[Path]:
         env.setenv("GARDEN_DATA_DIR", str(data_dir))
         env.setenv("GARDEN_DEMO", "0")
         env.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-        from chalicelib import bootstrap
-        bootstrap.unconfigure()
-        bootstrap.reset()
+        from chalicelib.web import context
+        context.forget()
         yield data_dir
-        bootstrap.unconfigure()
-        bootstrap.reset()
+        context.forget()
 
 
 def _plant(store) -> None:
@@ -71,10 +69,10 @@ def _plant(store) -> None:
 @pytest.fixture(scope="package")
 def server(e2e_environment):
     from app import app
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from chalicelib.web.local_server import make_server
     srv = make_server(app, "127.0.0.1", 0)
-    _plant(bootstrap.store())
+    _plant(context.current().store)
     thread = threading.Thread(target=srv.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     yield srv

@@ -8,7 +8,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.images import jpeg
 from tests.timing import scaled
 
@@ -29,14 +29,14 @@ def planted():
 
     def plant(key: str, color=(200, 170, 60)) -> str:
         width, height = (320, 200) if key.endswith("h.jpeg") else (200, 320)
-        bootstrap.store().put(key, jpeg(width, height, color, prov={"prompt": f"A flower, {FAV}",
+        context.current().store.put(key, jpeg(width, height, color, prov={"prompt": f"A flower, {FAV}",
                                                                     "createdAt": "2020-01-01T00:00:00Z"}))
         keys.append(key)
         return key
     yield plant
     for key in keys:
-        if bootstrap.store().exists(key):
-            bootstrap.store().delete(key)
+        if context.current().store.exists(key):
+            context.current().store.delete(key)
 
 
 def chips(page) -> list[str]:
@@ -91,7 +91,7 @@ def test_the_desk_grows_a_favorite_matrix_and_counts_images_per_favorite(page):
         wait(page).until(lambda d: page.js("return document.querySelector('#jobs .job')?.dataset.status")
                          in ("SUCCEEDED", "PARTIAL", "FAILED"))
         assert page.js("return document.querySelector('#jobs .job').dataset.status") == "SUCCEEDED"
-        made = sorted(r.favorite for r in bootstrap.image_index().iter_images("pool/DISGUSTED/"))
+        made = sorted(r.favorite for r in context.current().image_index.iter_images("pool/DISGUSTED/"))
         assert made == ["spring,cloudy,day", "winter,cloudy,day"]
         page.open("/admin/")   # a fresh desk (the key remembered) reads the overview again
         wait(page).until(lambda d: page.js("return document.body.dataset.ready") == "true")
@@ -101,5 +101,5 @@ def test_the_desk_grows_a_favorite_matrix_and_counts_images_per_favorite(page):
         page.driver.find_element(By.ID, "overview").location_once_scrolled_into_view
         page.shot("favorites-4-overview")
     finally:
-        for record in list(bootstrap.image_index().iter_images("pool/DISGUSTED/")):
-            bootstrap.store().delete(record.key)
+        for record in list(context.current().image_index.iter_images("pool/DISGUSTED/")):
+            context.current().store.delete(record.key)

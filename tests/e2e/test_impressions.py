@@ -22,8 +22,8 @@ FLUSH_MS = int(re.search(r"const FLUSH_MS = (\d+);",
 
 
 def _counts():
-    from chalicelib import bootstrap
-    return {(r.key, r.segment): r.counts.impressions for r in bootstrap.image_index().iter_counters()}
+    from chalicelib.web import context
+    return {(r.key, r.segment): r.counts.impressions for r in context.current().image_index.iter_counters()}
 
 
 def test_the_flowers_on_screen_are_reported_as_seen_once(page):
@@ -48,8 +48,8 @@ def _reported_once(page) -> None:
     WebDriverWait(page.driver, scaled(15), poll_frequency=0.25).until(lambda d: grown())
 
     after = _counts()
-    from chalicelib import bootstrap
-    garden_keys = {r.key for r in bootstrap.image_index().iter_images(f"emotions/{emotion}/")}
+    from chalicelib.web import context
+    garden_keys = {r.key for r in context.current().image_index.iter_images(f"emotions/{emotion}/")}
     unseen = garden_keys - shown
     assert unseen, "the demo garden holds more flowers than one screen"
     assert all(after.get((k, "*"), 0) == before.get((k, "*"), 0) for k in unseen)
@@ -70,10 +70,10 @@ def _reported_once(page) -> None:
 
 
 def test_the_desk_shows_what_visitors_love(page):
-    from chalicelib import bootstrap, garden
+    from chalicelib import garden
 
     from .test_operator import unlock
-    index = bootstrap.image_index()
+    index = context.current().image_index
     keys = sorted(r.key for r in index.iter_images("emotions/CALM/"))[:2]
     for v in range(12):   # seen 12 times each; the first liked by all, the second by one
         garden.impressions(index, {"id": f"desk-{v}", "itemIds": keys})

@@ -116,8 +116,8 @@ def test_camera_capture_grows_a_garden_for_the_emotion_and_a_like_counts(page):
     assert f"({before + 1} like" in button.get_attribute("aria-label")
     page.shot("kiosk-4-liked")
 
-    from chalicelib import bootstrap
-    assert bootstrap.image_index().get_image(key).likes == before + 1  # the server counted it
+    from chalicelib.web import context
+    assert context.current().image_index.get_image(key).likes == before + 1  # the server counted it
 
     # the kiosk page loaded afresh in the same tab is a new visitor: nothing liked yet
     liker = page.js("return sessionStorage.getItem('garden.visitor')")

@@ -47,11 +47,11 @@ def _desk(page, emotion: str | None = None, area: str = "pool") -> None:
 def pool_pair(server):
     """A landscape and a portrait in FEAR's pool, painted and carrying their provenance as a
     generation job writes it; gone afterwards."""
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from chalicelib.generators import GenerationRequest
     from chalicelib.generators.painter import PainterGenerator
     from chalicelib.rules import provenance
-    store, keys = bootstrap.store(), []
+    store, keys = context.current().store, []
     for n, (width, height, mark) in enumerate(((1280, 800, "h"), (800, 1280, "v"))):
         prompt = "A flower, fear, frightened, dark, haunted, shadows"
         jpeg = PainterGenerator().generate(GenerationRequest(prompt, width, height, seed=40 + n))

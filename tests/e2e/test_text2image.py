@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.timing import scaled
 
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ def test_images_arrive_through_the_job_and_a_dead_endpoints_share_is_made_by_the
     # the job, and the painter makes its images too
     monkeypatch.setenv("GARDEN_WAIT_SECONDS", "0")
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["painter:", "http://127.0.0.1:9/invocations"]')
-    bootstrap.reset()
+    context.forget()
     try:
         ask(page, "A calm lily at dusk, serene, soft light", "1024x576", 4)
         wait(page).until(lambda d: page.js("return document.getElementById('run').dataset.status") == "SUCCEEDED")
@@ -101,7 +101,7 @@ def test_images_arrive_through_the_job_and_a_dead_endpoints_share_is_made_by_the
         page.shot("text2image-2-dead-endpoint")
     finally:
         monkeypatch.undo()
-        bootstrap.reset()
+        context.forget()
 
 
 def test_an_empty_prompt_is_answered_on_the_page(page):

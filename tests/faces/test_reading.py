@@ -12,7 +12,8 @@ from PIL import Image
 
 from chalicelib import config
 from chalicelib.errors import ConfigError
-from chalicelib.faces import build_analyzer, local, prepare_image
+from chalicelib.bootstrap import build_analyzer
+from chalicelib.faces import local, prepare_image
 from chalicelib.faces.rekognition import RekognitionAnalyzer
 from chalicelib.faces.service import analyze_photo
 
@@ -126,7 +127,8 @@ def test_each_reading_has_its_own_shared_analyzer():
 _FRESH_PROCESS = """
 import json, sys
 from chalicelib import config
-from chalicelib.faces import build_analyzer, prepare_image
+from chalicelib.bootstrap import build_analyzer
+from chalicelib.faces import prepare_image
 analyzer = build_analyzer(config.load({"GARDEN_FACE_READING": "emotion",
                                        "GARDEN_DATA_DIR": sys.argv[2]}))
 [face] = analyzer.analyze(prepare_image(open(sys.argv[1], "rb").read(), "image/jpeg"))

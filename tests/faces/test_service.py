@@ -17,7 +17,8 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     UpstreamFailed,
 )
-from chalicelib.faces import AgeRange, BoundingBox, Face, build_analyzer
+from chalicelib.bootstrap import build_analyzer
+from chalicelib.faces import AgeRange, BoundingBox, Face
 from chalicelib.faces.rekognition import RekognitionAnalyzer
 from chalicelib.faces.service import analyze_photo
 from chalicelib.rules.emotions import EMOTIONS

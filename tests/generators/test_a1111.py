@@ -14,7 +14,7 @@ from PIL import Image
 from chalicelib.errors import BadImage, EndpointFailed, EndpointThrottled
 from chalicelib.generators import GenerationRequest
 from chalicelib.generators.checks import ensure_jpeg
-from chalicelib.generators.factory import build_generator
+from chalicelib.bootstrap import build_generator
 
 
 class FakeA1111:

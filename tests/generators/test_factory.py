@@ -5,7 +5,7 @@ import pytest
 from chalicelib.errors import ConfigError
 from chalicelib.generators.a1111 import A1111Generator
 from chalicelib.generators.bedrock import BedrockGenerator
-from chalicelib.generators.factory import build_generator
+from chalicelib.bootstrap import build_generator
 from chalicelib.generators.http import DEFAULT_TIMEOUT, HttpGenerator
 from chalicelib.generators.painter import PainterGenerator
 from chalicelib.generators.sagemaker import SageMakerGenerator

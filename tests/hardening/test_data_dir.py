@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.web.preflight import data_dir_problem
 from tests.hardening.server import ADMIN_KEY, ROOT, command, environment
 from tests.images import jpeg
@@ -99,12 +99,12 @@ def _read_only(*args, **kwargs):
 
 
 def _no_server_path(text: str) -> None:
-    assert str(bootstrap.settings().data_dir) not in text and "/tmp" not in text
+    assert str(context.current().settings.data_dir) not in text and "/tmp" not in text
 
 
 def test_a_store_that_cannot_write_is_503_without_a_path(client, monkeypatch):
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-    bootstrap.store().put(POOL_KEY, jpeg())
+    context.current().store.put(POOL_KEY, jpeg())
     from chalicelib.storage import folder
     monkeypatch.setattr(folder.tempfile, "mkstemp", _read_only)
     response = client.http.post("/pool/publish", body=json.dumps({"keys": [POOL_KEY]}),
@@ -114,13 +114,13 @@ def test_a_store_that_cannot_write_is_503_without_a_path(client, monkeypatch):
     assert json.loads(response.body)["message"] == \
         "the image store cannot write (Read-only file system); try again later"
     _no_server_path(response.body.decode())
-    assert bootstrap.store().exists(POOL_KEY)          # nothing half-moved
+    assert context.current().store.exists(POOL_KEY)          # nothing half-moved
 
 
 def test_a_catalog_that_cannot_be_opened_is_503_without_a_path(client, monkeypatch):
     from chalicelib.catalog.sqlite import db
-    bootstrap.image_index()          # opened once, as a running server has it
-    bootstrap.reset()
+    context.current().image_index          # opened once, as a running server has it
+    context.forget()
 
     def unopenable(self):
         raise sqlite3.OperationalError(f"unable to open database file {self.path}")
@@ -132,8 +132,8 @@ def test_a_catalog_that_cannot_be_opened_is_503_without_a_path(client, monkeypat
 
 
 def test_a_job_error_quoting_a_path_is_shown_without_it(client):
-    jobs = bootstrap.job_store()
-    path = f"{bootstrap.settings().data_dir}/objects/text2image/j/.tmp-x"
+    jobs = context.current().job_store
+    path = f"{context.current().settings.data_dir}/objects/text2image/j/.tmp-x"
     jobs.create_job({"jobId": "old-job", "kind": "text2image", "status": "FAILED",
                      "requested": 1, "createdAt": "2026-01-01T00:00:00.000Z"})
     jobs.append_job_entry("old-job", "errors", {

@@ -235,9 +235,9 @@ def test_a_request_line_without_a_version_is_400(server):
                                   "/zones/%31", "/garden%3Femotion=HAPPY"])
 def test_a_path_with_a_needless_escape_is_not_another_spelling_of_a_route(server, path):
     # one spelling per key on both servers: HTTPS judges the path as the client sent it too
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from tests.images import jpeg
-    bootstrap.store().put("emotions/HAPPY/demo-1h.jpeg", jpeg(prov={"prompt": "a rose"}))
+    context.current().store.put("emotions/HAPPY/demo-1h.jpeg", jpeg(prov={"prompt": "a rose"}))
     plain = exchange(server, b"GET /share/HAPPY/demo-1h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert plain.startswith(b"HTTP/1.1 200"), plain[:200]
     answer = exchange(server, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())

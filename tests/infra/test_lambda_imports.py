@@ -23,9 +23,9 @@ os.environ.update(GARDEN_BACKEND="aws", GARDEN_BUCKET="b", GARDEN_TABLE="t", GAR
                   GARDEN_BULK_MACHINE="arn:b", AWS_DEFAULT_REGION="us-east-1",
                   AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
 import app
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.jobs import steps
-bootstrap.store(); bootstrap.image_index(); bootstrap.job_store(); bootstrap.generators(); bootstrap.analyzer(); bootstrap.workflow()
+context.current().store; context.current().image_index; context.current().job_store; context.current().generators; context.current().analyzer; context.current().workflow
 from chalicelib.generators import checks  # the generate task's JPEG checks (Pillow)
 print("ok", sorted(app.app.routes))
 """

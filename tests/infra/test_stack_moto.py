@@ -52,14 +52,14 @@ def stack(monkeypatch, tmp_path, template):
         # call, and Step Functions runs the tasks on threads of its own.
         for name, value in {**environment, "GARDEN_WAIT_SECONDS": "20"}.items():
             monkeypatch.setenv(name, value)
-        from chalicelib import bootstrap
-        bootstrap.reset()
+        from chalicelib.web import context
+        context.forget()
         with moto_stack.lambda_tasks_run_the_app(app, STAGE) as invoked, \
                 turns_in_flight(monkeypatch) as turns, \
                 Client(app, stage_name=STAGE, project_dir=str(project)) as client:
             yield {"client": client, "outputs": outputs, "env": environment, "invoked": invoked,
                    "s3": boto3.client("s3", region_name=REGION), "turns": turns}
-        bootstrap.reset()
+        context.forget()
 
 
 def s3_event(bucket: str, *changes: tuple[str, str, int]) -> dict:
@@ -174,12 +174,13 @@ def test_an_endpoint_answering_garbage_fails_only_its_image(stack):
 
 def test_emotion_through_a_stubbed_rekognition(stack, monkeypatch):
     from chalicelib import bootstrap
+    from chalicelib.web import context
     rekognition = boto3.client("rekognition", region_name=REGION)
     stubber = Stubber(rekognition)
     stubber.add_response("detect_faces", json.loads(FACES.read_text()),
                          {"Image": {"Bytes": ANY}, "Attributes": ["ALL"]})
     real = bootstrap._boto
-    monkeypatch.setattr(bootstrap, "_boto", lambda service, **kw: rekognition
+    context.override(boto=lambda service, **kw: rekognition
                         if service == "rekognition" else real(service, **kw))
     photo = jpeg(640, 480, (180, 150, 130))
     with stubber:
@@ -200,12 +201,12 @@ def test_a_bulk_job_is_listed_and_cancelled_through_the_deployed_state_machine(s
     """POST /jobs/{id}/cancel in the deployed shape: the job stops claiming images, its run
     is stopped (StopExecution; tests/workflow/test_aws_engine.py checks the call), the job
     is CANCELLED with what it made."""
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from tests.workflow.fakes import ScriptedGenerator
     monkeypatch.setenv("GARDEN_ADMIN_KEY", "stack-admin-key")
     slow = [ScriptedGenerator(uri, delay=0.2) for uri in json.loads(stack["env"]["GARDEN_ENDPOINTS"])]
-    monkeypatch.setattr(bootstrap, "generators", lambda: slow)   # GPUs that take their time
-    bootstrap.reset()
+    context.forget()
+    context.override(generators=slow)   # GPUs that take their time
     client, admin = stack["client"], {"x-api-key": "stack-admin-key"}
     turns = stack["turns"]
     status, started = call(client, "post", "/bulk", {"emotion": "CALM", "count": 20}, admin)
@@ -218,7 +219,7 @@ def test_a_bulk_job_is_listed_and_cancelled_through_the_deployed_state_machine(s
     status, cancelled = call(client, "post", f"/jobs/{job_id}/cancel", headers=admin)
     assert status == 200 and cancelled["status"] == "CANCELLED", cancelled
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    execution = bootstrap.job_store().job_summary(job_id)["executionId"]
+    execution = context.current().job_store.job_summary(job_id)["executionId"]
     # stopped by StopExecution, or ended by itself first: its workers claim nothing more
     wait_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING",
                30, "the execution to stop")

@@ -12,6 +12,7 @@ from cfnlint.api import lint_file
 from statelint.config import Config
 from statelint.linter import Linter
 
+from chalicelib.jobs import kinds
 from chalicelib import workflow
 from chalicelib.catalog.dynamodb import table_definition
 from tests.infra.conftest import ROOT, app_function_names, deploy, resolve_sub, resources_of
@@ -42,7 +43,7 @@ def test_cfn_lint_is_not_a_rubber_stamp(tmp_path, template):
 def test_every_state_machine_deploys_the_one_file_verbatim(template):
     raw = deploy.load_template()
     machines = resources_of(raw, "AWS::StepFunctions::StateMachine")
-    assert len(machines) == len(workflow.MACHINES)
+    assert len(machines) == len(kinds.MACHINES)
     assert {m["Properties"]["DefinitionString"] for m in machines.values()} == {
         "{{file:statemachine/generate.asl.json}}"}
     inlined = resources_of(template, "AWS::StepFunctions::StateMachine")
@@ -60,7 +61,7 @@ def test_machines_are_standard_traced_and_named_as_the_app_expects(template):
         assert props["StateMachineType"] == "STANDARD"
         assert props["TracingConfiguration"] == {"Enabled": True}
         names.add(resolve_sub(props["StateMachineName"], "dev"))
-    assert names == {f"emotion-garden-dev-{m}" for m in workflow.MACHINES}
+    assert names == {f"emotion-garden-dev-{m}" for m in kinds.MACHINES}
 
 
 def _machine(template: dict, machine: str) -> dict:
@@ -68,7 +69,7 @@ def _machine(template: dict, machine: str) -> dict:
                 if resolve_sub(r["Properties"]["StateMachineName"], "dev").endswith("-" + machine))
 
 
-@pytest.mark.parametrize("machine", workflow.MACHINES)
+@pytest.mark.parametrize("machine", kinds.MACHINES)
 def test_every_placeholder_has_a_substitution_naming_a_deployed_chalice_function(template, machine):
     props = _machine(template, machine)["Properties"]
     needed = workflow.placeholders(props["DefinitionString"])
@@ -88,7 +89,7 @@ def test_every_placeholder_has_a_substitution_naming_a_deployed_chalice_function
         machine, app_name="emotion-garden", stage="dev", region="us-east-1", account="123456789012")
 
 
-@pytest.mark.parametrize("machine", workflow.MACHINES)
+@pytest.mark.parametrize("machine", kinds.MACHINES)
 def test_each_machine_role_invokes_exactly_its_functions(template, machine):
     resource = _machine(template, machine)
     role = template["Resources"][resource["Properties"]["RoleArn"]["Fn::GetAtt"][0]]
@@ -183,7 +184,7 @@ def _tasks(node: dict):
                 yield from _tasks(inner)
 
 
-@pytest.mark.parametrize("machine", workflow.MACHINES)
+@pytest.mark.parametrize("machine", kinds.MACHINES)
 def test_a_task_state_waits_longer_than_its_lambda_may_run(machine):
     # otherwise Step Functions gives up (States.Timeout) on a Lambda that is still working
     for state in _tasks(json.loads(workflow.load_definition(machine))):

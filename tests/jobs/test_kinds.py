@@ -8,7 +8,7 @@ import json
 import pytest
 
 from chalicelib import workflow
-from chalicelib.bootstrap import tasks
+from chalicelib import bootstrap
 from chalicelib.config import load
 from chalicelib.jobs import bulk, kinds, lifecycle, text2image
 from chalicelib.jobs.kinds import KINDS
@@ -29,7 +29,7 @@ def test_the_table_names_each_kind_once_with_its_own_module():
 @pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
 def test_each_kinds_plan_is_a_task_and_a_lambda_the_app_deploys(kind):
     from app import app
-    assert kind.plan_function in tasks()
+    assert kind.plan_function in bootstrap.build().tasks()
     assert kind.plan_function in {f.name for f in app.pure_lambda_functions}
 
 
@@ -42,8 +42,8 @@ def test_every_configured_stage_sizes_each_kinds_plan_lambda(stage):
 
 
 def test_the_workflow_package_is_handed_the_same_machines_and_plans():
-    assert workflow.MACHINES == tuple(kind.machine for kind in KINDS)
-    assert workflow.PLAN_FUNCTIONS == dict(kinds.PLAN_FUNCTIONS)
+    assert kinds.MACHINES == tuple(kind.machine for kind in KINDS)
+    assert all(workflow.plan_function(kind.machine) == kind.plan_function for kind in KINDS)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
@@ -78,6 +78,6 @@ def test_the_deployed_setting_reaches_the_engine_that_starts_the_kinds_machine(k
             return {"executionArn": "arn:execution"}
     import boto3
     monkeypatch.setattr(boto3, "client", lambda service, **_: StepFunctions())
-    engine = workflow.build_engine(load(environment), {})
+    engine = bootstrap.build_engine(load(environment), {})
     engine.start(kind.machine, {}, "job-1")
     assert started == [arn]

@@ -10,7 +10,7 @@ import time
 import pytest
 from chalice.test import Client
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.jobs import bulk, lifecycle, text2image
 from tests.jobs._turns import turns_in_flight
@@ -31,12 +31,12 @@ def garden(monkeypatch, *delays: float, refused: int = 0):
         urls = [s.url for s in servers] + [REFUSED] * refused
         monkeypatch.setenv("GARDEN_ENDPOINTS", json.dumps(urls))
         monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-        bootstrap.reset()
+        context.forget()
         yield urls
 
 
 def settled(job_id: str, timeout: float = 60) -> dict:
-    jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+    jobs, engine = context.current().job_store, context.current().workflow
     deadline = time.monotonic() + scaled(timeout)
     while True:
         view = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
@@ -46,8 +46,8 @@ def settled(job_id: str, timeout: float = 60) -> dict:
 
 
 def start_bulk(count: int) -> str:
-    answer = bulk.start_bulk({"emotion": "HAPPY", "count": count}, jobs=bootstrap.job_store(),
-                             engine=bootstrap.workflow(), endpoints=bootstrap.settings().workers)
+    answer = bulk.start_bulk({"emotion": "HAPPY", "count": count}, jobs=context.current().job_store,
+                             engine=context.current().workflow, endpoints=context.current().settings.workers)
     return str(answer["jobId"])
 
 
@@ -75,8 +75,8 @@ def test_a_slow_endpoint_makes_fewer_images():
     pytest.importorskip("PIL")
     with pytest.MonkeyPatch.context() as monkeypatch, garden(monkeypatch, 0.01, 0.3) as urls:
         outcome = text2image.run({"text": "A flower, happy", "count": 12, "width": 256,
-                                  "height": 256}, jobs=bootstrap.job_store(),
-                                 engine=bootstrap.workflow(), endpoints=bootstrap.settings().workers,
+                                  "height": 256}, jobs=context.current().job_store,
+                                 engine=context.current().workflow, endpoints=context.current().settings.workers,
                                  wait_seconds=60)
         view = outcome.view  # type: ignore[union-attr]
     assert view["status"] == "SUCCEEDED" and view["completed"] == 12
@@ -87,7 +87,7 @@ def test_a_slow_endpoint_makes_fewer_images():
 def test_a_running_job_is_cancelled_and_stops_making_images(monkeypatch):
     with garden(monkeypatch, 0.15, 0.15), turns_in_flight(monkeypatch) as turns:
         job_id = start_bulk(20)           # 40 images, about 3 s on two endpoints
-        jobs, engine = bootstrap.job_store(), bootstrap.workflow()
+        jobs, engine = context.current().job_store, context.current().workflow
         wait_until(lambda: lifecycle.get_job(job_id, jobs=jobs, engine=engine)["completed"] >= 2,
                    30, "two images made")
         view = lifecycle.cancel_job(job_id, jobs=jobs, engine=engine)
@@ -103,7 +103,7 @@ def test_a_running_job_is_cancelled_and_stops_making_images(monkeypatch):
         assert [u["state"] for u in jobs.work(job_id)].count("open") >= 30
         # again: the same answer; the images made stay in the pool
         assert lifecycle.cancel_job(job_id, jobs=jobs, engine=engine)["status"] == "CANCELLED"
-        assert all(bootstrap.store().exists(i["key"]) for i in later["images"])
+        assert all(context.current().store.exists(i["key"]) for i in later["images"])
 
 
 def test_the_api_lists_cancels_and_refuses_what_it_cannot_do(monkeypatch):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import csv
 import json
 
-from chalicelib import bootstrap, garden
+from chalicelib import garden
+from chalicelib.web import context
 from chalicelib.cli import main
 from tests.images import jpeg
 
@@ -13,10 +14,9 @@ ITEMS = ["ITEM_ID", "EMOTION", "FAVORITE", "ORIENTATION", "CREATION_TIMESTAMP"]
 
 
 def _garden(data):
-    bootstrap.unconfigure()
-    bootstrap.reset()
-    bootstrap.configure(data_dir=data)
-    store, index = bootstrap.store(), bootstrap.image_index()
+    context.forget()
+    context.reconfigure(data_dir=data)
+    store, index = context.current().store, context.current().image_index
     store.put("emotions/HAPPY/rose/ah.jpeg", jpeg(prov={"prompt": "p", "createdAt": "2026-01-01T00:00:00Z"}))
     store.put("emotions/SAD/bv.jpeg", jpeg(prov={"prompt": "p", "createdAt": "2026-02-01T00:00:00Z"}))
     store.put("pool/SAD/cv.jpeg", jpeg())       # awaiting review: not an item of the garden
@@ -26,8 +26,7 @@ def _garden(data):
     garden.like(index, {"id": "v2", "itemId": a, "context": {"generation": "adult"}})
     garden.impressions(index, {"id": "v3", "itemIds": [a, b], "context": {"emotion": "HAPPY"}})
     garden.like(index, {"id": "v4", "itemId": b, "context": {"generation": "elder", "favorite": "rose"}})
-    bootstrap.unconfigure()
-    bootstrap.reset()
+    context.forget()
     return a, b
 
 

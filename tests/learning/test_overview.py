@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import bootstrap, garden
+from chalicelib import garden
+from chalicelib.web import context
 from tests.images import jpeg
 
 ADMIN = {"x-api-key": "overview-test-key"}
@@ -11,9 +12,8 @@ ADMIN = {"x-api-key": "overview-test-key"}
 
 def test_the_overview_names_the_best_and_least_liked_by_rate_with_impressions(client, monkeypatch):
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN["x-api-key"])
-    bootstrap.unconfigure()
-    bootstrap.reset()
-    store, index = bootstrap.store(), bootstrap.image_index()
+    context.forget()
+    store, index = context.current().store, context.current().image_index
     # likes per 20 impressions; "fresh" was seen too little to be judged; "famous" has the most
     # likes but the lowest rate (shown 200 times)
     plan = {"a": (20, 15), "b": (20, 9), "c": (20, 5), "d": (20, 3), "e": (20, 1), "fresh": (4, 4),

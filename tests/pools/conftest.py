@@ -6,7 +6,7 @@ import json
 import pytest
 from chalice.test import Client
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.images import jpeg
 
 ADMIN_KEY = "test-admin-key-0123456789"
@@ -15,7 +15,7 @@ ADMIN_KEY = "test-admin-key-0123456789"
 @pytest.fixture
 def client(monkeypatch):
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-    bootstrap.reset()
+    context.forget()
     from app import app
     with Client(app) as c:
         yield c
@@ -41,7 +41,7 @@ def call(client, method: str, path: str, body=None, key: str | None = ADMIN_KEY,
 
 def plant(key: str, created: str = "2026-01-01T00:00:00Z", **prov) -> bytes:
     data = jpeg(prov={"prompt": "A flower, test", "createdAt": created, "seed": 7, **prov})
-    bootstrap.store().put(key, data)
+    context.current().store.put(key, data)
     return data
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.jobs import bulk, plan
 from chalicelib.rules import layout
 
@@ -25,7 +25,7 @@ def test_images_interleave_orientations_with_unique_pool_keys():
 
 
 def test_the_plan_task_records_the_images_as_work_names_the_workers_and_creates_the_job():
-    jobs = bootstrap.job_store()
+    jobs = context.current().job_store
     made = bulk.plan({"request": {"jobId": JOB, "emotion": "SAD", "count": 5, "seed": 9}},
                      jobs=jobs, endpoints=("painter:", "painter:", "painter:"))
     assert made["workers"] == [{"worker": i, "uri": "painter:"} for i in range(3)]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import bootstrap, logs
+from chalicelib import bootstrap, config, logs
+from chalicelib.web import context
 from chalicelib.cli import main
 from chalicelib.cli import pools as pools_cli
 from chalicelib.cli import target
@@ -40,7 +41,7 @@ def test_bulk_fills_the_pool_and_shows_progress(data_dir, capsys):
     keys = [line for line in out.splitlines() if line.startswith("pool/")]
     assert len(keys) == 2 and all(k.startswith("pool/CALM/lotus/img_") and k.endswith("h.jpeg") for k in keys)
     assert "SUCCEEDED: 2 in the pool" in out and "prompt: A flower, lotus, " in out
-    assert all(bootstrap.store().exists(k) for k in keys)
+    assert all(context.current().store.exists(k) for k in keys)
 
 
 def test_bulk_refuses_bad_input_with_status_2(data_dir, capsys):
@@ -51,7 +52,7 @@ def test_bulk_refuses_bad_input_with_status_2(data_dir, capsys):
 
 def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
     monkeypatch.setenv("GARDEN_DATA_DIR", str(data_dir))
-    bootstrap.reset()
+    context.forget()
     import app  # noqa: F401 - the index handler
     plant("pool/SAD/ah.jpeg")
     plant("pool/SAD/bv.jpeg")
@@ -67,31 +68,31 @@ def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
     assert run(["pool", "publish", "--all", "--emotion", "SAD", "--data-dir", str(data_dir)]) == 0
     out, err = capsys.readouterr()
     assert "published\tpool/SAD/ah.jpeg\temotions/SAD/ah.jpeg" in out and "2 done, 0 failed" in err
-    assert bootstrap.image_index().count("emotions", "SAD") == 2
+    assert context.current().image_index.count("emotions", "SAD") == 2
 
     # `pool list | pool publish -`: the header is skipped, the key is the first column
     assert run(["pool", "list", "--emotion", "FEAR", "--data-dir", str(data_dir)]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO(capsys.readouterr().out))
     assert run(["pool", "publish", "-", "--data-dir", str(data_dir)]) == 0
     assert "1 done, 0 failed" in capsys.readouterr().err
-    assert bootstrap.image_index().count("emotions", "FEAR") == 1
+    assert context.current().image_index.count("emotions", "FEAR") == 1
 
     monkeypatch.setattr("sys.stdin", io.StringIO("emotions/SAD/ah.jpeg\nemotions/SAD/zzh.jpeg\n"))
     assert run(["pool", "remove", "-", "../x", "--data-dir", str(data_dir)]) == 1
     out, err = capsys.readouterr()
     assert "removed\temotions/SAD/ah.jpeg" in out
     assert "404\temotions/SAD/zzh.jpeg" in err and "400\t../x" in err and "1 done, 2 failed" in err
-    assert bootstrap.image_index().count("emotions", "SAD") == 1
+    assert context.current().image_index.count("emotions", "SAD") == 1
 
 
 def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monkeypatch):
     first, second, folder = tmp_path / "one", tmp_path / "two", tmp_path / "bk"
     monkeypatch.setenv("GARDEN_DATA_DIR", str(first))
-    bootstrap.reset()
+    context.forget()
     import app  # noqa: F401
     plant("emotions/HAPPY/ah.jpeg")
     plant("pool/HAPPY/bv.jpeg")
-    bootstrap.image_index().like("emotions/HAPPY/ah.jpeg", "v1")
+    context.current().image_index.like("emotions/HAPPY/ah.jpeg", "v1")
     assert run(["backup", str(folder), "--data-dir", str(first)]) == 0
     out, err = capsys.readouterr()
     assert "2 images" in out and "1 with likes" in out and "backup |" in err
@@ -101,8 +102,9 @@ def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monk
     out, err = capsys.readouterr()
     assert "2 written" in out and "1 skipped" in out and "likes: 1 restored, 0 pending" in out
     assert "skipped\tstray.txt" in err
-    assert bootstrap.settings().data_dir == second.resolve()
-    assert bootstrap.image_index().get_image("emotions/HAPPY/ah.jpeg").likes == 1
+    # the CLI worked on its own garden: the one in the second data directory
+    second_garden = bootstrap.build(config.load().with_overrides(data_dir=second))
+    assert second_garden.image_index.get_image("emotions/HAPPY/ah.jpeg").likes == 1
     assert run(["restore", str(folder), "--data-dir", str(second)]) == 0
     assert "0 written, 2 already there" in capsys.readouterr().out
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.pools.conftest import call, plant, wait_for_job
 
 FAV = "spring,cloudy,day"
@@ -129,7 +129,7 @@ def test_the_original_like_finds_the_image_by_its_url_path(client, garden, form)
             "impression": ["/emotions/HAPPY/img_4h.jpeg", "/emotions/happy/spring%2Ccloudy%2Cday/img_2h.jpeg"]}
     status, answer = call(client, "POST", "/like", body, key=None)
     assert status == 200 and answer == {"itemId": fav[0], "likes": 1, "counted": True}
-    assert bootstrap.image_index().get_image(fav[0]).likes == 1
+    assert context.current().image_index.get_image(fav[0]).likes == 1
 
 
 @pytest.mark.parametrize("item", ["/emotions/happy/%E9%FF/img_1h.jpeg", "/pool/HAPPY/img_1h.jpeg", "/%2e%2e/x.jpeg"])
@@ -181,8 +181,8 @@ def test_the_original_remove_takes_a_list_or_its_json_string(client, as_string):
     assert answer["succeeded"] == 2 and answer["failed"] == 1
     assert [(r["key"], r["status"]) for r in answer["results"]] == [
         ("pool/HAPPY/img_1h.jpeg", 200), (names[1], 200), ("pool/HAPPY/none_h.jpeg", 404)]
-    assert not bootstrap.store().exists("pool/HAPPY/img_1h.jpeg")
-    assert not bootstrap.store().exists(f"emotions/happy/{FAV}/img_2v.jpeg")
+    assert not context.current().store.exists("pool/HAPPY/img_1h.jpeg")
+    assert not context.current().store.exists(f"emotions/happy/{FAV}/img_2v.jpeg")
 
 
 @pytest.mark.parametrize("body", [{"objName": 7}, {"objName": "[1, "}, {"objName": {"a": 1}}])
@@ -201,7 +201,7 @@ def test_bulk_makes_count_images_per_favorite_of_a_matrix(client):
     made = sorted(i["key"].split("/")[2] for i in job["images"])
     assert made == ["spring,cloudy,day", "spring,cloudy,night", "winter,cloudy,day", "winter,cloudy,night"]
     for image in job["images"]:
-        record = bootstrap.image_index().get_image(image["key"])
+        record = context.current().image_index.get_image(image["key"])
         words = record.favorite.replace(",", ", ")
         assert words in record.provenance["prompt"] and record.provenance["favorite"] == record.favorite
     _, overview = call(client, "GET", "/admin/overview")
@@ -233,7 +233,7 @@ def test_a_favorite_with_commas_is_a_learning_segment_too(client, garden):
     status, liked = call(client, "POST", "/like", {"id": "v9", "itemId": fav[0], "context": body["context"]},
                          key=None)
     assert status == 200 and liked["counted"] is True
-    counts = bootstrap.image_index().counters([fav[0]], [f"g=adult|f={FAV}"])
+    counts = context.current().image_index.counters([fav[0]], [f"g=adult|f={FAV}"])
     assert counts[fav[0]][f"g=adult|f={FAV}"].likes == 1
 
 
@@ -284,8 +284,8 @@ def test_remove_pool_removes_pool_images_only(client, as_string):
     assert [(r["key"], r["status"]) for r in _parsed(answer)] == [
         ("pool/HAPPY/img_1h.jpeg", 200), ("emotions/HAPPY/img_2h.jpeg", 400),
         ("pool/HAPPY/none_1h.jpeg", 404)]
-    assert not bootstrap.store().exists("pool/HAPPY/img_1h.jpeg")
-    assert bootstrap.store().exists("emotions/HAPPY/img_2h.jpeg")   # a published image stays
+    assert not context.current().store.exists("pool/HAPPY/img_1h.jpeg")
+    assert context.current().store.exists("emotions/HAPPY/img_2h.jpeg")   # a published image stays
 
 
 @pytest.mark.parametrize("spelling", ["plain", "json", "list"])
@@ -293,8 +293,8 @@ def test_clear_index_brings_the_named_entries_back_in_line_with_the_store(client
     plant("pool/HAPPY/img_1h.jpeg")
     plant("pool/HAPPY/img_2h.jpeg")
     # the store changed behind the index's back (an event lost): one file gone, one entry gone
-    (bootstrap.settings().data_dir / "objects" / "pool/HAPPY/img_1h.jpeg").unlink()
-    bootstrap.image_index().forget("pool/HAPPY/img_2h.jpeg")
+    (context.current().settings.data_dir / "objects" / "pool/HAPPY/img_1h.jpeg").unlink()
+    context.current().image_index.forget("pool/HAPPY/img_2h.jpeg")
     listed = lambda: [i["key"] for i in call(client, "GET", "/pool?emotion=HAPPY")[1]["landscape"]]  # noqa: E731
     assert listed() == ["pool/HAPPY/img_1h.jpeg"]
     for name, outcome in (("imgPool/HAPPY/img_1h.jpeg", {"indexed": None, "forgotten": True}),

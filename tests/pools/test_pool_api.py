@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.rules import provenance
 from tests.pools.conftest import call, plant, wait_for_job
 
@@ -28,7 +28,7 @@ def test_the_full_local_flow(client):
         for item in pool[orientation]:
             assert item["key"].startswith("pool/HAPPY/rose/img_" + started["jobId"])
             assert item["key"].endswith(("h" if orientation == "landscape" else "v") + ".jpeg")
-            data = bootstrap.store().get(item["key"])
+            data = context.current().store.get(item["key"])
             assert Image.open(io.BytesIO(data)).size == size
             prov = item["provenance"]
             assert prov == provenance.read(data)
@@ -50,8 +50,8 @@ def test_the_full_local_flow(client):
     _, pool = call(client, "GET", "/pool?emotion=HAPPY")
     assert pool["landscape"] == [] and len(pool["portrait"]) == 1
     assert pool["portrait"][0]["key"] not in chosen
-    assert not any(bootstrap.store().exists(k) for k in chosen)
-    moved = bootstrap.image_index().get_image(garden_keys[0])
+    assert not any(context.current().store.exists(k) for k in chosen)
+    moved = context.current().image_index.get_image(garden_keys[0])
     assert moved.provenance["jobId"] == started["jobId"]   # provenance travelled with the image
 
     # a visitor likes one; the overview counts it
@@ -81,7 +81,7 @@ def test_bulk_with_one_orientation_and_the_emotion_words_overridden(client):
     assert job["status"] == "SUCCEEDED" and job["completed"] == 3
     assert all(i["width"] == 800 and i["height"] == 1280 for i in job["images"])
     assert sorted(i["seed"] for i in job["images"]) == [41, 42, 43]
-    prompt = bootstrap.image_index().get_image(job["images"][0]["key"]).provenance["prompt"]
+    prompt = context.current().image_index.get_image(job["images"][0]["key"]).provenance["prompt"]
     assert "quietly weeping" in prompt and "melancholy" not in prompt   # the template's words replaced
 
 
@@ -94,7 +94,7 @@ def test_a_bulk_job_whose_endpoints_all_fail_ends_failed_with_reasons(client, mo
     # both were tried, failed and left the job; every image's error says why
     assert job["deadEndpoints"] == sorted(["http://127.0.0.1:9/invocations", "a1111://127.0.0.1:9"])
     assert all(e["error"] and e["message"] for e in job["errors"])
-    assert list(bootstrap.store().list("pool/")) == []
+    assert list(context.current().store.list("pool/")) == []
 
 
 @pytest.mark.parametrize("body, message", [
@@ -120,7 +120,7 @@ def test_a_bulk_job_whose_endpoints_all_fail_ends_failed_with_reasons(client, mo
 def test_bad_bulk_requests_get_400_with_a_message(client, body, message):
     status, answer = call(client, "POST", "/bulk", body)
     assert status == 400 and message in answer["message"]
-    assert bootstrap.job_store().get_job("anything") is None
+    assert context.current().job_store.get_job("anything") is None
 
 
 def test_a_malformed_bulk_body_is_400(client):
@@ -138,9 +138,9 @@ def test_publish_reports_each_key_on_its_own(client):
     assert [by_key[str(k)]["status"] for k in keys] == [200, 200, 404, 400, 400, 400, 400, 400]
     assert answer["succeeded"] == 2 and answer["failed"] == 6
     assert all(by_key[str(k)]["message"] for k in keys[2:])
-    assert bootstrap.store().exists("emotions/CALM/lotus/bv.jpeg")
-    assert bootstrap.image_index().get_image("emotions/CALM/lotus/bv.jpeg").favorite == "lotus"
-    assert bootstrap.image_index().get_image("pool/CALM/lotus/bv.jpeg") is None
+    assert context.current().store.exists("emotions/CALM/lotus/bv.jpeg")
+    assert context.current().image_index.get_image("emotions/CALM/lotus/bv.jpeg").favorite == "lotus"
+    assert context.current().image_index.get_image("pool/CALM/lotus/bv.jpeg") is None
     # publishing again is harmless: already published
     again = call(client, "POST", "/pool/publish", {"keys": ["pool/CALM/ah.jpeg"]})[1]
     assert again["results"][0]["status"] == 200 and again["results"][0]["already"] is True
@@ -154,7 +154,7 @@ def test_remove_takes_garden_and_pool_keys_only(client):
             "emotions/ANGRY/bh.jpeg", "emotions/ANGRY/..%2f/x.jpeg", "emotions/NOPE/ah.jpeg"]
     answer = call(client, "POST", "/remove", {"keys": keys})[1]
     assert [r["status"] for r in answer["results"]] == [200, 200, 400, 400, 400]   # duplicates once
-    assert bootstrap.store().exists("text2image/job1/0.jpeg")
+    assert context.current().store.exists("text2image/job1/0.jpeg")
     assert answer["results"][4]["message"]
     assert call(client, "POST", "/remove", {"keys": ["emotions/ANGRY/bh.jpeg"]})[1]["results"][0]["status"] == 404
 

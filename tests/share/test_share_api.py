@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 import segno
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.images import jpeg
 from tests.stacks import threaded_server
 
@@ -51,7 +51,7 @@ class Parsed(HTMLParser):
 
 
 def plant(key: str, **prov) -> None:
-    bootstrap.store().put(key, jpeg(prov={"prompt": "a rose at dawn", "createdAt": "2026-03-01T10:00:00Z",
+    context.current().store.put(key, jpeg(prov={"prompt": "a rose at dawn", "createdAt": "2026-03-01T10:00:00Z",
                                           "endpoint": "painter:", **prov}))
 
 
@@ -130,7 +130,7 @@ def test_the_credit_line_follows_the_endpoint(client, endpoint, expected):
 def test_the_operators_credit_line_wins(client, monkeypatch):
     monkeypatch.setenv("GARDEN_CREDITS", '{"sagemaker:garden-": {"en": "Made on our own <b>SD</b>", '
                                          '"ko": "우리 SD로 만듦", "url": "https://example.org/l?a=1&b=2"}}')
-    bootstrap.reset()
+    context.forget()
     plant("emotions/CALM/ah.jpeg", endpoint="sagemaker:garden-sdxl")
     _, _, html = get(client, "/share/CALM/ah")
     page = Parsed(html)
@@ -141,7 +141,7 @@ def test_the_operators_credit_line_wins(client, monkeypatch):
 
 def test_the_public_url_makes_the_absolute_urls(client, monkeypatch):
     monkeypatch.setenv("GARDEN_PUBLIC_URL", "https://garden.example")
-    bootstrap.reset()
+    context.forget()
     plant("emotions/HAPPY/spring,cloudy,day/img_3h.jpeg")
     _, _, html = get(client, "/share/HAPPY/spring,cloudy,day/img_3h")
     page = Parsed(html)
@@ -191,7 +191,7 @@ NOT_SHAREABLE = [
 def test_anything_but_a_published_garden_image_is_not_found(client, path):
     plant("pool/HAPPY/ph.jpeg")
     plant("text2image/job-1/0.jpeg")
-    bootstrap.store().put("debug-photos/2026-01-01/v.jpeg", jpeg())
+    context.current().store.put("debug-photos/2026-01-01/v.jpeg", jpeg())
     status, headers, html = get(client, path)
     assert status == 404 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert "not in the garden" in html and "<script" not in html
@@ -200,7 +200,7 @@ def test_anything_but_a_published_garden_image_is_not_found(client, path):
 def test_a_removed_image_is_not_found(client):
     plant("emotions/FEAR/ah.jpeg")
     assert get(client, "/share/FEAR/ah")[0] == 200
-    bootstrap.store().delete("emotions/FEAR/ah.jpeg")
+    context.current().store.delete("emotions/FEAR/ah.jpeg")
     assert get(client, "/share/FEAR/ah")[0] == 404
     assert get(client, "/share/FEAR/ah/qr.svg")[0] == 404
 

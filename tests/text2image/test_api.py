@@ -12,7 +12,7 @@ import pytest
 from chalice.test import Client
 from PIL import Image
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.generators.endpoint_server import serve_endpoint
 from chalicelib.generators.painter import PainterGenerator
 from chalicelib.rules import provenance
@@ -38,7 +38,7 @@ def endpoints(monkeypatch):
                 servers.append(stack.enter_context(
                     serve_endpoint(PainterGenerator(), mode=mode, **options)))
             monkeypatch.setenv("GARDEN_ENDPOINTS", json.dumps([s.url for s in servers]))
-            bootstrap.reset()
+            context.forget()
             return servers
         yield start
 
@@ -56,7 +56,7 @@ def get_job(client, job_id):
 
 def stored(url: str) -> bytes:
     key = url.split("/", 3)[3]
-    return bootstrap.store().get(key)
+    return context.current().store.get(key)
 
 
 def test_two_endpoints_give_two_768x512_jpegs_carrying_their_prompt(client, endpoints):
@@ -72,7 +72,7 @@ def test_two_endpoints_give_two_768x512_jpegs_carrying_their_prompt(client, endp
         origin = provenance.read(data)
         assert origin["prompt"] == PROMPT and origin["width"] == 768 and origin["jobId"] == body["jobId"]
         # the object event indexed it; the workflow never wrote the image item itself
-        assert bootstrap.image_index().get_image(url.split("/", 3)[3]).area == "text2image"
+        assert context.current().image_index.get_image(url.split("/", 3)[3]).area == "text2image"
     status, job = get_job(client, body["jobId"])
     assert status == 200
     assert (job["kind"], job["status"], job["requested"], job["completed"], job["failed"]) == \
@@ -118,7 +118,7 @@ def test_all_endpoints_dead_is_a_failed_job_with_the_reasons(client, endpoints):
     job = client.http.get(f"/jobs/{body['jobId']}").json_body
     summary = {(line["endpoint"], line["error"]) for line in job["errorSummary"]}
     assert {(first.url, "EndpointFailed"), (second.url, "EndpointFailed")} <= summary
-    assert list(bootstrap.store().list("text2image/")) == []
+    assert list(context.current().store.list("text2image/")) == []
 
 
 def test_throttling_is_retried_and_the_image_arrives(client, endpoints):
@@ -136,7 +136,7 @@ def test_garbage_or_the_wrong_size_is_a_bad_image_entry_never_a_stored_file(clie
     assert status == 200 and body["status"] == "SUCCEEDED" and body["errors"] == []
     _, job = get_job(client, body["jobId"])
     assert [r["error"] for r in job["retries"]] == ["BadImage"]
-    assert len(list(bootstrap.store().list("text2image/"))) == 2
+    assert len(list(context.current().store.list("text2image/"))) == 2
 
 
 def test_a_slow_job_answers_202_and_shows_images_as_they_finish(client, endpoints, monkeypatch):

@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from chalicelib import bootstrap
 from chalicelib import workflow
 from chalicelib.config import load
 from chalicelib.errors import (
@@ -139,9 +140,9 @@ def test_round_trip_against_a_deployed_machine_under_moto():
 def test_build_engine_picks_step_functions_in_aws_and_the_interpreter_locally():
     from chalicelib.workflow.local import LocalEngine
     from tests.workflow.test_interpreter import Script
-    assert isinstance(workflow.build_engine(load(AWS_ENV), {}), StepFunctionsEngine)
+    assert isinstance(bootstrap.build_engine(load(AWS_ENV), {}), StepFunctionsEngine)
     script = Script(endpoints=1, count=1)
-    engine = workflow.build_engine(load({}), script.tasks())
+    engine = bootstrap.build_engine(load({}), script.tasks())
     assert isinstance(engine, LocalEngine)
     # the local engine runs the task functions it was handed
     assert engine.wait(engine.start("text2image", {"jobId": "j", "text": "x"}, "j"), 30).status == "SUCCEEDED"
@@ -152,11 +153,12 @@ ALLOWED = {"chalicelib", "chalicelib.errors", "chalicelib.config", "chalicelib.w
            "chalicelib.workflow.aws", "chalicelib.workflow.local"}
 IMPORT_AND_BUILD = """
 import json, sys
-from chalicelib.config import load
-from chalicelib.workflow import build_engine
-build_engine(load({}), {})                          # the local engine
-build_engine(load(json.loads(sys.argv[1])), {})     # Step Functions
-import chalicelib.workflow.aws, chalicelib.workflow.local
+import boto3
+from chalicelib.workflow.aws import StepFunctionsEngine
+from chalicelib.workflow.local import LocalEngine
+arns = {"bulk": json.loads(sys.argv[1])["GARDEN_BULK_MACHINE"]}
+LocalEngine({}).function_arn("workflow_generate")                 # the local engine
+StepFunctionsEngine(boto3.client("stepfunctions"), arns)         # Step Functions
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("chalicelib"))))
 """
 

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from PIL import Image
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.rules import provenance
 from tests.generators.test_bedrock import in_flight
 
@@ -58,21 +58,21 @@ def mixed(monkeypatch):
     monkeypatch.setenv("GARDEN_ENDPOINTS", json.dumps([NOVA, SAGEMAKER]))
     with mock_aws():
         _queue_sagemaker_results(COUNT)
-        nova = next(g for g in bootstrap.generators() if g.uri == NOVA)
+        nova = next(g for g in context.current().generators if g.uri == NOVA)
         seen = _stub_bedrock(nova.client, COUNT, hold=0.3)  # type: ignore[attr-defined]
         yield seen
 
 
 def test_a_bedrock_model_and_a_sagemaker_endpoint_share_a_job(mixed):
     import app  # noqa: F401 - the object-event handler that indexes what the store receives
-    assert bootstrap.settings().workers == (NOVA, NOVA, SAGEMAKER)
-    engine = bootstrap.workflow()
+    assert context.current().settings.workers == (NOVA, NOVA, SAGEMAKER)
+    engine = context.current().workflow
     execution_id = engine.start("text2image", {"text": "A flower, fantasy, happy", "count": COUNT,
                                                "width": WIDTH, "height": HEIGHT, "seed": 11},
                                 "bedrock-and-sagemaker-1")
     execution = engine.wait(execution_id, 60)
     assert execution.status == "SUCCEEDED", execution
-    job = bootstrap.job_store().get_job(execution.output["jobId"])
+    job = context.current().job_store.get_job(execution.output["jobId"])
     assert (job["status"], job.get("errors") or []) == ("SUCCEEDED", [])
 
     # every image made once, by one of the two kinds, both kinds used
@@ -85,7 +85,7 @@ def test_a_bedrock_model_and_a_sagemaker_endpoint_share_a_job(mixed):
     assert mixed["most"] == 2
 
     for image in job["images"]:
-        origin = provenance.read(bootstrap.store().get(image["key"]))
+        origin = provenance.read(context.current().store.get(image["key"]))
         assert (origin["width"], origin["height"], origin["endpoint"]) == (WIDTH, HEIGHT, image["endpoint"])
         if image["endpoint"] == NOVA:   # the model's own account of the image survives
             assert origin["generator"] == {"model": "amazon.nova-canvas-v1:0", "asked": "768x512",

@@ -9,15 +9,16 @@ from statelint.config import Config
 from statelint.linter import Linter
 from statelint.problem import ProblemType
 
+from chalicelib.jobs import kinds
 from chalicelib import workflow
-from chalicelib.bootstrap import tasks
+from chalicelib import bootstrap
 from chalicelib.config import MAX_WORKERS, load
 from chalicelib.errors import ConfigError
 
-TASKS = tasks()
+TASKS = bootstrap.build().tasks()
 
 FILE = workflow.definition_path()
-DEFINITIONS = {machine: workflow.load_definition(machine) for machine in workflow.MACHINES}
+DEFINITIONS = {machine: workflow.load_definition(machine) for machine in kinds.MACHINES}
 
 
 def lint(text: str, ignore: set | None = None) -> list[str]:
@@ -40,8 +41,8 @@ def states(node: dict):
 
 def test_one_file_defines_every_machine():
     assert sorted(p.name for p in workflow.STATEMACHINE_DIR.iterdir()) == ["generate.asl.json"]
-    assert workflow.MACHINES == ("text2image", "bulk")
-    assert workflow.PLAN_FUNCTIONS == {m: f"workflow_plan_{m}" for m in workflow.MACHINES}
+    assert kinds.MACHINES == ("text2image", "bulk")
+    assert kinds.PLAN_FUNCTIONS == {m: workflow.plan_function(m) for m in kinds.MACHINES}
 
 
 def test_the_statelint_command_of_make_lint_passes_on_the_file():
@@ -49,7 +50,7 @@ def test_the_statelint_command_of_make_lint_passes_on_the_file():
     assert lint(FILE.read_text(), {ProblemType.URI}) == []
 
 
-@pytest.mark.parametrize("machine", workflow.MACHINES)
+@pytest.mark.parametrize("machine", kinds.MACHINES)
 def test_statelint_passes_on_each_machine_once_the_function_arns_are_filled_in(machine):
     assert lint(rendered(machine)) == []
 
@@ -151,12 +152,12 @@ def test_the_file_leaves_only_the_plan_to_each_machine():
         "workflow_plan", "workflow_generate", "workflow_record_error", "workflow_finish"}
     assert json.loads(FILE.read_text())["States"]["Plan"]["Resource"] == "${workflow_plan}"
     comment = json.loads(FILE.read_text())["Comment"]
-    assert all(name in comment for name in (*workflow.MACHINES, *workflow.PLAN_FUNCTIONS.values()))
+    assert all(name in comment for name in (*kinds.MACHINES, *kinds.PLAN_FUNCTIONS.values()))
 
 
-@pytest.mark.parametrize("machine", workflow.MACHINES)
+@pytest.mark.parametrize("machine", kinds.MACHINES)
 def test_each_machine_is_the_file_with_its_own_plan_function(machine):
-    plan = workflow.PLAN_FUNCTIONS[machine]
+    plan = kinds.PLAN_FUNCTIONS[machine]
     assert workflow.functions(machine) == {
         "workflow_plan": plan, "workflow_generate": "workflow_generate",
         "workflow_record_error": "workflow_record_error", "workflow_finish": "workflow_finish"}
@@ -172,8 +173,11 @@ def test_bulk_and_text2image_differ_in_their_plan_only():
 
 
 def test_an_unknown_machine_is_a_configuration_error():
-    with pytest.raises(ConfigError, match="text2image, bulk"):
-        workflow.load_definition("nightly")
+    from chalicelib.workflow.local import LocalEngine
+    with pytest.raises(ConfigError, match="workflow_plan_nightly that are not registered"):
+        LocalEngine(TASKS).start("nightly", {}, "unknown-machine")
+    with pytest.raises(ConfigError, match="state machine name"):
+        workflow.load_definition("Nightly/../bulk")
     with pytest.raises(ConfigError, match="no definition"):
         workflow.load_definition("bulk", workflow.STATEMACHINE_DIR / "nowhere")
 
@@ -186,7 +190,7 @@ def test_every_machines_tasks_are_registered_and_deployed_by_the_app():
     assert set(TASKS) <= deployed
 
 
-@pytest.mark.parametrize("machine", workflow.MACHINES)
+@pytest.mark.parametrize("machine", kinds.MACHINES)
 def test_substitutions_fill_the_files_placeholders_with_the_stage_lambdas(machine):
     subs = workflow.substitutions(machine, app_name="emotion-garden", stage="prod",
                                   region="eu-west-1", account="111122223333")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.images import jpeg
 from tests.pools.conftest import ADMIN_KEY, client  # noqa: F401 - the fixture, shared
 from tests.pools.conftest import respond as call  # noqa: F401 - (status, body, headers)
@@ -18,7 +18,7 @@ EVENTS = Path(__file__).resolve().parent.parent / "faces" / "events"
 
 
 def plant(key: str, created: str = "2026-01-01T00:00:00Z") -> str:
-    bootstrap.store().put(key, jpeg(prov={"prompt": "A flower, test", "createdAt": created,
+    context.current().store.put(key, jpeg(prov={"prompt": "A flower, test", "createdAt": created,
                                           "seed": 7}))
     return key
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from chalicelib.rules.emotions import EMOTIONS
 from tests.zones.conftest import ADMIN_KEY, call, plant, reading
 
@@ -31,7 +31,7 @@ def garden(client):
     plant(SAD_H, "2026-01-03T00:00:00Z")
     plant(OLD_H, "2023-03-19T13:10:15Z")
     plant(POOL_H, "2026-01-09T00:00:00Z")
-    bootstrap.image_index().like(OLD_H, "visitor-1")
+    context.current().image_index.like(OLD_H, "visitor-1")
     return client
 
 
@@ -44,7 +44,7 @@ def test_a_zone_never_configured_shows_the_newest_of_every_emotion(garden):
         "zone": 1, "mode": "newest", "emotion": None, "caption": None, "interval": 8, "poll": 30}
     assert keys(body["landscape"]) == [SAD_H, HAPPY_H, OLD_H]      # newest first; no pool image
     assert keys(body["portrait"]) == [HAPPY_V]
-    url = bootstrap.store().url
+    url = context.current().store.url
     assert body["landscape"][0] == {"key": SAD_H, "url": url(SAD_H)}
     assert list(body) == ["zone", "mode", "emotion", "caption", "interval", "poll", "version",
                           "landscape", "portrait"]
@@ -101,15 +101,15 @@ def test_a_chosen_zone_shows_the_operators_images_by_orientation(garden):
     assert body["caption"] == "The hall garden" and body["interval"] == 12
     assert keys(body["landscape"]) == [SAD_H, HAPPY_H] and keys(body["portrait"]) == [HAPPY_V]
     # an image since removed from the garden is left out of the answer, not out of the zone
-    bootstrap.store().delete(SAD_H)
+    context.current().store.delete(SAD_H)
     _, after, _ = call(garden, "GET", "/zones/2", key=None)
     assert keys(after["landscape"]) == [HAPPY_H] and after["version"] != body["version"]
     assert call(garden, "GET", "/zones")[1]["zones"][0]["images"] == [HAPPY_V, SAD_H, HAPPY_H]
 
 
 def test_loved_newest_and_rotate_zones(garden):
-    bootstrap.image_index().like(HAPPY_H, "visitor-1")
-    bootstrap.image_index().like(HAPPY_H, "visitor-2")
+    context.current().image_index.like(HAPPY_H, "visitor-1")
+    context.current().image_index.like(HAPPY_H, "visitor-2")
     assert call(garden, "PUT", "/zones/1", {"mode": "loved", "emotion": "happy"})[0] == 200
     _, loved, _ = call(garden, "GET", "/zones/1", key=None)
     assert loved["emotion"] == "HAPPY" and keys(loved["landscape"]) == [HAPPY_H, OLD_H]
@@ -126,7 +126,7 @@ def test_loved_newest_and_rotate_zones(garden):
 
 def test_rotate_takes_every_emotion_in_turn_up_to_two_hundred(client):
     from chalicelib.catalog import ImageRecord
-    index = bootstrap.image_index()
+    index = context.current().image_index
     made = 0   # catalogued directly: 30 each of SAD and CALM, 300 of HAPPY
     for emotion, count in (("SAD", 30), ("CALM", 30), ("HAPPY", 300)):
         for n in range(count):
@@ -146,7 +146,7 @@ def test_rotate_takes_every_emotion_in_turn_up_to_two_hundred(client):
 
 def test_the_newest_of_every_emotion_merges_them_and_stops_at_two_hundred(client):
     from chalicelib.catalog import ImageRecord
-    index = bootstrap.image_index()
+    index = context.current().image_index
     n = 0
     for emotion in EMOTIONS:
         for i in range(40):
@@ -174,7 +174,7 @@ def test_zones_are_listed_and_a_deleted_zone_goes_back_to_the_default(garden):
 
 def test_zones_survive_a_restart_of_the_server(garden):
     call(garden, "PUT", "/zones/8", {"mode": "loved", "emotion": "SAD", "interval": 20})
-    bootstrap.reset()   # every adapter built anew from the data directory
+    context.forget()   # every adapter built anew from the data directory
     _, body, _ = call(garden, "GET", "/zones/8", key=None)
     assert body["mode"] == "loved" and body["interval"] == 20 and keys(body["landscape"]) == [SAD_H]
 
@@ -247,7 +247,7 @@ def test_admin_routes_need_the_admin_key(garden, method, path, body):
 
 # --- the original's POST /updateDisplay -------------------------------------------------------
 def test_update_display_takes_keys_and_our_own_urls(garden):
-    url = bootstrap.store().url
+    url = context.current().store.url
     call(garden, "PUT", "/zones/1", {"mode": "rotate", "caption": "Kept", "interval": 30})
     status, stored, _ = call(garden, "POST", "/updateDisplay", {
         "zone": 1, "landscape": [url(SAD_H), "/" + HAPPY_H], "portrait": [HAPPY_V]})
@@ -313,7 +313,7 @@ def test_a_follow_zone_shows_the_garden_of_the_last_reading(garden, rekognition,
     assert keys(happy["portrait"]) == [HAPPY_V] and happy["version"] != sad["version"]
     # only the emotion and the time were kept: nothing of the visitor
     from chalicelib.catalog import Reading
-    kept = bootstrap.zone_store().last_reading()
+    kept = context.current().zone_store.last_reading()
     assert isinstance(kept, Reading) and kept.emotion == "HAPPY"
     # a zone in another mode is not moved by readings
     call(garden, "PUT", "/zones/6", {"mode": "loved", "emotion": "SAD"})
@@ -322,9 +322,10 @@ def test_a_follow_zone_shows_the_garden_of_the_last_reading(garden, rekognition,
 
 def test_a_reading_that_cannot_be_recorded_never_fails_the_visitor(garden, rekognition, face_photo,
                                                                   monkeypatch):
-    def broken():
-        raise RuntimeError("the catalog is on fire")
-    monkeypatch.setattr(bootstrap, "zone_store", broken)
+    class Broken:
+        def __getattr__(self, name):
+            raise RuntimeError("the catalog is on fire")
+    context.override(zone_store=Broken())
     rekognition.add_response("detect_faces", reading("ANGRY"))
     response = garden.http.post("/emotion", body=face_photo, headers={"Content-Type": "image/jpeg"})
     assert response.status_code == 200 and json.loads(response.body)["emotions"] == "ANGRY"
@@ -334,7 +335,7 @@ def test_no_face_records_nothing(garden, rekognition, face_photo):
     rekognition.add_response("detect_faces", {"FaceDetails": []})
     response = garden.http.post("/emotion", body=face_photo, headers={"Content-Type": "image/jpeg"})
     assert response.status_code == 404
-    assert bootstrap.zone_store().last_reading() is None
+    assert context.current().zone_store.last_reading() is None
 
 
 # --- what a chosen zone may show: published garden images only ----------------------------------
@@ -375,7 +376,7 @@ def test_the_use_case_refuses_pool_keys_whatever_the_rules_let_through():
 def test_a_stored_chosen_zone_never_shows_a_pool_image(garden):
     # a configuration that names one (written by an older version, restored by hand) shows
     # the garden images it names and nothing else
-    bootstrap.zone_store().put_zone({"zone": 8, "mode": "chosen", "images": [POOL_H, HAPPY_H],
+    context.current().zone_store.put_zone({"zone": 8, "mode": "chosen", "images": [POOL_H, HAPPY_H],
                                      "emotion": None, "caption": None, "interval": 8,
                                      "updated": "2026-01-01T00:00:00Z"})
     status, body, _ = call(garden, "GET", "/zones/8", key=None)

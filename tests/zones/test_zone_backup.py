@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from chalicelib import backup, zones
+from chalicelib import backup, bootstrap, config, zones
 from chalicelib.catalog.dynamodb import DynamoZoneStore
 from chalicelib.catalog.sqlite import SqliteZoneStore
 from tests.pools.test_backup import fill, make_stack, restore  # noqa: F401
@@ -117,24 +117,25 @@ def test_malformed_zones_are_reported_and_skipped(make_stack, tmp_path, text, sk
 
 
 def test_the_cli_backs_up_and_restores_zones_into_a_fresh_data_dir(tmp_path, capsys, monkeypatch):
-    from chalicelib import bootstrap
+    from chalicelib.web import context
     from tests.pools.conftest import plant
     first, second, folder = tmp_path / "one", tmp_path / "two", tmp_path / "bk"
     monkeypatch.setenv("GARDEN_DATA_DIR", str(first))
-    bootstrap.reset()
+    context.forget()
     import app  # noqa: F401
     plant("emotions/HAPPY/ah.jpeg")
-    zones.put_zone(bootstrap.zone_store(), bootstrap.image_index(), 2,
+    zones.put_zone(context.current().zone_store, context.current().image_index, 2,
                    {"mode": "chosen", "images": ["emotions/HAPPY/ah.jpeg"], "caption": "hall"})
-    zones.put_zone(bootstrap.zone_store(), bootstrap.image_index(), 3, {"mode": "follow"})
+    zones.put_zone(context.current().zone_store, context.current().image_index, 3, {"mode": "follow"})
     assert run(["backup", str(folder), "--data-dir", str(first)]) == 0
     assert "2 display zones" in capsys.readouterr().out
 
     assert run(["restore", str(folder), "--data-dir", str(second)]) == 0
     assert "2 display zones" in capsys.readouterr().out
-    assert bootstrap.settings().data_dir == second.resolve()
-    restored = bootstrap.zone_store().list_zones()
+    # the CLI worked on its own garden: the one in the second data directory
+    second_garden = bootstrap.build(config.load().with_overrides(data_dir=second))
+    restored = second_garden.zone_store.list_zones()
     assert [(z["zone"], z["mode"], z["caption"]) for z in restored] == [(2, "chosen", "hall"),
                                                                        (3, "follow", None)]
-    assert zones.answer(bootstrap.zone_store(), bootstrap.image_index(), bootstrap.store().url,
+    assert zones.answer(second_garden.zone_store, second_garden.image_index, second_garden.store.url,
                         2)["landscape"][0]["key"] == "emotions/HAPPY/ah.jpeg"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib import bootstrap
+from chalicelib.web import context
 from tests.hardening.server import ADMIN_KEY, call, environment, serving
 from tests.hostile import Chalice, Http, refused
 
@@ -76,7 +76,7 @@ def api(request, monkeypatch):
         yield Http(request.getfixturevalue("http_origin"), ADMIN)
         return
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-    bootstrap.reset()
+    context.forget()
     from chalice.test import Client
 
     from app import app

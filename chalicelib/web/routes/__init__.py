@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 
 from chalice.app import Blueprint
 
-from ... import bootstrap
 from .. import admin
+from ..context import current
 from ..edge import handled
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -53,7 +53,7 @@ def admin_route(blueprint: Blueprint, path: str, **options: Any) -> Callable[[Vi
     def declare(view: View) -> View:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            admin.require_admin(blueprint.current_request.headers, bootstrap.settings())
+            admin.require_admin(blueprint.current_request.headers, current().settings)
             return view(*args, **kwargs)
         blueprint.route(path, api_key_required=True, **options)(
             _declared(handled(checked), ADMIN))

@@ -5,9 +5,10 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ... import bootstrap, photos, zones
+from ... import photos, zones
 from ...faces.service import analyze_photo
 from .. import admin
+from ..context import current
 from ..edge import header
 from . import route
 
@@ -21,14 +22,15 @@ def emotion() -> dict[str, Any]:
     # The photo is analyzed and forgotten: it reaches no store, file or log — unless an
     # operator turned on the debug setting GARDEN_KEEP_PHOTOS_DAYS (see chalicelib/photos.py).
     request: Any = routes.current_request   # its raw_body is bytes here: a binary type
-    settings = bootstrap.settings()
-    keep = photos.keeper(bootstrap.store(), settings.keep_photos_days, settings.bucket or "local") \
+    g = current()
+    settings = g.settings
+    keep = photos.keeper(g.store, settings.keep_photos_days, settings.bucket or "local") \
         if settings.keep_photos_days else None
     # at most two photos in flight per client address, and a bounded queue for them all:
     # the garden's other routes keep the server's threads while photos wait
     reading = analyze_photo(request.raw_body or b"", header(request, "content-type"),
-                            bootstrap.analyzer(), header(request, "x-user-id"), keep,
+                            g.analyzer, header(request, "x-user-id"), keep,
                             client=admin.client_id(request))
     # zones that follow the kiosk: the emotion and the time only; never fails the reading
-    zones.record_reading(bootstrap.zone_store, reading.get("emotions"))
+    zones.record_reading(lambda: g.zone_store, reading.get("emotions"))
     return reading

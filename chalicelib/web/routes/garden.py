@@ -6,7 +6,8 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ... import bootstrap, garden
+from ... import garden
+from ..context import current
 from ..edge import json_body
 from . import route
 
@@ -15,17 +16,19 @@ routes = Blueprint(__name__)
 
 @route(routes, "/garden", methods=["GET", "HEAD"])
 def garden_get() -> dict[str, Any]:
+    g = current()
     query = garden.GardenQuery.from_params(routes.current_request.query_params or {},
-                                           gender=bootstrap.settings().context_gender)
-    return garden.garden(bootstrap.image_index(), bootstrap.store().url, query)
+                                           gender=g.settings.context_gender)
+    return garden.garden(g.image_index, g.store.url, query)
 
 
 @route(routes, "/garden", methods=["POST"])
 def garden_post() -> dict[str, Any]:
     # the original kiosk's body: {"id", "emotion", "generation", "gender"}
+    g = current()
     query = garden.GardenQuery.from_params(json_body(routes.current_request),
-                                           gender=bootstrap.settings().context_gender)
-    return garden.garden(bootstrap.image_index(), bootstrap.store().url, query)
+                                           gender=g.settings.context_gender)
+    return garden.garden(g.image_index, g.store.url, query)
 
 
 @route(routes, "/gardenfromDB", methods=["POST"])
@@ -36,17 +39,18 @@ def garden_from_db() -> dict[str, Any]:
 
 @route(routes, "/favorites", methods=["GET", "HEAD"])
 def favorites_get() -> dict[str, Any]:
-    return garden.favorites(bootstrap.image_index(), routes.current_request.query_params or {})
+    return garden.favorites(current().image_index, routes.current_request.query_params or {})
 
 
 @route(routes, "/like", methods=["POST"])
 def like() -> dict[str, Any]:
-    return garden.like(bootstrap.image_index(), json_body(routes.current_request),
-                       bootstrap.settings().context_gender)
+    g = current()
+    return garden.like(g.image_index, json_body(routes.current_request), g.settings.context_gender)
 
 
 @route(routes, "/impressions", methods=["POST"])
 def impressions() -> dict[str, Any]:
     # {"id": visit id, "itemIds": [...], "context": {"emotion", "generation", "favorite"}}
-    return garden.impressions(bootstrap.image_index(), json_body(routes.current_request),
-                              bootstrap.settings().context_gender)
+    g = current()
+    return garden.impressions(g.image_index, json_body(routes.current_request),
+                              g.settings.context_gender)

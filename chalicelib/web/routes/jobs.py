@@ -6,10 +6,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ... import bootstrap
 from ...jobs import bulk, lifecycle, text2image
 from ...rules import original, validation
 from .. import admin, edge
+from ..context import current
 from ..edge import json_body
 from . import admin_route, route
 
@@ -18,31 +18,30 @@ routes = Blueprint(__name__)
 
 @route(routes, "/text2image", methods=["POST"])
 def text2image_post() -> Response:
-    settings = bootstrap.settings()
-    admin.rate_limit(admin.client_id(routes.current_request), settings)  # API Gateway throttles in AWS
+    g = current()
+    admin.rate_limit(admin.client_id(routes.current_request), g.settings)  # API Gateway throttles in AWS
     return edge.text2image_response(text2image.run(
-        json_body(routes.current_request), jobs=bootstrap.job_store(), engine=bootstrap.workflow(),
-        endpoints=settings.endpoints, wait_seconds=settings.wait_seconds), bootstrap.store().url)
+        json_body(routes.current_request), jobs=g.job_store, engine=g.workflow,
+        endpoints=g.settings.endpoints, wait_seconds=g.settings.wait_seconds), g.store.url)
 
 
 @route(routes, "/jobs/{job_id}", methods=["GET", "HEAD"])
 def job_get(job_id: str) -> dict[str, Any]:
-    return edge.public_job(lifecycle.get_job(validation.job_id(job_id),
-                                             jobs=bootstrap.job_store(),
-                                             engine=bootstrap.workflow()),
-                           bootstrap.store().url)
+    g = current()
+    return edge.public_job(lifecycle.get_job(validation.job_id(job_id), jobs=g.job_store,
+                                             engine=g.workflow), g.store.url)
 
 
 @admin_route(routes, "/jobs", methods=["GET", "HEAD"])
 def jobs_list() -> dict[str, Any]:
     return lifecycle.list_jobs(routes.current_request.query_params or {},
-                               jobs=bootstrap.job_store())
+                               jobs=current().job_store)
 
 
 @admin_route(routes, "/jobs/{job_id}/cancel", methods=["POST"])
 def job_cancel(job_id: str) -> dict[str, Any]:
-    return lifecycle.cancel_job(validation.job_id(job_id), jobs=bootstrap.job_store(),
-                                engine=bootstrap.workflow())
+    g = current()
+    return lifecycle.cancel_job(validation.job_id(job_id), jobs=g.job_store, engine=g.workflow)
 
 
 @admin_route(routes, "/bulk", methods=["POST"])
@@ -50,6 +49,6 @@ def bulk_post() -> Response:
     body = json_body(routes.current_request)
     if original.is_original_bulk(body):   # the original's {"index", "prompt", "fname"}
         body = original.bulk_body(body)
-    return edge.accepted(bulk.start_bulk(body, jobs=bootstrap.job_store(),
-                                         engine=bootstrap.workflow(),
-                                         endpoints=bootstrap.settings().endpoints))
+    g = current()
+    return edge.accepted(bulk.start_bulk(body, jobs=g.job_store, engine=g.workflow,
+                                         endpoints=g.settings.endpoints))

@@ -9,10 +9,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ... import bootstrap, curation, indexer
+from ... import curation, indexer
 from ...rules import layout, original
 from ...rules.times import utc_now
 from .. import edge
+from ..context import current
 from ..edge import json_body
 from . import admin_route
 
@@ -22,14 +23,15 @@ routes = Blueprint(__name__)
 @admin_route(routes, "/pool", methods=["GET", "HEAD"])
 def pool_get() -> dict[str, Any]:
     # awaiting review: short-lived links (S3 presigned in AWS, where CloudFront denies pool/*)
-    return curation.pool_page(bootstrap.image_index(), curation.private_url(bootstrap.store()),
+    g = current()
+    return curation.pool_page(g.image_index, curation.private_url(g.store),
                               routes.current_request.query_params or {})
 
 
 @admin_route(routes, "/pool/publish", methods=["POST"])
 def pool_publish() -> dict[str, Any]:
     keys = curation.parse_keys(json_body(routes.current_request))
-    return edge.key_results(curation.publish(bootstrap.store(), keys))
+    return edge.key_results(curation.publish(current().store, keys))
 
 
 @admin_route(routes, "/remove", methods=["POST"])
@@ -37,12 +39,13 @@ def remove_post() -> dict[str, Any]:
     body = json_body(routes.current_request)
     if original.is_original_remove(body):   # the original's {"objName": [...] | "<JSON>"}
         body = original.remove_body(body)
-    return edge.key_results(curation.remove(bootstrap.store(), curation.parse_keys(body)))
+    return edge.key_results(curation.remove(current().store, curation.parse_keys(body)))
 
 
 @admin_route(routes, "/retrieve", methods=["POST"])
 def retrieve_post() -> dict[str, Any]:
-    page = curation.pool_page(bootstrap.image_index(), curation.private_url(bootstrap.store()),
+    g = current()
+    page = curation.pool_page(g.image_index, curation.private_url(g.store),
                               original.retrieve_params(json_body(routes.current_request)))
     urls = [item["url"] for orientation in ("landscape", "portrait") for item in page[orientation]]
     return original.envelope({**page, "urls": urls}, urls)
@@ -51,14 +54,15 @@ def retrieve_post() -> dict[str, Any]:
 @admin_route(routes, "/removePool", methods=["POST"])
 def remove_pool_post() -> dict[str, Any]:
     keys = curation.parse_keys(original.remove_body(json_body(routes.current_request)))
-    answer = edge.key_results(curation.remove(bootstrap.store(), keys, areas=(layout.POOL,)))
+    answer = edge.key_results(curation.remove(current().store, keys, areas=(layout.POOL,)))
     return original.envelope(answer, answer["results"])
 
 
 @admin_route(routes, "/clearIndex", methods=["POST"])
 def clear_index_post() -> dict[str, Any]:
     keys = curation.parse_keys(original.remove_body(json_body(routes.current_request)))
-    store, index = bootstrap.store(), bootstrap.image_index()
+    g = current()
+    store, index = g.store, g.image_index
     results = [indexer.reindex_key(store, index, key, utc_now()) for key in keys]
     answer = {"results": results, "succeeded": sum(r["status"] == 200 for r in results),
               "failed": sum(r["status"] != 200 for r in results)}
@@ -67,4 +71,5 @@ def clear_index_post() -> dict[str, Any]:
 
 @admin_route(routes, "/admin/overview", methods=["GET", "HEAD"])
 def admin_overview() -> dict[str, Any]:
-    return curation.overview(bootstrap.image_index(), url=bootstrap.store().url)
+    g = current()
+    return curation.overview(g.image_index, url=g.store.url)

@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping
 
 from chalice.app import Blueprint, Response
 
-from ... import bootstrap, config, share
+from ... import config, share
 from ...errors import NotFound
 from ...rules import share as share_rules
 from .. import share_page
+from ..context import current
 from ..edge import header
 from . import route
 
@@ -27,10 +28,11 @@ def _language() -> str:
 
 
 def _share_page(keys: Callable[[], list[str]]) -> Response:
-    settings, language = bootstrap.settings(), _language()
+    g, language = current(), _language()
+    settings = g.settings
     origin = config.links_origin(settings)   # the public URL, or the address this request used
     try:
-        page = share.share_page(bootstrap.image_index(), bootstrap.store().url, keys(),
+        page = share.share_page(g.image_index, g.store.url, keys(),
                                 public_url=origin, credits=settings.credits, language=language)
     except NotFound:
         return share_page.not_found_response(language, origin)
@@ -38,9 +40,9 @@ def _share_page(keys: Callable[[], list[str]]) -> Response:
 
 
 def _share_qr(segments: list[str]) -> Response:
-    origin = config.links_origin(bootstrap.settings())
-    target = share.qr_target(bootstrap.image_index(), [share_rules.key_from_share(segments)],
-                             origin)
+    g = current()
+    origin = config.links_origin(g.settings)
+    target = share.qr_target(g.image_index, [share_rules.key_from_share(segments)], origin)
     return share_page.qr_response(target, origin)
 
 

@@ -1,10 +1,10 @@
 """The Lambdas that are not HTTP routes.
 
 - The workflows' tasks: Step Functions invokes them (``statemachine/generate.asl.json`` names
-  them); locally the workflow engine calls the same ``bootstrap.tasks()`` table.
+  them); locally the workflow engine calls the same ``tasks()`` table of the garden (``web.context``).
 - Object events: S3 invokes ``index_objects`` for every image written or removed (the image
   index's only writer); locally the folder store hands its events to the same
-  ``bootstrap.index_notification``, in-process.
+  ``index_notification``, in-process.
 
 A deployed task Lambda imports this module alone (its handler is ``<this module>.<function>``),
 not ``app.py``: so it sets up its own JSON logs.
@@ -15,8 +15,9 @@ from typing import Any
 
 from chalice.app import Blueprint, S3Event
 
-from ... import bootstrap, config, logs
+from ... import config, logs
 from ...jobs.kinds import KINDS
+from ..context import current
 
 logs.configure()
 routes = Blueprint(__name__)
@@ -31,7 +32,7 @@ def _task_lambda(name: str) -> Any:
     """The Lambda ``name``: it runs the task of that name, bound to this configuration's
     adapters. Kept in this module under the same name: its handler is ``<module>.<name>``."""
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return bootstrap.tasks()[name](event)
+        return current().tasks()[name](event)
     handler.__name__ = handler.__qualname__ = name
     return routes.lambda_function(name=name)(handler)
 
@@ -43,4 +44,4 @@ globals().update({name: _task_lambda(name) for name in FUNCTIONS})
                     events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], suffix=".jpeg",
                     name="index_objects")
 def index_objects(event: S3Event) -> None:
-    bootstrap.index_notification(event.to_dict())
+    current().index_notification(event.to_dict())

@@ -7,9 +7,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ... import bootstrap, zones
+from ... import zones
 from ...rules.zones import zone_number
 from .. import conditional
+from ..context import current
 from ..edge import json_body
 from . import admin_route, route
 
@@ -18,30 +19,32 @@ routes = Blueprint(__name__)
 
 @route(routes, "/zones/{zone}", methods=["GET", "HEAD"])
 def zone_get(zone: str) -> Response:
-    found = zones.answer(bootstrap.zone_store(), bootstrap.image_index(), bootstrap.store().url,
-                         zone_number(zone))
+    g = current()
+    found = zones.answer(g.zone_store, g.image_index, g.store.url, zone_number(zone))
     return conditional.versioned(found, found["version"], routes.current_request.headers)
 
 
 @admin_route(routes, "/zones", methods=["GET", "HEAD"])
 def zones_list() -> dict[str, Any]:
-    return zones.list_zones(bootstrap.zone_store())
+    return zones.list_zones(current().zone_store)
 
 
 @admin_route(routes, "/zones/{zone}", methods=["PUT"])
 def zone_put(zone: str) -> dict[str, Any]:
     number = zone_number(zone)
-    return zones.put_zone(bootstrap.zone_store(), bootstrap.image_index(), number,
+    g = current()
+    return zones.put_zone(g.zone_store, g.image_index, number,
                           json_body(routes.current_request))
 
 
 @admin_route(routes, "/zones/{zone}", methods=["DELETE"])
 def zone_delete(zone: str) -> dict[str, Any]:
-    return zones.delete_zone(bootstrap.zone_store(), zone_number(zone))
+    return zones.delete_zone(current().zone_store, zone_number(zone))
 
 
 @admin_route(routes, "/updateDisplay", methods=["POST"])
 def update_display() -> dict[str, Any]:
     # the original system's body: {"zone", "landscape": [...], "portrait": [...]}
-    return zones.update_display(bootstrap.zone_store(), bootstrap.image_index(),
-                                bootstrap.store().url, json_body(routes.current_request))
+    g = current()
+    return zones.update_display(g.zone_store, g.image_index, g.store.url,
+                                json_body(routes.current_request))
