@@ -18,7 +18,7 @@ PYTHON := $(shell for c in python3.12 python3.13 python3; do \
 	done)
 endif
 
-.PHONY: run test test-fast bench mutants lint deploy destroy clean check-python browser
+.PHONY: run test test-fast bench mutants lint deploy destroy endpoint clean check-python browser
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -104,3 +104,23 @@ deploy: $(VENV)/.installed-dev
 # Asks for the stage's name before deleting anything; the bucket is emptied first.
 destroy: $(VENV)/.installed-dev
 	$(PY) tools/deploy.py destroy --stage $(STAGE)
+
+# An asynchronous SageMaker endpoint that scales to zero (docs/deploy.md, "Scale to zero"):
+# make endpoint ACTION=create|update|delete|policy ENDPOINT=garden-sd-async BUCKET=the-stage-bucket \
+#   ROLE=arn:aws:iam::ACCOUNT:role/NAME [JUMPSTART=1 | MODEL=existing | IMAGE=… MODEL_DATA=s3://…] \
+#   [INSTANCE=ml.g6.xlarge] [MAX=1] [WARM='09:00-18:00 Asia/Seoul']
+ACTION ?= create
+ENDPOINT ?=
+BUCKET ?=
+ROLE ?=
+JUMPSTART ?=
+MODEL ?=
+IMAGE ?=
+MODEL_DATA ?=
+INSTANCE ?= ml.g6.xlarge
+MAX ?= 1
+WARM ?=
+endpoint: $(VENV)/.installed-dev
+	$(PY) tools/endpoint.py $(ACTION) "$(ENDPOINT)" --bucket "$(BUCKET)" --role "$(ROLE)" \
+	  --instance-type "$(INSTANCE)" --max-instances "$(MAX)" --model "$(MODEL)" \
+	  --image "$(IMAGE)" --model-data "$(MODEL_DATA)" --warm "$(WARM)" $(if $(JUMPSTART),--jumpstart)

@@ -337,6 +337,9 @@ def update(clients: Clients, plan: Plan, *, now: Callable[[], float] = time.time
     check_plan(plan, creating=True)
     old = clients.sagemaker.describe_endpoint(EndpointName=plan.name)["EndpointConfigName"]
     make_topics(clients, plan)
+    if plan.made_model:   # a new image or model data: the model the tool made is made again
+        # (deleting a model stops nothing: the running endpoint keeps what it loaded)
+        _quietly(lambda: clients.sagemaker.delete_model(ModelName=plan.model_name))
     make_model(clients, plan)
     name = config_name(plan, now)
     clients.sagemaker.create_endpoint_config(**endpoint_config(plan, name))
@@ -488,6 +491,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EndpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:   # noqa: BLE001 - AWS's refusals, said in one line
+        from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+        if not isinstance(exc, (BotoCoreError, ClientError, WaiterError)):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

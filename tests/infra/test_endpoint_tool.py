@@ -198,6 +198,32 @@ def test_update_deregisters_before_it_updates_and_scales_again(stubbed):
                 now=lambda: 2.0, wait=lambda c, p: None)
 
 
+def test_update_with_new_model_data_makes_the_model_again(stubbed):
+    clients, stubs = stubbed
+    stubs["sagemaker"].add_response("describe_endpoint", {
+        "EndpointName": NAME, "EndpointArn": ENDPOINT_ARN, "EndpointConfigName": f"{NAME}-3",
+        "EndpointStatus": "InService", "CreationTime": "2026-01-01T00:00:00Z",
+        "LastModifiedTime": "2026-01-01T00:00:00Z"}, {"EndpointName": NAME})
+    expect_topics(stubs)
+    stubs["sagemaker"].add_response("delete_model", {}, {"ModelName": f"{NAME}-model"})
+    stubs["sagemaker"].add_response("create_model", {
+        "ModelArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{NAME}-model"}, {
+        "ModelName": f"{NAME}-model", "ExecutionRoleArn": ROLE,
+        "PrimaryContainer": {"Image": IMAGE, "ModelDataUrl": DATA + ".v2", "Environment": {}},
+        "Tags": TAGS})
+    expect_config(stubs, f"{NAME}-4")
+    stubs["cloudwatch"].add_response("delete_alarms", {})
+    expect_no_warm(stubs)
+    stubs["autoscaling"].add_response("deregister_scalable_target", {}, SCALING)
+    stubs["sagemaker"].add_response("update_endpoint", {"EndpointArn": ENDPOINT_ARN},
+                                    {"EndpointName": NAME, "EndpointConfigName": f"{NAME}-4"})
+    expect_scaling(stubs, warm=False)
+    stubs["sagemaker"].add_response("delete_endpoint_config", {},
+                                    {"EndpointConfigName": f"{NAME}-3"})
+    tool.update(clients, plan(model_data=DATA + ".v2", max_instances=2), now=lambda: 4.0,
+                wait=lambda c, p: None)
+
+
 def test_delete_takes_the_scaling_the_endpoint_its_config_and_its_model(stubbed):
     clients, stubs = stubbed
     stubs["cloudwatch"].add_response("delete_alarms", {},
