@@ -3,9 +3,10 @@ kiosk's QR code holds, and the original's ``GET /image?content=KEY``).
 
 Only published garden images are shared, and only while the image index holds them: pool
 images (awaiting review), text-to-image results, debug photos and keys outside the layout are
-not found. The page's data — the image, its emotion, prompt, the day it was made, the credit
-and licence line of the model that made it (chalicelib/rules/credits.py), its addresses on the
-site's public URL — is built here; chalicelib/web/share_page.py writes it as HTML and the QR
+not found. The page's data — the image, its emotion, its favorite in words, the day it was
+made, the credit and licence line of the model that made it (chalicelib/rules/credits.py), its
+addresses on the site's public URL — is built here (the page speaks to a visitor: the prompt,
+a model's craft words, is not shown); chalicelib/web/share_page.py writes it as HTML and the QR
 code as SVG.
 """
 from __future__ import annotations
@@ -21,7 +22,6 @@ from .rules import share as rules
 from .rules.credits import Credit, credit_for
 from .rules.layout import GARDEN, SIZES, parse_key
 
-MAX_PROMPT = 2000          # what the page shows of a prompt (they are bounded when made)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -32,8 +32,8 @@ class SharePage:
     key: str
     emotion: str                   # upper case
     emotion_name: str              # in the page's language
-    favorite: str | None
-    prompt: str | None
+    favorite: str | None           # as catalogued (spring,cloudy,day)
+    favorite_text: str | None      # in words, in the page's language (봄 · 흐림 · 낮)
     made: str                      # the day it was made, as the page's language writes it
     created_at: str                # ISO 8601 (UTC)
     credit: Credit | None
@@ -79,8 +79,6 @@ def share_page(index: ImageIndex, url: Callable[[str], str], keys: Sequence[str]
     provenance = record.provenance or {}
     emotion = record.emotion or image.emotion or ""
     name = rules.emotion_name(language, emotion)
-    prompt = provenance.get("prompt")
-    prompt = prompt.strip()[:MAX_PROMPT] if isinstance(prompt, str) and prompt.strip() else None
     default_width, default_height = SIZES[image.orientation or "landscape"]
     width, height = (_dimension(provenance.get("width"), default_width),
                      _dimension(provenance.get("height"), default_height))
@@ -90,7 +88,7 @@ def share_page(index: ImageIndex, url: Callable[[str], str], keys: Sequence[str]
     stem = _UNSAFE_NAME.sub("-", f"{emotion.lower()}-{image.name}").strip("-.") or "flower"
     return SharePage(
         language=language, key=record.key, emotion=emotion, emotion_name=name,
-        favorite=record.favorite, prompt=prompt,
+        favorite=record.favorite, favorite_text=rules.favorite_text(language, record.favorite),
         made=rules.date_text(language, record.created_at), created_at=record.created_at,
         credit=credit_for(provenance, credits, language),
         page_url=canonical, image_url=url(record.key), qr_url=f"{canonical}/{rules.QR_NAME}",

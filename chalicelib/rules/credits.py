@@ -33,11 +33,11 @@ class Credit:
 
 
 _PAINTER = {
-    "en": "Painted by the Emotion Garden's own procedural painter: no model, no model licence.",
-    "ko": "이모션 가든의 절차적 페인터가 그렸습니다. 모델을 쓰지 않아 모델 라이선스가 없습니다.",
+    "en": "Painted by the Emotion Garden’s own procedural painter: no model, no model licence.",
+    "ko": "감정 정원의 절차적 페인터가 그렸습니다. 모델을 쓰지 않아 모델 라이선스가 없습니다.",
 }
 _RESTRICTIONS = {
-    "en": ("The image is yours to use, within the licence's use-based restrictions (no unlawful, "
+    "en": ("The image is yours to use, within the licence’s use-based restrictions (no unlawful, "
            "harmful, deceptive or discriminating use); a credit is appreciated."),
     "ko": ("이미지는 자유롭게 쓸 수 있지만, 라이선스의 사용 제한(불법적이거나 해롭거나 속이거나 "
            "차별하는 사용 금지)을 지켜야 합니다. 출처를 밝혀 주시면 고맙겠습니다."),
@@ -88,7 +88,7 @@ def _bedrock(model_id: str, language: str) -> Credit:
         line = {"en": f"Made with {name} on Amazon Bedrock, under the AWS Service Terms.",
                 "ko": f"Amazon Bedrock의 {name}로 만들었습니다(AWS 서비스 약관)."}
         return Credit(_language(line, language), AWS_TERMS_URL)
-    line = {"en": (f"Made with Stability AI's {name} on Amazon Bedrock; Stability AI's licence "
+    line = {"en": (f"Made with Stability AI’s {name} on Amazon Bedrock; Stability AI’s licence "
                    f"for the model and the AWS Service Terms apply."),
             "ko": (f"Amazon Bedrock에서 Stability AI의 {name}로 만들었습니다. 이 모델에 대한 "
                    f"Stability AI의 라이선스와 AWS 서비스 약관이 적용됩니다.")}

@@ -175,7 +175,6 @@ TEXT: dict[str, dict[str, str]] = {
         "description": "A flower the Emotion Garden grew for the feeling “{emotion}”.",
         "alt": "A flower the Emotion Garden grew for the feeling “{emotion}”",
         "emotion": "Emotion",
-        "prompt": "Prompt",
         "made": "Made",
         "favorite": "Favorite",
         "credit": "Credit and licence",
@@ -187,21 +186,20 @@ TEXT: dict[str, dict[str, str]] = {
         "site": "Emotion Garden",
     },
     "ko": {
-        "title": "{emotion} — 이모션 가든의 꽃",
-        "heading": "이모션 가든의 꽃",
-        "description": "이모션 가든이 ‘{emotion}’의 마음으로 피운 꽃입니다.",
-        "alt": "이모션 가든이 ‘{emotion}’의 마음으로 피운 꽃",
+        "title": "{emotion} — 감정 정원의 꽃",
+        "heading": "감정 정원의 꽃",
+        "description": "감정 정원이 ‘{emotion}’의 마음으로 피운 꽃입니다.",
+        "alt": "감정 정원이 ‘{emotion}’의 마음으로 피운 꽃",
         "emotion": "감정",
-        "prompt": "프롬프트",
         "made": "만든 날",
         "favorite": "좋아하는 것",
         "credit": "출처와 라이선스",
         "download": "이미지 내려받기",
         "other": "English",
-        "not_found_title": "찾을 수 없음 — 이모션 가든",
+        "not_found_title": "찾을 수 없음 — 감정 정원",
         "not_found": "이 꽃은 (더 이상) 정원에 없습니다.",
         "not_found_hint": "지워졌거나 링크가 잘렸을 수 있습니다.",
-        "site": "이모션 가든",
+        "site": "감정 정원",
     },
 }
 
@@ -213,6 +211,31 @@ LOCALES = {"en": "en_US", "ko": "ko_KR"}
 def text(language: str, name: str, **values: str) -> str:
     words = TEXT.get(language, TEXT[DEFAULT_LANGUAGE])
     return words.get(name, TEXT[DEFAULT_LANGUAGE][name]).format(**values)
+
+
+# The favorite's words a visitor may meet (the kiosk's chips say the same: word.* in
+# html/js/shared/strings/kiosk.js): said in Korean on the Korean page; any other word as the
+# operator wrote it.
+FAVORITE_WORDS_KO: dict[str, str] = {
+    "spring": "봄", "summer": "여름", "autumn": "가을", "fall": "가을", "winter": "겨울",
+    "sunny": "맑음", "cloudy": "흐림", "rainy": "비", "snowy": "눈", "windy": "바람",
+    "foggy": "안개", "day": "낮", "night": "밤", "morning": "아침", "evening": "저녁",
+    "dawn": "새벽", "sunset": "노을", "rose": "장미", "tulip": "튤립", "lily": "백합",
+    "with cat": "고양이와 함께", "with dog": "강아지와 함께",
+}
+
+
+def favorite_text(language: str, favorite: str | None) -> str | None:
+    """A favorite as a visitor reads it: ``spring,cloudy,day`` → ``Spring · cloudy · day``
+    (``봄 · 흐림 · 낮`` in Korean); None when there is none."""
+    parts = [" ".join(p.split()) for p in (favorite or "").split(",")]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    if language == "ko":
+        return " · ".join(FAVORITE_WORDS_KO.get(p.lower(), p) for p in parts)
+    first = parts[0]
+    return " · ".join([first[:1].upper() + first[1:], *parts[1:]])
 
 
 def emotion_name(language: str, emotion: str) -> str:

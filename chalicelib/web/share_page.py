@@ -3,7 +3,7 @@
 Rendered on the server, so link previews (which run no script) find the Open Graph and
 Twitter card tags in the HTML. The page holds no script at all and takes its style from
 /css/, so the pages' strict Content-Security-Policy holds. Every value is escaped with
-``html.escape`` (a prompt is a visitor's or an operator's text)."""
+``html.escape`` (a favorite is an operator's text)."""
 from __future__ import annotations
 
 import io
@@ -20,7 +20,6 @@ SVG_TYPE = "image/svg+xml; charset=utf-8"
 PAGE_CACHE = "public, max-age=300"                # a removed image's page is gone within minutes
 QR_CACHE = "public, max-age=31536000, immutable"  # a key's share URL never changes
 MISSING_CACHE = "no-cache"
-DESCRIPTION_PROMPT = 160                          # prompt characters in a link preview
 
 
 def _e(value: object) -> str:
@@ -34,9 +33,6 @@ def _meta(attribute: str, name: str, content: object) -> str:
 def render(page: SharePage) -> str:
     w = page.words
     description = w["description"]
-    if page.prompt:
-        cut = page.prompt if len(page.prompt) <= DESCRIPTION_PROMPT else page.prompt[:DESCRIPTION_PROMPT - 1] + "…"
-        description = f"{description} “{cut}”"
     other_locale = words.LOCALES["en" if page.language == "ko" else "ko"]
     head = [
         '<meta charset="utf-8">',
@@ -71,11 +67,9 @@ def render(page: SharePage) -> str:
         _meta("name", "twitter:image:alt", w["alt"]),
     ]
     details = [("emotion", page.emotion_name)]
-    if page.favorite:
-        details.append(("favorite", page.favorite))
+    if page.favorite_text:
+        details.append(("favorite", page.favorite_text))
     rows = "".join(f'<dt>{_e(w[k])}</dt><dd data-field="{k}">{_e(v)}</dd>' for k, v in details)
-    if page.prompt:
-        rows += f'<dt>{_e(w["prompt"])}</dt><dd data-field="prompt"><q>{_e(page.prompt)}</q></dd>'
     rows += (f'<dt>{_e(w["made"])}</dt><dd data-field="made">'
              f'<time datetime="{_e(page.created_at)}">{_e(page.made)}</time></dd>')
     credit = ""

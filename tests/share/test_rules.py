@@ -88,7 +88,38 @@ def test_both_languages_have_every_word_and_dates_read_naturally():
     assert set(share.EMOTION_NAMES["ko"]) == set(share.EMOTION_NAMES["en"])
     assert share.date_text("en", "2026-03-01T10:00:00.000Z") == "1 March 2026"
     assert share.date_text("ko", "2026-03-01T10:00:00.000Z") == "2026년 3월 1일"
-    assert share.text("ko", "heading") == "이모션 가든의 꽃"
+    assert share.text("ko", "heading") == "감정 정원의 꽃"
+    assert not any("prompt" in words for words in share.TEXT.values())    # craft words stay off the page
+    assert share.favorite_text("en", "spring,cloudy,day") == "Spring · cloudy · day"
+    assert share.favorite_text("ko", "spring,cloudy,day") == "봄 · 흐림 · 낮"
+    assert share.favorite_text("ko", "with cat,night") == "고양이와 함께 · 밤"
+    assert share.favorite_text("ko", "moon garden") == "moon garden"     # a word the garden does not know
+    assert share.favorite_text("en", None) is None and share.favorite_text("en", " , ") is None
+
+
+def test_the_favorite_words_are_the_kiosks():
+    """The take-home page says a favorite as the kiosk's chips do (word.* in its strings)."""
+    import re
+    from pathlib import Path
+    kiosk = (Path(__file__).resolve().parents[2] / "html/js/shared/strings/kiosk.js").read_text("utf-8")
+    said = dict(re.findall(r'"word\.([^"]+)": "([^"]+)"', kiosk))
+    assert said == share.FAVORITE_WORDS_KO
+
+
+def test_one_korean_name_for_the_installation():
+    """감정 정원 on every page a visitor or an operator reads, the take-home page and its credit
+    line included; the English credit line with typographic apostrophes."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    texts = {p: p.read_text("utf-8") for p in [*root.glob("html/**/*.html"), *root.glob("html/js/**/*.js"),
+                                               root / "chalicelib/rules/share.py",
+                                               root / "chalicelib/rules/credits.py"]}
+    assert not [p for p, t in texts.items() if "이모션 가든" in t]
+    korean = [credits.default_credit(e, "", "ko") for e in ("painter:",)]
+    assert all(c is not None and "감정 정원" in c.line for c in korean)
+    for endpoint in ("painter:", "sagemaker:sd", "bedrock:stability.sd3-5-large-v1:0"):
+        english = credits.default_credit(endpoint, "", "en")
+        assert english is not None and "'" not in english.line
     assert "행복" in share.text("ko", "description", emotion=share.emotion_name("ko", "HAPPY"))
 
 
@@ -101,7 +132,7 @@ def test_both_languages_have_every_word_and_dates_read_naturally():
     ("http://127.0.0.1:8081/invocations", "stable-diffusion-v1-5", "Stable Diffusion 1.x (CreativeML Open RAIL-M",
      credits.RAIL_M_URL),
     ("a1111://127.0.0.1:7860", "sd_xl_base_1.0", "Stable Diffusion XL", credits.RAIL_PP_M_URL),
-    ("bedrock:stability.sd3-5-large-v1:0", "", "Stability AI's Stable Diffusion 3.5 Large on Amazon Bedrock",
+    ("bedrock:stability.sd3-5-large-v1:0", "", "Stability AI’s Stable Diffusion 3.5 Large on Amazon Bedrock",
      credits.STABILITY_URL),
     ("bedrock:amazon.nova-canvas-v1:0?concurrency=2", "", "Amazon Nova Canvas on Amazon Bedrock",
      credits.AWS_TERMS_URL),

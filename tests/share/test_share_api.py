@@ -1,5 +1,6 @@
 """The take-home page and its QR code through Chalice's test client, on the local stack: the
-page for a garden image (Open Graph tags, escaped prompt, credit line, both languages), the
+page for a garden image (Open Graph tags, no prompt, the favorite in words, credit line, both
+languages), the
 original's /image?content= form, and 404 for anything that is not a published garden image."""
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.images import jpeg
 from tests.stacks import threaded_server
 
 PUBLIC = "http://127.0.0.1:8000"   # the settings' default public URL
+CRAFT = ", trending on artstation, 8 k, highly detailed, octane render"
 HOSTILE_PROMPT = '<script>alert("x")</script> & \'quoted\' "rose" <img src=x onerror=alert(1)>'
 
 
@@ -61,7 +63,7 @@ def get(client, path: str, **headers):
 
 
 def test_the_page_of_a_garden_image(client):
-    plant("emotions/HAPPY/rose/ah.jpeg", prompt=HOSTILE_PROMPT, width=1280, height=800)
+    plant("emotions/HAPPY/rose/ah.jpeg", prompt=HOSTILE_PROMPT + CRAFT, width=1280, height=800)
     status, headers, html = get(client, "/share/HAPPY/rose/ah")
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     page = Parsed(html)
@@ -71,13 +73,13 @@ def test_the_page_of_a_garden_image(client):
     assert page.meta("og:type") == "website" and page.meta("twitter:card") == "summary_large_image"
     assert page.meta("og:image:width") == "1280" and page.meta("og:image:height") == "800"
     assert page.meta("twitter:image") == page.meta("og:image")
-    assert "Happy" in page.meta("og:title") and HOSTILE_PROMPT[:40] in page.meta("og:description")
+    assert "Happy" in page.meta("og:title") and "“Happy”" in page.meta("og:description")
     assert page.find("link", rel="canonical")["href"] == f"{PUBLIC}/share/HAPPY/rose/ah"
-    # the prompt is text, never markup: no script element, no injected attribute
-    assert page.fields["prompt"] == HOSTILE_PROMPT
+    # the page speaks to a visitor: the prompt and its craft words are nowhere, not even escaped
+    assert "prompt" not in page.fields and "artstation" not in html.lower() and "alert" not in html
     assert not any(tag == "script" for tag, _ in page.tags)
     assert page.find("img", src="x") is None and "<script>" not in html
-    assert page.fields["emotion"] == "Happy" and page.fields["favorite"] == "rose"
+    assert page.fields["emotion"] == "Happy" and page.fields["favorite"] == "Rose"
     assert page.fields["made"] == "1 March 2026"
     assert page.find("time")["datetime"] == "2026-03-01T10:00:00.000Z"
     # the image, its download, the painter's credit, the page in the other language
@@ -109,10 +111,26 @@ def test_both_languages_by_lang_then_accept_language(client, path, headers, lang
     assert answer["Content-Language"] == language
     if language == "ko":
         assert page.fields["emotion"] == "슬픔" and page.fields["made"] == "2026년 3월 1일"
-        assert page.meta("og:locale") == "ko_KR" and "이모션 가든" in page.meta("og:title")
+        assert page.meta("og:locale") == "ko_KR" and "감정 정원" in page.meta("og:title")
         assert "절차적 페인터" in page.fields["credit"]
     else:
         assert page.fields["emotion"] == "Sad" and page.meta("og:locale") == "en_US"
+
+
+@pytest.mark.parametrize("language, favorite", [("en", "Spring · cloudy · day"), ("ko", "봄 · 흐림 · 낮")])
+def test_the_favorite_in_words_and_one_name_for_the_garden(client, language, favorite):
+    plant("emotions/CALM/spring,cloudy,day/ah.jpeg")
+    _, _, html = get(client, f"/share/CALM/spring,cloudy,day/ah?lang={language}")
+    page = Parsed(html)
+    assert page.fields["favorite"] == favorite
+    assert ("좋아하는 것" in html) == (language == "ko")
+    assert "spring,cloudy,day" not in "".join(page.fields.values())
+    # the installation's one Korean name, as the kiosk, desk, about and text-to-image pages say it
+    assert "이모션 가든" not in html
+    if language == "ko":
+        assert html.count("감정 정원") >= 3 and "감정 정원" in page.fields["credit"]
+    else:
+        assert "Emotion Garden’s own procedural painter" in page.fields["credit"] and "'" not in page.fields["credit"]
 
 
 @pytest.mark.parametrize("endpoint, expected", [
