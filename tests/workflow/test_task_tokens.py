@@ -330,3 +330,22 @@ def test_a_worker_nobody_answers_ends_in_its_heartbeat_and_is_crashed(tmp_path):
     run = engine.start("text2image", {"jobId": "j"}, "j")
     assert engine.wait(run, 20).status == SUCCEEDED
     assert [e["Error"] for e in job.errors] == ["States.HeartbeatTimeout"]
+
+
+def test_a_task_may_answer_its_own_token_before_it_returns(tmp_path):
+    # a worker with nothing to claim ends its own turn at once: {"next": "stop"}
+    holder: dict[str, LocalEngine] = {}
+    answered: list[bool] = []
+
+    def stop_at_once(event: dict[str, Any]) -> dict[str, Any]:
+        answered.append(holder["engine"].send_task_success(event["token"], {"next": "stop"}))
+        return {"submitted": False}
+
+    (tmp_path / "generate.asl.json").write_text(json.dumps({"StartAt": "Park", "States": {"Park": {
+        "Type": "Task", "Resource": WAIT_FOR_TOKEN, "TimeoutSeconds": 600, "End": True,
+        "Parameters": {"FunctionName": "${workflow_plan}",
+                       "Payload": {"token.$": "$$.Task.Token"}}}}}))
+    engine = holder["engine"] = LocalEngine({"workflow_plan_text2image": stop_at_once},
+                                            directory=tmp_path)
+    result = engine.wait(engine.start("text2image", {}, "j"), 10)
+    assert (result.status, result.output, answered) == (SUCCEEDED, {"next": "stop"}, [True])
