@@ -30,6 +30,7 @@ from .faces import FaceAnalyzer
 from .generators import Generator
 from .jobs import steps
 from .jobs.kinds import KINDS, Kind
+from .moderation import Moderation
 from .storage import ObjectStore
 from .workflow import TaskFunction, WorkflowEngine
 
@@ -42,7 +43,7 @@ ClientFactory = Callable[..., Any]   # boto3.client's shape: (service, **options
 
 # the adapters a garden builds, each of which an edge (a test) may hand over instead
 ADAPTERS = ("store", "database", "image_index", "job_store", "zone_store", "generators",
-            "analyzer", "workflow", "boto")
+            "analyzer", "moderation", "workflow", "boto")
 
 
 def _boto(service: str, **kwargs: Any) -> Any:
@@ -178,6 +179,23 @@ class Garden:
         return self._once("analyzer", make)
 
     @property
+    def moderation(self) -> Moderation:
+        """The prompt and image checks ``settings.moderation`` asks for (the block lists read
+        here: a missing, empty or unreadable one is a ConfigError naming its setting)."""
+        def make() -> Moderation:
+            from .moderation import build_moderation
+            m = self.settings.moderation
+            bedrock = rekognition = None
+            if m.prompts and m.guardrail_id:
+                from .moderation.guardrails import RETRY_CONFIG as GUARDRAILS_RETRIES
+                bedrock = self.client("bedrock-runtime", config=GUARDRAILS_RETRIES)
+            if m.images:
+                from .moderation.rekognition import RETRY_CONFIG as REKOGNITION_RETRIES
+                rekognition = self.client("rekognition", config=REKOGNITION_RETRIES)
+            return build_moderation(m, bedrock_client=bedrock, rekognition_client=rekognition)
+        return self._once("moderation", make)
+
+    @property
     def workflow(self) -> WorkflowEngine:
         def make() -> WorkflowEngine:
             engine = build_engine(self.settings, self.tasks(), client=self.client)
@@ -209,7 +227,7 @@ class Garden:
 
         def generate(event: dict[str, Any]) -> dict[str, Any]:   # a worker's turn
             return steps.work(event, generators=self.generators, store=self.store,
-                              jobs=self.job_store)
+                              jobs=self.job_store, moderation=self.moderation)
 
         def record_error(event: dict[str, Any]) -> dict[str, Any]:   # a crashed worker
             return steps.record_crash(event, jobs=self.job_store)

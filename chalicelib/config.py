@@ -12,19 +12,22 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import math
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from .errors import ConfigError
 
 LOCAL, AWS = "local", "aws"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_LOCAL_ENDPOINTS = ("painter:", "painter:")  # the original ran two endpoints
-ENDPOINT_SCHEMES = ("sagemaker:", "bedrock:", "http://", "https://", "a1111://", "painter:")
+ENDPOINT_SCHEMES = ("sagemaker:", "sagemaker-async:", "bedrock:", "http://", "https://",
+                    "a1111://", "painter:")
+PAINTER_PARKED = "painter:?async=1"   # the painter answering as an asynchronous endpoint does
 # Amazon Bedrock image models whose request body the garden speaks, by model-ID prefix.
 BEDROCK_FAMILIES = (("stability.sd3-", "stability"), ("stability.stable-image-core-", "stability"),
                     ("stability.stable-image-ultra-", "stability"),
@@ -35,6 +38,164 @@ MAX_WORKERS = 12                  # workers of one job in all: Step Functions' h
 MAX_CONCURRENCY = MAX_WORKERS     # bedrock:…?concurrency=N: images in flight for one model
 _BEDROCK_MODEL = re.compile(r"^[a-z0-9]+\.[a-z0-9][a-z0-9.-]{0,100}(:[0-9]{1,3})?$")
 FACE_READINGS = ("full", "emotion")  # what /emotion reads from a face
+
+
+# --- moderation (chalicelib/moderation: the checks; here their settings, pure) -----------------
+# The moderation's settings, parsed by one pure function from the environment's values.
+#
+# =============================  ==================================================================
+# ``GARDEN_MODERATION``          ``off`` | ``prompts`` | ``images`` | ``both`` (default ``both``)
+# ``GARDEN_IMAGE_CHECK``         ``rekognition`` | ``none``; default ``rekognition`` in AWS,
+#                                ``none`` locally (offline there is no image check: a local
+#                                installation asks for Rekognition with AWS credentials)
+# ``GARDEN_MODERATION_MIN_CONFIDENCE``  0–100: a moderation label at or above it flags an image
+#                                (default 50, Rekognition's own default)
+# ``GARDEN_MODERATION_LABELS``   the Rekognition labels that flag an image, comma-separated or a
+#                                JSON list, matched against a label and its parent
+#                                (``Explicit,Violence``); default: every label
+# ``GARDEN_BLOCKLIST``           the operator's block lists: paths separated by commas (relative
+#                                to the data directory); default ``blocklist.txt`` in the data
+#                                directory when there is one. A named list that is missing,
+#                                empty or not UTF-8 stops the start with the setting's name
+# ``GARDEN_BLOCKLIST_WORDS``     more entries as a stage setting: a JSON list of strings
+# ``GARDEN_GUARDRAIL``           a Bedrock guardrail checks prompts too: ``ID`` or ``ID:VERSION``
+#                                (``ID`` an identifier or ARN; version a number or ``DRAFT``,
+#                                default ``DRAFT``)
+# ``GARDEN_BULK_FLAGGED``        ``review`` (default: to the pool, marked) | ``drop``
+# =============================  ==================================================================
+#
+# Defaults make a public installation safe: prompts are always checked against the block list,
+# and in AWS every generated image goes through Rekognition. Asking for image checks where no
+# image check can run (``GARDEN_MODERATION=images`` or ``both`` set explicitly, locally, without
+# ``GARDEN_IMAGE_CHECK=rekognition``) is a ConfigError, never a silent pass.
+MODES = ("off", "prompts", "images", "both")
+IMAGE_CHECKS = ("rekognition", "none")
+BULK_FLAGGED = ("review", "drop")
+DEFAULT_MODE = "both"
+DEFAULT_MIN_CONFIDENCE = 50.0
+DEFAULT_BLOCKLIST = "blocklist.txt"
+_GUARDRAIL = re.compile(r"^(?P<id>[a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:"
+                        r"guardrail/[a-z0-9]+)(:(?P<version>[1-9][0-9]{0,7}|DRAFT))?$")
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    mode: str                                   # GARDEN_MODERATION
+    image_check: str                            # GARDEN_IMAGE_CHECK: rekognition | none
+    min_confidence: float                       # GARDEN_MODERATION_MIN_CONFIDENCE: 0..100
+    labels: tuple[str, ...]                     # GARDEN_MODERATION_LABELS: () = every label
+    blocklists: tuple[Path, ...]                # GARDEN_BLOCKLIST (absolute paths)
+    blocklists_named: bool                      # GARDEN_BLOCKLIST was set: each must exist
+    extra_words: tuple[str, ...]                # GARDEN_BLOCKLIST_WORDS
+    guardrail_id: str | None                    # GARDEN_GUARDRAIL
+    guardrail_version: str                      # its version (DRAFT when not given)
+    bulk_flagged: Literal["review", "drop"]     # GARDEN_BULK_FLAGGED
+
+    @property
+    def prompts(self) -> bool:
+        """Prompts are checked (the block list, and the guardrail when one is named)."""
+        return self.mode in ("prompts", "both")
+
+    @property
+    def images(self) -> bool:
+        """Generated images are checked before anyone may see them."""
+        return self.mode in ("images", "both") and self.image_check != "none"
+
+    def rebased(self, old: Path, new: Path) -> ModerationSettings:
+        """These settings for another data directory: the block lists that lay in ``old``
+        (the default one, or one named relative to it) lie in ``new``."""
+        def moved(path: Path) -> Path:
+            return new / path.relative_to(old) if path.is_relative_to(old) else path
+        return replace(self, blocklists=tuple(moved(path) for path in self.blocklists))
+
+
+def _value(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (_value(env, name) or default).lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value[:40]!r} must be one of: {', '.join(choices)}")
+    return value
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list, or a JSON list of strings."""
+    value = _value(env, name)
+    if value is None:
+        return ()
+    if value.startswith("["):
+        try:
+            items = json.loads(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name} is not a valid JSON list: {exc}") from None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{name} must be a JSON list of strings")
+    else:
+        items = value.split(",")
+    cleaned = tuple(item.strip() for item in items if item.strip())
+    if not cleaned:
+        raise ConfigError(f"{name} is set but lists nothing; unset it for the default")
+    return cleaned
+
+
+def _confidence(env: Mapping[str, str]) -> float:
+    name = "GARDEN_MODERATION_MIN_CONFIDENCE"
+    value = _value(env, name)
+    if value is None:
+        return DEFAULT_MIN_CONFIDENCE
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not 0.0 <= number <= 100.0:       # NaN fails this too
+        raise ConfigError(f"{name}={value[:40]!r} must be a number from 0 to 100")
+    return number
+
+
+def parse_moderation(env: Mapping[str, str], *, backend: str, data_dir: Path) -> ModerationSettings:
+    """The moderation's settings from ``env``; ``backend`` (``local`` | ``aws``) picks the
+    defaults, ``data_dir`` anchors relative block-list paths. Reads no file: the lists are
+    read when the checks are built (``build_moderation``)."""
+    aws = backend == "aws"
+    mode = _choice(env, "GARDEN_MODERATION", MODES, DEFAULT_MODE)
+    image_check = _choice(env, "GARDEN_IMAGE_CHECK", IMAGE_CHECKS,
+                          "rekognition" if aws else "none")
+    if _value(env, "GARDEN_MODERATION") and mode in ("images", "both") and image_check == "none":
+        raise ConfigError(
+            f"GARDEN_MODERATION={mode} asks for image checks, but GARDEN_IMAGE_CHECK is none "
+            "(offline there is no image check): set GARDEN_IMAGE_CHECK=rekognition (with AWS "
+            "credentials) or GARDEN_MODERATION=prompts")
+    named = _list(env, "GARDEN_BLOCKLIST")
+    paths = tuple(path if path.is_absolute() else data_dir / path
+                  for path in (Path(item).expanduser() for item in named))
+    words_raw = _value(env, "GARDEN_BLOCKLIST_WORDS")
+    if words_raw is not None and not words_raw.startswith("["):
+        raise ConfigError("GARDEN_BLOCKLIST_WORDS must be a JSON list of strings, "
+                          'e.g. ["word", "two words"]')
+    guardrail = _value(env, "GARDEN_GUARDRAIL")
+    guardrail_id, version = None, "DRAFT"
+    if guardrail is not None:
+        found = _GUARDRAIL.match(guardrail)
+        if not found:
+            raise ConfigError(f"GARDEN_GUARDRAIL={guardrail[:80]!r} must be a guardrail ID or "
+                              "ARN, optionally with :VERSION (a number or DRAFT)")
+        guardrail_id, version = found["id"], found["version"] or "DRAFT"
+    return ModerationSettings(
+        mode=mode,
+        image_check=image_check,
+        min_confidence=_confidence(env),
+        labels=_list(env, "GARDEN_MODERATION_LABELS"),
+        blocklists=paths or (data_dir / DEFAULT_BLOCKLIST,),
+        blocklists_named=bool(paths),
+        extra_words=_list(env, "GARDEN_BLOCKLIST_WORDS"),
+        guardrail_id=guardrail_id,
+        guardrail_version=version,
+        bulk_flagged=cast(Literal["review", "drop"],
+                          _choice(env, "GARDEN_BULK_FLAGGED", BULK_FLAGGED, "review")),
+    )
 
 
 @dataclass(frozen=True)
@@ -59,6 +220,9 @@ class Settings:
     face_reading: str = "full"        # GARDEN_FACE_READING: full | emotion (nothing but the emotion)
     context_gender: bool = False      # GARDEN_CONTEXT_GENDER: the garden learns per gender too (README)
     credits: tuple[CreditLine, ...] = ()  # GARDEN_CREDITS: {"endpoint URI or prefix": line} (README)
+    # GARDEN_MODERATION and its companions (above): what is checked before anyone sees it
+    moderation: ModerationSettings = field(default_factory=lambda: parse_moderation(
+        {}, backend=LOCAL, data_dir=Path(".garden").resolve()))
 
     @property
     def is_aws(self) -> bool:
@@ -84,6 +248,8 @@ class Settings:
         given = {k: v for k, v in changes.items() if v is not None}
         if "data_dir" in given:
             given["data_dir"] = Path(given["data_dir"]).expanduser().resolve()
+            if "moderation" not in given:   # block lists named relative to the data directory move with it
+                given["moderation"] = self.moderation.rebased(self.data_dir, given["data_dir"])
         return replace(self, **given)
 
 
@@ -305,6 +471,13 @@ def endpoint_concurrency(uri: str) -> int:
     return parse_bedrock(uri).concurrency if uri.startswith("bedrock:") else 1
 
 
+def parks(uri: str) -> bool:
+    """Whether a worker of this endpoint parks while its image is made: an asynchronous
+    endpoint (``sagemaker-async:NAME``, the painter as one) takes the request and answers
+    later through a notification, so the workflow waits on a task token, not a Lambda."""
+    return uri.startswith("sagemaker-async:") or uri == PAINTER_PARKED
+
+
 def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (the process's environment by default); ``defaults`` fill in
     what it does not set (a deployed stage's environment, for the CLI's ``--stage``)."""
@@ -325,9 +498,10 @@ def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | Non
                           "or 'emotion' (the emotion only: no age, gender or other attributes)")
     cdn = _required(env, "GARDEN_CDN_DOMAIN", why) if aws else _env(env, "GARDEN_CDN_DOMAIN")
     public_url = f"https://{cdn}" if aws else (_env(env, "GARDEN_PUBLIC_URL") or DEFAULT_PUBLIC_URL)
+    data_dir = Path(_env(env, "GARDEN_DATA_DIR") or ".garden").expanduser().resolve()
     return Settings(
         backend=backend,
-        data_dir=Path(_env(env, "GARDEN_DATA_DIR") or ".garden").expanduser().resolve(),
+        data_dir=data_dir,
         public_url=public_url.rstrip("/"),
         bucket=_required(env, "GARDEN_BUCKET", why) if aws else None,
         table=_required(env, "GARDEN_TABLE", why) if aws else None,
@@ -346,4 +520,5 @@ def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | Non
         face_reading=face_reading,
         context_gender=_flag(env, "GARDEN_CONTEXT_GENDER", False),
         credits=parse_credits(_env(env, "GARDEN_CREDITS")),
+        moderation=parse_moderation(env, backend=backend, data_dir=data_dir),
     )

@@ -216,6 +216,12 @@ class ImageEntry(TypedDict, total=False):
     height: int
     seconds: float
     seed: int | None
+    # moderation (chalicelib/jobs/moderated.py): an image not shown to visitors
+    held: bool                # held (text-to-image) or dropped (bulk): never public
+    dropped: bool             # a flagged bulk image not stored at all
+    review: bool              # a bulk image in the pool marked for the reviewer
+    moderation: str           # flagged | unchecked (the check could not answer)
+    labels: list[str]         # the labels that flagged it
 
 
 class ErrorEntry(TypedDict, total=False):

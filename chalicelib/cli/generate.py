@@ -70,6 +70,7 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
                 "seed": args.seed, "negative": args.negative, "steps": args.steps}
         request = text2image.parse_request({k: v for k, v in body.items() if v is not None},
                                            len(settings.endpoints))
+        text2image.check(request, garden.moderation)   # refused: a GardenError, as below
         jobs, engine = garden.job_store, garden.workflow
         started = time.monotonic()
         job_id = text2image.start_job(request, jobs=jobs, engine=engine,

@@ -49,7 +49,7 @@ def _bulk(args: argparse.Namespace, garden: Garden) -> int:
         return 2
     jobs, engine = garden.job_store, garden.workflow
     started = bulk.start_bulk(bulk_body(args), jobs=jobs, engine=engine,
-                              endpoints=garden.settings.endpoints)
+                              endpoints=garden.settings.endpoints, moderation=garden.moderation)
     job_id = started["jobId"]
     print(f"job {job_id}: {started['requested']} images over {len(garden.settings.endpoints)} "
           f"endpoint(s)\nprompt: {started['prompt']}", flush=True)

@@ -41,6 +41,7 @@ def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
         settings = garden.settings
         if not settings.is_aws:
             garden.generators   # e.g. a bedrock: endpoint without AWS credentials: now
+        garden.moderation       # a block list that is missing, empty or not UTF-8: now
     except ConfigError as exc:
         print(f"emotion-garden: {exc}", file=sys.stderr)
         return 2

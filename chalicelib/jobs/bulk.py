@@ -14,12 +14,14 @@ from typing import Any
 
 from ..catalog import JobStore, SharedWork, WorkItem
 from ..errors import InvalidRequest
+from ..moderation import Moderation
 from ..rules import layout, prompts
 from ..rules.favorites import favorite_words, parse_favorite, parse_favorites
 from ..rules.emotions import parse_emotion
 from ..rules.validation import MAX_SEED, int_field, text_field
 from ..workflow import WorkflowEngine
 from .lifecycle import ensure_job, launch
+from .moderated import check_prompt
 from .plan import make_plan, seeds
 from .record import RUNNING, Job, new_job, new_job_id
 
@@ -191,11 +193,27 @@ def plan(event: Mapping[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) 
     return make_plan(job_id, KIND, shared, items, endpoints, jobs=jobs)
 
 
+def check(request: BulkRequest, moderation: Moderation | None) -> None:
+    """The recipe's words, then each favorite's whole prompt, checked before a job exists: the
+    first refused is PromptRefused (400) naming it in ``field`` (``emotionText``, ``others``,
+    or ``favorite:<favorite>`` / ``prompt`` for the prompt built from the templates), so the
+    desk can say which. A managed check that could not answer lets the job run on the block
+    list's word (its images are reviewed in the pool, as every pool image is)."""
+    check_prompt(moderation, KIND, request.emotion_text, "emotionText")
+    check_prompt(moderation, KIND, request.others, "others")
+    for favorite in request.each_favorite:
+        check_prompt(moderation, KIND, request.prompt_for(favorite),
+                     f"favorite:{favorite}" if favorite else "prompt")
+
+
 def start_bulk(body: object, *, jobs: JobStore, engine: WorkflowEngine,
-               endpoints: tuple[str, ...]) -> dict[str, Any]:
-    """Check the request, create the job record (pollable at once), start the workflow with an
-    execution named after the job. ``{"jobId", "status", "statusUrl", "requested", "prompt"}``."""
+               endpoints: tuple[str, ...], moderation: Moderation | None = None
+               ) -> dict[str, Any]:
+    """Check the request (its prompts by ``moderation``), create the job record (pollable at
+    once), start the workflow with an execution named after the job.
+    ``{"jobId", "status", "statusUrl", "requested", "prompt"}``."""
     request = parse_bulk(body)
+    check(request, moderation)
     if not endpoints:
         raise InvalidRequest("no inference endpoints are configured")
     job_id = new_job_id()

@@ -62,15 +62,23 @@ def _dedupe(images: list[ImageEntry]) -> list[ImageEntry]:
     return sorted(unique, key=lambda i: (i.get("n", 0), i.get("key", "")))
 
 
+_HELD_FIELDS = ("n", "width", "height", "moderation", "labels", "dropped")
+
+
 def job_view(job: Job) -> dict[str, Any]:
     """What a client sees of a job (GET /jobs/{id}, the CLI's progress)."""
-    images = _dedupe(list(job.get("images") or []))
+    made = _dedupe(list(job.get("images") or []))
+    # images the moderation held (or dropped) are counted apart, never linked: a client sees
+    # that one could not be shown and which labels flagged it, not where it lies
+    images = [i for i in made if not i.get("held")]
+    held = [{k: v for k, v in i.items() if k in _HELD_FIELDS} for i in made if i.get("held")]
     errors = list(job.get("errors") or [])
     # a record without a kind predates bulk jobs: it is a text-to-image job
     retried = list(job.get("retried") or [])
     view = {"jobId": job["jobId"], "kind": job.get("kind", "text2image"),
             "status": job.get("status", RUNNING), "requested": job.get("requested", 0),
             "completed": len(images), "failed": len(errors), "retried": len(retried),
+            "held": len(held), "heldImages": held,
             "images": images, "errors": errors, "urls": [i["url"] for i in images],
             "retries": retried, "errorSummary": error_summary(errors, retried),
             "createdAt": job.get("createdAt")}
@@ -125,7 +133,8 @@ def settle(job: Job, finished_at: str) -> JobFields:
     """Status and timings of a job whose workflow has run every image: SUCCEEDED when every
     image was made, FAILED when none was, else PARTIAL."""
     view = job_view(job)
-    requested, completed, failed = view["requested"], view["completed"], view["failed"]
+    requested, failed = view["requested"], view["failed"]
+    completed = view["completed"] + view["held"]   # a held image was made: not a failure
     if completed >= requested and failed == 0:
         status = SUCCEEDED
     elif completed == 0:
@@ -137,7 +146,7 @@ def settle(job: Job, finished_at: str) -> JobFields:
     def slot(endpoint: str | None) -> EndpointTiming:
         return per_endpoint.setdefault(endpoint, {"endpoint": endpoint, "images": 0, "failed": 0,
                                                   "seconds": 0.0})
-    for image in view["images"]:
+    for image in _dedupe(list(job.get("images") or [])):
         entry = slot(image["endpoint"])
         entry["images"] += 1
         entry["seconds"] = round(entry["seconds"] + float(image.get("seconds") or 0), 3)

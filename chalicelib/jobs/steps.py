@@ -24,7 +24,7 @@ import functools
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import logs, metrics
 from ..catalog import Claim, ErrorEntry, ImageEntry, JobStore, SharedWork
@@ -35,11 +35,14 @@ from ..errors import (
     GeneratorError,
     JobNotFound,
 )
-from ..generators import GenerationRequest, Generator
+from ..generators import Endpoint, GenerationRequest, Generator
 from ..generators.checks import ensure_jpeg
+from ..moderation import Moderation
 from ..rules import layout, provenance, scheduling
+from ..rules.moderation import TEXT2IMAGE
 from ..rules.times import utc_now
 from ..storage import ObjectStore
+from .moderated import ImageCheck, check_image
 from .record import MAX_MESSAGE, RUNNING, job_view, settle
 
 MAX_OUTPUT_ENTRIES = 100   # the execution's output stays far below Step Functions' 256 KB
@@ -53,6 +56,7 @@ MAX_ROUNDS = 16            # Finish sends the workers round again at most this o
 NO_ENDPOINT_LEFT = "NoEndpointLeft"
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
+T = TypeVar("T")
 Sleep = Callable[[float], None]
 
 
@@ -62,7 +66,7 @@ def worker_id(event: dict[str, Any]) -> str:
     return f"{event.get('run') or 'run'}/{int(event['worker']['worker'])}"
 
 
-def _generator(generators: Sequence[Generator], index: int, uri: str) -> Generator:
+def find_generator(generators: Sequence[Endpoint], index: int, uri: str) -> Endpoint:
     """The worker's endpoint; found by URI if the list changed since (redeploy)."""
     if 0 <= index < len(generators) and generators[index].uri == uri:
         return generators[index]
@@ -72,7 +76,7 @@ def _generator(generators: Sequence[Generator], index: int, uri: str) -> Generat
     raise EndpointFailed(f"endpoint {uri!r} is no longer configured")
 
 
-def _with_backoff(make: Callable[[], bytes], sleep: Sleep) -> bytes:
+def with_backoff(make: Callable[[], T], sleep: Sleep) -> T:
     """Throttling and timeouts are retried after growing pauses; anything else, or the same
     error once its pauses are spent, is the endpoint failing hard."""
     waits = {EndpointThrottled: list(THROTTLE_BACKOFF), EndpointTimeout: list(TIMEOUT_BACKOFF)}
@@ -90,9 +94,10 @@ def _with_backoff(make: Callable[[], bytes], sleep: Sleep) -> bytes:
             sleep(left.pop(0))
 
 
-def work(event: dict[str, Any], *, generators: Sequence[Generator], store: ObjectStore,
+def work(event: dict[str, Any], *, generators: Sequence[Endpoint], store: ObjectStore,
          jobs: JobStore, now: Callable[[], str] = utc_now, sleep: Sleep = time.sleep,
-         lease_seconds: float = LEASE_SECONDS) -> dict[str, Any]:
+         lease_seconds: float = LEASE_SECONDS,
+         moderation: Moderation | None = None) -> dict[str, Any]:
     """One turn of a worker: ``{"jobId", "run", "worker": {"worker", "uri"}}`` in;
     ``{"next": "work"}`` after an image while others are open (ask again), or
     ``{"next": "stop"}`` when nothing is left for this endpoint, the job is no longer running,
@@ -103,8 +108,10 @@ def work(event: dict[str, Any], *, generators: Sequence[Generator], store: Objec
     if claim is None:
         return {"next": "stop"}
     try:
-        generator = _generator(generators, int(event["worker"]["worker"]), uri)
-        entry = _make(claim, generator, store, now, sleep)
+        generator = find_generator(generators, int(event["worker"]["worker"]), uri)
+        if not isinstance(generator, Generator):
+            raise EndpointFailed(f"endpoint {uri!r} is asynchronous: its worker must park")
+        entry = _make(claim, generator, store, now, sleep, moderation)
     except GeneratorError as exc:
         give_back(jobs, job_id, me, uri, type(exc).__name__, str(exc))
         return {"next": "stop", "n": claim.n, "error": type(exc).__name__}
@@ -115,28 +122,75 @@ def work(event: dict[str, Any], *, generators: Sequence[Generator], store: Objec
 
 
 def _make(claim: Claim, generator: Generator, store: ObjectStore, now: Callable[[], str],
-          sleep: Sleep) -> ImageEntry:
-    """Make the claimed image, store it with its provenance; the entry for the job record."""
-    job_id, item, uri = claim.job["jobId"], claim.item, generator.uri
-    shared = claim.job.get("shared") or SharedWork()
-    width, height = int(item["width"]), int(item["height"])
-    prompt = item.get("prompt") or shared["prompt"]
-    negative = item.get("negative", shared.get("negative", ""))
-    steps = int(shared.get("steps", 30))
-    request = GenerationRequest(prompt=prompt, width=width, height=height,
-                                negative_prompt=negative, steps=steps, seed=item.get("seed"))
+          sleep: Sleep, moderation: Moderation | None = None) -> ImageEntry:
+    """Make the claimed image, check it (``moderation``), store it with its provenance; the
+    entry for the job record."""
+    request = request_for(claim)
     started = time.monotonic()
-    data = _with_backoff(lambda: generator.generate(request), sleep)
-    seconds = round(time.monotonic() - started, 3)
+    data = with_backoff(lambda: generator.generate(request), sleep)
+    return keep(claim, generator.uri, data, time.monotonic() - started, store, now, moderation)
+
+
+def request_for(claim: Claim) -> GenerationRequest:
+    """What the endpoint is asked for the claimed image: its own fields over the job's."""
+    item, shared = claim.item, claim.job.get("shared") or SharedWork()
+    return GenerationRequest(prompt=item.get("prompt") or shared["prompt"],
+                             width=int(item["width"]), height=int(item["height"]),
+                             negative_prompt=item.get("negative", shared.get("negative", "")),
+                             steps=int(shared.get("steps", 30)), seed=item.get("seed"))
+
+
+def keep(claim: Claim, uri: str, data: bytes, seconds: float, store: ObjectStore,
+         now: Callable[[], str], moderation: Moderation | None = None) -> ImageEntry:
+    """The image ``uri`` made for the claim, checked (JPEG of the size asked, ``moderation``)
+    and stored with its provenance; the entry for the job record."""
+    job_id, item, request = claim.job["jobId"], claim.item, request_for(claim)
+    shared = claim.job.get("shared") or SharedWork()
+    width, height, seconds = request.width, request.height, round(seconds, 3)
+    prompt, negative, steps = request.prompt, request.negative_prompt, request.steps
     data = ensure_jpeg(data, width, height, source=uri)
     origin = {**(shared.get("provenance") or {}), **(item.get("provenance") or {}),
               "prompt": prompt, "negativePrompt": negative, "seed": item.get("seed"),
               "width": width, "height": height, "steps": steps, "endpoint": uri,
               "createdAt": now(), "jobId": job_id}
     key = item.get("key") or layout.text2image_key(job_id, claim.n)
-    store.put(key, provenance.embed(data, origin), "image/jpeg", {"job-id": job_id})
-    return {"n": claim.n, "url": store.url(key), "key": key, "endpoint": uri, "width": width,
-            "height": height, "seconds": seconds, "seed": item.get("seed")}
+    entry: ImageEntry = {"n": claim.n, "key": key, "endpoint": uri, "width": width,
+                         "height": height, "seconds": seconds, "seed": item.get("seed")}
+    # moderation: after the image is made, before it is stored where anyone can reach it
+    checked = check_image(moderation, str(claim.job.get("kind") or TEXT2IMAGE), data)
+    metadata = {"job-id": job_id}
+    target: str | None = key
+    if checked is not None:
+        entry, target, metadata, origin = _moderated(checked, entry, metadata, origin)
+    if target is not None:    # None: a flagged bulk image, dropped
+        store.put(target, provenance.embed(data, origin), "image/jpeg", metadata)
+        if not entry.get("held"):
+            entry["url"] = store.url(target)
+    return entry
+
+
+def _moderated(checked: ImageCheck, entry: ImageEntry, metadata: dict[str, str],
+               origin: dict[str, Any]) -> tuple[ImageEntry, str | None, dict[str, str],
+                                                dict[str, Any]]:
+    """Where a checked image goes (``rules/moderation``): kept as it was; held under a private
+    key no public URL reaches (text-to-image: flagged or unchecked); to the pool marked for the
+    reviewer (bulk), the mark in its object metadata and its provenance (so the index and a
+    restore carry it); or dropped (key None). The job's entry records it, with its labels."""
+    action, status, labels = checked.decision.action, checked.status, checked.labels
+    metadata = {**metadata, "moderation": status}
+    if action == "keep":
+        return entry, entry["key"], metadata, origin
+    metadata["moderation-labels"] = ",".join(labels)[:1024]
+    marked = {**origin, "moderation": {"status": status, "labels": labels}}
+    if action == "review":
+        reviewed: ImageEntry = {**entry, "review": True, "moderation": status, "labels": labels}
+        return reviewed, entry["key"], metadata, marked
+    held: ImageEntry = {**entry, "held": True, "moderation": status, "labels": labels}
+    if action == "drop":   # its key kept in the record, where it would have gone
+        held["dropped"] = True
+        return held, None, metadata, marked
+    held["key"] = layout.held_key(entry["key"])
+    return held, held["key"], metadata, marked
 
 
 def give_back(jobs: JobStore, job_id: str, worker: str, uri: str, error: str,

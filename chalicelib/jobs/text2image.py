@@ -13,10 +13,12 @@ from typing import Any
 
 from ..catalog import JobStore, SharedWork, WorkItem
 from ..errors import InvalidRequest
+from ..moderation import Moderation
 from ..rules import layout
 from ..rules.validation import MAX_SEED, int_field, text_field
 from ..workflow import WorkflowEngine
 from .lifecycle import Outcome, ensure_job, launch, outcome, wait_for_job
+from .moderated import check_prompt
 from .plan import make_plan, seeds
 from .record import Job, new_job, new_job_id
 
@@ -106,14 +108,22 @@ def start_job(request: Text2ImageRequest, *, jobs: JobStore, engine: WorkflowEng
                   {"jobId": job_id, **request.to_dict()}, jobs=jobs, engine=engine)
 
 
+def check(request: Text2ImageRequest, moderation: Moderation | None) -> None:
+    """The prompt checked before a job exists: PromptRefused (400) when it was flagged,
+    ModerationUnavailable (503, try again) when the check could not answer — the public page
+    fails closed. The negative prompt names what to keep out of the image: not checked."""
+    check_prompt(moderation, KIND, request.text, "text")
+
+
 def run(body: object, *, jobs: JobStore, engine: WorkflowEngine, endpoints: tuple[str, ...],
-        wait_seconds: float) -> Outcome:
-    """Start the request's job and wait up to its budget: Finished when it ended in time,
-    else Running (the caller polls)."""
+        wait_seconds: float, moderation: Moderation | None = None) -> Outcome:
+    """Check the request's prompt (``moderation``), start its job and wait up to its budget:
+    Finished when it ended in time, else Running (the caller polls)."""
     started = time.monotonic()
     request = parse_request(body, len(endpoints))
     assert isinstance(body, dict)
     budget = wait_budget(body, wait_seconds)
+    check(request, moderation)
     job_id = start_job(request, jobs=jobs, engine=engine, endpoints=endpoints)
     view = wait_for_job(job_id, budget, jobs=jobs, engine=engine)
     return outcome(job_id, view, time.monotonic() - started)

@@ -3,6 +3,10 @@
 - garden (served):       emotions/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
 - pool (under review):   pool/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
 - text-to-image results: text2image/{job id}/{n}.jpeg
+- held (private):        held/text2image/{job id}/{n}.jpeg — a text-to-image result the
+                         moderation flagged or could not check. Outside the image areas:
+                         never indexed, never served by the local server, denied to CloudFront
+                         (infra/template.yaml); the operator opens it through a presigned link.
 
 Backups made by the original system may spell the emotion in lower case; such keys parse,
 keep their spelling in the store, and are catalogued under the upper-case emotion (and the
@@ -23,6 +27,7 @@ GARDEN = "emotions"
 POOL = "pool"
 ORIGINAL_POOL = "imgPool"      # the original system's pool prefix (its backups use it)
 TEXT2IMAGE = "text2image"
+HELD = "held"                  # private: images the moderation held (not an image area)
 AREAS = (GARDEN, POOL, TEXT2IMAGE)
 IMAGE_PREFIXES = tuple(f"{area}/" for area in AREAS)
 SUFFIX = ".jpeg"
@@ -131,3 +136,17 @@ def garden_key(area: str, emotion: str, name: str, orientation: str, favorite: s
 
 def text2image_key(job_id: str, n: int) -> str:
     return parse_key(f"{TEXT2IMAGE}/{job_id}/{n}{SUFFIX}").key
+
+
+def held_key(key: str) -> str:
+    """Where an image the moderation held is kept: under ``held/``, outside every public
+    prefix (``held/text2image/{job id}/{n}.jpeg``)."""
+    return check_safe(f"{HELD}/{parse_key(key).key}")
+
+
+def parse_held(key: object) -> ImageKey:
+    """A held image's key (``held/`` + an image key), or InvalidKey."""
+    key = check_safe(key)
+    if not key.startswith(f"{HELD}/"):
+        raise InvalidKey(f"{_shown(key)}: expected a key under {HELD}/")
+    return parse_key(key[len(HELD) + 1:])

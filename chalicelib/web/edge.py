@@ -32,6 +32,7 @@ from ..errors import (
 )
 from ..jobs.lifecycle import Finished, Outcome
 from ..jobs.record import RUNNING
+from ..moderation import PromptRefused
 from ..rules import jsontext, redact
 
 MAX_JSON_BYTES = 64 * 1024
@@ -66,6 +67,8 @@ def handled(view: View) -> View:
         try:
             return view(*args, **kwargs)
         except GardenError as exc:
+            if isinstance(exc, PromptRefused):
+                return refused_response(exc)
             response = error_response(status_of(exc), str(exc) or type(exc).__name__)
             retry = getattr(exc, "retry_after", None)   # 429/503: when to try again
             if isinstance(retry, (int, float)):
@@ -78,6 +81,16 @@ def handled(view: View) -> View:
             logging.getLogger("emotion_garden").debug("unhandled", exc_info=True)
             return error_response(500, f"internal error (incident {incident})")
     return wrapper  # type: ignore[return-value]
+
+
+def refused_response(refused: PromptRefused, envelope: bool = False) -> Response:
+    """400 for a prompt the moderation refused: the bilingual message, its ``kind``,
+    ``labels``, ``messages`` (en, ko) and, for a recipe, the ``field`` refused. ``envelope``:
+    the original clients' shape beside it (``statusCode`` and ``body``, a JSON string)."""
+    body: dict[str, Any] = {"message": str(refused), **refused.to_json()}
+    if envelope:
+        body = {"statusCode": 400, "body": json.dumps(body, ensure_ascii=False), **body}
+    return Response(body=body, status_code=400, headers={"Content-Type": "application/json"})
 
 
 def header(request: Any, name: str) -> str | None:

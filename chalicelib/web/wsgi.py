@@ -25,7 +25,7 @@ from chalice.app import Chalice
 
 from .. import config, logs
 from ..errors import InvalidKey
-from ..rules.layout import IMAGE_PREFIXES, POOL
+from ..rules.layout import HELD, IMAGE_PREFIXES, POOL
 from ..storage.folder import FolderObjectStore
 from . import origins
 from .context import current
@@ -110,7 +110,7 @@ class GardenSite:
                ) -> Iterable[bytes]:
         if method in ("GET", "HEAD"):
             relative = path.lstrip("/")
-            if relative.startswith(IMAGE_PREFIXES):
+            if relative.startswith((*IMAGE_PREFIXES, f"{HELD}/")):
                 return self._image(relative, environ, respond)
             page = self._page_path(path)
             if page is not None:
@@ -139,11 +139,12 @@ class GardenSite:
         if not isinstance(store, FolderObjectStore):  # AWS: images live behind CloudFront
             raise Answer(404, "images are served by CloudFront")
         cache = IMAGE_CACHE
-        if key.startswith(POOL + "/"):
-            # awaiting review: only for the operator (the admin key, or a URL GET /pool signed)
+        if key.startswith((POOL + "/", HELD + "/")):
+            # awaiting review, or held by the moderation: only for the operator (the admin key,
+            # or a URL GET /pool or GET /held signed)
             if not (self._operator(environ) or store.verify_presigned(key, environ.get("QUERY_STRING", ""))):
-                raise Answer(403, "pool images are for the operator: open them from GET /pool "
-                                  f"(signed links) or send the admin key in {HEADER}")
+                raise Answer(403, "pool and held images are for the operator: open them from the "
+                                  f"desk (signed links) or send the admin key in {HEADER}")
             cache = PRIVATE_IMAGE_CACHE
         try:
             file = store.path(key)

@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from ...jobs import bulk, lifecycle, text2image
+from ...moderation import PromptRefused
 from ...rules import original, validation
 from .. import admin, edge
 from ..context import current
@@ -20,9 +21,14 @@ routes = Blueprint(__name__)
 def text2image_post() -> Response:
     g = current()
     admin.rate_limit(admin.client_id(routes.current_request), g.settings)  # API Gateway throttles in AWS
-    return edge.text2image_response(text2image.run(
-        json_body(routes.current_request), jobs=g.job_store, engine=g.workflow,
-        endpoints=g.settings.endpoints, wait_seconds=g.settings.wait_seconds), g.store.url)
+    try:
+        outcome = text2image.run(
+            json_body(routes.current_request), jobs=g.job_store, engine=g.workflow,
+            endpoints=g.settings.endpoints, wait_seconds=g.settings.wait_seconds,
+            moderation=g.moderation)
+    except PromptRefused as refused:   # 400, no job; the original's page reads its envelope
+        return edge.refused_response(refused, envelope=True)
+    return edge.text2image_response(outcome, g.store.url)
 
 
 @route(routes, "/jobs/{job_id}", methods=["GET", "HEAD"])
@@ -47,8 +53,13 @@ def job_cancel(job_id: str) -> dict[str, Any]:
 @admin_route(routes, "/bulk", methods=["POST"])
 def bulk_post() -> Response:
     body = json_body(routes.current_request)
-    if original.is_original_bulk(body):   # the original's {"index", "prompt", "fname"}
+    was_original = original.is_original_bulk(body)
+    if was_original:   # the original's {"index", "prompt", "fname"}
         body = original.bulk_body(body)
     g = current()
-    return edge.accepted(bulk.start_bulk(body, jobs=g.job_store, engine=g.workflow,
-                                         endpoints=g.settings.endpoints))
+    try:
+        started = bulk.start_bulk(body, jobs=g.job_store, engine=g.workflow,
+                                  endpoints=g.settings.endpoints, moderation=g.moderation)
+    except PromptRefused as refused:   # 400 naming the field, no job
+        return edge.refused_response(refused, envelope=was_original)
+    return edge.accepted(started)
