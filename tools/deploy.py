@@ -63,7 +63,7 @@ LAMBDA_FUNCTIONS: dict[str, dict[str, int]] = {
     "workflow_finish": {"lambda_timeout": 60, "lambda_memory_size": 512},
 }
 # The object prefixes the app reads and writes (chalicelib/rules/layout.py): garden, pool, results.
-IMAGE_PREFIXES = ("emotions/", "pool/", "text2image/")
+IMAGE_PREFIXES = ("emotions/", "pool/", "text2image/", "held/")   # held/: images the moderation held
 MACHINES = {"text2image": "Text2ImageMachineArn", "bulk": "BulkMachineArn"}
 
 
@@ -165,6 +165,9 @@ def stage_environment(outputs: Mapping[str, str], stage: str) -> dict[str, str]:
         "GARDEN_TEXT2IMAGE_MACHINE": outputs[MACHINES["text2image"]],
         "GARDEN_BULK_MACHINE": outputs[MACHINES["bulk"]],
         "GARDEN_ENDPOINTS": json.dumps(endpoints),
+        # the stack's prompt guardrail (Bedrock Guardrails, after the block list), at its version
+        **({"GARDEN_GUARDRAIL": f"{outputs['GuardrailArn']}:{outputs['GuardrailVersion']}"}
+           if outputs.get("GuardrailArn") and outputs.get("GuardrailVersion") else {}),
     }
 
 
@@ -176,9 +179,12 @@ def parse_arn(arn: str) -> dict[str, str]:
             "account": parts[4], "resource": parts[5]}
 
 
-def policy_document(environment: Mapping[str, str]) -> dict[str, Any]:
+def policy_document(environment: Mapping[str, str],
+                    outputs: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The Lambda role's policy: only the actions the code calls, on only the stage's resources
-    (tests/infra/test_policy.py checks both against the code)."""
+    (tests/infra/test_policy.py checks both against the code). ``outputs`` (the stack's) name
+    the guardrail profile and its destination Regions: a Standard-tier guardrail's requests
+    may be served in any of them, and ApplyGuardrail must be allowed on the profile there."""
     machines = [environment["GARDEN_TEXT2IMAGE_MACHINE"], environment["GARDEN_BULK_MACHINE"]]
     arn = parse_arn(machines[0])
     part, region, account = arn["partition"], arn["region"], arn["account"]
@@ -219,11 +225,26 @@ def policy_document(environment: Mapping[str, str]) -> dict[str, Any]:
          "Action": ["states:DescribeExecution", "states:StopExecution"], "Resource": executions},
         # DetectFaces and X-Ray's writes have no resource-level permissions: "*" is the only form.
         {"Sid": "Faces", "Effect": "Allow", "Action": ["rekognition:DetectFaces"], "Resource": "*"},
+        # DetectModerationLabels (every generated image, before anyone may see it) has no
+        # resource-level permissions either.
+        {"Sid": "ImageChecks", "Effect": "Allow", "Action": ["rekognition:DetectModerationLabels"],
+         "Resource": "*"},
         {"Sid": "Tracing", "Effect": "Allow",
          "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords",
                     "xray:GetSamplingRules", "xray:GetSamplingTargets"], "Resource": "*"},
     ]
     after_workflows = next(i for i, s in enumerate(statements) if s["Sid"] == "Workflows") + 1
+    guardrail = environment.get("GARDEN_GUARDRAIL")
+    if guardrail:   # ARN:VERSION; IAM names the guardrail without its version
+        guardrail_arn = guardrail.rsplit(":", 1)[0] if guardrail.count(":") > 5 else guardrail
+        profile = (outputs or {}).get("GuardrailProfile", "")
+        regions = [r.strip() for r in (outputs or {}).get("GuardrailRegions", "").split(",")
+                   if r.strip()]
+        profiles = [f"arn:{part}:bedrock:{r}:{account}:guardrail-profile/{profile}"
+                    for r in regions] if profile else []
+        statements.insert(after_workflows, {"Sid": "PromptChecks", "Effect": "Allow",
+                              "Action": ["bedrock:ApplyGuardrail"],
+                              "Resource": [guardrail_arn, *profiles]})
     if models:
         statements.insert(after_workflows, {"Sid": "Models", "Effect": "Allow",
                               "Action": ["bedrock:InvokeModel"], "Resource": models})
@@ -462,7 +483,7 @@ def deploy(stage: str, endpoints: Sequence[str], domain: Sequence[str] = ()) -> 
     print("2/5 stage configuration and policy from the stack's outputs", flush=True)
     config_path = CHALICE_DIR / "config.json"
     write_json(config_path, chalice_stage(json.loads(config_path.read_text()), stage, environment))
-    write_json(CHALICE_DIR / f"policy-{stage}.json", policy_document(environment))
+    write_json(CHALICE_DIR / f"policy-{stage}.json", policy_document(environment, outputs))
 
     print("3/5 Lambda package and chalice deploy", flush=True)
     package = build_package()

@@ -55,16 +55,25 @@ def app_function_names() -> set[str]:
     return names
 
 
-def example_environment(stage: str = "dev") -> dict[str, str]:
-    """What stage_environment makes of a stack's outputs (account 123456789012)."""
-    return deploy.stage_environment({
+def example_outputs(stage: str = "dev") -> dict[str, str]:
+    """A stack's outputs (account 123456789012)."""
+    return {
         "BucketName": f"emotion-garden-{stage}-{ACCOUNT}-{REGION}",
         "TableName": f"emotion-garden-{stage}",
         "CdnDomain": "d111111abcdef8.cloudfront.net",
         "Text2ImageMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:emotion-garden-{stage}-text2image",
         "BulkMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:emotion-garden-{stage}-bulk",
         "EndpointNames": "jumpstart-SD-2-1,jumpstart-sd-xl",
-    }, stage)
+        "GuardrailArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/{stage}guard0001",
+        "GuardrailVersion": "1",
+        "GuardrailProfile": "us.guardrail.v1:0",
+        "GuardrailRegions": "us-east-1,us-east-2,us-west-2",
+    }
+
+
+def example_environment(stage: str = "dev") -> dict[str, str]:
+    """What stage_environment makes of a stack's outputs (account 123456789012)."""
+    return deploy.stage_environment(example_outputs(stage), stage)
 
 
 def load_json(path: Path) -> Any:

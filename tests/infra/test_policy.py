@@ -12,7 +12,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-from tests.infra.conftest import ROOT, deploy, example_environment
+from tests.infra.conftest import ROOT, deploy, example_environment, example_outputs
 
 SERVICES = {"s3": "s3", "dynamodb": "dynamodb", "stepfunctions": "states",
             "rekognition": "rekognition", "sagemaker-runtime": "sagemaker",
@@ -33,7 +33,7 @@ ACTIONS = {
 NOT_IN_LAMBDA = {"create_table", "update_time_to_live"}
 LOCAL_ONLY_FILES = {"chalicelib/workflow/local.py"}
 # Actions that have no resource-level permissions: "*" is the only resource AWS accepts.
-STAR_ONLY = {"rekognition:DetectFaces", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+STAR_ONLY = {"rekognition:DetectFaces", "rekognition:DetectModerationLabels", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
              "xray:GetSamplingRules", "xray:GetSamplingTargets"}
 # Allowed beyond the code's own calls: the Lambda runtime writes the logs, the X-Ray daemon
 # the traces.
@@ -96,7 +96,7 @@ def mixed_environment(stage: str) -> dict[str, str]:
 
 @pytest.fixture(params=["dev", "prod"])
 def policy(request) -> dict:
-    return deploy.policy_document(mixed_environment(request.param))
+    return deploy.policy_document(mixed_environment(request.param), example_outputs(request.param))
 
 
 def test_the_scan_finds_the_calls_the_adapters_make():
@@ -104,7 +104,7 @@ def test_the_scan_finds_the_calls_the_adapters_make():
     # one per adapter: if the scan went blind, the coverage test below would pass vacuously
     for name in ("put_object", "list_objects_v2", "transact_write_items", "batch_writer",
                  "query", "start_execution", "describe_execution", "detect_faces",
-                 "invoke_endpoint", "invoke_model"):
+                 "invoke_endpoint", "invoke_model", "apply_guardrail", "detect_moderation_labels"):
         assert name in calls, name
 
 
@@ -136,7 +136,13 @@ def test_resources_are_exactly_the_stages_own(policy):
     env = example_environment(stage)
     by_sid = {s["Sid"]: s["Resource"] for s in statements(policy)}
     bucket = env["GARDEN_BUCKET"]
-    assert by_sid["Images"] == [f"arn:aws:s3:::{bucket}/{p}*" for p in ("emotions/", "pool/", "text2image/")]
+    assert by_sid["Images"] == [f"arn:aws:s3:::{bucket}/{p}*"
+                                for p in ("emotions/", "pool/", "text2image/", "held/")]
+    # the stack's guardrail (without its version) and its profile in each destination Region
+    assert by_sid["PromptChecks"] == [
+        f"arn:aws:bedrock:us-east-1:123456789012:guardrail/{stage}guard0001",
+        *(f"arn:aws:bedrock:{region}:123456789012:guardrail-profile/us.guardrail.v1:0"
+          for region in ("us-east-1", "us-east-2", "us-west-2"))]
     assert by_sid["ImageListing"] == [f"arn:aws:s3:::{bucket}"]
     table = f"arn:aws:dynamodb:us-east-1:123456789012:table/{env['GARDEN_TABLE']}"
     assert by_sid["Catalog"] == [table, table + "/index/garden", table + "/index/fresh"]
@@ -181,7 +187,7 @@ def test_the_committed_policy_files_are_what_the_generator_makes(stage):
     # make deploy rewrites them with the real account's values; these are for account
     # 123456789012 so that the shape can be reviewed and `chalice package` finds the file
     committed = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
-    assert committed == deploy.policy_document(example_environment(stage))
+    assert committed == deploy.policy_document(example_environment(stage), example_outputs(stage))
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]
     assert config["autogen_policy"] is False and config["iam_policy_file"] == f"policy-{stage}.json"
 
