@@ -1,4 +1,11 @@
-"""Structured logs: one JSON line per event. Never image bytes, never face data."""
+"""Structured logs: one JSON line per event. Never image bytes, never face data, never a
+prompt or a photo: callers pass the fields they mean to log, and nothing else is added.
+
+Inside Lambda the lines are Powertools for AWS Lambda's ``Logger`` (its JSON: ``level``,
+``location``, ``message``, ``timestamp``, ``service``, plus ours: ``event``, the fields,
+``correlationId``), from the Powertools layer; the server and the command line keep their own
+lines (JSON on stderr, or ``Readable`` ones), and never import Powertools.
+"""
 from __future__ import annotations
 
 import json
@@ -11,7 +18,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-_logger = logging.getLogger("emotion_garden")
+from . import config
+
+NAME = "emotion_garden"       # the server's and the command line's logger
+SERVICE = "emotion-garden"    # the Powertools Logger's service (its own stdlib logger)
+_logger = logging.getLogger(NAME)
+_powertools: Any = None       # the Powertools Logger, inside Lambda (configure)
+# A LogRecord's own attributes: a field of that name (``name``, ``args``…) is logged as ``name_``.
+_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 # The request's or job's id, added to every line logged while it is set, so one visitor's
 # request (API Gateway's request id or X-Correlation-Id) or one job (its id, carried through
 # the workflow's tasks) can be followed across functions in CloudWatch Logs Insights.
@@ -19,8 +33,15 @@ _correlation: ContextVar[str | None] = ContextVar("garden_correlation_id", defau
 
 
 def configure() -> None:
-    """Plain JSON lines on stderr (Lambda ships them to CloudWatch as they are), for the server
-    and Lambda. A logger the command line has already set up (``configure_cli``) is kept."""
+    """Inside Lambda: Powertools' ``Logger`` (JSON lines that Lambda ships to CloudWatch).
+    Elsewhere: plain JSON lines on stderr, for the server. A logger the command line has
+    already set up (``configure_cli``) is kept."""
+    global _powertools
+    if config.runtime().in_lambda:
+        if _powertools is None:
+            from aws_lambda_powertools import Logger   # the layer's (docs/deploy.md)
+            _powertools = Logger(service=SERVICE)
+        return
     if not _logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -79,7 +100,15 @@ def correlated(correlation: str | None = None) -> Iterator[str]:
 
 
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """One event: its name and ``fields`` (and the correlation id inside ``correlated``)."""
+    correlation = _correlation.get()
+    if "correlationId" not in fields and correlation is not None:
+        fields["correlationId"] = correlation
+    if _powertools is not None:
+        # the fields as the line's own keys; the correlation id travels per line (not through
+        # append_keys, which all threads share)
+        extra = {(f"{key}_" if key in _RECORD_KEYS else key): value for key, value in fields.items()}
+        _powertools.log(level, name, extra={"event": name, **extra}, stacklevel=2)
+        return
     record = {"ts": round(time.time(), 3), "event": name, **fields}
-    if "correlationId" not in record and _correlation.get() is not None:
-        record["correlationId"] = _correlation.get()
     _logger.log(level, json.dumps(record, default=str, ensure_ascii=False))

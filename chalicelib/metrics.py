@@ -1,11 +1,13 @@
-"""CloudWatch metrics in the embedded metric format (EMF): one JSON line on stdout per
-measurement, which Lambda ships to CloudWatch Logs and CloudWatch turns into metrics — no API
-call, no dependency, no added latency.
+"""CloudWatch metrics in the embedded metric format (EMF), written by Powertools for AWS
+Lambda's ``Metrics`` (from the Powertools layer): one JSON line on stdout per measurement,
+which Lambda ships to CloudWatch Logs and CloudWatch turns into metrics — no API call, no
+added latency.
 
 Namespace ``EmotionGarden``; every metric has a ``Stage`` dimension (GARDEN_STAGE, set per
-stage by make deploy) and, where it says so, an ``Endpoint`` or ``Emotion`` one. Locally
-nothing is printed (the lines would only clutter the server's output) unless GARDEN_METRICS=1;
-tests use ``capture()``. Never put face data or image bytes in a property.
+stage by make deploy) and, where it says so, an ``Endpoint``, ``Emotion`` or ``Kind`` one.
+Locally nothing is printed and Powertools is not even imported (the lines would only clutter
+the server's output) unless GARDEN_METRICS=1; tests and the bench use ``capture()``. Never put
+face data, image bytes or a prompt in a property.
 
     metrics.image_generated("sagemaker:sd-1", 7.2)
     metrics.image_failed("sagemaker:sd-1", "EndpointTimeout")
@@ -16,7 +18,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -36,29 +37,22 @@ def enabled() -> bool:
     return config.runtime().metrics
 
 
-def _stage() -> str:
-    return config.runtime().stage
-
-
 def document(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str],
-             properties: Mapping[str, Any] | None = None,
-             timestamp_ms: int | None = None) -> dict[str, Any]:
-    """One EMF document: ``metrics`` name → (value, unit), all under one dimension set."""
-    dims = {"Stage": _stage(), **{k: str(v) for k, v in dimensions.items()}}
-    doc: dict[str, Any] = {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [sorted(dims)],
-                "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()],
-            }],
-        },
-        **(properties or {}),   # searchable in Logs Insights, not metrics (no cost per value)
-        **dims,
-        **{name: value for name, (value, _) in metrics.items()},
-    }
-    return doc
+             properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One EMF document made by Powertools: ``metrics`` name → (value, unit), all under one
+    dimension set (``Stage`` and ``dimensions``), ``properties`` as searchable keys (Logs
+    Insights, not metrics: no cost per value). Powertools' ``EphemeralMetrics`` keeps nothing
+    between documents (``Metrics`` shares its set across instances and invocations)."""
+    from aws_lambda_powertools.metrics import EphemeralMetrics
+    emf = EphemeralMetrics(namespace=NAMESPACE)
+    dims = {"Stage": config.runtime().stage, **{k: str(v) for k, v in dimensions.items()}}
+    for name in sorted(dims):
+        emf.add_dimension(name=name, value=dims[name])
+    for name, (value, unit) in metrics.items():
+        emf.add_metric(name=name, unit=unit, value=value)
+    for key, value in (properties or {}).items():
+        emf.add_metadata(key=key, value=value)
+    return dict(emf.serialize_metric_set())
 
 
 def emit(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str] | None = None,
@@ -75,7 +69,7 @@ def emit(metrics: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str]
         if correlation:
             properties.setdefault("correlationId", correlation)
         line = json.dumps(document(metrics, dimensions or {}, properties), default=str,
-                          ensure_ascii=False)
+                          ensure_ascii=False, separators=(",", ":"))
     except Exception:  # noqa: BLE001 - see docstring
         return
     if sinks:

@@ -47,9 +47,18 @@ HTML = ROOT / "html"
 # CloudFormation takes a template body up to this size without an S3 upload.
 MAX_TEMPLATE_BODY = 51_200
 FILE_MARKER = re.compile(r"^\{\{file:([A-Za-z0-9_./-]+)\}\}$")
-# Shipped by the Lambda Python runtime: the package need not carry them (aws-xray-sdk pulls
-# botocore in, 16 MB of the 25 MB an unfiltered package weighs).
+# Shipped by the Lambda Python runtime: the package need not carry them. requirements.txt pulls
+# none of them in any more (the X-Ray SDK, which brought a second botocore, comes with the
+# Powertools layer); slimming stays as a guard.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+# Powertools for AWS Lambda (Python) v3, AWS's public layer (Powertools and the X-Ray SDK): the
+# functions' logs, metrics and traces (docs/deploy.md, "Observe"). One layer per Python version
+# and architecture; the version is pinned, and requirements-dev.txt pins the release the tests run.
+POWERTOOLS_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_VERSION = 27
+PYTHON = "python3.12"
+# Every function's architecture (Chalice sets one per stage): see docs/deploy.md, "Sizes".
+ARCHITECTURE = "x86_64"
 # Deliberate per function: the API answers within API Gateway's 29 s (/text2image waits up to
 # GARDEN_WAIT_SECONDS=25) and decodes photos (memory buys CPU); one image per generate call
 # (SageMaker's real-time limit is 60 s, then the JPEG check and upload); the rest is catalog I/O.
@@ -254,10 +263,25 @@ def policy_document(environment: Mapping[str, str],
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def powertools_layer(region: str, architecture: str = ARCHITECTURE, python: str = PYTHON,
+                     version: int = POWERTOOLS_LAYER_VERSION) -> str:
+    """The Powertools layer's ARN for a region, architecture and Python (``python3.12``)."""
+    if architecture not in ("x86_64", "arm64"):
+        raise DeployError(f"architecture {architecture!r} must be x86_64 or arm64")
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
+        raise DeployError(f"region {region!r} is not an AWS region such as eu-west-1")
+    if region.startswith(("cn-", "us-gov-")):
+        raise DeployError(f"{region}: the Powertools layer is published from another account "
+                          "there; set the layer in .chalice/config.json by hand")
+    return (f"arn:aws:lambda:{region}:{POWERTOOLS_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-"
+            f"{python.replace('.', '')}-{architecture}:{version}")
+
+
 def chalice_stage(config: Mapping[str, Any], stage: str,
-                  environment: Mapping[str, str]) -> dict[str, Any]:
+                  environment: Mapping[str, str], region: str | None = None) -> dict[str, Any]:
     """.chalice/config.json with ``stage`` set up for AWS: the stack's environment, the policy
-    file, X-Ray, REGIONAL API, per-function limits. Other stages are left as they are."""
+    file, X-Ray, REGIONAL API, per-function limits, the architecture and (given the stack's
+    ``region``) the Powertools layer. Other stages are left as they are."""
     updated = json.loads(json.dumps(config))
     current = updated.setdefault("stages", {}).setdefault(stage, {})
     current.update({
@@ -267,7 +291,10 @@ def chalice_stage(config: Mapping[str, Any], stage: str,
         "iam_policy_file": f"policy-{stage}.json",
         "xray": True,
         "environment_variables": {**current.get("environment_variables", {}), **environment},
+        "lambda_architecture": ARCHITECTURE,
     })
+    if region is not None:
+        current["layers"] = [powertools_layer(region)]
     functions = current.setdefault("lambda_functions", {})
     for name, limits in LAMBDA_FUNCTIONS.items():
         functions[name] = {**functions.get(name, {}), **limits}
@@ -279,7 +306,8 @@ def write_json(path: Path, data: Any) -> None:
 
 
 # --- the Lambda package --------------------------------------------------------------------------
-def build_package(project_dir: Path = ROOT, python_version: str = "python3.12") -> Path:
+def build_package(project_dir: Path = ROOT, python_version: str = PYTHON,
+                  architecture: str = ARCHITECTURE) -> Path:
     """The zip `chalice deploy` uploads, built by Chalice's own packager (manylinux wheels from
     PyPI) and slimmed of what the runtime provides. It lands where Chalice looks for a cached
     package (.chalice/deployments/{hash of requirements and app}-{python}.zip), so the next
@@ -287,8 +315,9 @@ def build_package(project_dir: Path = ROOT, python_version: str = "python3.12") 
     from chalice.deploy.packager import DependencyBuilder, LambdaDeploymentPackager
     from chalice.utils import UI, OSUtils
     osutils = OSUtils()
-    packager = LambdaDeploymentPackager(osutils=osutils, ui=UI(),
-                                        dependency_builder=DependencyBuilder(osutils=osutils))
+    packager = LambdaDeploymentPackager(osutils=osutils, ui=UI(), architecture=architecture,
+                                        dependency_builder=DependencyBuilder(
+                                            osutils=osutils, architecture=architecture))
     path = Path(packager.deployment_package_filename(str(project_dir), python_version))
     if path.exists():
         path.unlink()  # rebuilt every time: a stale cached package would hide a change
@@ -482,7 +511,8 @@ def deploy(stage: str, endpoints: Sequence[str], domain: Sequence[str] = ()) -> 
 
     print("2/5 stage configuration and policy from the stack's outputs", flush=True)
     config_path = CHALICE_DIR / "config.json"
-    write_json(config_path, chalice_stage(json.loads(config_path.read_text()), stage, environment))
+    write_json(config_path, chalice_stage(json.loads(config_path.read_text()), stage, environment,
+                                                  region))
     write_json(CHALICE_DIR / f"policy-{stage}.json", policy_document(environment, outputs))
 
     print("3/5 Lambda package and chalice deploy", flush=True)

@@ -1,8 +1,10 @@
-"""X-Ray subsegments around endpoint calls — in AWS only.
+"""X-Ray subsegments around endpoint calls — in AWS only, through Powertools for AWS Lambda's
+``Tracer`` (from the Powertools layer, which carries the X-Ray SDK; the package does not).
 
-Locally there is no segment to attach to, and aws-xray-sdk then logs "cannot find the current
+Locally there is no segment to attach to, and the X-Ray SDK then logs "cannot find the current
 segment" or raises SegmentNotFoundException. So tracing is on only inside a Lambda invocation
-that carries a trace header, the SDK is imported only then, and a missing context is ignored.
+that carries a trace header; Powertools (and the SDK) are imported only then, and a missing
+segment is ignored.
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from typing import Any
 
 from .. import config
 
+SERVICE = "emotion-garden"
 _lock = threading.Lock()
-_recorder: Any = None
+_tracer: Any = None
 
 
 def enabled() -> bool:
@@ -22,17 +25,21 @@ def enabled() -> bool:
     return config.runtime().traced
 
 
-def _get_recorder() -> Any:
-    global _recorder
+def tracer() -> Any:
+    """The process's Powertools ``Tracer`` (made on first use, inside Lambda only)."""
+    global _tracer
     with _lock:
-        if _recorder is None:
-            from aws_xray_sdk.core import xray_recorder
+        if _tracer is None:
+            from aws_lambda_powertools import Tracer
+            # no patching: the garden's own subsegments are the endpoint calls
+            made = Tracer(service=SERVICE, disabled=False, auto_patch=False)
             # A missing segment must never fail (or spam) an image generation. Lambda decides
             # sampling from the trace header, so the SDK's own sampler — a thread polling the
             # X-Ray daemon for rules — is never wanted here.
-            xray_recorder.configure(context_missing="IGNORE_ERROR", sampling=False)
-            _recorder = xray_recorder
-        return _recorder
+            recorder: Any = made.provider        # the X-Ray SDK's recorder
+            recorder.configure(context_missing="IGNORE_ERROR", sampling=False)
+            _tracer = made
+        return _tracer
 
 
 class _NoSubsegment:
@@ -55,16 +62,16 @@ def traced(name: str, **annotations: str | float | bool) -> Iterator[Any]:
     if not enabled():
         yield _NOTHING
         return
-    recorder = _get_recorder()
+    active = tracer()
     # No segment (a test, a local run with Lambda's variables set): begin_subsegment would log
     # a warning even with context_missing ignored, so look first — quietly.
-    if recorder.current_segment() is None:
+    if active.provider.current_segment() is None:
         yield _NOTHING
         return
-    with recorder.in_subsegment(name[:200]) as subsegment:
+    with active.provider.in_subsegment(name[:200]) as subsegment:
         if subsegment is None:
             yield _NOTHING
             return
         for key, value in annotations.items():
-            subsegment.put_annotation(key, value)
+            active.put_annotation(key=key, value=value)   # on the subsegment just opened
         yield subsegment

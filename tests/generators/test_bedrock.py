@@ -385,20 +385,12 @@ def test_no_region_is_a_config_error_at_start(monkeypatch):
         build_client()
 
 
-def test_in_lambda_each_call_is_a_subsegment_naming_the_model(monkeypatch):
-    from chalicelib.generators import tracing
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
-    recorder = tracing._get_recorder()
-    segment = recorder.begin_segment("test")
+def test_in_lambda_each_call_is_a_subsegment_naming_the_model(xray):
     client = _client()
-    try:
-        with Stubber(client) as stub:
-            stub.add_response("invoke_model", _answer({"images": [_image(1280, 800)]}))
-            _generator(NOVA, client, concurrency=2).generate(GARDEN)
-        [sub] = segment.subsegments
-        assert sub.name.startswith(f"endpoint bedrock:{NOVA}")   # X-Ray drops the '?' from names
-        assert sub.annotations == {"endpoint": f"bedrock:{NOVA}?concurrency=2", "adapter": "bedrock",
-                                   "model": NOVA}
-    finally:
-        recorder.clear_trace_entities()
+    with Stubber(client) as stub:
+        stub.add_response("invoke_model", _answer({"images": [_image(1280, 800)]}))
+        _generator(NOVA, client, concurrency=2).generate(GARDEN)
+    [sub] = xray
+    assert sub.name.startswith(f"endpoint bedrock:{NOVA}")   # X-Ray drops the '?' from names
+    assert sub.annotations == {"endpoint": f"bedrock:{NOVA}?concurrency=2", "adapter": "bedrock",
+                               "model": NOVA}

@@ -27,15 +27,14 @@ def test_in_lambda_without_a_segment_nothing_is_logged_or_raised(monkeypatch, ca
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-def test_in_lambda_endpoint_calls_are_subsegments_with_the_endpoint(monkeypatch):
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
-    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
-    recorder = tracing._get_recorder()
-    segment = recorder.begin_segment("test")
-    try:
-        with tracing.traced("endpoint sagemaker:sd", endpoint="sagemaker:sd") as sub:
-            assert sub.name == "endpoint sagemaker:sd"
-            assert sub.annotations["endpoint"] == "sagemaker:sd"
-        assert [s.name for s in segment.subsegments] == ["endpoint sagemaker:sd"]
-    finally:
-        recorder.clear_trace_entities()
+def test_in_lambda_endpoint_calls_are_subsegments_with_the_endpoint(xray):
+    with tracing.traced("endpoint sagemaker:sd", endpoint="sagemaker:sd") as sub:
+        assert sub.name == "endpoint sagemaker:sd"
+        assert sub.annotations["endpoint"] == "sagemaker:sd"
+    assert [(s.name, s.annotations) for s in xray] == [("endpoint sagemaker:sd", {"endpoint": "sagemaker:sd"})]
+
+
+def test_the_tracer_is_powertools_and_patches_nothing(xray):
+    from aws_lambda_powertools import Tracer
+    active = tracing.tracer()
+    assert isinstance(active, Tracer) and not active.disabled and not active.auto_patch

@@ -1,9 +1,13 @@
-"""Metrics in CloudWatch's embedded metric format and the correlation id in structured logs."""
+"""Metrics in CloudWatch's embedded metric format (Powertools' Metrics) and the correlation id
+in structured logs (Powertools' Logger inside Lambda, the garden's own lines elsewhere)."""
 from __future__ import annotations
 
 import json
 import logging
+import io
 import threading
+
+import pytest
 
 from chalicelib import logs, metrics
 
@@ -16,8 +20,8 @@ def _valid_emf(doc: dict) -> None:
     for dimension_set in directive["Dimensions"]:
         for name in dimension_set:
             assert isinstance(doc[name], str)          # every dimension is a top-level string
-    for metric in directive["Metrics"]:
-        assert isinstance(doc[metric["Name"]], (int, float))
+    for metric in directive["Metrics"]:   # Powertools writes each metric's values as a list
+        assert all(isinstance(v, (int, float)) for v in doc[metric["Name"]])
         assert metric["Unit"] in ("Count", "Seconds", "Milliseconds")
 
 
@@ -29,10 +33,10 @@ def test_image_metrics_per_endpoint(monkeypatch):
     generated, failed = seen
     for doc in seen:
         _valid_emf(doc)
-    assert generated["ImagesGenerated"] == 1 and generated["GenerationLatency"] == 7.25
+    assert generated["ImagesGenerated"] == [1] and generated["GenerationLatency"] == [7.25]
     assert generated["Endpoint"] == "sagemaker:sd-1" and generated["Stage"] == "prod"
     assert generated["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Endpoint", "Stage"]]
-    assert failed["ImagesFailed"] == 1 and failed["error"] == "EndpointTimeout" and failed["jobId"] == "j1"
+    assert failed["ImagesFailed"] == [1] and failed["error"] == "EndpointTimeout" and failed["jobId"] == "j1"
     # the error name is a property, not a dimension: names must not multiply metrics
     assert "error" not in failed["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]
 
@@ -44,9 +48,9 @@ def test_emotions_and_jobs():
     emotion, job = seen
     for doc in seen:
         _valid_emf(doc)
-    assert emotion["Emotion"] == "HAPPY" and emotion["EmotionsAnalyzed"] == 1
-    assert emotion["AnalysisLatency"] == 0.4 and emotion["Stage"] == "local"
-    assert job["Kind"] == "text2image" and job["status"] == "PARTIAL" and job["JobFailures"] == 1
+    assert emotion["Emotion"] == "HAPPY" and emotion["EmotionsAnalyzed"] == [1]
+    assert emotion["AnalysisLatency"] == [0.4] and emotion["Stage"] == "local"
+    assert job["Kind"] == "text2image" and job["status"] == "PARTIAL" and job["JobFailures"] == [1]
 
 
 def test_lines_go_to_stdout_in_lambda_and_nowhere_locally(monkeypatch, capsys):
@@ -103,3 +107,58 @@ def test_a_new_id_when_none_is_given_and_threads_do_not_share_it():
         worker.start()
         worker.join()
     assert seen["thread"] is None
+
+
+def test_locally_powertools_is_not_even_imported():
+    import subprocess
+    import sys
+    program = ("import sys; from chalicelib import logs, metrics; from chalicelib.generators import tracing; "
+               "logs.configure(); logs.event('x'); metrics.image_generated('painter:', 0.1); "
+               "tracing.traced('endpoint painter:').__enter__(); "
+               "print(sorted(m for m in sys.modules if m.startswith(('aws_lambda_powertools', 'aws_xray_sdk'))))")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin"}, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
+    assert result.stdout.strip() == "[]", result.stderr[-2000:]
+
+
+@pytest.fixture
+def in_lambda(monkeypatch):
+    """Inside Lambda: logs.configure() sets up Powertools' Logger, its lines read from a buffer;
+    put back afterwards."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "emotion-garden-dev-workflow_generate")
+    monkeypatch.setattr(logs, "_powertools", None)
+    logs.configure()
+    lines = io.StringIO()
+    stream = logs._powertools.logger_handler.setStream(lines)
+    yield lines
+    logs._powertools.logger_handler.setStream(stream)
+    monkeypatch.setattr(logs, "_powertools", None)
+
+
+def test_in_lambda_events_are_powertools_json_lines_with_the_correlation_id(in_lambda):
+    from aws_lambda_powertools import Logger
+    assert isinstance(logs._powertools, Logger)
+    with logs.correlated("job-7"):
+        logs.event("image_failed", logging.WARNING, endpoint="sagemaker:sd-1", error="EndpointTimeout",
+                   args="shadow")     # a LogRecord attribute's name does not break the line
+    logs.event("outside")
+    inside, outside = (json.loads(line) for line in in_lambda.getvalue().strip().splitlines())
+    assert inside["level"] == "WARNING" and inside["service"] == "emotion-garden"
+    assert inside["message"] == inside["event"] == "image_failed"
+    assert inside["correlationId"] == "job-7" and inside["endpoint"] == "sagemaker:sd-1"
+    assert inside["args_"] == "shadow" and inside["location"].startswith("test_in_lambda")
+    assert "correlationId" not in outside
+
+
+def test_in_lambda_metrics_are_printed_by_powertools(in_lambda, capsys, monkeypatch):
+    monkeypatch.setenv("GARDEN_STAGE", "dev")
+    with logs.correlated("job-8"):
+        metrics.image_generated("sagemaker:sd-1", 2.5, jobId="job-8")
+    [line] = capsys.readouterr().out.strip().splitlines()
+    doc = json.loads(line)
+    _valid_emf(doc)
+    directive = doc["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Dimensions"] == [["Endpoint", "Stage"]] and "service" not in doc
+    assert {m["Name"]: m["Unit"] for m in directive["Metrics"]} == {"ImagesGenerated": "Count",
+                                                                   "GenerationLatency": "Seconds"}
+    assert doc["correlationId"] == doc["jobId"] == "job-8" and doc["Stage"] == "dev"
