@@ -17,7 +17,7 @@ from typing import Any
 from .catalog import Engagement, ImageIndex, ImageRecord
 from .errors import InvalidKey, InvalidRequest, ObjectNotFound
 from .garden import GardenQuery, item_view, pages
-from .rules import bandit, layout
+from .rules import bandit, layout, provenance
 from .rules.emotions import EMOTIONS
 from .storage import ObjectStore
 
@@ -74,6 +74,7 @@ class KeyOutcome(StrEnum):
     DONE = "done"            # published or removed (or published before: a retried request)
     MISSING = "missing"      # no such image
     REFUSED = "refused"      # not a key this operation takes
+    FLAGGED = "flagged"      # marked by the moderation: published only when named on its own
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,33 @@ class KeyResults:
         return sum(1 for r in self.results if r.outcome is KeyOutcome.DONE)
 
 
-def publish(store: ObjectStore, keys: Iterable[object]) -> KeyResults:
+def parse_flagged(body: object) -> frozenset[str]:
+    """The body's ``flagged``: the keys of images the moderation marked that the operator
+    looked at and publishes anyway (each named on its own, never by "select all")."""
+    given = body.get("flagged", []) if isinstance(body, Mapping) else []
+    if not isinstance(given, list) or not all(isinstance(k, str) for k in given):
+        raise InvalidRequest("flagged must be a list of the pool keys you publish after "
+                             "viewing them")
+    return frozenset(given)
+
+
+def moderation_mark(store: ObjectStore, key: str) -> dict[str, Any] | None:
+    """The moderation's mark on a pool image (flagged or unchecked, and its labels), read from
+    its provenance; None when it has none (or is gone)."""
+    try:
+        mark = (provenance.read(store.head(key, provenance.HEAD_BYTES)) or {}).get("moderation")
+    except ObjectNotFound:
+        return None
+    return mark if isinstance(mark, dict) else None
+
+
+def publish(store: ObjectStore, keys: Iterable[object],
+            flagged: frozenset[str] = frozenset()) -> KeyResults:
     """Move pool images to the garden: copy to ``emotions/…``, then delete the pool object.
-    Re-running after a partial failure finishes the job (copy is an overwrite)."""
+    Re-running after a partial failure finishes the job (copy is an overwrite). An image the
+    moderation marked (flagged, or not checked during an outage) is published only when its
+    key is in ``flagged`` too: the operator viewed it and chose it; otherwise it stays in the
+    pool (so "select all" never publishes one)."""
     out = KeyResults()
     for key in keys:
         try:
@@ -107,6 +132,12 @@ def publish(store: ObjectStore, keys: Iterable[object]) -> KeyResults:
             out.add(key, KeyOutcome.REFUSED, message=str(exc))
             continue
         target = image.moved_to(layout.GARDEN)
+        mark = moderation_mark(store, image.key) if image.key not in flagged else None
+        if mark is not None:
+            out.add(key, KeyOutcome.FLAGGED, moderation=mark.get("status"),
+                    labels=mark.get("labels") or [],
+                    message="marked by the moderation: view it, then publish it on its own")
+            continue
         try:
             store.copy(image.key, target)
         except ObjectNotFound:

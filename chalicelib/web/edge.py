@@ -153,7 +153,8 @@ def accepted(body: dict[str, Any]) -> Response:
                     headers={"Content-Type": "application/json", "Location": body["statusUrl"]})
 
 
-KEY_STATUS = {KeyOutcome.DONE: 200, KeyOutcome.MISSING: 404, KeyOutcome.REFUSED: 400}
+KEY_STATUS = {KeyOutcome.DONE: 200, KeyOutcome.MISSING: 404, KeyOutcome.REFUSED: 400,
+              KeyOutcome.FLAGGED: 409}
 
 
 def key_results(results: KeyResults) -> dict[str, Any]:

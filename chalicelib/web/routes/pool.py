@@ -30,8 +30,10 @@ def pool_get() -> dict[str, Any]:
 
 @admin_route(routes, "/pool/publish", methods=["POST"])
 def pool_publish() -> dict[str, Any]:
-    keys = curation.parse_keys(json_body(routes.current_request))
-    return edge.key_results(curation.publish(current().store, keys))
+    body = json_body(routes.current_request)
+    keys = curation.parse_keys(body)
+    return edge.key_results(curation.publish(current().store, keys,
+                                             curation.parse_flagged(body)))
 
 
 @admin_route(routes, "/remove", methods=["POST"])
