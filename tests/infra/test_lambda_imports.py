@@ -36,3 +36,22 @@ def test_the_app_imports_and_builds_its_aws_adapters_with_lambdas_packages_only(
                             timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("ok") and "/emotion" in result.stdout
+
+
+def test_each_function_loads_only_what_it_runs():
+    """The worst offenders stay out: no task or event Lambda loads the take-home page's
+    renderer, the zones use case or another feature's routes; the API loads the page renderer
+    and the zones use case only when a page or a zone is asked for."""
+    from bench.bench_lambdas import LAMBDA_ENV, NOT_IN_TASKS, PROGRAM, handlers
+    found = handlers()
+    assert found["api_handler"] == "app.app"
+    for name, handler in found.items():
+        result = subprocess.run([sys.executable, "-c", PROGRAM, handler], cwd=ROOT, env=LAMBDA_ENV,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-3000:]
+        modules = __import__("json").loads(result.stdout)["modules"]
+        if name == "api_handler":
+            assert not {"chalicelib.web.share_page", "chalicelib.zones", "segno"} & set(modules)
+        else:
+            assert handler.startswith("chalicelib.web.routes.tasks."), (name, handler)
+            assert not [m for m in modules if m.startswith(NOT_IN_TASKS)], name

@@ -5,7 +5,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ... import photos, zones
+from ... import photos
 from ...faces.service import analyze_photo
 from .. import admin
 from ..context import current
@@ -32,5 +32,6 @@ def emotion() -> dict[str, Any]:
                             g.analyzer, header(request, "x-user-id"), keep,
                             client=admin.client_id(request))
     # zones that follow the kiosk: the emotion and the time only; never fails the reading
+    from ... import zones   # the zones use case: loaded by the first reading
     zones.record_reading(lambda: g.zone_store, reading.get("emotions"))
     return reading

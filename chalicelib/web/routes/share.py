@@ -12,7 +12,6 @@ from chalice.app import Blueprint, Response
 from ... import config, share
 from ...errors import NotFound
 from ...rules import share as share_rules
-from .. import share_page
 from ..context import current
 from ..edge import header
 from . import route
@@ -35,7 +34,9 @@ def _share_page(keys: Callable[[], list[str]]) -> Response:
         page = share.share_page(g.image_index, g.store.url, keys(),
                                 public_url=origin, credits=settings.credits, language=language)
     except NotFound:
+        from .. import share_page   # page-only: loaded by the first page asked for
         return share_page.not_found_response(language, origin)
+    from .. import share_page
     return share_page.page_response(page, origin)
 
 
@@ -43,6 +44,7 @@ def _share_qr(segments: list[str]) -> Response:
     g = current()
     origin = config.links_origin(g.settings)
     target = share.qr_target(g.image_index, [share_rules.key_from_share(segments)], origin)
+    from .. import share_page
     return share_page.qr_response(target, origin)
 
 

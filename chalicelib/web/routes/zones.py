@@ -7,7 +7,6 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ... import zones
 from ...rules.zones import zone_number
 from .. import conditional
 from ..context import current
@@ -19,6 +18,7 @@ routes = Blueprint(__name__)
 
 @route(routes, "/zones/{zone}", methods=["GET", "HEAD"])
 def zone_get(zone: str) -> Response:
+    from ... import zones   # the zones use case: loaded by the first zone route
     g = current()
     found = zones.answer(g.zone_store, g.image_index, g.store.url, zone_number(zone))
     return conditional.versioned(found, found["version"], routes.current_request.headers)
@@ -26,11 +26,13 @@ def zone_get(zone: str) -> Response:
 
 @admin_route(routes, "/zones", methods=["GET", "HEAD"])
 def zones_list() -> dict[str, Any]:
+    from ... import zones   # the zones use case: loaded by the first zone route
     return zones.list_zones(current().zone_store)
 
 
 @admin_route(routes, "/zones/{zone}", methods=["PUT"])
 def zone_put(zone: str) -> dict[str, Any]:
+    from ... import zones   # the zones use case: loaded by the first zone route
     number = zone_number(zone)
     g = current()
     return zones.put_zone(g.zone_store, g.image_index, number,
@@ -39,11 +41,13 @@ def zone_put(zone: str) -> dict[str, Any]:
 
 @admin_route(routes, "/zones/{zone}", methods=["DELETE"])
 def zone_delete(zone: str) -> dict[str, Any]:
+    from ... import zones   # the zones use case: loaded by the first zone route
     return zones.delete_zone(current().zone_store, zone_number(zone))
 
 
 @admin_route(routes, "/updateDisplay", methods=["POST"])
 def update_display() -> dict[str, Any]:
+    from ... import zones   # the zones use case: loaded by the first zone route
     # the original system's body: {"zone", "landscape": [...], "portrait": [...]}
     g = current()
     return zones.update_display(g.zone_store, g.image_index, g.store.url,
