@@ -136,3 +136,67 @@ def test_losing_the_job_keeps_the_images_already_shown(page, server, monkeypatch
     status = page.js("return document.getElementById('run-status').textContent")
     assert status.startswith("1 of 3 shown") and "scripted 404" in status, status
     page.shot("text2image-3-lost-track")
+
+
+def _refused_on_the_page(page, language: str, prompt: str) -> str:
+    page.allow_error("the server responded with a status of 400")
+    page.open(f"/text2image.html?lang={language}")
+    wait(page).until(lambda d: d.find_element(By.ID, "prompt").is_displayed())
+    page.driver.find_element(By.ID, "prompt").send_keys(prompt)
+    page.driver.find_element(By.ID, "grow").click()
+    wait(page).until(lambda d: d.find_element(By.ID, "form-error").is_displayed())
+    assert page.js("return document.getElementById('run').dataset.status") == "REFUSED"
+    assert page.js("return document.querySelectorAll('#results .tile').length") == 0
+    return page.driver.find_element(By.ID, "form-error").text
+
+
+@pytest.mark.parametrize("language, prompt, said", [
+    ("en", "N U D E figure among roses", "This prompt can't be used here. Please try other words."),
+    ("ko", "ㅅㅔㄱㅅㅡ 하는 꽃", "이 프롬프트는 여기에서 사용할 수 없어요. 다른 단어로 써 주세요."),
+])
+def test_a_refused_prompt_is_said_plainly_in_the_pages_language(page, language, prompt, said):
+    before = len(context.current().job_store.list_jobs(limit=100).jobs)
+    assert _refused_on_the_page(page, language, prompt) == said
+    assert len(context.current().job_store.list_jobs(limit=100).jobs) == before   # no job
+    page.shot(f"text2image-refused-{language}")
+
+
+@pytest.mark.parametrize("language, said", [("en", "one image could not be shown"),
+                                             ("ko", "그림 한 장을 보여 드릴 수 없어요")])
+def test_an_image_the_moderation_held_is_never_shown(page, monkeypatch, language, said):
+    from chalicelib.moderation import Moderation, Verdict
+
+    class FlagsTheFirst:
+        """An image check that flags the first image it sees."""
+        name = "fake"
+
+        def __init__(self) -> None:
+            self.seen = 0
+            self.lock = threading.Lock()
+
+        def check_image(self, data: bytes) -> Verdict:
+            with self.lock:
+                self.seen += 1
+                first = self.seen == 1
+            return Verdict("unsafe-image", labels=("Violence",), confidence=90.0,
+                           source="fake") if first else Verdict("clean")
+    before = context.current().moderation
+    context.override(moderation=Moderation(prompt=None, image=FlagsTheFirst()))
+    try:
+        page.open(f"/text2image.html?lang={language}")
+        wait(page).until(lambda d: d.find_element(By.ID, "prompt").is_displayed())
+        page.driver.find_element(By.ID, "prompt").send_keys("A calm lily at dusk")
+        Select(page.driver.find_element(By.ID, "size")).select_by_value("640x480")
+        count_input = page.driver.find_element(By.ID, "count")
+        count_input.clear()
+        count_input.send_keys("2")
+        page.driver.find_element(By.ID, "grow").click()
+        wait(page).until(lambda d: page.js("return document.getElementById('run').dataset.status") == "SUCCEEDED")
+        wait(page).until(lambda d: len(loaded_sizes(page)) == 1)
+        notes = page.js("return [...document.querySelectorAll('#results .tile.held')].map(t => t.textContent)")
+        assert notes == [said]
+        srcs = page.js("return [...document.querySelectorAll('#results img')].map(i => i.src)")
+        assert len(srcs) == 1 and not any("held/" in s for s in srcs)
+        page.shot(f"text2image-held-{language}")
+    finally:
+        context.override(moderation=before)   # the server's own checks again, its address kept

@@ -53,6 +53,17 @@ function endpointOf(item) {
   return endpoint ? String(endpoint).replace(/:$/, "") : "";
 }
 
+/**
+ * The moderation's mark on an image (from its provenance): flagged or unchecked, and its labels.
+ * @param {PoolItem} item
+ * @returns {{status: string, labels: string[]} | null}
+ */
+export function moderationOf(item) {
+  const mark = item.provenance && item.provenance.moderation;
+  if (!mark || typeof mark !== "object") return null;
+  return { status: String(mark.status || "flagged"), labels: Array.isArray(mark.labels) ? mark.labels.map(String) : [] };
+}
+
 /** @param {PoolItem} item */
 function describe(item) {
   return [t(orientationOf(item)), item.favorite].filter(Boolean).join(" · ");
@@ -89,7 +100,8 @@ export class Review {
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.confirmTimer = null;
     this.selectAll.addEventListener("change", () => {
-      for (const box of this.boxes()) box.checked = this.selectAll.checked;
+      // select-all never takes an image the moderation marked: each is chosen on its own
+      for (const box of this.boxes()) box.checked = this.selectAll.checked && !box.dataset.flagged;
       this.sync();
     });
     this.grid.addEventListener("change", () => this.sync());
@@ -110,8 +122,8 @@ export class Review {
   }
 
   sync() {
-    const boxes = this.boxes();
-    const chosen = boxes.filter((box) => box.checked).length;
+    const boxes = this.boxes().filter((box) => !box.dataset.flagged);
+    const chosen = this.selected().length;
     this.selectAll.checked = boxes.length > 0 && chosen === boxes.length;
     this.selectAll.indeterminate = chosen > 0 && chosen < boxes.length;
     this.selectAll.disabled = boxes.length === 0;
@@ -192,12 +204,17 @@ export class Review {
     const label = describe(item);
     const prompt = item.provenance && item.provenance.prompt;
     const endpoint = endpointOf(item);
-    return h("li", { class: "pool-card", dataset: { key: item.key, orientation: orientationOf(item) } },
+    const mark = moderationOf(item);
+    // an image the moderation marked stays behind a click: its labels first, the picture on opening
+    const face = mark
+      ? h("span", { class: "flag-note", text: t("flaggedNote", { labels: mark.labels.join(", ") || t(mark.status === "unchecked" ? "unchecked" : "flagged") }) })
+      : h("img", { src: imageUrl(item), alt: prompt ? t("poolImage", { prompt }) : t("poolImageKey", { key: item.key }), loading: "lazy" });
+    return h("li", { class: mark ? "pool-card flagged" : "pool-card", dataset: { key: item.key, orientation: orientationOf(item) } },
       h("button", { type: "button", class: "peek", title: t("openLarge"), "aria-label": t("openLargeOf", { label }),
-        onclick: () => this.open(item) },
-      h("img", { src: imageUrl(item), alt: prompt ? t("poolImage", { prompt }) : t("poolImageKey", { key: item.key }), loading: "lazy" })),
+        onclick: () => this.open(item) }, face),
       h("label", { class: "pick" },
-        h("input", { type: "checkbox", value: item.key, "aria-label": t("selectOf", { label }) }),
+        h("input", { type: "checkbox", value: item.key, "aria-label": t("selectOf", { label }),
+          dataset: mark ? { flagged: mark.status } : {} }),
         h("span", { class: "meta" }, h("span", { text: label }),
           endpoint ? h("span", { class: "endpoint", text: endpoint }) : null)));
   }
@@ -209,6 +226,11 @@ export class Review {
     const made = p.createdAt || item.createdAt;
     const rows = [[t("rowPrompt"), p.prompt], [t("rowSeed"), p.seed], [t("rowEndpoint"), endpointOf(item)], [t("rowSize"), sizeOf(item)],
       [t("rowKey"), item.key], [t("rowMade"), made ? formatDate(made) : made]];
+    const mark = moderationOf(item);
+    if (mark) rows.unshift([t("rowModeration"), `${t(mark.status === "unchecked" ? "unchecked" : "flagged")}${mark.labels.length ? `: ${mark.labels.join(", ")}` : ""}`]);
+    const publishThis = mark && this.area.value === "pool"
+      ? h("button", { type: "button", class: "button", text: t("publishFlagged"), onclick: () => { this.viewer.close(); this.act("publish", [item.key]); } })
+      : null;
     this.viewer.replaceChildren(
       h("figure", { class: "viewer-figure" },
         h("img", { src: imageUrl(item), alt: p.prompt ? t("poolImage", { prompt: p.prompt }) : t("poolImageKey", { key: item.key }) }),
@@ -216,6 +238,7 @@ export class Review {
           h("dl", { class: "provenance" }, rows.filter(([, value]) => value !== undefined && value !== null && value !== "")
             .flatMap(([name, value]) => [h("dt", { text: name }), h("dd", { text: String(value) })])))),
       h("form", { method: "dialog", class: "viewer-actions" },
+        publishThis,
         h("button", { type: "submit", class: "button quiet", text: t("close"), autofocus: true })));
     this.viewer.showModal();
   }
@@ -231,16 +254,19 @@ export class Review {
     this.act("remove");
   }
 
-  /** @param {"publish" | "remove"} what */
-  async act(what) {
-    const keys = this.selected();
+  /**
+   * @param {"publish" | "remove"} what
+   * @param {string[]} [flagged]   one marked image, published after it was viewed
+   */
+  async act(what, flagged = []) {
+    const keys = flagged.length ? flagged : this.selected();
     if (!keys.length) return;
     this.publishButton.disabled = true;
     this.removeButton.disabled = true;
     /** @type {Json} */
     let answer;
     try {
-      answer = what === "publish" ? await publish(this.adminKey(), keys) : await remove(this.adminKey(), keys);
+      answer = what === "publish" ? await publish(this.adminKey(), keys, flagged) : await remove(this.adminKey(), keys);
     } catch (failure) {
       if (!this.onAuthError(failure)) this.say(/** @type {Error} */ (failure).message, "bad");
       this.sync();

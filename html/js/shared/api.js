@@ -219,10 +219,12 @@ export async function listPool(adminKey, { emotion, cursor, limit } = {}) {
 /**
  * @param {string} adminKey
  * @param {string[]} keys
+ * @param {string[]} [flagged]   images the moderation marked, viewed and chosen one by one
  * @returns {Promise<Json>}
  */
-export async function publish(adminKey, keys) {
-  return (await request("/pool/publish", { method: "POST", json: { keys }, adminKey })).data;
+export async function publish(adminKey, keys, flagged = []) {
+  const json = flagged.length ? { keys, flagged } : { keys };
+  return (await request("/pool/publish", { method: "POST", json, adminKey })).data;
 }
 
 /**

@@ -86,10 +86,20 @@ function render(view, words) {
     tile.classList.add("failed");
     tile.replaceChildren(h("span", { class: "tile-note", text: `${error.error || t("error")}: ${error.message || t("couldNotPaint")}` }));
   }
+  // images the moderation held: counted apart, never shown, each one said plainly
+  const held = /** @type {Json[]} */ (view.heldImages || []);
+  const shownHeld = tiles.filter((tile) => tile.classList.contains("held")).length;
+  for (let i = shownHeld; i < held.length; i += 1) {
+    const tile = nextFree();
+    if (!tile) break;
+    tile.classList.remove("waiting");
+    tile.classList.add("held");
+    tile.replaceChildren(h("span", { class: "tile-note", text: t("notShown") }));
+  }
   errorsList.replaceChildren(...errors.map((/** @type {Json} */ error) => h("li", {},
     h("strong", { text: error.endpoint || t("endpoint") }), ` — ${error.error || t("error")}: ${error.message || ""}`)));
   errorsList.hidden = errors.length === 0;
-  const done = images.length + errors.length;
+  const done = images.length + errors.length + held.length;
   progress.max = Math.max(1, requested);
   progress.value = Math.min(done, requested);
   const final = FINAL_STATUSES.has(view.status);
@@ -104,7 +114,8 @@ function render(view, words) {
   runTitle.textContent = final ? t((/** @type {Record<string, string>} */ ({ SUCCEEDED: "done", PARTIAL: "partlyDone", FAILED: "nothingPainted" }))[view.status] || "done")
     : t("painting");
   const counts = { done: formatNumber(images.length), requested: formatNumber(requested), failed: formatNumber(errors.length) };
-  runStatus.textContent = t(errors.length ? "readyFailed" : "ready", counts);
+  runStatus.textContent = t(errors.length ? "readyFailed" : "ready", counts)
+    + (held.length ? ` ${t(held.length === 1 ? "heldOne" : "heldMany", { held: formatNumber(held.length) })}` : "");
 }
 
 // The page stopped hearing from a job it started: what arrived stays on screen, the tiles
@@ -161,7 +172,11 @@ form.addEventListener("submit", async (event) => {
     }
   } catch (error) {
     if (mine !== current) return;
-    const message = error instanceof ApiError ? error.message : t("wentWrong");
+    const refused = error instanceof ApiError && error.status === 400 && error.body
+      && typeof error.body.kind === "string" && error.body.messages;
+    // a prompt the moderation refused: said in the page's own words, no job was made
+    const message = refused ? t("refused")
+      : error instanceof ApiError ? error.message : t("wentWrong");
     if (jobId) {
       // the job was started and may still be painting: keep every image already shown
       lostTrack(message);
@@ -172,6 +187,10 @@ form.addEventListener("submit", async (event) => {
     runStatus.textContent = "";
     results.replaceChildren();
     showFormError(message);
+    if (refused) {
+      run.dataset.status = "REFUSED";
+      prompt.focus();
+    }
   } finally {
     if (mine === current) grow.disabled = false;
   }

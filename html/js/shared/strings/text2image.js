@@ -43,6 +43,10 @@ export default {
     countRange: "Ask for 1 to 16 images.",
     sending: "Sending your words to the painters…",
     wentWrong: "Something went wrong; please try again.",
+    refused: "This prompt can't be used here. Please try other words.",
+    notShown: "one image could not be shown",
+    heldOne: "One image could not be shown.",
+    heldMany: "{held} images could not be shown.",
   },
   ko: {
     pageTitle: "텍스트로 그림 그리기 · 감정 정원",
@@ -83,5 +87,9 @@ export default {
     countRange: "1장에서 16장까지 요청할 수 있어요.",
     sending: "화가들에게 글을 보내는 중…",
     wentWrong: "문제가 생겼어요. 다시 해 주세요.",
+    refused: "이 프롬프트는 여기에서 사용할 수 없어요. 다른 단어로 써 주세요.",
+    notShown: "그림 한 장을 보여 드릴 수 없어요",
+    heldOne: "그림 한 장을 보여 드릴 수 없어요.",
+    heldMany: "그림 {held}장을 보여 드릴 수 없어요.",
   },
 };
