@@ -27,8 +27,8 @@ from . import config, indexer
 from .catalog import ImageIndex, JobStore, ZoneStore
 from .errors import ConfigError
 from .faces import FaceAnalyzer
-from .generators import Generator
-from .jobs import steps
+from .generators import Endpoint
+from .jobs import parked, steps
 from .jobs.kinds import KINDS, Kind
 from .moderation import Moderation
 from .storage import ObjectStore
@@ -153,18 +153,27 @@ class Garden:
         return self._once("zone_store", make)
 
     @property
-    def generators(self) -> list[Generator]:
+    def generators(self) -> list[Endpoint]:
         """One generator per configured endpoint, in GARDEN_ENDPOINTS order."""
-        def make() -> list[Generator]:
+        def make() -> list[Endpoint]:
             s = self.settings
-            sagemaker = bedrock = None
-            if any(u.startswith("sagemaker:") for u in s.endpoints):
+            sagemaker = bedrock = s3 = None
+            if any(u.startswith(("sagemaker:", "sagemaker-async:")) for u in s.endpoints):
                 from .generators.sagemaker import client_config  # read timeout, no SDK retries:
                 sagemaker = self.client("sagemaker-runtime", config=client_config(60))  # the workflow retries
+            if any(u.startswith("sagemaker-async:") for u in s.endpoints):
+                if not s.is_aws or not s.bucket:
+                    raise ConfigError("sagemaker-async: endpoints need the AWS backend (their "
+                                      "answers come back through SNS to the callback Lambda) "
+                                      "and its bucket (GARDEN_BUCKET)")
+                from .generators.sagemaker import client_config
+                s3 = self.client("s3", config=client_config(20))
             if any(u.startswith("bedrock:") for u in s.endpoints):   # credentials checked here,
                 from .generators.bedrock import build_client          # at start, not on an image
                 bedrock = build_client(connections=len(s.workers))
-            return [build_generator(uri, sagemaker_client=sagemaker, bedrock_client=bedrock)
+            return [build_generator(uri, sagemaker_client=sagemaker, bedrock_client=bedrock,
+                                    s3_client=s3, bucket=s.bucket,
+                                    notify=self.async_notification)
                     for uri in s.endpoints]
         return self._once("generators", make)
 
@@ -216,6 +225,13 @@ class Garden:
         """An object event (S3's, or the folder store's) applied to the image index."""
         indexer.handle_notification(event, self.store, self.image_index)
 
+    def async_notification(self, message: str | bytes | Mapping[str, Any]) -> str:
+        """An asynchronous endpoint's notification (SageMaker's, through SNS to the callback
+        Lambda; the local painter's, in-process) applied to its job (``jobs.parked``)."""
+        return parked.notified(message, generators=self.generators, store=self.store,
+                               jobs=self.job_store, engine=self.workflow,
+                               moderation=self.moderation)
+
     def tasks(self) -> Mapping[str, Task]:
         """The workflow's task functions by Lambda name (the names statemachine/ and
         web/routes/tasks.py use), bound to this garden's adapters: each kind's Plan
@@ -226,6 +242,9 @@ class Garden:
             return plan_kind
 
         def generate(event: dict[str, Any]) -> dict[str, Any]:   # a worker's turn
+            if event.get("token"):   # a worker of an asynchronous endpoint: it parks
+                return parked.park(event, generators=self.generators, store=self.store,
+                                   jobs=self.job_store, engine=self.workflow)
             return steps.work(event, generators=self.generators, store=self.store,
                               jobs=self.job_store, moderation=self.moderation)
 
@@ -298,7 +317,8 @@ def build_analyzer(settings: config.Settings, rekognition_client: Any = None) ->
 
 # SageMaker's own rule for endpoint names.
 _SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-_FORMS = ("painter:", "sagemaker:NAME", "bedrock:MODEL_ID[?concurrency=N]",
+_FORMS = ("painter:", "painter:?async=1", "sagemaker:NAME", "sagemaker-async:NAME",
+          "bedrock:MODEL_ID[?concurrency=N]",
           "http(s)://HOST:PORT/PATH", "a1111://HOST:PORT")
 
 
@@ -320,10 +340,13 @@ def _host_port(uri: str) -> tuple[str, int | None]:
 
 
 def build_generator(uri: str, *, timeout: float | None = None, sagemaker_client: Any = None,
-                    bedrock_client: Any = None) -> Generator:
+                    bedrock_client: Any = None, s3_client: Any = None, bucket: str | None = None,
+                    notify: Callable[[dict[str, Any]], object] | None = None) -> Endpoint:
     """The adapter for one endpoint URI (``painter:``, ``sagemaker:NAME``,
     ``bedrock:MODEL_ID[?concurrency=N]``, ``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``;
-    a bad one is a ConfigError naming it). ``timeout`` (seconds) overrides the adapter's
+    a bad one is a ConfigError naming it), or the asynchronous ones (``sagemaker-async:NAME``
+    writing its requests to ``bucket`` with ``s3_client``; ``painter:?async=1`` handing its
+    notifications to ``notify``). ``timeout`` (seconds) overrides the adapter's
     default (60 s for GPU endpoints and Bedrock); ``sagemaker_client`` and ``bedrock_client``
     are ready sagemaker-runtime and bedrock-runtime clients (else each adapter builds its own)."""
     if not isinstance(uri, str) or not uri.strip():
@@ -332,9 +355,23 @@ def build_generator(uri: str, *, timeout: float | None = None, sagemaker_client:
         raise ConfigError(f"endpoint {uri!r}: timeout must be positive, not {timeout!r}")
     uri = uri.strip()
     scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if uri == config.PAINTER_PARKED:
+        if notify is None:
+            raise ConfigError(f"endpoint {uri!r} needs somewhere to send its notifications")
+        from .generators.painter.parked import ParkedPainter
+        return ParkedPainter(uri, notify)
+    if scheme == "sagemaker-async":
+        name = uri[len("sagemaker-async:"):]
+        if not _SAGEMAKER_NAME.match(name):
+            raise _bad(uri, "does not name a SageMaker endpoint (letters, digits and '-', "
+                            "at most 63)")
+        if not bucket:
+            raise ConfigError(f"endpoint {uri!r} needs a bucket for its requests (GARDEN_BUCKET)")
+        from .generators.sagemaker_async import SageMakerAsyncGenerator
+        return SageMakerAsyncGenerator(name, bucket=bucket, client=sagemaker_client, s3=s3_client)
     if scheme == "painter":
         if uri[len("painter:"):].strip("/"):
-            raise _bad(uri, "takes no arguments")
+            raise _bad(uri, "takes no arguments but ?async=1")
         from .generators.painter import PainterGenerator  # numpy: local installs only, never in Lambda
         return PainterGenerator(uri=uri, timeout=timeout)
     if scheme == "sagemaker":

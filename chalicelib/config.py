@@ -356,6 +356,13 @@ def event_bucket(env: Mapping[str, str] | None = None) -> str:
     return _env(os.environ if env is None else env, "GARDEN_BUCKET") or "emotion-garden-local"
 
 
+def async_topic(env: Mapping[str, str] | None = None) -> str:
+    """The SNS topic asynchronous endpoints notify (their success and error topics: the
+    endpoint tool makes it), known when ``chalice deploy`` imports the app: GARDEN_ASYNC_TOPIC,
+    else ``emotion-garden-async``."""
+    return _env(os.environ if env is None else env, "GARDEN_ASYNC_TOPIC") or "emotion-garden-async"
+
+
 def _env(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     value = env.get(name)
     return value.strip() if value and value.strip() else default

@@ -260,6 +260,20 @@ def policy_document(environment: Mapping[str, str],
     if endpoints:
         statements.insert(after_workflows, {"Sid": "Endpoints", "Effect": "Allow",
                               "Action": ["sagemaker:InvokeEndpoint"], "Resource": endpoints})
+    parked = sorted({f"arn:{part}:sagemaker:{region}:{account}:endpoint/{u.split(':', 1)[1].lower()}"
+                     for u in json.loads(environment["GARDEN_ENDPOINTS"])
+                     if u.startswith("sagemaker-async:")})
+    if parked:   # asynchronous endpoints: the request written, queued, its answer read
+        statements[after_workflows:after_workflows] = [
+            {"Sid": "AsyncEndpoints", "Effect": "Allow",
+             "Action": ["sagemaker:InvokeEndpointAsync"], "Resource": parked},
+            {"Sid": "AsyncRequests", "Effect": "Allow",
+             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+             "Resource": [f"arn:{part}:s3:::{bucket}/async-inference/*"]},
+            # A parked worker's task token is answered by the callback (or by the worker when
+            # nothing is left): IAM cannot scope the tokens of a service integration's task.
+            {"Sid": "ParkedWorkers", "Effect": "Allow",
+             "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"], "Resource": "*"}]
     return {"Version": "2012-10-17", "Statement": statements}
 
 

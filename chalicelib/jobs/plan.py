@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from ..catalog import JobStore, SharedWork, WorkItem
+from ..config import parks
 from ..errors import InvalidRequest
 
 
@@ -19,14 +20,23 @@ def make_plan(job_id: str, kind: str, shared: Mapping[str, Any], items: Sequence
     retried or resumed Plan) keeps it. Each item holds what is its own (n, seed, width,
     height, and optionally key, prompt, provenance).
 
-    The workflow's payload: the job id and the workers, ``{"worker": index, "uri"}`` — never
+    The workflow's payload: the job id and the workers, ``{"worker": index, "uri", "parks"?}`` — never
     the items, so it stays small however many images the job has."""
     if not workers:
         raise InvalidRequest("no inference endpoints are configured")
     jobs.update_job(job_id, {"shared": cast(SharedWork, dict(shared))})
     jobs.add_work(job_id, [item.copy() for item in items])
     return {"jobId": job_id, "kind": kind, "requested": len(items),
-            "workers": [{"worker": i, "uri": uri} for i, uri in enumerate(workers)]}
+            "workers": [_worker(i, uri) for i, uri in enumerate(workers)]}
+
+
+def _worker(index: int, uri: str) -> dict[str, Any]:
+    """A worker of the payload; one of an asynchronous endpoint parks (``config.parks``): the
+    state machine waits for its image on a task token instead of in a Lambda."""
+    worker: dict[str, Any] = {"worker": index, "uri": uri}
+    if parks(uri):
+        worker["parks"] = True
+    return worker
 
 
 def seeds(first: int | None, count: int, rng: random.Random | None = None) -> list[int]:

@@ -34,7 +34,9 @@ NOT_IN_LAMBDA = {"create_table", "update_time_to_live"}
 LOCAL_ONLY_FILES = {"chalicelib/workflow/local.py"}
 # Actions that have no resource-level permissions: "*" is the only resource AWS accepts.
 STAR_ONLY = {"rekognition:DetectFaces", "rekognition:DetectModerationLabels", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-             "xray:GetSamplingRules", "xray:GetSamplingTargets"}
+             "xray:GetSamplingRules", "xray:GetSamplingTargets",
+             # the task tokens of a service integration's Task state cannot be scoped
+             "states:SendTaskSuccess", "states:SendTaskFailure"}
 # Allowed beyond the code's own calls: the Lambda runtime writes the logs, the X-Ray daemon
 # the traces.
 RUNTIME = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"} | {
@@ -86,12 +88,15 @@ def granted(policy: dict) -> set[str]:
 
 BEDROCK = ["bedrock:stability.sd3-5-large-v1:0?concurrency=2", "bedrock:amazon.nova-canvas-v1:0",
            "bedrock:stability.sd3-5-large-v1:0"]
+ASYNC = ["sagemaker-async:Garden-SD-Async"]
 
 
 def mixed_environment(stage: str) -> dict[str, str]:
-    """A stage with SageMaker endpoints and Bedrock models (one listed twice)."""
+    """A stage with SageMaker endpoints (real-time and asynchronous) and Bedrock models (one
+    listed twice)."""
     env = example_environment(stage)
-    return {**env, "GARDEN_ENDPOINTS": json.dumps(json.loads(env["GARDEN_ENDPOINTS"]) + BEDROCK)}
+    return {**env, "GARDEN_ENDPOINTS": json.dumps(json.loads(env["GARDEN_ENDPOINTS"]) + BEDROCK
+                                                  + ASYNC)}
 
 
 @pytest.fixture(params=["dev", "prod"])
@@ -175,6 +180,16 @@ def test_bedrock_models_follow_the_stacks_region_and_partition():
 
 def test_no_bedrock_statement_without_bedrock_models():
     assert "bedrock:InvokeModel" not in granted(deploy.policy_document(example_environment("dev")))
+
+
+def test_asynchronous_endpoints_get_their_endpoint_their_requests_and_the_tokens_alone():
+    granted_to = {s["Sid"]: s for s in deploy.policy_document(mixed_environment("dev"))["Statement"]}
+    assert granted_to["AsyncEndpoints"]["Resource"] == [
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/garden-sd-async"]
+    [requests] = granted_to["AsyncRequests"]["Resource"]
+    assert requests.endswith(":s3:::" + mixed_environment("dev")["GARDEN_BUCKET"] + "/async-inference/*")
+    plain = deploy.policy_document(example_environment("dev"))
+    assert not {"sagemaker:InvokeEndpointAsync", "states:SendTaskSuccess"} & granted(plain)
 
 
 def test_no_sagemaker_statement_without_sagemaker_endpoints():

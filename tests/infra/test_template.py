@@ -189,7 +189,10 @@ def test_a_task_state_waits_longer_than_its_lambda_may_run(machine):
     # otherwise Step Functions gives up (States.Timeout) on a Lambda that is still working
     for state in _tasks(json.loads(workflow.load_definition(machine))):
         if state.get("Type") == "Task" and "TimeoutSeconds" in state:
-            function = state["Resource"].strip("${}")
+            resource = state["Resource"]
+            if resource.endswith(".waitForTaskToken"):   # the Lambda named in its parameters
+                resource = state["Parameters"]["FunctionName"]
+            function = resource.strip("${}")
             assert deploy.LAMBDA_FUNCTIONS[function]["lambda_timeout"] < state["TimeoutSeconds"]
 
 

@@ -5,6 +5,10 @@
 - Object events: S3 invokes ``index_objects`` for every image written or removed (the image
   index's only writer); locally the folder store hands its events to the same
   ``index_notification``, in-process.
+- Asynchronous endpoints' answers: SageMaker notifies the SNS topic ``config.async_topic()``
+  when an image is made or failed; ``endpoint_notified`` applies it to its job and answers the
+  parked worker's task token (``jobs.parked``); locally the painter calls the same
+  ``async_notification``, in-process.
 
 A deployed task Lambda imports this module alone (its handler is ``<this module>.<function>``),
 not ``app.py``: so it sets up its own JSON logs.
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, S3Event
+from chalice.app import Blueprint, S3Event, SNSEvent
 
 from ... import config, logs
 from ...jobs.kinds import KINDS
@@ -45,3 +49,8 @@ globals().update({name: _task_lambda(name) for name in FUNCTIONS})
                     name="index_objects")
 def index_objects(event: S3Event) -> None:
     current().index_notification(event.to_dict())
+
+
+@routes.on_sns_message(topic=config.async_topic(), name="endpoint_notified")
+def endpoint_notified(event: SNSEvent) -> None:
+    current().async_notification(event.message)
