@@ -140,6 +140,7 @@ class TaskRun:
     function: str
     cpu_seconds: float            # the task's own thread's CPU time (moto's emulation included)
     aws_calls: Counter[str]       # "dynamodb" / "s3" / other service: calls made during it
+    wall_seconds: float = 0.0     # start to return, on this machine
 
 
 class Meter:
@@ -181,14 +182,15 @@ class Meter:
             calls: Counter[str] = Counter()
             outer = getattr(_local, "calls", None)
             _local.calls = calls
-            started = time.thread_time()
+            started, wall = time.thread_time(), time.perf_counter()
             try:
                 return task(event)
             finally:
                 seconds = time.thread_time() - started
                 _local.calls = outer
                 with self._lock:
-                    self.runs.append(TaskRun(function, seconds, calls))
+                    self.runs.append(TaskRun(function, seconds, calls,
+                                             time.perf_counter() - wall))
         return run
 
     def snapshot(self) -> tuple[Usage, int]:
