@@ -45,6 +45,7 @@ from ..rules.times import utc_now
 from ..storage import ObjectStore
 from ..workflow import WorkflowEngine
 from . import steps
+from .record import RUNNING
 
 TICKETS = "async-inference/tickets/"
 # The Park state's TimeoutSeconds (statemachine/generate.asl.json) is 4,200 s: longer than an
@@ -124,6 +125,8 @@ def notified(message: str | bytes | Mapping[str, Any], *, generators: Sequence[E
     try:
         if summary is None:
             raise _Late(f"job {job_id} is gone")
+        if summary.get("status") != RUNNING:   # finished or cancelled: nothing more is kept
+            raise _Late(f"job {job_id} is {str(summary.get('status')).lower()}")
         claim = Claim(n=n, item=_item(item), token=lease, job=summary)
         generator = steps.find_generator(generators, int(worker["worker"]), uri)
         if not isinstance(generator, ParkingGenerator):
@@ -155,7 +158,7 @@ def notified(message: str | bytes | Mapping[str, Any], *, generators: Sequence[E
 
 
 class _Late(GardenError):
-    """The notification's job is gone: nothing to store."""
+    """The notification's job is gone or no longer running: nothing to store."""
 
 
 def _item(value: object) -> WorkItem:
