@@ -174,6 +174,9 @@ def stage_environment(outputs: Mapping[str, str], stage: str) -> dict[str, str]:
         "GARDEN_TEXT2IMAGE_MACHINE": outputs[MACHINES["text2image"]],
         "GARDEN_BULK_MACHINE": outputs[MACHINES["bulk"]],
         "GARDEN_ENDPOINTS": json.dumps(endpoints),
+        # the SNS topic asynchronous endpoints notify: `chalice deploy` subscribes to it by name
+        **({"GARDEN_ASYNC_TOPIC": outputs["AsyncTopicName"]} if outputs.get("AsyncTopicName")
+           else {}),
         # the stack's prompt guardrail (Bedrock Guardrails, after the block list), at its version
         **({"GARDEN_GUARDRAIL": f"{outputs['GuardrailArn']}:{outputs['GuardrailVersion']}"}
            if outputs.get("GuardrailArn") and outputs.get("GuardrailVersion") else {}),

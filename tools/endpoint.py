@@ -5,8 +5,10 @@ its roles' least-privilege policies (`make endpoint ...` runs this module; docs/
 create NAME: the model (your own `--image` and `--model-data`, a JumpStart model resolved by
 the SageMaker Python SDK, or an existing `--model`), an endpoint config with
 AsyncInferenceConfig (answers under `s3://BUCKET/PREFIX/output/`, failures under `.../failure/`,
-SNS topics `NAME-success` and `NAME-error`, made if missing), the endpoint (waits until it is
-InService), then its scaling:
+success and error notifications to the garden's topic `emotion-garden-STAGE-async`, which the
+stage's stack makes and the app's callback Lambda listens to; or, with `--own-topics`, to topics
+`NAME-success` and `NAME-error` the tool makes, for an endpoint outside a garden), the endpoint
+(waits until it is InService), then its scaling:
 
 - Application Auto Scaling on the variant's DesiredInstanceCount, MinCapacity 0;
 - target tracking on ApproximateBacklogSizePerInstance (scales out with the queue, and in to 0
@@ -106,6 +108,7 @@ class Plan:
     environment: dict[str, str] = field(default_factory=dict)
     warm: Warm | None = None
     partition: str = "aws"
+    topic: str = ""                         # the garden's topic (both outcomes); "": NAME-*
 
     @property
     def resource_id(self) -> str:
@@ -120,7 +123,12 @@ class Plan:
         return not self.model
 
     def topic_arn(self, outcome: str) -> str:
-        return f"arn:{self.partition}:sns:{self.region}:{self.account}:{self.name}-{outcome}"
+        topic = self.topic or f"{self.name}-{outcome}"
+        return f"arn:{self.partition}:sns:{self.region}:{self.account}:{topic}"
+
+    @property
+    def topic_arns(self) -> list[str]:
+        return list(dict.fromkeys([self.topic_arn("success"), self.topic_arn("error")]))
 
     @property
     def endpoint_arn(self) -> str:   # SageMaker's ARNs carry the name in lower case
@@ -215,7 +223,24 @@ def config_name(plan: Plan, now: Callable[[], float] = time.time) -> str:
     return f"{plan.name[:48]}-{int(now())}"
 
 
+def garden_topic(stage: str) -> str:
+    """The SNS topic a stage's stack makes (infra/template.yaml: AsyncTopic) and its callback
+    Lambda listens to (GARDEN_ASYNC_TOPIC)."""
+    return f"emotion-garden-{stage}-async"
+
+
 def make_topics(clients: Clients, plan: Plan) -> None:
+    """The garden's topic must exist (its stack owns it: made here, it would block the stack);
+    an endpoint's own topics are made if missing."""
+    if plan.topic:
+        try:
+            clients.sns.get_topic_attributes(TopicArn=plan.topic_arn("success"))
+        except Exception as exc:   # noqa: BLE001
+            if not _missing(exc):
+                raise
+            raise EndpointError(f"SNS topic {plan.topic} does not exist: deploy the stage "
+                                "first (make deploy makes it), or pass --own-topics") from None
+        return
     for outcome in ("success", "error"):
         arn = clients.sns.create_topic(Name=f"{plan.name}-{outcome}")["TopicArn"]
         if arn != plan.topic_arn(outcome):
@@ -286,7 +311,8 @@ def _missing(exc: Exception) -> bool:
         return False
     error = exc.response.get("Error", {})
     code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-    return code in ("ObjectNotFoundException", "ResourceNotFound", "ResourceNotFoundException") \
+    return code in ("ObjectNotFoundException", "ResourceNotFound", "ResourceNotFoundException",
+                    "NotFound") \
         or (code == "ValidationException" and ("not found" in message.lower()
                                                or "could not find" in message.lower()
                                                or "does not exist" in message.lower()))
@@ -385,7 +411,7 @@ def policies(plan: Plan) -> dict[str, Any]:
     requests and the model, writes the answers, publishes the notifications) and what the
     garden's Lambda role adds (writes requests, queues them, reads and deletes answers)."""
     p, prefix = plan.partition, f"arn:{plan.partition}:s3:::{plan.bucket}/{plan.prefix}"
-    topics = [plan.topic_arn("success"), plan.topic_arn("error")]
+    topics = plan.topic_arns
     endpoint_role: list[dict[str, Any]] = [
         {"Sid": "ReadRequests", "Effect": "Allow", "Action": ["s3:GetObject"],
          "Resource": [f"{prefix}/input/*"]},
@@ -418,6 +444,9 @@ def policies(plan: Plan) -> dict[str, Any]:
                                                + ("*" if plan.model_data.endswith("/") else "")]})
     app_role = [
         {"Sid": "Queue", "Effect": "Allow", "Action": ["sagemaker:InvokeEndpointAsync"],
+         "Resource": [plan.endpoint_arn]},
+        # how many instances run: a job waiting on a scaled-to-zero endpoint says so
+        {"Sid": "Capacity", "Effect": "Allow", "Action": ["sagemaker:DescribeEndpoint"],
          "Resource": [plan.endpoint_arn]},
         {"Sid": "WriteRequests", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
          "Resource": [f"{prefix}/input/*"]},
@@ -465,6 +494,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--image", default="")
     parser.add_argument("--model-data", default="")
     parser.add_argument("--warm", default="", help="e.g. '09:00-18:00 Asia/Seoul'")
+    parser.add_argument("--stage", default="dev", choices=("dev", "prod"),
+                        help="the garden whose topic the endpoint notifies")
+    topics = parser.add_mutually_exclusive_group()
+    topics.add_argument("--topic", default="",
+                        help="an SNS topic name to notify instead of the stage's")
+    topics.add_argument("--own-topics", action="store_true",
+                        help="notify topics NAME-success and NAME-error (made if missing)")
     args = parser.parse_args(argv)
     try:
         clients, account = _clients(args.region)
@@ -478,7 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     prefix=args.prefix.strip("/"), instance_type=args.instance_type,
                     max_instances=args.max_instances, role=args.role, model=args.model,
                     image=image, model_data=data, environment=environment,
-                    warm=parse_warm(args.warm) if args.warm else None)
+                    warm=parse_warm(args.warm) if args.warm else None,
+                    topic="" if args.own_topics else args.topic or garden_topic(args.stage))
         if args.action == "policy":
             print(json.dumps(policies(check_plan(plan, creating=False)), indent=2))
         elif args.action == "create":

@@ -323,3 +323,53 @@ def test_the_policies_name_exactly_the_prefixes_topics_endpoint_image_and_model(
         if statement["Resource"] == "*":
             assert statement["Sid"] in ("Metrics", "PullToken")
         assert "*" not in "".join(statement["Action"])
+
+
+GARDEN_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:emotion-garden-dev-async"
+
+
+def test_create_notifies_the_gardens_topic_for_success_and_error(stubbed):
+    """The stage's stack owns the topic the callback Lambda listens to: the tool checks it is
+    there and names it for both outcomes; it makes no topic."""
+    clients, stubs = stubbed
+    stubs["sns"].add_response("get_topic_attributes", {"Attributes": {"TopicArn": GARDEN_TOPIC}},
+                              {"TopicArn": GARDEN_TOPIC})
+    expected = {
+        "EndpointConfigName": f"{NAME}-1767225600",
+        "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "existing",
+                                "InstanceType": "ml.g6.xlarge", "InitialInstanceCount": 1}],
+        "AsyncInferenceConfig": {
+            "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 1},
+            "OutputConfig": {
+                "S3OutputPath": "s3://garden-b/async-inference/output/",
+                "S3FailurePath": "s3://garden-b/async-inference/failure/",
+                "NotificationConfig": {"SuccessTopic": GARDEN_TOPIC, "ErrorTopic": GARDEN_TOPIC}}},
+        "Tags": TAGS}
+    stubs["sagemaker"].add_response("create_endpoint_config", {"EndpointConfigArn": CONFIG_ARN},
+                                    expected)
+    stubs["sagemaker"].add_response("create_endpoint", {"EndpointArn": ENDPOINT_ARN}, {
+        "EndpointName": NAME, "EndpointConfigName": f"{NAME}-1767225600", "Tags": TAGS})
+    expect_scaling(stubs, warm=False)
+    topic = tool.garden_topic("dev")
+    made = tool.create(clients, plan(model="existing", image="", model_data="", topic=topic,
+                                     max_instances=2),
+                       now=lambda: 1767225600.0, wait=lambda *_: None)
+    assert made == f"{NAME}-1767225600"
+
+
+def test_a_missing_garden_topic_stops_create_before_anything_is_made(stubbed):
+    clients, stubs = stubbed
+    stubs["sns"].add_client_error("get_topic_attributes", service_error_code="NotFound",
+                                  service_message="Topic does not exist", http_status_code=404)
+    with pytest.raises(tool.EndpointError, match="emotion-garden-prod-async does not exist"):
+        tool.create(clients, plan(topic=tool.garden_topic("prod")), wait=lambda *_: None)
+
+
+def test_with_the_gardens_topic_the_policies_name_it_alone_and_the_app_may_read_capacity():
+    policy = tool.policies(plan(topic=tool.garden_topic("dev")))
+    endpoint = {s["Sid"]: s for s in policy["endpointRole"]["Statement"]}
+    app = {s["Sid"]: s for s in policy["appRole"]["Statement"]}
+    assert endpoint["Notify"]["Resource"] == policy["topics"] == [GARDEN_TOPIC]
+    assert app["Capacity"] == {"Sid": "Capacity", "Effect": "Allow",
+                               "Action": ["sagemaker:DescribeEndpoint"],
+                               "Resource": [f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{NAME}"]}

@@ -210,3 +210,38 @@ def test_visitors_photos_are_never_served_and_expire(template):
     statements = template["Resources"]["GardenBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     deny = next(s for s in statements if s["Sid"] == "NeverServeVisitorsPhotos")
     assert deny["Effect"] == "Deny" and deny["Resource"]["Fn::Sub"].endswith("/debug-photos/*")
+
+
+def test_what_asynchronous_endpoints_leave_in_the_bucket_expires(template):
+    from chalicelib.generators import sagemaker_async
+    from chalicelib.jobs import parked
+    from tests.infra.test_endpoint_tool import tool
+    bucket = template["Resources"]["GardenBucket"]["Properties"]
+    rule = next(r for r in bucket["LifecycleConfiguration"]["Rules"]
+                if r["Id"] == "expire-async-inference")
+    assert rule["Status"] == "Enabled" and rule["Prefix"] == "async-inference/"
+    assert rule["ExpirationInDays"] == 2 and rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
+    # longer than any image may stay parked (the Park state's TimeoutSeconds)
+    park = json.loads(MACHINE_FILE.read_text())
+    timeouts = [s["TimeoutSeconds"] for s in _tasks(park)
+                if str(s.get("Resource", "")).endswith(".waitForTaskToken")]
+    assert timeouts and max(timeouts) < rule["ExpirationInDays"] * 86400
+    # requests, tickets and the endpoint tool's answers all live under the rule's prefix
+    for prefix in (sagemaker_async.DEFAULT_INPUT_PREFIX, parked.TICKETS, tool.DEFAULT_PREFIX + "/"):
+        assert prefix.startswith(rule["Prefix"])
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_async_topic_is_one_name_for_the_stack_the_app_and_the_endpoint_tool(template, stage):
+    from chalicelib import config
+    from tests.infra.conftest import example_outputs
+    from tests.infra.test_endpoint_tool import tool
+    topic = template["Resources"]["AsyncTopic"]
+    assert topic["Type"] == "AWS::SNS::Topic"
+    name = resolve_sub(topic["Properties"]["TopicName"], stage)
+    assert name == f"emotion-garden-{stage}-async" == tool.garden_topic(stage)
+    assert template["Outputs"]["AsyncTopicName"]["Value"] == {"Fn::GetAtt": ["AsyncTopic", "TopicName"]}
+    # make deploy hands the name to the Lambdas and to `chalice deploy`, which subscribes the
+    # callback Lambda (on_sns_message(topic=config.async_topic())) to it by name
+    env = deploy.stage_environment({**example_outputs(stage), "AsyncTopicName": name}, stage)
+    assert env["GARDEN_ASYNC_TOPIC"] == name == config.async_topic(env)
