@@ -99,7 +99,7 @@ def _job_seconds(concurrency: int) -> float:
                             ("AWS_SECRET_ACCESS_KEY", "bench")):
             os.environ.setdefault(name, value)
         [generator] = context.current().generators
-        client = generator.client  # type: ignore[attr-defined]
+        client = generator.client  # type: ignore[union-attr]
         png = base64.b64encode(_noise(768, 512, "PNG")).decode()
         stub = Stubber(client)
         for _ in range(JOB_IMAGES):

@@ -55,8 +55,8 @@ def test_sagemaker_endpoints_share_a_client_without_sdk_retries(monkeypatch):
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["sagemaker:sd-a", "sagemaker:sd-b", "painter:"]')
     first, second, painter = context.current().generators
     assert (first.uri, second.uri, painter.uri) == ("sagemaker:sd-a", "sagemaker:sd-b", "painter:")
-    assert first._client is second._client  # type: ignore[attr-defined]
-    assert first._client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]
+    assert first._client is second._client  # type: ignore[union-attr]
+    assert first._client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[union-attr]
 
 
 def test_a_bedrock_endpoint_is_as_many_workers_as_its_concurrency():
@@ -112,6 +112,6 @@ def test_bedrock_endpoints_share_one_client_sized_for_their_workers(monkeypatch)
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["bedrock:amazon.nova-canvas-v1:0?concurrency=11", '
                                            '"bedrock:stability.stable-image-core-v1:1"]')
     nova, core = context.current().generators
-    assert nova._client is core._client and nova._client.meta.region_name == "us-east-1"  # type: ignore[attr-defined]
-    assert nova._client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]
-    assert nova._client.meta.config.max_pool_connections == 12  # type: ignore[attr-defined]
+    assert nova._client is core._client and nova._client.meta.region_name == "us-east-1"  # type: ignore[union-attr]
+    assert nova._client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[union-attr]
+    assert nova._client.meta.config.max_pool_connections == 12  # type: ignore[union-attr]

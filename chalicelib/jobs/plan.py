@@ -20,7 +20,7 @@ def make_plan(job_id: str, kind: str, shared: Mapping[str, Any], items: Sequence
     retried or resumed Plan) keeps it. Each item holds what is its own (n, seed, width,
     height, and optionally key, prompt, provenance).
 
-    The workflow's payload: the job id and the workers, ``{"worker": index, "uri", "parks"?}`` — never
+    The workflow's payload: the job id and the workers, ``{"worker": index, "uri", "parks"}`` — never
     the items, so it stays small however many images the job has."""
     if not workers:
         raise InvalidRequest("no inference endpoints are configured")
@@ -32,11 +32,9 @@ def make_plan(job_id: str, kind: str, shared: Mapping[str, Any], items: Sequence
 
 def _worker(index: int, uri: str) -> dict[str, Any]:
     """A worker of the payload; one of an asynchronous endpoint parks (``config.parks``): the
-    state machine waits for its image on a task token instead of in a Lambda."""
-    worker: dict[str, Any] = {"worker": index, "uri": uri}
-    if parks(uri):
-        worker["parks"] = True
-    return worker
+    state machine waits for its image on a task token instead of in a Lambda. Always said
+    (Step Functions' Choice fails on a path that is not there)."""
+    return {"worker": index, "uri": uri, "parks": parks(uri)}
 
 
 def seeds(first: int | None, count: int, rng: random.Random | None = None) -> list[int]:

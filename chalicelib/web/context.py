@@ -77,6 +77,19 @@ def override(**adapters: Any) -> None:
             previous.close()
 
 
+def rebuild() -> None:
+    """Build the garden anew on next use, with the settings an edge decided and the adapters
+    handed over kept (a test that changed the environment or the data directory)."""
+    with _lock:
+        held = [g for g in (_Held.installed, _Held.lazy[1] if _Held.lazy else None) if g]
+        installed = _Held.installed
+        _Held.lazy = None
+        _Held.installed = (bootstrap.Garden(installed.settings, installed.overrides)
+                           if installed is not None else None)
+    for garden in held:
+        garden.close()
+
+
 def forget() -> None:
     """Drop the installed and the lazily built garden and every override."""
     with _lock:

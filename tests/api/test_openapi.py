@@ -52,7 +52,7 @@ def origin(monkeypatch):
     # a closed port: jobs the fuzzer starts fail at once instead of painting for minutes
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["http://127.0.0.1:9/invocations"]')
     monkeypatch.delenv("GARDEN_PUBLIC_URL", raising=False)
-    context.forget()
+    context.rebuild()
     with threaded_server() as server:
         yield server.url
 

@@ -91,7 +91,7 @@ def test_images_arrive_through_the_job_and_a_dead_endpoints_share_is_made_by_the
     # the job, and the painter makes its images too
     monkeypatch.setenv("GARDEN_WAIT_SECONDS", "0")
     monkeypatch.setenv("GARDEN_ENDPOINTS", '["painter:", "http://127.0.0.1:9/invocations"]')
-    context.forget()
+    context.rebuild()
     try:
         ask(page, "A calm lily at dusk, serene, soft light", "1024x576", 4)
         wait(page).until(lambda d: page.js("return document.getElementById('run').dataset.status") == "SUCCEEDED")
@@ -101,7 +101,7 @@ def test_images_arrive_through_the_job_and_a_dead_endpoints_share_is_made_by_the
         page.shot("text2image-2-dead-endpoint")
     finally:
         monkeypatch.undo()
-        context.forget()
+        context.rebuild()
 
 
 def test_an_empty_prompt_is_answered_on_the_page(page):

@@ -63,7 +63,7 @@ def a1111():
 
 def test_png_answers_become_jpegs_of_the_requested_size(a1111):
     generator = build_generator(a1111.uri, timeout=5)
-    data = generator.generate(GenerationRequest("calm lotus", 512, 384, negative_prompt="blurry",
+    data = generator.generate(GenerationRequest("calm lotus", 512, 384, negative_prompt="blurry",  # type: ignore[union-attr]
                                                 steps=20, guidance_scale=6.0, seed=42))
     assert ensure_jpeg(data, 512, 384, source="t") == data
     body = a1111.bodies[0]
@@ -74,7 +74,7 @@ def test_png_answers_become_jpegs_of_the_requested_size(a1111):
 
 
 def test_no_seed_asks_a1111_to_pick_one(a1111):
-    build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))
+    build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))  # type: ignore[union-attr]
     assert a1111.bodies[0]["seed"] == -1
 
 
@@ -89,7 +89,7 @@ def test_no_seed_asks_a1111_to_pick_one(a1111):
 def test_faults_become_domain_errors(a1111, status, answer, error):
     a1111.status, a1111.answer = status, answer
     with pytest.raises(error):
-        build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))
+        build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))  # type: ignore[union-attr]
 
 
 def test_an_image_of_another_size_is_a_bad_image(a1111):
@@ -97,10 +97,10 @@ def test_an_image_of_another_size_is_a_bad_image(a1111):
     Image.new("RGB", (32, 32)).save(buffer, "PNG")
     a1111.answer = {"images": [base64.b64encode(buffer.getvalue()).decode()]}
     with pytest.raises(BadImage, match="32x32"):
-        build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))
+        build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))  # type: ignore[union-attr]
 
 
 def test_the_error_message_carries_what_a1111_said(a1111):
     a1111.status, a1111.answer = 500, {"error": "CUDA out of memory"}
     with pytest.raises(EndpointFailed, match="CUDA out of memory"):
-        build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))
+        build_generator(a1111.uri, timeout=5).generate(GenerationRequest("x", 64, 64))  # type: ignore[union-attr]

@@ -30,10 +30,10 @@ def test_every_generator_keeps_the_uri_it_was_built_from():
 
 
 def test_timeouts_default_to_a_minute_and_can_be_set():
-    assert build_generator("http://h:1/p").timeout == DEFAULT_TIMEOUT == 60.0  # type: ignore[attr-defined]
-    assert build_generator("a1111://h:1", timeout=5).timeout == 5  # type: ignore[attr-defined]
-    assert build_generator("sagemaker:sd", timeout=7).timeout == 7  # type: ignore[attr-defined]
-    assert build_generator("painter:", timeout=3).timeout == 3  # type: ignore[attr-defined]
+    assert build_generator("http://h:1/p").timeout == DEFAULT_TIMEOUT == 60.0  # type: ignore[union-attr]
+    assert build_generator("a1111://h:1", timeout=5).timeout == 5  # type: ignore[union-attr]
+    assert build_generator("sagemaker:sd", timeout=7).timeout == 7  # type: ignore[union-attr]
+    assert build_generator("painter:", timeout=3).timeout == 3  # type: ignore[union-attr]
     with pytest.raises(ConfigError):
         build_generator("painter:", timeout=0)
 
@@ -56,4 +56,4 @@ def test_a_bedrock_uri_builds_the_bedrock_adapter_for_its_model():
     assert nova.client == "CLIENT" and nova.endpoint.concurrency == 2
     assert nova.endpoint.family == "nova-canvas" and nova.timeout == 60.0
     sd = build_generator("bedrock:stability.stable-image-ultra-v1:1", timeout=90)
-    assert sd.endpoint.family == "stability" and sd.endpoint.concurrency == 1 and sd.timeout == 90  # type: ignore[attr-defined]
+    assert sd.endpoint.family == "stability" and sd.endpoint.concurrency == 1 and sd.timeout == 90  # type: ignore[union-attr]

@@ -120,7 +120,7 @@ def test_a_store_that_cannot_write_is_503_without_a_path(client, monkeypatch):
 def test_a_catalog_that_cannot_be_opened_is_503_without_a_path(client, monkeypatch):
     from chalicelib.catalog.sqlite import db
     context.current().image_index          # opened once, as a running server has it
-    context.forget()
+    context.rebuild()
 
     def unopenable(self):
         raise sqlite3.OperationalError(f"unable to open database file {self.path}")

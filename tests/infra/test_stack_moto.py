@@ -38,7 +38,7 @@ def stack(monkeypatch, tmp_path, template):
         reduced, dropped = moto_stack.reduced_template(template, STAGE)
         assert set(dropped) == {"Distribution", "OriginAccessControl", "GardenBucketPolicy",
                                 "AdminUsagePlan", "AdminApiKey", "AdminUsagePlanKey", "DirectoryIndex",
-                                "SecurityHeaders"}
+                                "SecurityHeaders", "PromptGuardrail", "PromptGuardrailVersion"}
         outputs = moto_stack.create_stack(cloudformation, reduced, STAGE, ENDPOINTS)
         outputs.setdefault("CdnDomain", moto_stack.CDN_DOMAIN)   # CloudFront is not in moto
         environment = deploy.stage_environment(outputs, STAGE)   # make deploy, step 2
@@ -50,16 +50,19 @@ def stack(monkeypatch, tmp_path, template):
                           deploy.chalice_stage(config, STAGE, environment))
         # In Lambda the environment is always there; the test client sets it only during a
         # call, and Step Functions runs the tasks on threads of its own.
-        for name, value in {**environment, "GARDEN_WAIT_SECONDS": "20"}.items():
+        # moto does not implement Rekognition's DetectModerationLabels: the images' check is
+        # tested under the Stubber (tests/moderation); here the prompts are checked alone
+        for name, value in {**environment, "GARDEN_WAIT_SECONDS": "20",
+                            "GARDEN_MODERATION": "prompts"}.items():
             monkeypatch.setenv(name, value)
         from chalicelib.web import context
-        context.forget()
+        context.rebuild()
         with moto_stack.lambda_tasks_run_the_app(app, STAGE) as invoked, \
                 turns_in_flight(monkeypatch) as turns, \
                 Client(app, stage_name=STAGE, project_dir=str(project)) as client:
             yield {"client": client, "outputs": outputs, "env": environment, "invoked": invoked,
                    "s3": boto3.client("s3", region_name=REGION), "turns": turns}
-        context.forget()
+        context.rebuild()
 
 
 def s3_event(bucket: str, *changes: tuple[str, str, int]) -> dict:
@@ -205,7 +208,7 @@ def test_a_bulk_job_is_listed_and_cancelled_through_the_deployed_state_machine(s
     from tests.workflow.fakes import ScriptedGenerator
     monkeypatch.setenv("GARDEN_ADMIN_KEY", "stack-admin-key")
     slow = [ScriptedGenerator(uri, delay=0.2) for uri in json.loads(stack["env"]["GARDEN_ENDPOINTS"])]
-    context.forget()
+    context.rebuild()
     context.override(generators=slow)   # GPUs that take their time
     client, admin = stack["client"], {"x-api-key": "stack-admin-key"}
     turns = stack["turns"]

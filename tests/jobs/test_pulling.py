@@ -31,7 +31,7 @@ def garden(monkeypatch, *delays: float, refused: int = 0):
         urls = [s.url for s in servers] + [REFUSED] * refused
         monkeypatch.setenv("GARDEN_ENDPOINTS", json.dumps(urls))
         monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-        context.forget()
+        context.rebuild()
         yield urls
 
 

@@ -44,7 +44,8 @@ def test_plan_fills_defaults_creates_the_job_and_adds_its_images_as_work():
     assert job["status"] == "RUNNING" and job["requested"] == 5 and job["images"] == []
     assert job["executionId"] == "arn:exec"
     assert job["shared"] == {"prompt": "A flower, happy", "negative": "", "steps": 30}
-    assert p["workers"] == [{"worker": 0, "uri": ENDPOINTS[0]}, {"worker": 1, "uri": ENDPOINTS[1]}]
+    assert p["workers"] == [{"worker": 0, "uri": ENDPOINTS[0], "parks": False},
+                            {"worker": 1, "uri": ENDPOINTS[1], "parks": False}]
     assert "items" not in json.dumps(p) and p["requested"] == 5        # keys-only payload
     assert [u["state"] for u in catalog.work(p["jobId"])] == ["open"] * 5
 

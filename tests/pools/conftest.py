@@ -15,7 +15,7 @@ ADMIN_KEY = "test-admin-key-0123456789"
 @pytest.fixture
 def client(monkeypatch):
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-    context.forget()
+    context.rebuild()
     from app import app
     with Client(app) as c:
         yield c

@@ -28,7 +28,7 @@ def test_the_plan_task_records_the_images_as_work_names_the_workers_and_creates_
     jobs = context.current().job_store
     made = bulk.plan({"request": {"jobId": JOB, "emotion": "SAD", "count": 5, "seed": 9}},
                      jobs=jobs, endpoints=("painter:", "painter:", "painter:"))
-    assert made["workers"] == [{"worker": i, "uri": "painter:"} for i in range(3)]
+    assert made["workers"] == [{"worker": i, "uri": "painter:", "parks": False} for i in range(3)]
     assert made["requested"] == 10 and len(jobs.work(JOB)) == 10
     job = jobs.get_job(JOB)
     assert job["shared"]["provenance"] == {"kind": "bulk", "emotion": "SAD"}

@@ -52,7 +52,7 @@ def test_bulk_refuses_bad_input_with_status_2(data_dir, capsys):
 
 def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
     monkeypatch.setenv("GARDEN_DATA_DIR", str(data_dir))
-    context.forget()
+    context.rebuild()
     import app  # noqa: F401 - the index handler
     plant("pool/SAD/ah.jpeg")
     plant("pool/SAD/bv.jpeg")
@@ -88,7 +88,7 @@ def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
 def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monkeypatch):
     first, second, folder = tmp_path / "one", tmp_path / "two", tmp_path / "bk"
     monkeypatch.setenv("GARDEN_DATA_DIR", str(first))
-    context.forget()
+    context.rebuild()
     import app  # noqa: F401
     plant("emotions/HAPPY/ah.jpeg")
     plant("pool/HAPPY/bv.jpeg")

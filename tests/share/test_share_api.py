@@ -148,7 +148,7 @@ def test_the_credit_line_follows_the_endpoint(client, endpoint, expected):
 def test_the_operators_credit_line_wins(client, monkeypatch):
     monkeypatch.setenv("GARDEN_CREDITS", '{"sagemaker:garden-": {"en": "Made on our own <b>SD</b>", '
                                          '"ko": "우리 SD로 만듦", "url": "https://example.org/l?a=1&b=2"}}')
-    context.forget()
+    context.rebuild()
     plant("emotions/CALM/ah.jpeg", endpoint="sagemaker:garden-sdxl")
     _, _, html = get(client, "/share/CALM/ah")
     page = Parsed(html)
@@ -159,7 +159,7 @@ def test_the_operators_credit_line_wins(client, monkeypatch):
 
 def test_the_public_url_makes_the_absolute_urls(client, monkeypatch):
     monkeypatch.setenv("GARDEN_PUBLIC_URL", "https://garden.example")
-    context.forget()
+    context.rebuild()
     plant("emotions/HAPPY/spring,cloudy,day/img_3h.jpeg")
     _, _, html = get(client, "/share/HAPPY/spring,cloudy,day/img_3h")
     page = Parsed(html)

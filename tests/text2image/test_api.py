@@ -38,7 +38,7 @@ def endpoints(monkeypatch):
                 servers.append(stack.enter_context(
                     serve_endpoint(PainterGenerator(), mode=mode, **options)))
             monkeypatch.setenv("GARDEN_ENDPOINTS", json.dumps([s.url for s in servers]))
-            context.forget()
+            context.rebuild()
             return servers
         yield start
 

@@ -59,7 +59,7 @@ def mixed(monkeypatch):
     with mock_aws():
         _queue_sagemaker_results(COUNT)
         nova = next(g for g in context.current().generators if g.uri == NOVA)
-        seen = _stub_bedrock(nova.client, COUNT, hold=0.3)  # type: ignore[attr-defined]
+        seen = _stub_bedrock(nova.client, COUNT, hold=0.3)  # type: ignore[union-attr]
         yield seen
 
 

@@ -35,6 +35,10 @@ def _garden_of(tmp_path, endpoints, make_generators):
     return holder["garden"]
 
 
+def _job_id(outcome: lifecycle.Finished | lifecycle.Running) -> str:
+    return outcome.job_id if isinstance(outcome, lifecycle.Running) else outcome.view["jobId"]
+
+
 def _finished(garden, job_id, timeout=60.0):
     def done():
         view = lifecycle.get_job(job_id, jobs=garden.job_store, engine=garden.workflow)
@@ -48,7 +52,7 @@ def test_a_text_to_image_job_on_parked_and_synchronous_endpoints_makes_every_ima
         outcome = text2image.run({"text": "a calm garden at dusk", "count": 4, "width": 256,
                                   "height": 256}, jobs=garden.job_store, engine=garden.workflow,
                                  endpoints=garden.settings.endpoints, wait_seconds=0)
-        view = _finished(garden, outcome.job_id)
+        view = _finished(garden, _job_id(outcome))
         assert view["status"] == "SUCCEEDED", view
         assert sorted(image["n"] for image in view["images"]) == [0, 1, 2, 3]
         assert {image["endpoint"] for image in view["images"]} <= {PARKED, "painter:"}
@@ -91,7 +95,7 @@ def test_an_image_the_parked_endpoint_fails_goes_back_to_the_other_endpoint(tmp_
         outcome = text2image.run({"text": "a storm of petals", "count": 3, "width": 256,
                                   "height": 256}, jobs=garden.job_store, engine=garden.workflow,
                                  endpoints=garden.settings.endpoints, wait_seconds=0)
-        view = _finished(garden, outcome.job_id)
+        view = _finished(garden, _job_id(outcome))
         assert view["status"] == "SUCCEEDED", view
         assert {image["endpoint"] for image in view["images"]} == {"painter:"}
         assert PARKED in (view.get("deadEndpoints") or [])
@@ -129,12 +133,12 @@ def test_a_duplicate_notification_is_dropped_after_the_first_is_applied(tmp_path
         outcome = text2image.run({"text": "one flower", "count": 1, "width": 256, "height": 256},
                                  jobs=garden.job_store, engine=garden.workflow,
                                  endpoints=garden.settings.endpoints, wait_seconds=0)
-        view = _finished(garden, outcome.job_id)
+        view = _finished(garden, _job_id(outcome))
         assert view["status"] == "SUCCEEDED" and len(view["images"]) == 1
         with lock:
             first = seen[0]
         assert garden.async_notification(first) == "dropped"   # its ticket is gone
-        again = lifecycle.get_job(outcome.job_id, jobs=garden.job_store, engine=garden.workflow)
+        again = lifecycle.get_job(_job_id(outcome), jobs=garden.job_store, engine=garden.workflow)
         assert again["images"] == view["images"]
     finally:
         garden.close()

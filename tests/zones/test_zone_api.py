@@ -174,7 +174,7 @@ def test_zones_are_listed_and_a_deleted_zone_goes_back_to_the_default(garden):
 
 def test_zones_survive_a_restart_of_the_server(garden):
     call(garden, "PUT", "/zones/8", {"mode": "loved", "emotion": "SAD", "interval": 20})
-    context.forget()   # every adapter built anew from the data directory
+    context.rebuild()   # every adapter built anew from the data directory
     _, body, _ = call(garden, "GET", "/zones/8", key=None)
     assert body["mode"] == "loved" and body["interval"] == 20 and keys(body["landscape"]) == [SAD_H]
 

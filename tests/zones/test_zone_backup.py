@@ -121,7 +121,7 @@ def test_the_cli_backs_up_and_restores_zones_into_a_fresh_data_dir(tmp_path, cap
     from tests.pools.conftest import plant
     first, second, folder = tmp_path / "one", tmp_path / "two", tmp_path / "bk"
     monkeypatch.setenv("GARDEN_DATA_DIR", str(first))
-    context.forget()
+    context.rebuild()
     import app  # noqa: F401
     plant("emotions/HAPPY/ah.jpeg")
     zones.put_zone(context.current().zone_store, context.current().image_index, 2,

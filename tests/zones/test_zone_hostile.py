@@ -76,7 +76,7 @@ def api(request, monkeypatch):
         yield Http(request.getfixturevalue("http_origin"), ADMIN)
         return
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN_KEY)
-    context.forget()
+    context.rebuild()
     from chalice.test import Client
 
     from app import app
