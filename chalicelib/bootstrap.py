@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from . import config, indexer
-from .catalog import ImageIndex, JobStore, ZoneStore
+from .catalog import Engagement, ImageIndex, JobStore, ZoneStore
 from .errors import ConfigError
 from .faces import FaceAnalyzer
 from .generators import Endpoint
@@ -42,7 +42,7 @@ Task = Callable[[dict[str, Any]], dict[str, Any]]
 ClientFactory = Callable[..., Any]   # boto3.client's shape: (service, **options) → client
 
 # the adapters a garden builds, each of which an edge (a test) may hand over instead
-ADAPTERS = ("store", "database", "image_index", "job_store", "zone_store", "generators",
+ADAPTERS = ("store", "database", "image_index", "engagement", "job_store", "zone_store", "generators",
             "analyzer", "moderation", "workflow", "boto")
 
 
@@ -133,6 +133,16 @@ class Garden:
         return self._once("image_index", make)
 
     @property
+    def engagement(self) -> Engagement:
+        """Likes and the learned order's counters: kept beside the image index, in the same
+        database, by the same adapter (a like and its place in the garden order are one
+        write), handed out as its own port."""
+        if "engagement" in self._built:   # handed over (tests)
+            handed: Engagement = self._built["engagement"]
+            return handed
+        return cast(Engagement, self.image_index)   # each index adapter serves both ports
+
+    @property
     def job_store(self) -> JobStore:
         def make() -> JobStore:
             if self.settings.is_aws:
@@ -157,7 +167,7 @@ class Garden:
         """One generator per configured endpoint, in GARDEN_ENDPOINTS order."""
         def make() -> list[Endpoint]:
             s = self.settings
-            sagemaker = bedrock = s3 = None
+            sagemaker = bedrock = s3 = control = None
             if any(u.startswith(("sagemaker:", "sagemaker-async:")) for u in s.endpoints):
                 from .generators.sagemaker import client_config  # read timeout, no SDK retries:
                 sagemaker = self.client("sagemaker-runtime", config=client_config(60))  # the workflow retries
@@ -168,11 +178,12 @@ class Garden:
                                       "and its bucket (GARDEN_BUCKET)")
                 from .generators.sagemaker import client_config
                 s3 = self.client("s3", config=client_config(20))
+                control = self.client("sagemaker", config=client_config(5))   # capacity
             if any(u.startswith("bedrock:") for u in s.endpoints):   # credentials checked here,
                 from .generators.bedrock import build_client          # at start, not on an image
                 bedrock = build_client(connections=len(s.workers))
             return [build_generator(uri, sagemaker_client=sagemaker, bedrock_client=bedrock,
-                                    s3_client=s3, bucket=s.bucket,
+                                    s3_client=s3, control_client=control, bucket=s.bucket,
                                     notify=self.async_notification)
                     for uri in s.endpoints]
         return self._once("generators", make)
@@ -340,7 +351,8 @@ def _host_port(uri: str) -> tuple[str, int | None]:
 
 
 def build_generator(uri: str, *, timeout: float | None = None, sagemaker_client: Any = None,
-                    bedrock_client: Any = None, s3_client: Any = None, bucket: str | None = None,
+                    bedrock_client: Any = None, s3_client: Any = None,
+                    control_client: Any = None, bucket: str | None = None,
                     notify: Callable[[dict[str, Any]], object] | None = None) -> Endpoint:
     """The adapter for one endpoint URI (``painter:``, ``sagemaker:NAME``,
     ``bedrock:MODEL_ID[?concurrency=N]``, ``http(s)://HOST:PORT/PATH``, ``a1111://HOST:PORT``;
@@ -368,7 +380,8 @@ def build_generator(uri: str, *, timeout: float | None = None, sagemaker_client:
         if not bucket:
             raise ConfigError(f"endpoint {uri!r} needs a bucket for its requests (GARDEN_BUCKET)")
         from .generators.sagemaker_async import SageMakerAsyncGenerator
-        return SageMakerAsyncGenerator(name, bucket=bucket, client=sagemaker_client, s3=s3_client)
+        return SageMakerAsyncGenerator(name, bucket=bucket, client=sagemaker_client, s3=s3_client,
+                                       control=control_client)
     if scheme == "painter":
         if uri[len("painter:"):].strip("/"):
             raise _bad(uri, "takes no arguments but ?async=1")

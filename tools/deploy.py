@@ -273,8 +273,11 @@ def policy_document(environment: Mapping[str, str],
                      if u.startswith("sagemaker-async:")})
     if parked:   # asynchronous endpoints: the request written, queued, its answer read
         statements[after_workflows:after_workflows] = [
+            # queue a request; DescribeEndpoint: how many instances run (a job waiting on an
+            # endpoint scaled to zero says so: chalicelib/jobs/waiting.py)
             {"Sid": "AsyncEndpoints", "Effect": "Allow",
-             "Action": ["sagemaker:InvokeEndpointAsync"], "Resource": parked},
+             "Action": ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpointAsync"],
+             "Resource": parked},
             {"Sid": "AsyncRequests", "Effect": "Allow",
              "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
              "Resource": [f"arn:{part}:s3:::{bucket}/async-inference/*"]},

@@ -60,4 +60,13 @@ class ParkingGenerator(Protocol):
         """Forget a finished request's objects (best effort)."""
 
 
+@runtime_checkable
+class CapacityProbe(Protocol):
+    """An endpoint that can say how many instances serve it now (``sagemaker-async:NAME``:
+    0 while it has scaled to zero); None when it cannot tell."""
+
+    def capacity(self) -> int | None:
+        """Instances serving the endpoint now (an answer may be some seconds old)."""
+
+
 Endpoint = Generator | ParkingGenerator

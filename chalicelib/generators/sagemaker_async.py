@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,7 @@ DEFAULT_REQUEST_TTL = 3600
 # How long the model may work on one request once it has it (SageMaker: 1 s - 1 h).
 DEFAULT_INVOCATION_TIMEOUT = 300
 SUBMIT_TIMEOUT = 20.0        # InvokeEndpointAsync only queues: it answers in well under a second
+CAPACITY_TTL = 30.0          # seconds a DescribeEndpoint answer is kept (GET /jobs polls often)
 # SageMaker's rules: an InferenceId is 1-64 printable characters, not starting with a space;
 # custom attributes are at most 1024 visible ASCII characters.
 _INFERENCE_ID = re.compile(r"^[!-~][ -~]{0,63}$")
@@ -202,7 +205,8 @@ class SageMakerAsyncGenerator:
                  input_prefix: str = DEFAULT_INPUT_PREFIX,
                  request_ttl: int = DEFAULT_REQUEST_TTL,
                  invocation_timeout: int = DEFAULT_INVOCATION_TIMEOUT,
-                 client: Any = None, s3: Any = None, region: str | None = None) -> None:
+                 client: Any = None, s3: Any = None, region: str | None = None,
+                 control: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
         if not 60 <= request_ttl <= 21600:
             raise InvalidRequest("request_ttl must be 60-21600 seconds (SageMaker's range)")
         if not 1 <= invocation_timeout <= 3600:
@@ -217,6 +221,9 @@ class SageMakerAsyncGenerator:
         self.region = region
         self._client = client        # sagemaker-runtime; given: used as is, else built lazily
         self._s3 = s3
+        self._control = control      # sagemaker (the control plane): DescribeEndpoint
+        self._clock = clock
+        self._capacity: tuple[float, int | None] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -238,8 +245,38 @@ class SageMakerAsyncGenerator:
             return self._s3
 
     @property
+    def control(self) -> Any:
+        with self._lock:
+            if self._control is None:
+                import boto3
+                self._control = boto3.client("sagemaker", region_name=self.region,
+                                             config=client_config(5.0))
+            return self._control
+
+    @property
     def source(self) -> str:
         return f"endpoint {self.uri}"
+
+    def capacity(self) -> int | None:
+        """Instances serving the endpoint now (DescribeEndpoint's CurrentInstanceCount over its
+        variants; 0 while it has scaled to zero), kept CAPACITY_TTL seconds; None when
+        SageMaker cannot tell us (no permission, throttled, the endpoint gone)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+        now = self._clock()
+        with self._lock:
+            if self._capacity is not None and now - self._capacity[0] < CAPACITY_TTL:
+                return self._capacity[1]
+        count: int | None
+        try:
+            described = self.control.describe_endpoint(EndpointName=self.endpoint_name)
+            variants = described.get("ProductionVariants") or []
+            counts = [v.get("CurrentInstanceCount") for v in variants]
+            count = sum(int(c) for c in counts if isinstance(c, int)) if variants else None
+        except (ClientError, BotoCoreError):
+            count = None
+        with self._lock:
+            self._capacity = (now, count)
+        return count
 
     def input_key(self, inference_id: str) -> str:
         return f"{self.input_prefix}{check_inference_id(inference_id)}.json"

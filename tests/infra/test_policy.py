@@ -27,6 +27,9 @@ ACTIONS = {
     "batch_writer": {"dynamodb:BatchWriteItem"},                            # boto3's resource helper
     "delete_item": {"dynamodb:DeleteItem"},
 }
+# The few control-plane calls the Lambdas make, by name (the whole sagemaker service would
+# match common words: .search, .list_tags…): asynchronous endpoints' capacity probe.
+CONTROL_PLANE = {"describe_endpoint": {"sagemaker:DescribeEndpoint"}}
 # Never called by a deployed function: table set-up is for tests and local tools only
 # (chalicelib/catalog/dynamodb/table.py: create_table); the local engine calls a moto backend object,
 # not AWS.
@@ -49,6 +52,8 @@ def _operations() -> dict[str, set[str]]:
     for service, prefix in SERVICES.items():
         for operation in session.get_service_model(service).operation_names:
             names.setdefault(xform_name(operation), set()).add(f"{prefix}:{operation}")
+    for name, actions in CONTROL_PLANE.items():
+        names.setdefault(name, set()).update(actions)
     return names
 
 

@@ -2,11 +2,13 @@
 operator's ``POST /bulk``, ``GET /jobs`` and ``POST /jobs/{id}/cancel``."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ...jobs import bulk, lifecycle, text2image
+from ... import config
+from ...jobs import bulk, lifecycle, text2image, waiting
 from ...moderation import PromptRefused
 from ...rules import original, validation
 from .. import admin, edge
@@ -34,14 +36,24 @@ def text2image_post() -> Response:
 @route(routes, "/jobs/{job_id}", methods=["GET", "HEAD"])
 def job_get(job_id: str) -> dict[str, Any]:
     g = current()
-    return edge.public_job(lifecycle.get_job(validation.job_id(job_id), jobs=g.job_store,
-                                             engine=g.workflow), g.store.url)
+    view = lifecycle.get_job(validation.job_id(job_id), jobs=g.job_store, engine=g.workflow)
+    return edge.public_job(_waiting(view), g.store.url)
 
 
 @admin_route(routes, "/jobs", methods=["GET", "HEAD"])
 def jobs_list() -> dict[str, Any]:
-    return lifecycle.list_jobs(routes.current_request.query_params or {},
-                               jobs=current().job_store)
+    listed = lifecycle.list_jobs(routes.current_request.query_params or {},
+                                 jobs=current().job_store)
+    return {**listed, "jobs": [_waiting(job) for job in listed["jobs"]]}
+
+
+def _waiting(view: dict[str, Any]) -> dict[str, Any]:
+    """A running job whose asynchronous endpoints are all at zero instances says it waits for
+    one to start (``jobs/waiting.py``); nothing is asked of a garden without such endpoints."""
+    g = current()
+    if not any(config.parks(uri) for uri in g.settings.endpoints):
+        return view
+    return waiting.annotate(view, lambda: g.generators, time.time)
 
 
 @admin_route(routes, "/jobs/{job_id}/cancel", methods=["POST"])
