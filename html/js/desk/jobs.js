@@ -40,6 +40,9 @@ function statusText(job) {
   if (job.failed) text += t("jobFailed", { count: formatNumber(job.failed) });
   if (job.retried) text += t("jobRetried", { count: formatNumber(job.retried) });
   if (job.resumed) text += t("jobResumed");
+  if (job.status === "RUNNING" && job.waiting && job.waiting.for === "capacity") {
+    text += t("jobWaitingCapacity", { minutes: formatNumber(Math.max(1, Math.round(Number(job.waiting.seconds) / 60))) });
+  }
   return text;
 }
 

@@ -115,7 +115,10 @@ function render(view, words) {
     : t("painting");
   const counts = { done: formatNumber(images.length), requested: formatNumber(requested), failed: formatNumber(errors.length) };
   runStatus.textContent = t(errors.length ? "readyFailed" : "ready", counts)
-    + (held.length ? ` ${t(held.length === 1 ? "heldOne" : "heldMany", { held: formatNumber(held.length) })}` : "");
+    + (held.length ? ` ${t(held.length === 1 ? "heldOne" : "heldMany", { held: formatNumber(held.length) })}` : "")
+    // an endpoint scaled to zero starts an instance (minutes): say so rather than look stuck
+    + (!final && view.waiting && view.waiting.for === "capacity"
+      ? ` ${t("waitingCapacity", { minutes: formatNumber(Math.max(1, Math.round(Number(view.waiting.seconds) / 60))) })}` : "");
 }
 
 // The page stopped hearing from a job it started: what arrived stays on screen, the tiles

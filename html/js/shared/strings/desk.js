@@ -98,6 +98,8 @@ export default {
     jobFailed: " · {count} could not be made",
     jobRetried: " · {count} remade elsewhere",
     jobResumed: " · resumed after a restart",
+    // GET /jobs: every endpoint of the job is asynchronous and has scaled to zero instances
+    jobWaitingCapacity: " · waiting for a GPU to start ({minutes} min so far)",
     jobProgressOf: "Progress of {name}",
     cancel: "Cancel",
     jobsFailed: "Recent jobs could not load: {message}",
@@ -235,6 +237,7 @@ export default {
     jobFailed: " · {count}장 만들지 못함",
     jobRetried: " · {count}장 다른 곳에서 다시 만듦",
     jobResumed: " · 재시작 후 이어서",
+    jobWaitingCapacity: " · GPU가 켜지기를 기다리는 중 (지금까지 {minutes}분)",
     jobProgressOf: "{name} 진행 상황",
     cancel: "취소",
     jobsFailed: "최근 작업을 불러오지 못했습니다: {message}",

@@ -47,6 +47,8 @@ export default {
     notShown: "one image could not be shown",
     heldOne: "One image could not be shown.",
     heldMany: "{held} images could not be shown.",
+    // the job's GPUs had gone to sleep (no one drew for a while): SageMaker starts one
+    waitingCapacity: "The painter’s GPU was resting and is waking up: this usually takes a few minutes ({minutes} min so far).",
   },
   ko: {
     pageTitle: "텍스트로 그림 그리기 · 감정 정원",
@@ -91,5 +93,6 @@ export default {
     notShown: "그림 한 장을 보여 드릴 수 없어요",
     heldOne: "그림 한 장을 보여 드릴 수 없어요.",
     heldMany: "그림 {held}장을 보여 드릴 수 없어요.",
+    waitingCapacity: "쉬고 있던 GPU가 깨어나는 중이에요. 보통 몇 분 걸려요 (지금까지 {minutes}분).",
   },
 };
