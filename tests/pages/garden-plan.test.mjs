@@ -1,10 +1,11 @@
 // The garden's decisions (html/js/kiosk/garden-plan.js): the composition for the screen,
-// paging through the answer's lists, rotation, letterboxing, and the empty garden.
+// paging through the answer's lists, rotation, a visitor's "Next", letterboxing, and the empty
+// garden.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  TALL, UPRIGHT, WIDE, canRotate, compose, flowerCount, isEmptyGarden, isLetterboxed, newDeck, nextTurn,
-  planFor, takeNext,
+  TALL, UPRIGHT, WIDE, canRotate, compose, flowerCount, hasNextPage, isEmptyGarden, isLetterboxed, newDeck,
+  nextPage, nextTurn, planFor, takeNext,
 } from "../../html/js/kiosk/garden-plan.js";
 
 /** n flowers of one orientation: L0, L1, … or P0, P1, … */
@@ -237,6 +238,57 @@ describe("rotation", () => {
   test("nothing, and the turn stays, while the page is hidden or has no slot", () => {
     assert.equal(nextTurn(5, 4, true), null);
     assert.equal(nextTurn(5, 0, false), null);
+  });
+});
+
+describe("a visitor's Next", () => {
+  const onScreen = (composition) => new Set(keys(composition));
+
+  test("offered only when there are flowers not yet on screen", () => {
+    assert.equal(hasNextPage(newDeck(answer(2, 2)), WIDE), false);
+    assert.equal(hasNextPage(newDeck(answer(3, 2)), WIDE), true);
+    assert.equal(hasNextPage(newDeck(answer(2, 1)), UPRIGHT), false);
+    assert.equal(hasNextPage(newDeck(null), TALL), false);
+  });
+
+  test("a whole new page of flowers when the garden has enough, in the plan's slots", () => {
+    const first = compose(newDeck(answer(6, 6)), WIDE);
+    assert.deepEqual(keys(first), ["P0", "L0", "L1", "P1"]);
+    const second = nextPage(first.deck, WIDE, onScreen(first));
+    assert.deepEqual(keys(second), ["P2", "L2", "L3", "P3"]);
+    assert.deepEqual(second.slots.map((s) => s.area), WIDE.names);
+    const third = nextPage(second.deck, WIDE, onScreen(second));
+    assert.deepEqual(keys(third), ["P4", "L4", "L5", "P5"]);
+    // and round again to the start: the lists are walked, never reshuffled
+    assert.deepEqual(keys(nextPage(third.deck, WIDE, onScreen(third))), ["P0", "L0", "L1", "P1"]);
+  });
+
+  test("after a rotation, Next skips what rotation already brought to the screen", () => {
+    const first = compose(newDeck(answer(8, 8)), WIDE);
+    const rotated = takeNext(first.deck, "landscape", onScreen(first));   // L2 replaced L0
+    const screen = new Set(["P0", rotated.item.key, "L1", "P1"]);
+    const next = nextPage(rotated.deck, WIDE, screen);
+    assert.deepEqual(keys(next), ["P2", "L3", "L4", "P3"]);
+  });
+
+  test("a garden a little bigger than the screen: new flowers first, then ones seen before, never one twice on a page", () => {
+    const first = compose(newDeck(answer(3, 2)), WIDE);
+    assert.deepEqual(keys(first), ["P0", "L0", "L1", "P1"]);
+    const next = nextPage(first.deck, WIDE, onScreen(first));
+    assert.equal(next.slots.length, 4);
+    assert.equal(new Set(keys(next)).size, 4);
+    assert.ok(keys(next).includes("L2"), keys(next));
+    assert.equal(next.sparse, false);
+  });
+
+  test("the deck given is left as it was, and a sparse garden stays sparse", () => {
+    const deck = newDeck(answer(1, 1));
+    const before = JSON.stringify(deck);
+    const page = nextPage(deck, WIDE, new Set(["L0", "P0"]));
+    assert.equal(JSON.stringify(deck), before);
+    assert.equal(page.sparse, true);
+    assert.equal(page.className, "garden-grid wide sparse");
+    assert.deepEqual(new Set(keys(page)), new Set(["L0", "P0"]));
   });
 });
 

@@ -2,7 +2,8 @@
 // The garden's decisions, free of the DOM and of timers (tests run them in Node): which
 // composition fits the screen, which flower fills a slot next (paging through the answer's two
 // lists, never one already on screen), whether the garden rotates and which slot gives way
-// next, whether a flower is shown whole, and whether an answer has anything to show at all.
+// next, the page a visitor's "Next" brings, whether a flower is shown whole, and whether an
+// answer has anything to show at all.
 
 /** @typedef {"landscape" | "portrait"} Orientation */
 /**
@@ -162,4 +163,42 @@ export function nextTurn(turn, slotCount, hidden) {
  */
 export function isLetterboxed(itemOrientation, slotOrientation) {
   return Boolean(itemOrientation && slotOrientation && itemOrientation !== slotOrientation);
+}
+
+// A visitor's "Next": only when there are flowers not yet on screen (as rotation).
+/**
+ * @param {Deck} deck
+ * @param {Plan} plan
+ */
+export function hasNextPage(deck, plan) {
+  return canRotate(deck, plan);
+}
+
+// The next page for the visitor's "Next": every slot of the plan, in order, takes the next
+// flower that is neither on screen now (`onScreen`) nor already placed on this page, so the
+// page is new wherever the garden has enough flowers; when it runs short a slot takes the
+// next one not yet placed (a flower may come back, never twice on one page). The deck given
+// is left as it was.
+/**
+ * @param {Deck} deck
+ * @param {Plan} plan
+ * @param {ReadonlySet<string>} onScreen
+ * @returns {Composition}
+ */
+export function nextPage(deck, plan, onScreen) {
+  const sparse = flowerCount(deck) < plan.slots.length;
+  /** @type {Set<string>} */
+  const placed = new Set();
+  /** @type {Placed[]} */
+  const slots = [];
+  let next = deck;
+  plan.slots.forEach((orientation, index) => {
+    let taken = takeNext(next, orientation, new Set([...onScreen, ...placed]));
+    if (!taken.item) taken = takeNext(taken.deck, orientation, placed);
+    next = taken.deck;
+    if (!taken.item) return;
+    placed.add(taken.item.key);
+    slots.push({ orientation, area: plan.names[index], item: taken.item });
+  });
+  return { plan, sparse, className: `garden-grid ${plan.name}${sparse ? " sparse" : ""}`, slots, deck: next };
 }

@@ -1,10 +1,13 @@
 // @ts-check
 // The garden: a few images at a time in a calm composition that follows the screen's shape,
-// one of them slowly giving way to the next every few seconds. Each image has a like button.
+// one of them slowly giving way to the next every few seconds; a visitor's "Next" brings a new
+// page of flowers at once. Each image has a like button.
 import { h, icon, HEART } from "../shared/dom.js";
 import { formatNumber, translator } from "../shared/i18n.js";
 import strings from "../shared/strings/kiosk.js";
-import { canRotate, compose, isLetterboxed, newDeck, nextTurn, planFor, takeNext } from "./garden-plan.js";
+import {
+  canRotate, compose, hasNextPage, isLetterboxed, newDeck, nextPage, nextTurn, planFor, takeNext,
+} from "./garden-plan.js";
 
 const t = translator(strings);
 
@@ -17,6 +20,7 @@ const t = translator(strings);
  * @property {(item: GardenItem) => Promise<{likes: number}>} onLike
  * @property {(key: string) => boolean} isLiked
  * @property {(figure: HTMLElement, item: GardenItem) => void} [onLoved]
+ * @property {(more: boolean) => void} [onPaging]  whether a "Next" has new flowers to bring
  * @property {string} [noun]
  */
 
@@ -50,12 +54,13 @@ export class GardenView {
    * @param {HTMLElement} root
    * @param {GardenOptions} options
    */
-  constructor(root, { rotateSeconds, onLike, isLiked, onLoved = () => {}, noun = t("yourMood") }) {
+  constructor(root, { rotateSeconds, onLike, isLiked, onLoved = () => {}, onPaging = () => {}, noun = t("yourMood") }) {
     this.root = root;
     this.rotateMs = rotateSeconds * 1000;
     this.onLike = onLike;
     this.onLoved = onLoved;   // a liked flower's figure: take-home.js adds "Take it home" to it
     this.isLiked = isLiked;
+    this.onPaging = onPaging;
     this.noun = noun;
     /** @type {ReturnType<typeof setInterval> | null} */
     this.timer = null;
@@ -69,7 +74,7 @@ export class GardenView {
     // the upright plan, which fills it
     this.media = window.matchMedia(WIDE_QUERY);
     this.upright = window.matchMedia(UPRIGHT_QUERY);
-    this.onShape = () => this.layout();
+    this.onShape = () => { this.layout(); this.rotateFromNow(); };
   }
 
   /**
@@ -83,12 +88,19 @@ export class GardenView {
     this.media.addEventListener("change", this.onShape);
     this.upright.addEventListener("change", this.onShape);
     this.layout();
-    if (this.canRotate()) this.timer = setInterval(() => this.rotate(), this.rotateMs);
+    this.rotateFromNow();
+  }
+
+  // (Re)starts the rotation's clock: a fresh page stays its full time before a slot changes.
+  rotateFromNow() {
+    clearInterval(this.timer ?? undefined);
+    this.timer = this.canRotate() ? setInterval(() => this.rotate(), this.rotateMs) : null;
   }
 
   stop() {
     clearInterval(this.timer ?? undefined);
     this.timer = null;
+    this.onPaging(false);
     this.media.removeEventListener("change", this.onShape);
     this.upright.removeEventListener("change", this.onShape);
     this.root.replaceChildren();
@@ -112,9 +124,25 @@ export class GardenView {
   }
 
   layout() {
+    this.render(compose(this.deck, this.plan()));
+  }
+
+  // A visitor's "Next": a new page of flowers, none of those on screen where the garden has
+  // enough (garden-plan.js's nextPage), and the rotation's clock from now.
+  next() {
+    if (!this.hasNext()) return;
+    this.render(nextPage(this.deck, this.plan(), new Set(this.shown)));
+    this.rotateFromNow();
+  }
+
+  hasNext() {
+    return hasNextPage(this.deck, this.plan());
+  }
+
+  /** @param {import("./garden-plan.js").Composition} composition */
+  render(composition) {
     this.root.replaceChildren();
     this.shown.clear();
-    const composition = compose(this.deck, this.plan());
     this.deck = composition.deck;
     this.root.className = composition.className;
     for (const { orientation, area, item } of composition.slots) {
@@ -123,6 +151,7 @@ export class GardenView {
       this.root.append(slot);
       this.fill(slot, item, false);
     }
+    this.onPaging(this.hasNext());
   }
 
   canRotate() {

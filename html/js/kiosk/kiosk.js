@@ -43,6 +43,8 @@ const garden = new GardenView(gardenGrid, {
   rotateSeconds: settings.rotateSeconds,
   isLiked: (/** @type {string} */ key) => likedKeys().has(key),
   onLoved: (/** @type {HTMLElement} */ figure, /** @type {GardenItem} */ item) => takeHome.offer(figure, item),
+  // "More flowers" (the original's "Next"): offered while the garden has flowers not on screen
+  onPaging: (/** @type {boolean} */ more) => { $("#more").hidden = !more; },
   onLike: async (/** @type {GardenItem} */ item) => {
     const visit = run;   // a like answered after this visitor left is not the next one's
     const answer = await like(visitorId(), item.key, { context: visitContext() });
@@ -279,6 +281,7 @@ $("#begin").addEventListener("click", begin);
 $("#retry").addEventListener("click", begin);
 $("#cancel").addEventListener("click", restart);
 $("#again").addEventListener("click", restart);
+$("#more").addEventListener("click", () => garden.next());
 $("#problem-home").addEventListener("click", restart);
 for (const input of /** @type {HTMLInputElement[]} */ ($$("input[type=file][data-photo]"))) {
   input.addEventListener("change", () => {

@@ -25,6 +25,7 @@ export default {
     yourGarden: "Your garden",
     gardenHint: "Tap the heart on a flower you love.",
     again: "Start again",
+    more: "More flowers",
     // what kiosk.js says
     liked: "Thank you — your like was planted.",
     photoFailedTitle: "The photo didn’t take",
@@ -94,6 +95,7 @@ export default {
     yourGarden: "당신의 정원",
     gardenHint: "마음에 드는 꽃의 하트를 눌러 주세요.",
     again: "처음부터 다시",
+    more: "다른 꽃 보기",
     liked: "고마워요. 당신의 마음이 정원에 심어졌어요.",
     photoFailedTitle: "사진이 찍히지 않았어요",
     photoFailedText: "카메라가 하필 그 순간 눈을 깜빡였나 봐요. 한 번 더 해 볼까요?",
