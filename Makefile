@@ -108,7 +108,7 @@ destroy: $(VENV)/.installed-dev
 # An asynchronous SageMaker endpoint that scales to zero (docs/deploy.md, "Scale to zero"):
 # make endpoint ACTION=create|update|delete|policy ENDPOINT=garden-sd-async BUCKET=the-stage-bucket \
 #   ROLE=arn:aws:iam::ACCOUNT:role/NAME [JUMPSTART=1 | MODEL=existing | IMAGE=… MODEL_DATA=s3://…] \
-#   [INSTANCE=ml.g6.xlarge] [MAX=1] [WARM='09:00-18:00 Asia/Seoul']
+#   [INSTANCE=ml.g6.xlarge] [MAX=1] [WARM='09:00-18:00 Asia/Seoul'] [STAGE=dev: whose topic it notifies]
 ACTION ?= create
 ENDPOINT ?=
 BUCKET ?=
@@ -123,4 +123,5 @@ WARM ?=
 endpoint: $(VENV)/.installed-dev
 	$(PY) tools/endpoint.py $(ACTION) "$(ENDPOINT)" --bucket "$(BUCKET)" --role "$(ROLE)" \
 	  --instance-type "$(INSTANCE)" --max-instances "$(MAX)" --model "$(MODEL)" \
-	  --image "$(IMAGE)" --model-data "$(MODEL_DATA)" --warm "$(WARM)" $(if $(JUMPSTART),--jumpstart)
+	  --image "$(IMAGE)" --model-data "$(MODEL_DATA)" --warm "$(WARM)" $(if $(JUMPSTART),--jumpstart) \
+	  --stage "$(STAGE)"
