@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from chalicelib.catalog import ImageIndex, ImageRecord
+from chalicelib.catalog import Catalog, ImageRecord
 from chalicelib.garden import Context, GardenQuery
 from chalicelib.garden import garden as garden_page
 
@@ -32,12 +32,12 @@ def _with_rare(records: list[ImageRecord]) -> list[ImageRecord]:
     return records
 
 
-def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
+def _cases(catalog: Catalog) -> list[tuple[str, Callable[[], object]]]:
     rng = random.Random(5)
 
     def page(favorite: str | None) -> Callable[[], object]:
         query = GardenQuery("HAPPY", LIMIT, order="rank", context=Context(favorite=favorite))
-        return lambda: garden_page(catalog, lambda k: k, query, rng=rng)
+        return lambda: garden_page(catalog, catalog, lambda k: k, query, rng=rng)
 
     return [
         ("`garden()` rank order, both orientations, no favorite", page(None)),
@@ -49,7 +49,7 @@ def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
-def _measure(name: str, catalog: ImageIndex, n: int, repeat: int,
+def _measure(name: str, catalog: Catalog, n: int, repeat: int,
              calls: Callable[[], int] | None = None) -> list[list[object]]:
     rows: list[list[object]] = []
     for label, fn in _cases(catalog):

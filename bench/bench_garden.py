@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from chalicelib.catalog import ImageIndex, ImageRecord
+from chalicelib.catalog import Catalog, ImageRecord
 from chalicelib.garden import WINDOW, Context, GardenQuery
 from chalicelib.garden import garden as garden_page
 from chalicelib.rules.emotions import EMOTIONS
@@ -42,7 +42,7 @@ def _records(n: int, seed: int = 7) -> list[ImageRecord]:
     return out
 
 
-def _like_some(catalog: ImageIndex, records: list[ImageRecord], n_likes: int, seed: int = 11) -> None:
+def _like_some(catalog: Catalog, records: list[ImageRecord], n_likes: int, seed: int = 11) -> None:
     """Likes skewed towards a few favourites, as visitors give them."""
     rng = random.Random(seed)
     garden = [r for r in records if r.area == "emotions"]
@@ -56,7 +56,7 @@ def _like_some(catalog: ImageIndex, records: list[ImageRecord], n_likes: int, se
         catalog.count_like(record.key, ("*", "g=adult"))
 
 
-def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
+def _cases(catalog: Catalog) -> list[tuple[str, Callable[[], object]]]:
     happy = "HAPPY"
     if len(catalog.query("emotions", happy, "landscape", LIMIT).items) != LIMIT:
         raise RuntimeError("the benchmark catalog should fill a first page")
@@ -72,7 +72,7 @@ def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
     rng = random.Random(3)
 
     def learned_page() -> None:  # the use case: a window per orientation + one counters read
-        garden_page(catalog, lambda key: key, learned, rng=rng)
+        garden_page(catalog, catalog, lambda key: key, learned, rng=rng)
 
     return [
         ("first page, one orientation", lambda: catalog.query("emotions", happy, "landscape", LIMIT)),
@@ -84,7 +84,7 @@ def _cases(catalog: ImageIndex) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
-def _measure(label: str, catalog: ImageIndex, n: int, repeat: int) -> list[list[object]]:
+def _measure(label: str, catalog: Catalog, n: int, repeat: int) -> list[list[object]]:
     rows: list[list[object]] = []
     for case, fn in _cases(catalog):
         p50, p95, p99 = summary(timed(fn, repeat, warmup=10))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib import garden
-from chalicelib.catalog import ImageIndex, ImageRecord
+from chalicelib.catalog import Catalog, ImageRecord
 from chalicelib.catalog.memory import MemoryImageIndex
 from chalicelib.rules.emotions import EMOTIONS
 
@@ -64,7 +64,7 @@ def _world(seed: int = 13) -> list[Image]:
 @dataclass
 class Run:
     name: str
-    index: ImageIndex = field(default_factory=MemoryImageIndex)
+    index: Catalog = field(default_factory=MemoryImageIndex)
     impressions: list[int] = field(default_factory=list)   # per visit
     likes: list[int] = field(default_factory=list)
     seen_after_publish: dict[str, int] = field(default_factory=dict)
@@ -75,7 +75,7 @@ def _page(run: Run, visit: int, emotion: str, generation: str, live: list[Image]
     """The keys a visit sees under the run's order."""
     if run.name in ("learned", "rank", "fresh"):
         query = garden.GardenQuery(emotion, PAGE, None, run.name, garden.Context(generation))
-        body = garden.garden(run.index, lambda key: key, query, rng=rng)
+        body = garden.garden(run.index, run.index, lambda key: key, query, rng=rng)
         return [item["key"] for o in ORIENTATIONS for item in body[o]]
     keys = []
     for orientation in ORIENTATIONS:

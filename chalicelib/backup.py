@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .catalog import ImageIndex, ImageRecord, LikeExport, ZoneStore
+from .catalog import Engagement, ImageIndex, ImageRecord, LikeExport, ZoneStore
 from .errors import GardenError, InvalidKey, InvalidRequest
 from .rules import zones as zone_rules
 from .rules.layout import GARDEN, POOL, check_safe, from_original, parse_key
@@ -100,7 +100,7 @@ class BackupReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def backup(store: ObjectStore, index: ImageIndex, directory: Path,
+def backup(store: ObjectStore, index: ImageIndex, likes: Engagement, directory: Path,
            progress: Progress = _quiet, zones: ZoneStore | None = None) -> BackupReport:
     """Copy every garden and pool object into ``directory`` and export the catalog's view
     (and the display zones' configurations, when ``zones`` is given)."""
@@ -119,11 +119,11 @@ def backup(store: ObjectStore, index: ImageIndex, directory: Path,
             report.objects += 1
             report.bytes += len(data)
         progress(done, len(listing), obj.key)
-    likes = {entry.key: entry for entry in index.export_likes()}
+    exported = {entry.key: entry for entry in likes.export_likes()}
     lines = []
     for prefix in PREFIXES:
         for record in index.iter_images(prefix):
-            liked = likes.get(record.key)
+            liked = exported.get(record.key)
             lines.append(record_line(record, liked.visitors if liked else []))
             report.liked += 1 if record.likes else 0
     lines.sort(key=lambda line: line["key"])
@@ -206,7 +206,8 @@ def read_catalog(directory: Path, report: RestoreReport) -> list[LikeExport]:
     return entries
 
 
-def restore(store: ObjectStore, index: ImageIndex, directory: Path, progress: Progress = _quiet,
+def restore(store: ObjectStore, index: ImageIndex, likes: Engagement, directory: Path,
+            progress: Progress = _quiet,
             wait_seconds: float = 0.0, sleep: Callable[[float], None] = time.sleep,
             zones: ZoneStore | None = None) -> RestoreReport:
     """Write the backup's images back through the store, then merge its likes, then (with
@@ -242,7 +243,7 @@ def restore(store: ObjectStore, index: ImageIndex, directory: Path, progress: Pr
     while True:
         left = []
         for entry in pending:
-            if index.restore_likes(entry):
+            if likes.restore_likes(entry):
                 report.likes_restored += 1
             else:
                 left.append(entry)

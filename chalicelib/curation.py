@@ -41,16 +41,85 @@ def review_view(record: ImageRecord, url: Callable[[str], str]) -> dict[str, Any
             "provenance": record.provenance}
 
 
+def area_size(index: ImageIndex, area: str, emotion: str, favorite: str | None = None) -> int:
+    """How many images an emotion (only ``favorite``'s when given) has in an area: two index
+    reads at most, never a listing."""
+    if favorite is None:
+        return index.count(area, emotion)
+    return index.favorites(area, emotion).get(favorite, 0)
+
+
+REVIEW_AREAS = {"pool": layout.POOL, "garden": layout.GARDEN}   # GET /pool's ``area``
+
+
+def review_area(params: Mapping[str, Any]) -> str:
+    """The area a review page lists: ``area=pool`` (the default) or ``area=garden`` (the
+    published images, with the same provenance — for the operator only, never on the
+    visitors' GET /garden)."""
+    area = params.get("area", "pool")
+    if area not in REVIEW_AREAS:
+        raise InvalidRequest("area must be 'pool' (the default) or 'garden'")
+    return REVIEW_AREAS[area]
+
+
 def pool_page(index: ImageIndex, url: Callable[[str], str], params: Mapping[str, Any],
               area: str = layout.POOL) -> dict[str, Any]:
-    """One page of an emotion's pool, newest first, split by orientation, with provenance."""
+    """One page of an emotion's pool (only the ``favorite``'s images when given), newest
+    first, split by orientation, with provenance and the pool's whole size (``total``)."""
     query = GardenQuery.from_params({**params, "order": "rank"}, DEFAULT_PAGE, MAX_PAGE)
-    found, cursor = pages(index, area, query)
-    answer: dict[str, Any] = {"emotion": query.emotion, "area": area}
+    favorite = query.context.favorite
+    found, cursor = pages(index, area, query, favorite)
+    answer: dict[str, Any] = {"emotion": query.emotion, "area": area,
+                              "total": area_size(index, area, query.emotion, favorite)}
+    if favorite is not None:
+        answer["favorite"] = favorite
     for orientation, items in found.items():
         answer[orientation] = [review_view(r, url) for r in items]
     if cursor:
         answer["cursor"] = cursor
+    return answer
+
+
+WHOLE_POOL_MAX = 10_000                # keys one "whole pool" answer hands out
+_WHOLE_POOL_PAGE = 100
+
+
+def marked(record: ImageRecord) -> bool:
+    """Whether the moderation marked the image (flagged, or unchecked during an outage)."""
+    return isinstance(record.provenance.get("moderation"), dict)
+
+
+def whole_pool(index: ImageIndex, params: Mapping[str, Any], area: str = layout.POOL,
+               most: int = WHOLE_POOL_MAX) -> dict[str, Any]:
+    """Every key of an emotion's pool (only the ``favorite``'s when given), to publish or
+    remove at once after the operator confirmed the count: newest first per orientation,
+    landscape first. Images the moderation marked are left out and counted (``marked``):
+    like select-all, "the whole pool" never takes one — each is viewed and chosen on its own.
+    At most ``most`` keys (``truncated`` when there were more: run it again)."""
+    query = GardenQuery.from_params({**params, "order": "rank"}, DEFAULT_PAGE, MAX_PAGE)
+    favorite = query.context.favorite
+    keys: list[str] = []
+    skipped = 0
+    truncated = False
+    for orientation in layout.ORIENTATION_NAMES:
+        cursor: str | None = None
+        while not truncated:
+            page = index.query(area, query.emotion, orientation, _WHOLE_POOL_PAGE, cursor,
+                               favorite=favorite)
+            for record in page.items:
+                if marked(record):
+                    skipped += 1
+                elif len(keys) < most:
+                    keys.append(record.key)
+                else:
+                    truncated = True
+            cursor = page.cursor
+            if cursor is None:
+                break
+    answer: dict[str, Any] = {"emotion": query.emotion, "area": area, "keys": keys,
+                              "count": len(keys), "marked": skipped, "truncated": truncated}
+    if favorite is not None:
+        answer["favorite"] = favorite
     return answer
 
 
@@ -189,7 +258,8 @@ LOVED_SHOWN = 3            # best and least liked images per emotion in the over
 LOVED_DEPTH = 500          # images per orientation read to judge them (most liked first)
 
 
-def loved(index: ImageIndex, emotion: str, url: Callable[[str], str] | None = None,
+def loved(index: ImageIndex, engagement: Engagement, emotion: str,
+          url: Callable[[str], str] | None = None,
           shown: int = LOVED_SHOWN) -> dict[str, Any]:
     """The emotion's best and least liked garden images by like-rate (likes / impressions,
     from the learned order's counters), among those seen at least WARM_UP times — so an
@@ -197,7 +267,7 @@ def loved(index: ImageIndex, emotion: str, url: Callable[[str], str] | None = No
     images per orientation and one batch read of their counters."""
     records = [r for o in layout.ORIENTATION_NAMES
                for r in index.query(layout.GARDEN, emotion, o, LOVED_DEPTH).items]
-    judged = like_rates(index, records)
+    judged = like_rates(engagement, records)
 
     def view(rate: float, counts: bandit.Counts, record: ImageRecord) -> dict[str, Any]:
         out = {"key": record.key, "likeRate": round(rate, 4), "likes": counts.likes,
@@ -223,7 +293,7 @@ def _favorite_rows(index: ImageIndex, emotion: str, published: int, pool: int
 _NOT_LOVED: dict[str, Any] = {"best": [], "least": [], "judged": 0, "judgedAfter": bandit.WARM_UP}
 
 
-def overview(index: ImageIndex, thin_below: int = THIN_BELOW,
+def overview(index: ImageIndex, engagement: Engagement, thin_below: int = THIN_BELOW,
              url: Callable[[str], str] | None = None) -> dict[str, Any]:
     """Per emotion: published and pool counts and likes; which emotions are empty or thin;
     the best and least liked images (``loved``). Index reads per emotion only (never a scan
@@ -236,6 +306,6 @@ def overview(index: ImageIndex, thin_below: int = THIN_BELOW,
                      "favorites": _favorite_rows(index, emotion, published, pool),
                      "likes": index.likes_total(layout.GARDEN, emotion),
                      "empty": published == 0, "thin": 0 < published < thin_below,
-                     "loved": loved(index, emotion, url) if published else _NOT_LOVED})
+                     "loved": loved(index, engagement, emotion, url) if published else _NOT_LOVED})
     return {"emotions": rows, "empty": [r["emotion"] for r in rows if r["empty"]],
             "thin": [r["emotion"] for r in rows if r["thin"]], "thinBelow": thin_below}

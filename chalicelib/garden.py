@@ -186,8 +186,8 @@ def _learned_state(cursor: str | None, rng: random.Random
     return learn["fresh"], states
 
 
-def learned_pages(index: ImageIndex, area: str, query: GardenQuery, rng: random.Random,
-                  favorite: str | None = None) -> tuple[dict[str, list[ImageRecord]], str | None]:
+def learned_pages(index: ImageIndex, engagement: Engagement, area: str, query: GardenQuery,
+                  rng: random.Random, favorite: str | None = None) -> tuple[dict[str, list[ImageRecord]], str | None]:
     """One page per orientation in the learned order (only ``favorite``'s images when
     given), and the cursor of the pages after."""
     fresh, states = _learned_state(query.cursor, rng)
@@ -203,7 +203,7 @@ def learned_pages(index: ImageIndex, area: str, query: GardenQuery, rng: random.
         windows[orientation] = (unseen, page.cursor, shown)
     segment = query.context.segment
     keys = [r.key for unseen, _, _ in windows.values() for r in unseen]
-    counters = index.counters(keys, bandit.segments(segment)) if keys else {}
+    counters = engagement.counters(keys, bandit.segments(segment)) if keys else {}
     found: dict[str, list[ImageRecord]] = {o: [] for o in ORIENTATIONS}
     following: dict[str, list[str] | None] = {o: None for o in ORIENTATIONS}
     for orientation, (unseen, window_end, shown) in windows.items():
@@ -228,10 +228,10 @@ Found = dict[str, list[ImageRecord]]
 _FAV, _REST = "fav", "rest"     # the phases of a favorite's query
 
 
-def _ordered(index: ImageIndex, area: str, query: GardenQuery, rng: random.Random,
-             favorite: str | None = None) -> tuple[Found, str | None]:
+def _ordered(index: ImageIndex, engagement: Engagement, area: str, query: GardenQuery,
+             rng: random.Random, favorite: str | None = None) -> tuple[Found, str | None]:
     if query.order == "learned":
-        return learned_pages(index, area, query, rng, favorite)
+        return learned_pages(index, engagement, area, query, rng, favorite)
     return pages(index, area, query, favorite)
 
 
@@ -245,8 +245,8 @@ def _phase(cursor: str | None) -> tuple[str, str | None]:
     return data["phase"], data["inner"]
 
 
-def favorite_first(index: ImageIndex, area: str, query: GardenQuery, favorite: str,
-                   rng: random.Random) -> tuple[Found, str | None]:
+def favorite_first(index: ImageIndex, engagement: Engagement, area: str, query: GardenQuery,
+                   favorite: str, rng: random.Random) -> tuple[Found, str | None]:
     """The favorite's images, then — once they are all shown — the rest of the emotion's
     garden without them. The page where the favorite runs out is filled up with the rest,
     never beyond ``limit`` per orientation."""
@@ -254,29 +254,31 @@ def favorite_first(index: ImageIndex, area: str, query: GardenQuery, favorite: s
     found: Found = {o: [] for o in ORIENTATIONS}
     rest_query = replace(query, cursor=inner)
     if phase == _FAV:
-        found, following = _ordered(index, area, rest_query, rng, favorite)
+        found, following = _ordered(index, engagement, area, rest_query, rng, favorite)
         if following is not None:
             return found, encode_cursor({"phase": _FAV, "inner": following})
         room = query.limit - max(len(items) for items in found.values())
         if room == 0:
             return found, encode_cursor({"phase": _REST, "inner": None})
         rest_query = replace(query, cursor=None, limit=room)
-    rest, following = _ordered(index, area, rest_query, rng)
+    rest, following = _ordered(index, engagement, area, rest_query, rng)
     for orientation in ORIENTATIONS:
         found[orientation] += [r for r in rest[orientation] if r.favorite != favorite]
     return found, None if following is None else encode_cursor({"phase": _REST,
                                                                  "inner": following})
 
 
-def garden(index: ImageIndex, url: Callable[[str], str], query: GardenQuery, area: str = GARDEN,
+def garden(index: ImageIndex, engagement: Engagement, url: Callable[[str], str],
+           query: GardenQuery, area: str = GARDEN,
            rng: random.Random | None = None) -> dict[str, Any]:
-    """One page of the garden for an emotion, split by orientation."""
+    """One page of the garden for an emotion, split by orientation (the learned order reads
+    ``engagement``'s counters)."""
     rng = rng or random.Random()
     favorite = query.context.favorite
     if favorite is None:
-        found, cursor = _ordered(index, area, query, rng)
+        found, cursor = _ordered(index, engagement, area, query, rng)
     else:
-        found, cursor = favorite_first(index, area, query, favorite, rng)
+        found, cursor = favorite_first(index, engagement, area, query, favorite, rng)
     answer: dict[str, Any] = {"emotion": query.emotion, "order": query.order}
     if favorite is not None:
         answer["favorite"] = favorite

@@ -152,13 +152,11 @@ class Engagement(Protocol):
         """Every visible image's counters changed at or after ``since_ms`` (export)."""
 
 
-class ImageIndex(Engagement, Protocol):
+class ImageIndex(Protocol):
     """The index of images: written from the object store only, read by the garden, the
-    pool and the admin pages (each image's likes count is one of its fields).
-
-    It still extends Engagement while the composition root hands out one object for both
-    ports (``bootstrap.image_index``); a use case that needs only engagement takes
-    Engagement."""
+    pool and the admin pages (each image's likes count is one of its fields). Likes and
+    counters are the Engagement port's: the composition root hands out the same adapter as
+    both (``Garden.image_index``, ``Garden.engagement``); each use case takes what it reads."""
 
     # --- image items: written from the store only -------------------------------------
     def apply_created(self, record: ImageRecord, sequencer: str) -> Outcome:
@@ -293,6 +291,9 @@ class JobFields(TypedDict, total=False):
     cancelledAt: str
     timings: Timings
     workCount: int                  # the store's own: units the job has
+    priority: int                   # rules/scheduling: VISITOR, or 0…MAX_OPERATOR (default 0)
+    paused: bool                    # an operator paused it: no new claims
+    pausedAt: str
 
 
 class Job(JobFields, total=False):
@@ -313,6 +314,12 @@ class UnitView(TypedDict):
     worker: str | None
     leaseUntil: int
     triedBy: list[str]
+
+
+class Catalog(ImageIndex, Engagement, Protocol):
+    """One adapter serving both ports from one class, as every catalog adapter does (a like
+    and its place in the garden order are one write): what a tool, test or benchmark that
+    builds one adapter holds. The use cases take the port they need."""
 
 
 class JobStore(Protocol):
@@ -360,6 +367,11 @@ class JobStore(Protocol):
         without a kind is a text2image job). Raises InvalidRequest on a bad cursor."""
 
     # --- a job's work: one unit per image, pulled by the workers --------------------------------
+    def outranked(self, job_id: str, uri: str) -> bool:
+        """Whether a claim by endpoint ``uri`` for this job yields now: another RUNNING, not
+        paused job of higher ``priority`` has ``uri`` among its live endpoints and a unit
+        ``uri`` may claim (``scheduling.outranked``). False for an unknown job."""
+
     def add_work(self, job_id: str, items: Sequence[WorkItem]) -> None:
         """Each item (with its integer ``n``) becomes one open unit of the job's work; a unit
         the job already has keeps its state and item (a retried or resumed Plan changes
@@ -369,7 +381,8 @@ class JobStore(Protocol):
         """Lease a unit that endpoint ``uri`` may make — open, or leased with its lease
         expired, and not failed by ``uri``; lower ``n`` first among units never handed out —
         to ``worker`` for ``lease_seconds``, atomically (two workers never hold one unit). None when the job
-        is not RUNNING, ``uri`` is out of the job (``deadEndpoints``), or nothing is claimable
+        is not RUNNING or is ``paused``, ``uri`` is out of the job (``deadEndpoints``), the
+        claim yields to a job of higher priority (``outranked``), or nothing is claimable
         by ``uri`` now."""
 
     def complete_work(self, job_id: str, n: int, token: str, image: ImageEntry) -> bool:

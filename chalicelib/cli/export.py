@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..bootstrap import Garden
-from ..catalog import CounterRow, ImageIndex
+from ..catalog import CounterRow, Engagement, ImageIndex
 from ..errors import InvalidRequest
 from ..rules.bandit import ALL, Counts
 from ..rules.layout import GARDEN
@@ -96,14 +96,15 @@ def interaction_rows(rows: Iterable[CounterRow]) -> Iterator[dict[str, object]]:
                            "EVENT_TYPE": event_type, **context}
 
 
-def export(index: ImageIndex, directory: Path, since_ms: int = 0) -> dict[str, int]:
+def export(index: ImageIndex, engagement: Engagement, directory: Path,
+           since_ms: int = 0) -> dict[str, int]:
     """Write the files; the number of interaction and item rows."""
     directory.mkdir(parents=True, exist_ok=True)
     counts = {"interactions": 0, "items": 0}
     with (directory / "interactions.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, INTERACTION_FIELDS)
         writer.writeheader()
-        for row in interaction_rows(index.iter_counters(since_ms)):
+        for row in interaction_rows(engagement.iter_counters(since_ms)):
             writer.writerow(row)
             counts["interactions"] += 1
     with (directory / "items.csv").open("w", newline="", encoding="utf-8") as out:
@@ -124,7 +125,7 @@ def export(index: ImageIndex, directory: Path, since_ms: int = 0) -> dict[str, i
 
 
 def _export(args: argparse.Namespace, garden: Garden) -> int:
-    written = export(garden.image_index, args.directory, parse_since(args.since))
+    written = export(garden.image_index, garden.engagement, args.directory, parse_since(args.since))
     print(f"export {args.directory}: {written['interactions']} interactions, "
           f"{written['items']} items (Amazon Personalize's schemas; USER_ID is a segment, "
           f"not a person)", file=sys.stdout)

@@ -122,7 +122,16 @@ def _keys_for(args: argparse.Namespace, garden: Garden) -> list[str]:
     if getattr(args, "all", False):
         if not getattr(args, "emotion", None):
             raise SystemExit("emotion-garden: --all needs --emotion")
-        keys += [item["key"] for item in _pool_items(garden, args.emotion)]
+        params = {"emotion": args.emotion, "favorite": args.favorite}
+        whole = curation.whole_pool(garden.image_index, params)
+        keys += whole["keys"]
+        if whole["marked"]:
+            print(f"{whole['marked']} image(s) the moderation marked stay in the pool: view "
+                  "each on the desk and publish it on its own", file=sys.stderr)
+        if whole["truncated"]:
+            print(f"the first {len(whole['keys'])} only: run it again for the rest", file=sys.stderr)
+    if not keys and getattr(args, "all", False):
+        raise SystemExit("emotion-garden: no image in that pool to act on")
     if not keys:
         raise SystemExit("emotion-garden: name the images' keys (or '-' to read them from stdin)")
     return keys
@@ -160,7 +169,7 @@ def _pool_remove(args: argparse.Namespace, garden: Garden) -> int:
 # --- backup / restore ----------------------------------------------------------------------------
 def _backup(args: argparse.Namespace, garden: Garden) -> int:
     bar = Progress("backup", 0)
-    report = backup.backup(garden.store, garden.image_index, args.directory,
+    report = backup.backup(garden.store, garden.image_index, garden.engagement, args.directory,
                            progress=lambda done, total, _: bar.update(done, total=total),
                            zones=garden.zone_store)
     bar.close()
@@ -175,7 +184,7 @@ def _backup(args: argparse.Namespace, garden: Garden) -> int:
 def _restore(args: argparse.Namespace, garden: Garden) -> int:
     wait = args.wait if args.wait is not None else (120.0 if garden.settings.is_aws else 0.0)
     bar = Progress("restore", 0)
-    report = backup.restore(garden.store, garden.image_index, args.directory,
+    report = backup.restore(garden.store, garden.image_index, garden.engagement, args.directory,
                             progress=lambda done, total, _: bar.update(done, total=total),
                             wait_seconds=wait, zones=garden.zone_store)
     bar.close()
@@ -227,9 +236,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                             ("remove", _pool_remove, "delete garden or pool images")):
         action = actions.add_parser(name, help=what)
         action.add_argument("keys", nargs="*", help="image keys ('-' reads them from stdin)")
-        if name == "publish":
-            action.add_argument("--all", action="store_true", help="every pool image of --emotion")
-            action.add_argument("--emotion", help="with --all")
+        action.add_argument("--all", action="store_true",
+                            help="every pool image of --emotion (and --favorite); images the "
+                                 "moderation marked are left out")
+        action.add_argument("--emotion", help="with --all")
+        action.add_argument("--favorite", help="with --all: that favorite's pool only")
         target.add_options(action)
         action.set_defaults(func=target.guarded(run))
 

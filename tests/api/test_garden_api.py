@@ -222,12 +222,12 @@ def test_a_like_counts_its_image_and_the_originals_impression_list_as_seen(clien
     status, body = post(client, "/like", {"id": "v1", "itemId": keys[0], "impression": keys[1:],
                                           "context": {"emotion": "FEAR", "generation": "child"}})
     assert status == 200 and body["counted"] is True
-    got = context.current().image_index.counters(keys, ["*", "g=child"])
+    got = context.current().engagement.counters(keys, ["*", "g=child"])
     assert got[keys[0]] == {"*": Counts(1, 1), "g=child": Counts(1, 1)}
     assert got[keys[1]] == got[keys[2]] == {"*": Counts(1, 0), "g=child": Counts(1, 0)}
     # the same like again counts nothing more
     post(client, "/like", {"id": "v1", "itemId": keys[0], "context": {"generation": "child"}})
-    assert context.current().image_index.counters(keys[:1], ["*"])[keys[0]] == {"*": Counts(1, 1)}
+    assert context.current().engagement.counters(keys[:1], ["*"])[keys[0]] == {"*": Counts(1, 1)}
 
 
 def test_gender_is_a_segment_only_when_the_operator_allows_it(client, monkeypatch):
@@ -235,13 +235,13 @@ def test_gender_is_a_segment_only_when_the_operator_allows_it(client, monkeypatc
     key = "emotions/HAPPY/gh.jpeg"
     plant(key)
     impressions(client, "v1", [key], generation="adult", gender="Female")
-    index = context.current().image_index
+    index = context.current().engagement
     assert index.counters([key], ["*", "g=adult", "g=adult|s=female"])[key] == {
         "*": Counts(1, 0), "g=adult": Counts(1, 0)}
     monkeypatch.setenv("GARDEN_CONTEXT_GENDER", "1")
     context.forget()
     impressions(client, "v2", [key], generation="adult", gender="Female")
-    assert context.current().image_index.counters([key], ["g=adult|s=female"])[key] == {
+    assert context.current().engagement.counters([key], ["g=adult|s=female"])[key] == {
         "g=adult|s=female": Counts(1, 0)}
 
 
@@ -277,7 +277,7 @@ def test_bad_impressions_get_400_with_a_message(client, body, message):
     plant("emotions/HAPPY/ah.jpeg")
     status, got = post(client, "/impressions", body)
     assert status == 400 and message in got["message"]
-    assert context.current().image_index.counters(["emotions/HAPPY/ah.jpeg"], ["*"]) == {}
+    assert context.current().engagement.counters(["emotions/HAPPY/ah.jpeg"], ["*"]) == {}
 
 
 @pytest.mark.parametrize("raw", [

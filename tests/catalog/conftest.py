@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
@@ -70,7 +70,7 @@ def index(request: pytest.FixtureRequest) -> ImageIndex:
 def engagement(index: ImageIndex) -> Engagement:
     """The ``index`` adapter seen as the Engagement port: each adapter serves both from one
     class, as the composition root hands them out."""
-    return index
+    return cast(Engagement, index)
 
 
 @pytest.fixture(params=ADAPTERS)

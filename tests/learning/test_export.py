@@ -16,7 +16,7 @@ ITEMS = ["ITEM_ID", "EMOTION", "FAVORITE", "ORIENTATION", "CREATION_TIMESTAMP"]
 def _garden(data):
     context.forget()
     context.reconfigure(data_dir=data)
-    store, index = context.current().store, context.current().image_index
+    store, index = context.current().store, context.current().engagement
     store.put("emotions/HAPPY/rose/ah.jpeg", jpeg(prov={"prompt": "p", "createdAt": "2026-01-01T00:00:00Z"}))
     store.put("emotions/SAD/bv.jpeg", jpeg(prov={"prompt": "p", "createdAt": "2026-02-01T00:00:00Z"}))
     store.put("pool/SAD/cv.jpeg", jpeg())       # awaiting review: not an item of the garden

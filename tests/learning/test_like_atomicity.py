@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from chalicelib import garden
-from chalicelib.catalog import ImageIndex, ImageRecord
+from chalicelib.catalog import Catalog, ImageIndex, ImageRecord
 from chalicelib.catalog.dynamodb import DynamoImageIndex, create_table
 from chalicelib.catalog.memory import MemoryImageIndex
 from chalicelib.catalog.sqlite import SqliteImageIndex
@@ -118,7 +118,7 @@ def _turn(failures: CounterFailures, on: bool) -> None:
         failures.switch(on)
 
 
-def _likes(index: ImageIndex) -> tuple[int, list[str]]:
+def _likes(index: Catalog) -> tuple[int, list[str]]:
     exported = {e.key: e for e in index.export_likes()}
     entry = exported.get(KEY)
     return index.get_image(KEY).likes, (entry.visitors if entry else [])

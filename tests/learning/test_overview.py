@@ -13,7 +13,7 @@ ADMIN = {"x-api-key": "overview-test-key"}
 def test_the_overview_names_the_best_and_least_liked_by_rate_with_impressions(client, monkeypatch):
     monkeypatch.setenv("GARDEN_ADMIN_KEY", ADMIN["x-api-key"])
     context.forget()
-    store, index = context.current().store, context.current().image_index
+    store, index = context.current().store, context.current().engagement
     # likes per 20 impressions; "fresh" was seen too little to be judged; "famous" has the most
     # likes but the lowest rate (shown 200 times)
     plan = {"a": (20, 15), "b": (20, 9), "c": (20, 5), "d": (20, 3), "e": (20, 1), "fresh": (4, 4),

@@ -131,7 +131,7 @@ def objects_of(store) -> dict[str, bytes]:
 
 def restore(stack: Stack, directory, **kwargs) -> backup.RestoreReport:
     # the sleep hook delivers the events a deployed stage's Lambda would be indexing meanwhile
-    return backup.restore(stack.store, stack.catalog, directory, wait_seconds=30,
+    return backup.restore(stack.store, stack.catalog, stack.catalog, directory, wait_seconds=30,
                           sleep=lambda _: stack.deliver(), **kwargs)
 
 
@@ -142,7 +142,7 @@ def test_round_trip_gives_the_identical_catalog(make_stack, tmp_path):
     assert len(before[0]) == len(SOURCE) and len(before[1]) == 3
 
     seen: list[tuple[int, int]] = []
-    report = backup.backup(source.store, source.catalog, tmp_path / "bk",
+    report = backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk",
                            progress=lambda done, total, key: seen.append((done, total)))
     assert report.objects == len(SOURCE) and report.images == len(SOURCE) and report.liked == 3
     assert seen[-1] == (len(SOURCE), len(SOURCE)) and not report.failed
@@ -161,7 +161,7 @@ def test_restore_skips_foreign_files_and_reports_them(make_stack, tmp_path):
     source = make_stack("source")
     fill(source)
     directory = tmp_path / "bk"
-    backup.backup(source.store, source.catalog, directory)
+    backup.backup(source.store, source.catalog, source.catalog, directory)
     foreign = {
         "notes.txt": b"operator notes",
         "emotions/HAPPY/readme.md": b"# not an image",
@@ -189,7 +189,7 @@ def test_restore_skips_foreign_files_and_reports_them(make_stack, tmp_path):
 def test_restore_again_writes_nothing_and_changes_nothing(make_stack, tmp_path):
     source = make_stack("source")
     fill(source)
-    backup.backup(source.store, source.catalog, tmp_path / "bk")
+    backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk")
     target = make_stack("target")
     restore(target, tmp_path / "bk")
     target.catalog.like("emotions/HAPPY/img_2v.jpeg", "v9")     # a like given after the restore
@@ -219,9 +219,9 @@ def test_a_partial_restore_can_be_run_again_without_duplicates(make_stack, tmp_p
     source = make_stack("source")
     objects = fill(source)
     before = snapshot(source.catalog)
-    backup.backup(source.store, source.catalog, tmp_path / "bk")
+    backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk")
     target = make_stack("target")
-    first = backup.restore(FlakyStore(target.store), target.catalog, tmp_path / "bk",
+    first = backup.restore(FlakyStore(target.store), target.catalog, target.catalog, tmp_path / "bk",
                            wait_seconds=0.2, sleep=lambda _: target.deliver())
     assert first.failed and first.written and not first.complete
     assert len(first.failed) + len(first.written) == len(SOURCE)
@@ -238,7 +238,7 @@ def test_restore_from_a_missing_folder_is_refused(tmp_path):
     with local_stacks(tmp_path) as make:
         stack = make("t")
         with pytest.raises(InvalidRequest, match="not a folder"):
-            backup.restore(stack.store, stack.catalog, tmp_path / "nowhere")
+            backup.restore(stack.store, stack.catalog, stack.catalog, tmp_path / "nowhere")
 
 
 def test_backup_is_a_plain_mirror_of_the_keys_with_a_manifest(tmp_path):
@@ -246,7 +246,7 @@ def test_backup_is_a_plain_mirror_of_the_keys_with_a_manifest(tmp_path):
         stack = make("s")
         fill(stack)
         stack.store.put("text2image/j/0.jpeg", jpeg())   # not garden or pool: not backed up
-        backup.backup(stack.store, stack.catalog, tmp_path / "bk")
+        backup.backup(stack.store, stack.catalog, stack.catalog, tmp_path / "bk")
     files = sorted(p.relative_to(tmp_path / "bk").as_posix() for p in (tmp_path / "bk").rglob("*") if p.is_file())
     assert files == sorted([*SOURCE, backup.CATALOG, backup.MANIFEST])
     manifest = json.loads((tmp_path / "bk" / backup.MANIFEST).read_text())

@@ -92,7 +92,7 @@ def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monk
     import app  # noqa: F401
     plant("emotions/HAPPY/ah.jpeg")
     plant("pool/HAPPY/bv.jpeg")
-    context.current().image_index.like("emotions/HAPPY/ah.jpeg", "v1")
+    context.current().engagement.like("emotions/HAPPY/ah.jpeg", "v1")
     assert run(["backup", str(folder), "--data-dir", str(first)]) == 0
     out, err = capsys.readouterr()
     assert "2 images" in out and "1 with likes" in out and "backup |" in err

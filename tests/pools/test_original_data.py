@@ -91,7 +91,7 @@ def test_our_backups_keep_favorites_with_commas_through_a_round_trip(make_stack,
     source.deliver()
     source.catalog.like(f"emotions/HAPPY/{FAV}/img_1h.jpeg", "v1")
     before = snapshot(source.catalog)
-    backup.backup(source.store, source.catalog, tmp_path / "bk")
+    backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk")
     assert (tmp_path / "bk" / "emotions" / "HAPPY" / FAV / "img_1h.jpeg").is_file()
     target = make_stack("target")
     report = restore(target, tmp_path / "bk")

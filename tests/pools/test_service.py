@@ -35,7 +35,7 @@ def test_the_overview_counts_likes_per_emotion_without_reading_the_whole_catalog
                           ("pool/HAPPY/dh.jpeg", 4)):
         for v in range(visitors):
             catalog.like(key, f"v{v}")
-    rows = {r["emotion"]: r for r in curation.overview(catalog)["emotions"]}
+    rows = {r["emotion"]: r for r in curation.overview(catalog, catalog)["emotions"]}
     assert (rows["HAPPY"]["published"], rows["HAPPY"]["pool"], rows["HAPPY"]["likes"]) == (2, 1, 3)
     assert (rows["SAD"]["likes"], rows["FEAR"]["likes"]) == (0, 0)
     catalog.close()

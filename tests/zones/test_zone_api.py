@@ -31,7 +31,7 @@ def garden(client):
     plant(SAD_H, "2026-01-03T00:00:00Z")
     plant(OLD_H, "2023-03-19T13:10:15Z")
     plant(POOL_H, "2026-01-09T00:00:00Z")
-    context.current().image_index.like(OLD_H, "visitor-1")
+    context.current().engagement.like(OLD_H, "visitor-1")
     return client
 
 
@@ -108,8 +108,8 @@ def test_a_chosen_zone_shows_the_operators_images_by_orientation(garden):
 
 
 def test_loved_newest_and_rotate_zones(garden):
-    context.current().image_index.like(HAPPY_H, "visitor-1")
-    context.current().image_index.like(HAPPY_H, "visitor-2")
+    context.current().engagement.like(HAPPY_H, "visitor-1")
+    context.current().engagement.like(HAPPY_H, "visitor-2")
     assert call(garden, "PUT", "/zones/1", {"mode": "loved", "emotion": "happy"})[0] == 200
     _, loved, _ = call(garden, "GET", "/zones/1", key=None)
     assert loved["emotion"] == "HAPPY" and keys(loved["landscape"]) == [HAPPY_H, OLD_H]

@@ -36,7 +36,7 @@ def test_zones_come_back_in_a_fresh_store(make_stack, tmp_path):
     put(source_zones, source.catalog, 2, {"mode": "loved", "emotion": "sad"})
     put(source_zones, source.catalog, 42, {"mode": "follow"})
     put(source_zones, source.catalog, 3, {"mode": "newest"})
-    report = backup.backup(source.store, source.catalog, tmp_path / "bk", zones=source_zones)
+    report = backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk", zones=source_zones)
     assert report.zones == 4
     manifest = json.loads((tmp_path / "bk" / backup.MANIFEST).read_text())
     assert manifest["zones"] == "zones.json" and manifest["zoneCount"] == 4
@@ -63,7 +63,7 @@ def test_a_chosen_zone_keeps_keys_of_images_not_restored_and_leaves_them_out(mak
     fill(source)
     source_zones = zone_store(source)
     put(source_zones, source.catalog, 5, {"mode": "chosen", "images": CHOSEN})
-    backup.backup(source.store, source.catalog, tmp_path / "bk", zones=source_zones)
+    backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk", zones=source_zones)
     (tmp_path / "bk" / "emotions/HAPPY/img_2v.jpeg").unlink()   # that image is lost
 
     target = make_stack("target")
@@ -78,7 +78,7 @@ def test_a_chosen_zone_keeps_keys_of_images_not_restored_and_leaves_them_out(mak
 def test_a_backup_from_before_zones_still_restores(make_stack, tmp_path):
     source = make_stack("source")
     fill(source)
-    backup.backup(source.store, source.catalog, tmp_path / "bk")   # no zone store: no zones.json
+    backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk")   # no zone store: no zones.json
     assert not (tmp_path / "bk" / "zones.json").exists()
     assert "zones" not in json.loads((tmp_path / "bk" / backup.MANIFEST).read_text())
     target = make_stack("target")
@@ -102,7 +102,7 @@ def test_a_backup_from_before_zones_still_restores(make_stack, tmp_path):
 def test_malformed_zones_are_reported_and_skipped(make_stack, tmp_path, text, skipped):
     source = make_stack("source")
     fill(source)
-    backup.backup(source.store, source.catalog, tmp_path / "bk")
+    backup.backup(source.store, source.catalog, source.catalog, tmp_path / "bk")
     (tmp_path / "bk" / "zones.json").write_text(text)
     target = make_stack("target")
     target_zones = zone_store(target)

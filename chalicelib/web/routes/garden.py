@@ -19,7 +19,7 @@ def garden_get() -> dict[str, Any]:
     g = current()
     query = garden.GardenQuery.from_params(routes.current_request.query_params or {},
                                            gender=g.settings.context_gender)
-    return garden.garden(g.image_index, g.store.url, query)
+    return garden.garden(g.image_index, g.engagement, g.store.url, query)
 
 
 @route(routes, "/garden", methods=["POST"])
@@ -28,7 +28,7 @@ def garden_post() -> dict[str, Any]:
     g = current()
     query = garden.GardenQuery.from_params(json_body(routes.current_request),
                                            gender=g.settings.context_gender)
-    return garden.garden(g.image_index, g.store.url, query)
+    return garden.garden(g.image_index, g.engagement, g.store.url, query)
 
 
 @route(routes, "/gardenfromDB", methods=["POST"])
@@ -45,12 +45,12 @@ def favorites_get() -> dict[str, Any]:
 @route(routes, "/like", methods=["POST"])
 def like() -> dict[str, Any]:
     g = current()
-    return garden.like(g.image_index, json_body(routes.current_request), g.settings.context_gender)
+    return garden.like(g.engagement, json_body(routes.current_request), g.settings.context_gender)
 
 
 @route(routes, "/impressions", methods=["POST"])
 def impressions() -> dict[str, Any]:
     # {"id": visit id, "itemIds": [...], "context": {"emotion", "generation", "favorite"}}
     g = current()
-    return garden.impressions(g.image_index, json_body(routes.current_request),
+    return garden.impressions(g.engagement, json_body(routes.current_request),
                               g.settings.context_gender)

@@ -22,10 +22,19 @@ routes = Blueprint(__name__)
 
 @admin_route(routes, "/pool", methods=["GET", "HEAD"])
 def pool_get() -> dict[str, Any]:
-    # awaiting review: short-lived links (S3 presigned in AWS, where CloudFront denies pool/*)
+    # awaiting review: short-lived links (S3 presigned in AWS, where CloudFront denies pool/*);
+    # area=garden: the published images with their provenance, for the desk's review only
     g = current()
-    return curation.pool_page(g.image_index, curation.private_url(g.store),
-                              routes.current_request.query_params or {})
+    params = routes.current_request.query_params or {}
+    area = curation.review_area(params)
+    url = curation.private_url(g.store) if area == layout.POOL else g.store.url
+    return curation.pool_page(g.image_index, url, params, area)
+
+
+@admin_route(routes, "/pool/keys", methods=["GET", "HEAD"])
+def pool_keys_get() -> dict[str, Any]:
+    # the whole pool of an emotion (and favorite), for the desk's publish / remove all
+    return curation.whole_pool(current().image_index, routes.current_request.query_params or {})
 
 
 @admin_route(routes, "/pool/publish", methods=["POST"])
@@ -74,4 +83,4 @@ def clear_index_post() -> dict[str, Any]:
 @admin_route(routes, "/admin/overview", methods=["GET", "HEAD"])
 def admin_overview() -> dict[str, Any]:
     g = current()
-    return curation.overview(g.image_index, url=g.store.url)
+    return curation.overview(g.image_index, g.engagement, url=g.store.url)
