@@ -14,7 +14,7 @@ from typing import Final, cast
 
 from ..errors import InvalidRequest
 from ..rules.cursors import BAD_CURSOR, decode_cursor, encode_cursor
-from ..rules.scheduling import Unit, dead_endpoint
+from ..rules.scheduling import LEASED, OPEN, Rival, Unit, dead_endpoint, priority_of
 from . import MAX_ENTRY_N, Job, JobCounts, JobEntry, JobFields, UnitView, WorkItem
 
 # images: made; errors: images no endpoint could make (one per n); retried: an endpoint's
@@ -167,6 +167,14 @@ def now_ms(clock: Clock = time.time) -> int:
 def unit_view(unit: Unit) -> UnitView:
     return {"n": unit.n, "state": unit.state, "worker": unit.worker, "leaseUntil": unit.until,
             "triedBy": sorted(unit.tried_by)}
+
+
+def rival(doc: Job, units: Iterable[Unit]) -> Rival:
+    """Another job as a claim weighs it (``scheduling.outranked``): its document and its units
+    (all, or the one a store found its endpoint may claim)."""
+    return Rival(priority_of(doc), doc.get("status"), bool(doc.get("paused")),
+                 frozenset(doc.get("endpoints") or ()), frozenset(doc.get(DEAD) or ()),
+                 tuple(unit for unit in units if unit.state in (OPEN, LEASED)))
 
 
 def loads_job(text: str | bytes) -> Job:

@@ -63,6 +63,7 @@ from ._jobs import (
     now_ms,
     order_key,
     read_list_cursor,
+    rival,
     summarize_job,
     unit_view,
     updated,
@@ -318,15 +319,34 @@ class MemoryJobStore:
     def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
         with self._lock:
             doc = self._find(job_id)
-            if doc is None or not scheduling.takes_claims(doc.get("status"), doc[DEAD], uri):
+            if doc is None or not scheduling.takes_claims(doc.get("status"), doc[DEAD], uri,
+                                                          doc.get("paused")):
                 return None
             units, now, token = self._units[job_id], now_ms(self._clock), new_token()
+            if self._outranked(job_id, doc, uri, now):
+                return None
             unit = scheduling.pick((units[n] for n in sorted(units)), uri, now)
             if unit is None:
                 return None
             units[unit.n] = scheduling.lease(unit, worker, token, lease_seconds, now)
             return Claim(unit.n, loads_item(self._items[job_id][unit.n]), token,
                          summarize_job(doc, doc[DEAD]), scheduling.open_left(units.values()))
+
+    def outranked(self, job_id: str, uri: str) -> bool:
+        with self._lock:
+            doc = self._find(job_id)
+            return doc is not None and _takes(doc, uri) \
+                and self._outranked(job_id, doc, uri, now_ms(self._clock))
+
+    def _outranked(self, job_id: str, doc: Job, uri: str, now: int) -> bool:
+        """Whether a claim of ``job_id`` by ``uri`` yields to a higher job (lock held)."""
+        mine = scheduling.priority_of(doc)
+        rivals = (rival(other, self._units[other_id].values())
+                  for other_id, text in self._jobs.items() if other_id != job_id
+                  for other in (loads_job(text),)
+                  if other.get("status") == scheduling.RUNNING
+                  and scheduling.priority_of(other) > mine)
+        return scheduling.outranked(mine, uri, rivals, now)
 
     def complete_work(self, job_id: str, n: int, token: str, image: ImageEntry) -> bool:
         key = check_job_entry("images", image)
@@ -400,6 +420,11 @@ class MemoryJobStore:
         if (doc := self._find(job_id)) is None:
             raise JobNotFound(f"no job {job_id!r}")
         return doc
+
+
+def _takes(doc: Job, uri: str) -> bool:
+    """Whether the job takes claims from ``uri`` at all (a refused claim yields to nobody)."""
+    return scheduling.takes_claims(doc.get("status"), doc.get(DEAD) or (), uri, doc.get("paused"))
 
 
 class MemoryZoneStore:

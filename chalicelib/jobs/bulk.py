@@ -17,6 +17,7 @@ from ..errors import InvalidRequest
 from ..moderation import Moderation
 from ..rules import layout, prompts
 from ..rules.favorites import favorite_words, parse_favorite, parse_favorites
+from ..rules.scheduling import BULK_DEFAULT, MAX_OPERATOR
 from ..rules.emotions import parse_emotion
 from ..rules.validation import MAX_SEED, int_field, text_field
 from ..workflow import WorkflowEngine
@@ -103,7 +104,7 @@ def _orientations(body: Mapping[str, Any]) -> tuple[str, ...]:
 
 def parse_bulk(body: object) -> BulkRequest:
     """``{"emotion", "count", "favorite"?, "emotionText"?, "others"?, "orientations"?, "seed"?,
-    "steps"?, "name"?}`` or InvalidRequest with a message saying what to fix. Numbers are JSON
+    "steps"?, "name"?}`` (``priority``, 0–9, is the job's: ``start_bulk`` reads it) or InvalidRequest with a message saying what to fix. Numbers are JSON
     numbers (the operator desk and the CLI send them as such). ``name`` (one image per
     orientation, one favorite) is the original bulk page's: its images are ``{name}h|v.jpeg``."""
     if not isinstance(body, Mapping):
@@ -213,11 +214,17 @@ def start_bulk(body: object, *, jobs: JobStore, engine: WorkflowEngine,
     once), start the workflow with an execution named after the job.
     ``{"jobId", "status", "statusUrl", "requested", "prompt"}``."""
     request = parse_bulk(body)
+    assert isinstance(body, Mapping)   # parse_bulk said so
+    # the operator's priority: a claim yields to a job of higher (rules/scheduling.py)
+    priority = int_field(body, "priority", BULK_DEFAULT, BULK_DEFAULT, MAX_OPERATOR)
     check(request, moderation)
     if not endpoints:
         raise InvalidRequest("no inference endpoints are configured")
     job_id = new_job_id()
-    launch(job_record(job_id, request, endpoints), MACHINE,
+    record = job_record(job_id, request, endpoints)
+    if priority is not None and priority != BULK_DEFAULT:
+        record["priority"] = priority
+    launch(record, MACHINE,
            {"jobId": job_id, **request.to_input()}, jobs=jobs, engine=engine)
     return {"jobId": job_id, "status": RUNNING, "statusUrl": f"/jobs/{job_id}",
             "requested": request.total, "prompt": request.prompt}

@@ -14,6 +14,7 @@ from typing import Any
 from .. import logs
 from ..catalog import JobFields, JobStore
 from ..errors import Conflict, InvalidRequest, JobNotFound, NotFound, ServiceUnavailable
+from ..rules.scheduling import BULK_DEFAULT, MAX_OPERATOR
 from ..rules.times import utc_now
 from ..rules.validation import whole_number
 from ..workflow import WorkflowEngine
@@ -184,6 +185,74 @@ def cancel_job(job_id: str, *, jobs: JobStore, engine: WorkflowEngine) -> dict[s
     return get_job(job_id, jobs=jobs, engine=engine)
 
 
+# --- the operator's control: pause, resume, priority ---------------------------------------
+def pause_job(job_id: str, *, jobs: JobStore, engine: WorkflowEngine) -> dict[str, Any]:
+    """No new images are claimed (an image being made still lands); the workers find nothing
+    and stop, and Finish ends the run leaving the job RUNNING and ``paused``. Pausing a
+    paused job answers the same; a job that ended is a Conflict."""
+    job = _running(jobs, job_id, "paused")
+    if not job.get("paused"):
+        jobs.update_job(job_id, {"paused": True, "pausedAt": utc_now()}, if_status=RUNNING)
+        logs.event("job_paused", jobId=job_id)
+    return get_job(job_id, jobs=jobs, engine=engine)
+
+
+def resume_job(job_id: str, *, jobs: JobStore, engine: WorkflowEngine) -> dict[str, Any]:
+    """A paused job takes claims again, in a new run of its machine (``{jobId}-r{n}``, as a
+    resumed job's): its old run ended, or ends, when its workers found nothing. Resuming a job
+    that is not paused answers its view; a job that ended is a Conflict."""
+    job = _running(jobs, job_id, "resumed")
+    if job.get("paused") and jobs.update_job(job_id, {"paused": False}, if_status=RUNNING):
+        restart(job, jobs=jobs, engine=engine)
+        logs.event("job_resumed_by_operator", jobId=job_id)
+    return get_job(job_id, jobs=jobs, engine=engine)
+
+
+def set_priority(job_id: str, priority: object, *, jobs: JobStore,
+                 engine: WorkflowEngine) -> dict[str, Any]:
+    """An operator's priority for a running bulk job: 0 (the default) to MAX_OPERATOR; a
+    claim yields to any job of higher priority (``rules/scheduling``)."""
+    value = whole_number(priority, "priority", BULK_DEFAULT, MAX_OPERATOR)
+    job = _running(jobs, job_id, "given a priority")
+    if job.get("kind") != "bulk":
+        raise Conflict("only a bulk job's priority can be set")
+    jobs.update_job(job_id, {"priority": value}, if_status=RUNNING)
+    return get_job(job_id, jobs=jobs, engine=engine)
+
+
+def _running(jobs: JobStore, job_id: str, what: str) -> Job:
+    job = jobs.job_summary(job_id)
+    if job is None:
+        raise JobNotFound(f"no job {job_id!r}")
+    if job.get("status") != RUNNING:
+        raise Conflict(f"job {job_id} has ended ({job.get('status')}); only a running job "
+                       f"can be {what}")
+    return job
+
+
+def restart(job: Job, *, jobs: JobStore, engine: WorkflowEngine) -> str | None:
+    """A new run of the job's machine for the same job (``{jobId}-r{n}``): leases left go back
+    and its workers pull what is left. A record without what a run needs, or a start that
+    fails, settles the job as FAILED (None)."""
+    job_id = str(job["jobId"])
+    if not job.get("machine") or not isinstance(job.get("input"), dict):
+        fail(jobs, job_id, "NotResumable", "the process running this job stopped, and its "
+             "record predates resumable jobs")
+        return None
+    jobs.release_work(job_id)
+    count = int(job.get("resumed") or 0) + 1
+    try:
+        execution_id = engine.start(str(job["machine"]), job["input"], f"{job_id}-r{count}")
+    except Exception as exc:  # noqa: BLE001 - reported on the job, as a failed start is
+        fail(jobs, job_id, type(exc).__name__, str(exc))
+        return None
+    fields: JobFields = {"executionId": execution_id, "resumed": count}
+    if engine.runner:
+        fields["runner"] = engine.runner
+    jobs.update_job(job_id, fields)
+    return execution_id
+
+
 # --- restart recovery (local) -------------------------------------------------------------
 def running_jobs(jobs: JobStore) -> Iterator[Job]:
     cursor = None
@@ -211,20 +280,13 @@ def resume_stalled(*, jobs: JobStore, engine: WorkflowEngine, alive: Alive) -> l
         if not runner or not runner_stopped(str(runner), jobs=jobs, alive=alive):
             continue   # not a local run, or its runner still runs it
         job_id = str(job["jobId"])
+        if job.get("paused"):
+            continue   # stays paused, with no run, until an operator resumes it
         if not jobs.take_over(job_id, str(runner), engine.runner):
             continue   # taken over by another process, or settled meanwhile
-        if not job.get("machine") or not isinstance(job.get("input"), dict):
-            fail(jobs, job_id, "NotResumable", "the process running this job stopped, and its "
-                 "record predates resumable jobs")
-            continue
-        jobs.release_work(job_id)
-        count = int(job.get("resumed") or 0) + 1
-        try:
-            execution_id = engine.start(str(job["machine"]), job["input"], f"{job_id}-r{count}")
-        except Exception as exc:  # noqa: BLE001 - one job that cannot start must not stop the others
-            fail(jobs, job_id, type(exc).__name__, str(exc))
-            continue
-        jobs.update_job(job_id, {"executionId": execution_id, "resumed": count})
-        logs.event("job_resumed", jobId=job_id, resumed=count, stoppedRunner=runner)
+        if restart(job, jobs=jobs, engine=engine) is None:
+            continue   # one job that cannot start must not stop the others
+        logs.event("job_resumed", jobId=job_id, resumed=int(job.get("resumed") or 0) + 1,
+                   stoppedRunner=runner)
         resumed.append(job_id)
     return resumed

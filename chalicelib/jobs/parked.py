@@ -65,10 +65,13 @@ def park(event: dict[str, Any], *, generators: Sequence[Endpoint], store: Object
     "token"}`` in. Returns at once; the state machine waits on ``token``."""
     job_id, uri, token = event["jobId"], event["worker"]["uri"], str(event["token"])
     me = steps.worker_id(event)
-    claim = jobs.claim_work(job_id, me, uri, lease_seconds)
+    claim = steps.claim_or_yield(jobs, job_id, me, uri, lease_seconds, sleep)
     if claim is None:
         engine.send_task_success(token, {"next": "stop"})
         return {"next": "stop"}
+    if not isinstance(claim, Claim):   # outranked all along: round again, endpoint left free
+        engine.send_task_success(token, {"next": "work", "yielded": True})
+        return {"next": "work", "yielded": True}
     inference_id = secrets.token_hex(16)
     try:
         generator = steps.find_generator(generators, int(event["worker"]["worker"]), uri)

@@ -85,7 +85,8 @@ def job_view(job: Job) -> dict[str, Any]:
     return _with_optional(view, job)
 
 
-_OPTIONAL = ("finishedAt", "cancelledAt", "resumed", "timings", "request", "deadEndpoints")
+_OPTIONAL = ("finishedAt", "cancelledAt", "resumed", "timings", "request", "deadEndpoints",
+             "priority", "paused", "pausedAt")
 
 
 def _with_optional(view: dict[str, Any], job: Job) -> dict[str, Any]:

@@ -53,6 +53,10 @@ THROTTLE_BACKOFF = (1.0, 2.0, 4.0, 8.0)   # seconds before each retry of a throt
 TIMEOUT_BACKOFF = (2.0,)                  # one retry of an image that timed out
 TURN_BUDGET = 100.0        # seconds a turn may spend on one image, inside the 120 s Lambda
 MAX_ROUNDS = 16            # Finish sends the workers round again at most this often
+# A claim that yields to a job of higher priority (rules/scheduling.outranked) waits inside
+# the turn, asking again every YIELD_POLL seconds, for at most YIELD_WAIT; still outranked,
+# the turn answers next: work with nothing made — one turn of history per YIELD_WAIT.
+YIELD_POLL, YIELD_WAIT = 0.25, 30.0
 NO_ENDPOINT_LEFT = "NoEndpointLeft"
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -104,9 +108,11 @@ def work(event: dict[str, Any], *, generators: Sequence[Endpoint], store: Object
     or the endpoint failed hard."""
     job_id, uri = event["jobId"], event["worker"]["uri"]
     me = worker_id(event)
-    claim = jobs.claim_work(job_id, me, uri, lease_seconds)
+    claim = claim_or_yield(jobs, job_id, me, uri, lease_seconds, sleep)
     if claim is None:
         return {"next": "stop"}
+    if not isinstance(claim, Claim):   # outranked all along: round again, endpoint left free
+        return {"next": "work", "yielded": True}
     try:
         generator = find_generator(generators, int(event["worker"]["worker"]), uri)
         if not isinstance(generator, Generator):
@@ -119,6 +125,23 @@ def work(event: dict[str, Any], *, generators: Sequence[Endpoint], store: Object
         metrics.image_generated(uri, entry["seconds"], jobId=job_id)
     # it was the last open one: no turn spent asking (one given back later → Finish's again)
     return {"next": "work" if claim.left else "stop", "n": claim.n}
+
+
+YIELDED = "yielded"
+
+
+def claim_or_yield(jobs: JobStore, job_id: str, worker: str, uri: str, lease_seconds: float,
+                   sleep: Sleep) -> Claim | str | None:
+    """The worker's next image; while a job of higher priority waits for ``uri``, ask again
+    every YIELD_POLL seconds for up to YIELD_WAIT, then YIELDED (the worker goes round again,
+    its endpoint left to the other job); None when nothing is left for it (or the job is
+    paused, cancelled or over)."""
+    for _ in range(int(YIELD_WAIT / YIELD_POLL)):
+        claim = jobs.claim_work(job_id, worker, uri, lease_seconds)
+        if claim is not None or not jobs.outranked(job_id, uri):
+            return claim
+        sleep(YIELD_POLL)
+    return YIELDED
 
 
 def _make(claim: Claim, generator: Generator, store: ObjectStore, now: Callable[[], str],
@@ -242,6 +265,10 @@ def finish_job(event: dict[str, Any], *, jobs: JobStore,
     summary = jobs.job_summary(job_id)
     if summary is None:
         raise JobNotFound(f"no job {job_id!r}")
+    if summary.get("status") == RUNNING and summary.get("paused"):
+        # paused: the run ends and the job stays RUNNING, paused; resuming it starts a new run
+        jobs.release_work(job_id)
+        return {"jobId": job_id, "again": False, "paused": True}
     if summary.get("status") == RUNNING:
         jobs.release_work(job_id)
         left = [u for u in jobs.work(job_id) if u["state"] == scheduling.OPEN]

@@ -17,6 +17,12 @@ its units has a status, its ``endpoints`` and the ones that left it (dead endpoi
   when no endpoint of the job that is not dead and has not failed it is left ("makeable").
 - Dead endpoint: an ``errors`` entry whose error is one of DEAD_ENDPOINT_ERRORS marks its
   endpoint dead for the rest of the job.
+- Priority: each job has one (``priority_of``: VISITOR for a visitor's flower, BULK_DEFAULT
+  for any other job unless an operator set 0…MAX_OPERATOR). A claim yields — the store hands
+  out nothing — when another job of higher priority is RUNNING, not paused, has the claiming
+  endpoint among its live ones and a unit that endpoint may claim (``outranked``): the
+  endpoint's next image goes to the higher job; nothing in progress is touched.
+- Pause: a paused job hands out no work (``takes_claims``); its leases run as before.
 - Runners: a runner whose last heartbeat is older than the limit (or that never beat) has
   stopped; a RUNNING job is taken over only from the runner it names.
 
@@ -37,6 +43,9 @@ RUNNING = "RUNNING"                 # the one job status whose work may be claim
 # one of these marks the endpoint in the job's dead endpoints.
 DEAD_ENDPOINT_ERRORS = ("EndpointFailed", "EndpointTimeout")
 RUNNER_KEEP_SECONDS = 24 * 3600     # a runner silent this long is forgotten (pruned)
+BULK_DEFAULT = 0                    # a job's priority unless set: every kind but a visitor's
+MAX_OPERATOR = 9                    # an operator sets a job's priority from 0 to this
+VISITOR = 10                        # a visitor's flower: above anything an operator can set
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,43 @@ class Unit:
 
 
 # --- the job ----------------------------------------------------------------------------------
-def takes_claims(status: object, dead: Collection[str], uri: str) -> bool:
-    """Whether the job hands out work to endpoint ``uri``: it is RUNNING and ``uri`` is in it."""
-    return status == RUNNING and uri not in dead
+def takes_claims(status: object, dead: Collection[str], uri: str, paused: object = False) -> bool:
+    """Whether the job hands out work to endpoint ``uri``: it is RUNNING, not paused, and
+    ``uri`` is in it."""
+    return status == RUNNING and not paused and uri not in dead
+
+
+def priority_of(doc: Mapping[str, Any]) -> int:
+    """A job document's priority: its ``priority`` when a whole number, else BULK_DEFAULT."""
+    value = doc.get("priority")
+    return value if type(value) is int else BULK_DEFAULT
+
+
+@dataclass(frozen=True)
+class Rival:
+    """Another job as a claim weighs it: its priority, status, pause, endpoints, dead
+    endpoints, and the units of its work that are open or leased (a store may give just one
+    open unit when it knows one was never handed out)."""
+    priority: int
+    status: object
+    paused: bool
+    endpoints: frozenset[str]
+    dead: frozenset[str]
+    units: tuple[Unit, ...] = ()
+
+
+def wants(rival: Rival, uri: str, now: int) -> bool:
+    """Whether ``rival`` waits for endpoint ``uri``: it takes claims from it (``uri`` is one of
+    its endpoints) and has a unit ``uri`` may claim now."""
+    return uri in rival.endpoints \
+        and takes_claims(rival.status, rival.dead, uri, rival.paused) \
+        and any(claimable(unit, uri, now) for unit in rival.units)
+
+
+def outranked(priority: int, uri: str, rivals: Iterable[Rival], now: int) -> bool:
+    """Whether a claim by ``uri`` for a job of ``priority`` yields: a job of higher priority
+    waits for ``uri`` (``wants``)."""
+    return any(rival.priority > priority and wants(rival, uri, now) for rival in rivals)
 
 
 def dead_endpoint(field: str, entry: Mapping[str, Any]) -> str | None:

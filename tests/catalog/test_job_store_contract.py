@@ -348,6 +348,64 @@ def test_no_claims_once_the_job_is_not_running(jobs):
     assert jobs.work("nope") == []
 
 
+def test_a_paused_job_hands_out_nothing_until_it_is_resumed(jobs):
+    working_job(jobs, units=2)
+    held = jobs.claim_work("w", "run/0", A, 60)
+    jobs.update_job("w", {"paused": True})
+    assert jobs.claim_work("w", "run/1", B, 60) is None
+    assert jobs.complete_work("w", held.n, held.token, {"n": held.n, "key": "k"}) is True
+    assert [u["state"] for u in jobs.work("w")] == ["done", "open"]   # in progress finishes
+    jobs.update_job("w", {"paused": False})
+    assert jobs.claim_work("w", "run/1", B, 60).n == 1
+
+
+def ranked_job(jobs, job_id, priority, units=1, endpoints=(A, B)):
+    jobs.create_job({"jobId": job_id, "status": "RUNNING", "endpoints": list(endpoints),
+                     "priority": priority})
+    jobs.add_work(job_id, [{"n": n} for n in range(units)])
+
+
+def test_a_claim_yields_while_a_higher_job_waits_for_its_endpoint(jobs):
+    ranked_job(jobs, "bulk", 0, units=4)
+    ranked_job(jobs, "visitor", 10, units=1, endpoints=(A,))
+    assert jobs.outranked("bulk", A) and not jobs.outranked("visitor", A)
+    assert jobs.claim_work("bulk", "run/0", A, 60) is None            # A goes to the visitor
+    assert jobs.claim_work("bulk", "run/1", B, 60).n == 0             # B is not the visitor's
+    jobs.update_job("bulk", {"paused": True})
+    assert not jobs.outranked("bulk", A)                              # refused, not yielding
+    jobs.update_job("bulk", {"paused": False})
+    flower = jobs.claim_work("visitor", "v/0", A, 60)
+    assert flower.n == 0 and not jobs.outranked("bulk", A)           # nothing left to wait for
+    assert jobs.claim_work("bulk", "run/0", A, 60).n == 1
+    jobs.release_work("visitor", worker="v/0")                        # given back: waits again
+    assert jobs.claim_work("bulk", "run/0", A, 60) is None
+    jobs.update_job("visitor", {"paused": True})                       # a paused job waits not
+    assert jobs.claim_work("bulk", "run/0", A, 60).n == 2
+    jobs.update_job("visitor", {"paused": False, "status": "CANCELLED"})
+    assert jobs.claim_work("bulk", "run/0", A, 60).n == 3
+    assert jobs.outranked("nope", A) is False
+
+
+def test_only_a_higher_priority_outranks_and_it_may_be_changed(jobs):
+    ranked_job(jobs, "low", 2, units=3)
+    ranked_job(jobs, "same", 2, units=2)
+    assert jobs.claim_work("low", "run/0", A, 60).n == 0              # equal: side by side
+    jobs.update_job("same", {"priority": 5})
+    assert jobs.claim_work("low", "run/0", A, 60) is None
+    jobs.update_job("low", {"priority": 9})
+    assert jobs.claim_work("low", "run/0", A, 60).n == 1
+    assert jobs.claim_work("same", "run/1", A, 60) is None            # now the lower one
+
+
+def test_a_higher_job_whose_endpoint_is_out_or_failed_its_units_waits_not(jobs):
+    ranked_job(jobs, "bulk", 0, units=2)
+    ranked_job(jobs, "visitor", 10, units=1)
+    jobs.claim_work("visitor", "v/0", A, 60)
+    jobs.release_work("visitor", worker="v/0", out=A)                 # A failed the flower
+    assert jobs.claim_work("bulk", "run/0", A, 60).n == 0             # A may not make it
+    assert jobs.claim_work("bulk", "run/1", B, 60) is None            # B may
+
+
 def test_racing_workers_never_hold_one_unit_twice(jobs):
     """Eight workers on three endpoints pull 40 units at once; each unit is made once."""
     import threading

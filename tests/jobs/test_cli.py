@@ -1,4 +1,5 @@
-"""``emotion-garden jobs list | show | cancel | watch`` on a local data directory."""
+"""``emotion-garden jobs list | show | cancel | pause | resume | priority | watch`` on a local
+data directory."""
 from __future__ import annotations
 
 import json
@@ -52,3 +53,23 @@ def test_list_show_cancel_and_watch(tmp_path, capsys):
 
     assert main(["jobs", "watch", "20260102T000000-bbbbbbbbbb", *where]) == 1
     assert capsys.readouterr().out.startswith("CANCELLED: 0/4 made")
+
+
+def test_pause_resume_and_priority(tmp_path, capsys):
+    data = tmp_path / "garden"
+    store = SqliteJobStore(data / "catalog.sqlite3")
+    store.create_job({"jobId": "20260104T000000-dddddddddd", "kind": "bulk", "status": "RUNNING",
+                      "requested": 2, "createdAt": "2026-01-04T00:00:00.000Z",
+                      "machine": "bulk", "input": {"jobId": "20260104T000000-dddddddddd"}})
+    store.close()
+    where = ["--data-dir", str(data)]
+    assert main(["jobs", "pause", "20260104T000000-dddddddddd", *where]) == 0
+    assert "RUNNING (paused)" in capsys.readouterr().out
+    assert main(["jobs", "list", *where]) == 0
+    assert "RUNNING (paused)" in capsys.readouterr().out
+    assert main(["jobs", "priority", "20260104T000000-dddddddddd", "12", *where]) == 2
+    assert "from 0 to 9" in capsys.readouterr().err
+    assert main(["jobs", "priority", "20260104T000000-dddddddddd", "5", *where]) == 0
+    assert "priority 5" in capsys.readouterr().out
+    assert main(["jobs", "pause", "20260103T000000-cccccccccc", *where]) == 2
+    assert "no job" in capsys.readouterr().err

@@ -161,6 +161,51 @@ def test_only_a_running_job_gives_work_and_only_to_endpoints_still_in_it(status,
     assert scheduling.takes_claims(status, dead, uri) == (status == RUNNING and uri not in dead)
 
 
+@given(status=st.sampled_from([RUNNING, "CANCELLED"]), dead=endpoint_sets, uri=endpoints)
+def test_a_paused_job_gives_no_work(status, dead, uri):
+    assert not scheduling.takes_claims(status, dead, uri, paused=True)
+
+
+# --- priorities between jobs ------------------------------------------------------------------
+priorities = st.integers(scheduling.BULK_DEFAULT, scheduling.VISITOR)
+rivals = st.builds(scheduling.Rival, priority=priorities,
+                   status=st.sampled_from([RUNNING, "SUCCEEDED", "CANCELLED"]),
+                   paused=st.booleans(), endpoints=endpoint_sets, dead=endpoint_sets,
+                   units=st.lists(units, max_size=4).map(tuple))
+
+
+@given(priority=priorities, uri=endpoints, field=st.lists(rivals, max_size=4), now=times)
+def test_a_claim_yields_exactly_when_a_higher_running_job_may_use_the_endpoint_now(
+        priority, uri, field, now):
+    waiting = [r for r in field if r.priority > priority and r.status == RUNNING
+               and not r.paused and uri in r.endpoints and uri not in r.dead
+               and any(scheduling.claimable(u, uri, now) for u in r.units)]
+    assert scheduling.outranked(priority, uri, field, now) == bool(waiting)
+
+
+@given(uri=endpoints, field=st.lists(rivals, max_size=4), now=times)
+def test_a_visitors_flower_yields_to_nothing_and_nothing_yields_to_an_equal(uri, field, now):
+    assert not scheduling.outranked(scheduling.VISITOR, uri, field, now)
+    level = [replace(r, priority=scheduling.BULK_DEFAULT) for r in field]
+    assert not scheduling.outranked(scheduling.BULK_DEFAULT, uri, level, now)
+
+
+@given(rival=rivals, uri=endpoints, now=times)
+def test_a_higher_job_with_nothing_claimable_or_out_of_running_never_holds_an_endpoint(
+        rival, uri, now):
+    idle = replace(rival, units=tuple(u for u in rival.units
+                                      if not scheduling.claimable(u, uri, now)))
+    assert not scheduling.outranked(-1, uri, [idle], now)
+    assert not scheduling.outranked(-1, uri, [replace(rival, paused=True)], now)
+    assert not scheduling.outranked(-1, uri, [replace(rival, status="SUCCEEDED")], now)
+
+
+@pytest.mark.parametrize("doc, priority", [({}, 0), ({"priority": 10}, 10), ({"priority": 3}, 3),
+                                           ({"priority": "9"}, 0), ({"priority": True}, 0)])
+def test_a_jobs_priority_is_its_whole_number_else_the_default(doc, priority):
+    assert scheduling.priority_of(doc) == priority
+
+
 @pytest.mark.parametrize("field, entry, dead", [
     ("errors", {"error": "EndpointFailed", "endpoint": "http://a"}, "http://a"),
     ("errors", {"error": "EndpointTimeout", "endpoint": "http://a"}, "http://a"),

@@ -66,6 +66,11 @@ Work item — ``pk = "JOB#{jobId}"``, ``sk = "WORK#{n:06d}"`` (after every entry
   leases it on its ``ver``. Completing is one TransactWriteItems: the unit done (unless it
   already is) and its image entry put.
 
+Priority item — ``pk = "PRIORITY"``, ``sk = "JOB#{jobId}"``: ``jobId`` (S), ``priority`` (N),
+  ``ttl``: one per RUNNING job whose priority is above the default (a visitor's flower, a bulk
+  job an operator raised), written with the job and deleted when it settles; a claim queries
+  the partition to know which jobs may outrank it (``rules/scheduling.outranked``).
+
 Runner item — ``pk = "RUNNER#{runner}"``, ``sk = "RUNNER"``: ``beat_ms`` (N, a local engine's
   last heartbeat) and ``ttl`` a day later (local engines only; in AWS nothing beats).
   ``take_over`` sets a job item's ``runner`` on the condition that it is RUNNING and still

@@ -2,7 +2,8 @@
 package's docstring describes them). A job's work follows rules/scheduling.py: a change reads
 the units, decides with the policy and writes under a condition — the unit's version, or the
 policy's own test written as a condition expression where no read comes first (the claim
-counter's fast path, a completion, a take-over)."""
+counter's fast path, a completion, a take-over). A claim first weighs the RUNNING jobs of
+higher priority (their ``PRIORITY`` items, then each one's item and, when needed, units)."""
 from __future__ import annotations
 
 import time
@@ -45,6 +46,7 @@ from .._jobs import (
     new_job_doc,
     new_token,
     now_ms,
+    rival,
     summarize_job,
     unit_view,
     with_counts,
@@ -62,6 +64,7 @@ _JOB_RESERVED = ("pk", "sk", "ttl", "gpk", "rank", NEXT)
 _WORK_CLAIMS = 10_000      # attempts of one claim before giving up (each one a lost race)
 _TTL_CACHE = 1024  # jobs whose ttl an adapter remembers (a ttl never changes)
 RUNNER_PREFIX, RUNNER_SK = "RUNNER#", "RUNNER"
+PRIORITY_PK = "PRIORITY"   # one item per RUNNING job above BULK_DEFAULT: what a claim weighs
 
 
 class DynamoJobStore(OnTable):
@@ -93,6 +96,8 @@ class DynamoJobStore(OnTable):
                 for field, key, entry in entries:
                     batch.put_item(Item=_entry_item(pk, field, key, entry, ttl))
         self._remember_ttl(doc["jobId"], ttl)
+        if scheduling.priority_of(doc) > scheduling.BULK_DEFAULT:
+            self._rank(doc["jobId"], doc)
 
     def append_job_entry(self, job_id: str, field: str, entry: JobEntry) -> None:
         key = check_job_entry(field, entry)
@@ -127,7 +132,54 @@ class DynamoJobStore(OnTable):
             if if_status is not None and self.job_summary(job_id) is not None:
                 return False
             raise JobNotFound(f"no job {job_id!r}") from None
+        if "priority" in fields or "status" in fields:
+            self._rank(job_id, self.job_summary(job_id) or {"jobId": job_id})
         return True
+
+    def _rank(self, job_id: str, doc: Job) -> None:
+        """Keep the job's priority item: there while the job is RUNNING above BULK_DEFAULT,
+        gone otherwise. A hint a claim reads (the job's own item says whether it still runs);
+        one left by a race ends with the job's ttl."""
+        key = {"pk": PRIORITY_PK, "sk": job_pk(job_id)}
+        priority = scheduling.priority_of(doc)
+        with _job_write():
+            if doc.get("status") == RUNNING and priority > scheduling.BULK_DEFAULT:
+                self.table.put_item(Item={**key, "jobId": job_id, "priority": priority,
+                                          "ttl": self._job_ttl(job_id)})
+            else:
+                self.table.delete_item(Key=key)
+
+    def outranked(self, job_id: str, uri: str) -> bool:
+        """The priority items (one Query), then each higher job's item and — when every unit
+        was handed out once — its units, weighed by the policy."""
+        with _job_write():
+            ranks = {str(item["jobId"]): int(item["priority"])
+                     for page in self._pages(self.table.query, ConsistentRead=True,
+                                             KeyConditionExpression=Key("pk").eq(PRIORITY_PK))
+                     for item in page.get("Items", [])}
+        mine, now = ranks.get(job_id, scheduling.BULK_DEFAULT), now_ms(self._clock)
+        if not any(other != job_id and priority > mine for other, priority in ranks.items()):
+            return False
+        with _job_write():   # a job that takes no claims from uri yields to nobody
+            own = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
+        if own is None or not scheduling.takes_claims(own.get("status"), own.get(DEAD) or (),
+                                                      uri, own.get("paused")):
+            return False
+        rivals = []
+        for other, priority in ranks.items():
+            if other == job_id or priority <= mine:
+                continue
+            with _job_write():
+                main = self.table.get_item(Key=job_key(other), ConsistentRead=True).get("Item")
+            if main is None:
+                continue
+            if int(main.get(NEXT, 0)) < int(main.get(WORK_COUNT, 0)):
+                units: tuple[Unit, ...] = (Unit(int(main[NEXT])),)   # never handed out: open
+            else:
+                first = scheduling.pick((unit for unit, _ in self._units(other)), uri, now)
+                units = () if first is None else (first,)
+            rivals.append(rival(summarize_job(_job_doc(main), _dead_of(main)), units))
+        return scheduling.outranked(mine, uri, rivals, now)
 
     def get_job(self, job_id: str) -> Job | None:
         main: dict[str, Any] | None = None
@@ -251,15 +303,20 @@ class DynamoJobStore(OnTable):
                          {":count": added, ":zero": 0})
 
     def claim_work(self, job_id: str, worker: str, uri: str, lease_seconds: float) -> Claim | None:
+        if self.outranked(job_id, uri):
+            return None
         for _ in range(_WORK_CLAIMS):
             try:   # the fast path: the counter hands out each unit once, in order, under the
                 # condition scheduling.takes_claims sets (RUNNING, the endpoint not dead)
                 with _job_write():
                     job = self._update(
                         job_key(job_id), "ADD #next :one",
-                        "#status = :running AND #next < #count AND NOT contains(#dead, :uri)",
-                        {"#next": NEXT, "#status": "status", "#count": WORK_COUNT, "#dead": DEAD},
-                        {":one": 1, ":running": RUNNING, ":uri": uri}, returns="ALL_NEW")
+                        "#status = :running AND #next < #count AND NOT contains(#dead, :uri) "
+                        "AND (attribute_not_exists(#paused) OR #paused = :no)",
+                        {"#next": NEXT, "#status": "status", "#count": WORK_COUNT, "#dead": DEAD,
+                         "#paused": "paused"},
+                        {":one": 1, ":running": RUNNING, ":uri": uri, ":no": False},
+                        returns="ALL_NEW")
             except ConditionFailed:
                 return self._claim_again(job_id, worker, uri, lease_seconds)
             assert job is not None
@@ -276,7 +333,8 @@ class DynamoJobStore(OnTable):
         """Every unit was handed out once: look for one released or whose lease ran out."""
         with _job_write():
             job = self.table.get_item(Key=job_key(job_id), ConsistentRead=True).get("Item")
-        if job is None or not scheduling.takes_claims(job.get("status"), job.get(DEAD) or (), uri):
+        if job is None or not scheduling.takes_claims(job.get("status"), job.get(DEAD) or (), uri,
+                                                      job.get("paused")):
             return None
         units = self._units(job_id)
         now = now_ms(self._clock)

@@ -10,7 +10,8 @@
   (``tried_by``, JSON). Each change of work is one ``BEGIN IMMEDIATE`` transaction that reads
   the rows, decides with rules/scheduling.py and writes them back: a claim reads the job's
   status and dead endpoints and its open and leased rows lowest first, and leases the first
-  the policy lets it — no two workers hold one unit.
+  the policy lets it — no two workers hold one unit — unless a RUNNING job of higher
+  priority (``json_extract(doc, '$.priority')``) has a unit that endpoint may claim.
 - The job list reads ``jobs`` newest first through the ``jobs_recent`` index.
 - ``runners``: each local engine's last heartbeat (runner id → epoch ms); runners silent for
   RUNNER_KEEP_SECONDS are deleted as others beat.
@@ -48,6 +49,7 @@ from .._jobs import (
     new_token,
     now_ms,
     read_list_cursor,
+    rival,
     summarize_job,
     unit_view,
     updated,
@@ -159,9 +161,11 @@ class SqliteJobStore(OnDatabase):
             row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             doc = loads_job(row["doc"]) if row is not None else None
             if doc is None or not scheduling.takes_claims(doc.get("status"), doc.get(DEAD, []),
-                                                          uri):
+                                                          uri, doc.get("paused")):
                 return None
             now, token = now_ms(self._clock), new_token()
+            if _outranked(conn, job_id, doc, uri, now):
+                return None
             rows = conn.execute(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? "
                                 "AND state IN (?, ?) ORDER BY n",
                                 (job_id, scheduling.OPEN, scheduling.LEASED))
@@ -176,6 +180,14 @@ class SqliteJobStore(OnDatabase):
                 (job_id, scheduling.OPEN, job_id, unit.n)).fetchone()
             return Claim(unit.n, loads_item(item), token, summarize_job(doc, doc.get(DEAD, [])),
                          left)
+
+    def outranked(self, job_id: str, uri: str) -> bool:
+        with self.db.write() as conn:
+            row = conn.execute("SELECT doc FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            doc = loads_job(row["doc"]) if row is not None else None
+            return doc is not None and scheduling.takes_claims(
+                doc.get("status"), doc.get(DEAD, []), uri, doc.get("paused")) \
+                and _outranked(conn, job_id, doc, uri, now_ms(self._clock))
 
     def complete_work(self, job_id: str, n: int, token: str, image: ImageEntry) -> bool:
         key = check_job_entry("images", image)
@@ -249,6 +261,25 @@ def _write_unit(conn: sqlite3.Connection, job_id: str, unit: Unit) -> None:
                  "tried_by = ? WHERE job_id = ? AND n = ?",
                  (unit.state, unit.worker, unit.token, unit.until,
                   dump_json(sorted(unit.tried_by)), job_id, unit.n))
+
+
+def _outranked(conn: sqlite3.Connection, job_id: str, doc: Job, uri: str, now: int) -> bool:
+    """Whether a claim of ``job_id`` by ``uri`` yields: the other RUNNING jobs of higher
+    priority, each with the first unit ``uri`` may claim (if any), weighed by the policy."""
+    mine = scheduling.priority_of(doc)
+    rivals = []
+    for row in conn.execute("SELECT job_id, doc FROM jobs WHERE job_id != ? "
+                            "AND json_extract(doc, '$.status') = ? "
+                            "AND json_extract(doc, '$.priority') > ?",
+                            (job_id, scheduling.RUNNING, mine)).fetchall():
+        other = loads_job(row["doc"])
+        units = conn.execute(f"SELECT {_UNIT} FROM job_work WHERE job_id = ? "
+                             "AND state IN (?, ?) ORDER BY n",
+                             (row["job_id"], scheduling.OPEN, scheduling.LEASED))
+        first = scheduling.pick(map(_unit, units), uri, now)   # reads rows until one fits
+        units.close()
+        rivals.append(rival(other, () if first is None else (first,)))
+    return scheduling.outranked(mine, uri, rivals, now)
 
 
 def _job_doc(conn: sqlite3.Connection, job_id: str) -> Job:

@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 
 from ... import config
 from ...jobs import bulk, lifecycle, text2image, waiting
+from ...errors import InvalidRequest
 from ...moderation import PromptRefused
 from ...rules import original, validation
 from .. import admin, edge
@@ -60,6 +61,28 @@ def _waiting(view: dict[str, Any]) -> dict[str, Any]:
 def job_cancel(job_id: str) -> dict[str, Any]:
     g = current()
     return lifecycle.cancel_job(validation.job_id(job_id), jobs=g.job_store, engine=g.workflow)
+
+
+@admin_route(routes, "/jobs/{job_id}/pause", methods=["POST"])
+def job_pause(job_id: str) -> dict[str, Any]:
+    g = current()
+    return lifecycle.pause_job(validation.job_id(job_id), jobs=g.job_store, engine=g.workflow)
+
+
+@admin_route(routes, "/jobs/{job_id}/resume", methods=["POST"])
+def job_resume(job_id: str) -> dict[str, Any]:
+    g = current()
+    return lifecycle.resume_job(validation.job_id(job_id), jobs=g.job_store, engine=g.workflow)
+
+
+@admin_route(routes, "/jobs/{job_id}/priority", methods=["POST"])
+def job_priority(job_id: str) -> dict[str, Any]:
+    body = json_body(routes.current_request)
+    if not isinstance(body, dict) or set(body) != {"priority"}:
+        raise InvalidRequest('the body must be {"priority": 0-9}')
+    g = current()
+    return lifecycle.set_priority(validation.job_id(job_id), body["priority"],
+                                  jobs=g.job_store, engine=g.workflow)
 
 
 @admin_route(routes, "/bulk", methods=["POST"])

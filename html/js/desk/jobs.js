@@ -1,8 +1,8 @@
 // @ts-check
 // Recent jobs: the bulk jobs the server knows (GET /jobs), newest first, so a reload or a
-// second desk loses nothing. Running ones show live progress and a Cancel button; a job that
+// second desk loses nothing. Running ones show live progress, Pause/Resume and Cancel; a job that
 // settles while watched calls onSettled. Polls every second while a job runs, rarely else.
-import { ApiError, cancelJob, listJobs } from "../shared/api.js";
+import { ApiError, cancelJob, listJobs, pauseJob } from "../shared/api.js";
 import { h } from "../shared/dom.js";
 import { formatNumber, translator } from "../shared/i18n.js";
 import strings from "../shared/strings/desk.js";
@@ -16,6 +16,7 @@ const t = translator(strings);
  * @property {HTMLProgressElement} progress
  * @property {HTMLSpanElement} status
  * @property {HTMLButtonElement} cancel
+ * @property {HTMLButtonElement} pause    Pause, or Resume for a paused job
  * @property {HTMLParagraphElement} errors
  * @property {HTMLLIElement} [row]
  */
@@ -40,6 +41,7 @@ function statusText(job) {
   if (job.failed) text += t("jobFailed", { count: formatNumber(job.failed) });
   if (job.retried) text += t("jobRetried", { count: formatNumber(job.retried) });
   if (job.resumed) text += t("jobResumed");
+  if (job.status === "RUNNING" && job.paused) text += t("jobPaused");
   if (job.status === "RUNNING" && job.waiting && job.waiting.for === "capacity") {
     text += t("jobWaitingCapacity", { minutes: formatNumber(Math.max(1, Math.round(Number(job.waiting.seconds) / 60))) });
   }
@@ -132,13 +134,16 @@ export class RecentJobs {
         progress: h("progress", { max: "1", value: "0", "aria-label": t("jobProgressOf", { name }) }),
         status: h("span", { class: "job-status", role: "status" }),
         cancel: h("button", { type: "button", class: "button quiet job-cancel", text: t("cancel") }),
+        pause: h("button", { type: "button", class: "button quiet job-pause", text: t("pause") }),
         errors: h("p", { class: "job-errors", hidden: true }),
       };
       view = made;
       made.cancel.addEventListener("click", () => this.cancel(job.jobId, made));
+      made.pause.addEventListener("click", () => this.pause(job.jobId, made));
       made.row = h("li", { class: "job", dataset: { job: job.jobId } },
         h("span", { class: "job-name", text: name, title: (job.request || {}).prompt || "" }),
-        made.progress, h("span", { class: "job-side" }, made.status, " ", made.cancel), made.errors);
+        made.progress, h("span", { class: "job-side" }, made.status, " ", made.pause, " ", made.cancel),
+        made.errors);
       this.rows.set(job.jobId, made);
     }
     const row = /** @type {HTMLLIElement} */ (view.row);
@@ -148,10 +153,34 @@ export class RecentJobs {
     row.dataset.status = job.status;
     view.status.textContent = statusText(job);
     view.cancel.hidden = job.status !== "RUNNING";
+    view.pause.hidden = job.status !== "RUNNING";
+    view.pause.textContent = job.paused ? t("resume") : t("pause");
+    view.pause.dataset.action = job.paused ? "resume" : "pause";
+    row.dataset.paused = job.paused ? "true" : "false";
     const dead = job.deadEndpoints || [];
     view.errors.hidden = dead.length === 0;
     view.errors.textContent = dead.length ? t("deadEndpoints", { endpoints: dead.join(", ") }) : "";
     return row;
+  }
+
+  /**
+   * Pause a running job, or resume a paused one, as its button says.
+   * @param {string} jobId
+   * @param {JobRow} view
+   */
+  async pause(jobId, view) {
+    const action = view.pause.dataset.action === "resume" ? "resume" : "pause";
+    view.pause.disabled = true;
+    try {
+      this.row(await pauseJob(this.adminKey(), jobId, action));
+    } catch (failure) {
+      if (this.onAuthError(failure)) return;
+      view.status.textContent = failure instanceof ApiError && failure.status === 409
+        ? t("alreadyEnded") : t("couldNotChange", { message: /** @type {Error} */ (failure).message });
+    } finally {
+      view.pause.disabled = false;
+    }
+    this.refresh();
   }
 
   /**

@@ -256,6 +256,29 @@ export async function cancelJob(adminKey, jobId) {
 }
 
 /**
+ * A running job: no new images until resumed (POST /jobs/{id}/pause), or again (…/resume).
+ * @param {string} adminKey
+ * @param {string} jobId
+ * @param {"pause" | "resume"} action
+ * @returns {Promise<Json>}
+ */
+export async function pauseJob(adminKey, jobId, action) {
+  return (await request(`/jobs/${encodeURIComponent(jobId)}/${action}`, { method: "POST", adminKey })).data;
+}
+
+/**
+ * A running bulk job's priority, 0 (the default) to 9 (POST /jobs/{id}/priority).
+ * @param {string} adminKey
+ * @param {string} jobId
+ * @param {number} priority
+ * @returns {Promise<Json>}
+ */
+export async function setJobPriority(adminKey, jobId, priority) {
+  return (await request(`/jobs/${encodeURIComponent(jobId)}/priority`,
+    { method: "POST", adminKey, json: { priority } })).data;
+}
+
+/**
  * @param {string} adminKey
  * @returns {Promise<Json>}
  */
