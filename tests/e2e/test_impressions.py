@@ -23,7 +23,7 @@ FLUSH_MS = int(re.search(r"const FLUSH_MS = (\d+);",
 
 def _counts():
     from chalicelib.web import context
-    return {(r.key, r.segment): r.counts.impressions for r in context.current().image_index.iter_counters()}
+    return {(r.key, r.segment): r.counts.impressions for r in context.current().engagement.iter_counters()}
 
 
 def test_the_flowers_on_screen_are_reported_as_seen_once(page):
@@ -39,7 +39,10 @@ def _reported_once(page) -> None:
     page.driver.find_element(By.ID, "begin").click()
     wait.until(lambda d: d.execute_script("return document.body.dataset.screen") == "garden")
     emotion = page.js("return document.body.dataset.emotion")
-    shown = set(page.js("return [...document.querySelectorAll('#garden-grid figure.bloom')].map(f => f.dataset.key)"))
+    # the garden screen shows before its answer has come: wait for the flowers themselves
+    blooms = "return [...document.querySelectorAll('#garden-grid figure.bloom')].map(f => f.dataset.key)"
+    wait.until(lambda d: len(d.execute_script(blooms)) >= 4)
+    shown = set(page.js(blooms))
     assert len(shown) == 4
 
     def grown():
@@ -71,14 +74,15 @@ def _reported_once(page) -> None:
 
 def test_the_desk_shows_what_visitors_love(page):
     from chalicelib import garden
+    from chalicelib.web import context
 
     from .test_operator import unlock
-    index = context.current().image_index
+    index, engagement = context.current().image_index, context.current().engagement
     keys = sorted(r.key for r in index.iter_images("emotions/CALM/"))[:2]
     for v in range(12):   # seen 12 times each; the first liked by all, the second by one
-        garden.impressions(index, {"id": f"desk-{v}", "itemIds": keys})
-        garden.like(index, {"id": f"desk-{v}", "itemId": keys[0]})
-    garden.like(index, {"id": "desk-0", "itemId": keys[1]})
+        garden.impressions(engagement, {"id": f"desk-{v}", "itemIds": keys})
+        garden.like(engagement, {"id": f"desk-{v}", "itemId": keys[0]})
+    garden.like(engagement, {"id": "desk-0", "itemId": keys[1]})
     unlock(page)
     wait = WebDriverWait(page.driver, scaled(20), poll_frequency=0.2)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#loved [data-emotion=CALM] .loved-best li"))
