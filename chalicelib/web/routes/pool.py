@@ -5,6 +5,7 @@ store, so the named keys' entries are brought back in line with it). The origina
 read by ``rules/original.py``; its answers keep its envelope."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalice.app import Blueprint
@@ -25,14 +26,14 @@ def pool_get() -> dict[str, Any]:
     # awaiting review: short-lived links (S3 presigned in AWS, where CloudFront denies pool/*);
     # area=garden: the published images with their provenance, for the desk's review only
     g = current()
-    params = routes.current_request.query_params or {}
+    params: Mapping[str, str] = routes.current_request.query_params or {}
     area = curation.review_area(params)
     url = curation.private_url(g.store) if area == layout.POOL else g.store.url
     return curation.pool_page(g.image_index, url, params, area)
 
 
-@admin_route(routes, "/pool/keys", methods=["GET", "HEAD"])
-def pool_keys_get() -> dict[str, Any]:
+@admin_route(routes, "/admin/whole-pool", methods=["GET", "HEAD"])
+def whole_pool_get() -> dict[str, Any]:
     # the whole pool of an emotion (and favorite), for the desk's publish / remove all
     return curation.whole_pool(current().image_index, routes.current_request.query_params or {})
 

@@ -56,7 +56,9 @@ function onAuthError(error) {
 
 async function refreshOverview() {
   try {
-    renderOverview($("#overview-rows"), $("#overview-summary"), await overview(getKey()));
+    const data = await overview(getKey());
+    renderOverview($("#overview-rows"), $("#overview-summary"), data);
+    review.knowFavorites(data);
   } catch (error) {
     if (!onAuthError(error)) $("#overview-summary").textContent = t("overviewFailed", { message: /** @type {Error} */ (error).message });
   }
@@ -65,6 +67,7 @@ async function refreshOverview() {
 const review = new Review({
   grid: $("#pool"), emotion: $("#review-emotion"), area: $("#review-area"), selectAll: $("#select-all"),
   publishButton: $("#publish"), removeButton: $("#remove"), message: $("#review-message"), more: $("#more"),
+  favorite: $("#review-favorite"), publishAll: $("#publish-all"), removeAll: $("#remove-all"), wholeNote: $("#whole-pool-note"),
 }, { adminKey: getKey, onChanged: refreshOverview, onAuthError });
 
 // Recent jobs come from the server: a reload, or a second desk, loses none of them
@@ -109,6 +112,7 @@ async function enter(key) {
   desk.hidden = false;
   renderOverview($("#overview-rows"), $("#overview-summary"), data);
   select("#review-emotion").value = select("#bulk-emotion").value;
+  review.knowFavorites(data);
   review.load();
   await Promise.all([recent.refresh(), zones.load()]);
   document.body.dataset.ready = "true";

@@ -1,7 +1,9 @@
 // @ts-check
-// Review: the pool (or the published garden) of one emotion as a grid of selectable images,
-// with select-all, publish and remove. Remove asks for a second press, never a dialog.
-import { fetchGarden, listPool, publish, remove } from "../shared/api.js";
+// Review: the pool (or the published garden) of one emotion, and of one favorite when chosen,
+// as a grid of selectable images, with select-all, publish and remove; and the whole pool at
+// once, after its count is shown. Remove, and the whole pool, ask for a second press, never a
+// dialog. Select-all and the whole pool never take an image the moderation marked.
+import { listPool, poolKeys, publish, remove } from "../shared/api.js";
 import { h } from "../shared/dom.js";
 import { formatDate, formatNumber, translator } from "../shared/i18n.js";
 import strings from "../shared/strings/desk.js";
@@ -10,6 +12,8 @@ import { emotionName } from "../shared/words.js";
 const t = translator(strings);
 
 const CONFIRM_MS = 5000;
+const WHOLE_CONFIRM_MS = 10000;   // time to read the whole pool's count before the second press
+const WHOLE_BATCH = 50;           // keys per request when the whole pool is acted on
 
 /** @typedef {import("../shared/api.js").Json} Json */
 /**
@@ -28,6 +32,10 @@ const CONFIRM_MS = 5000;
  * @property {HTMLElement} grid
  * @property {HTMLSelectElement} emotion
  * @property {HTMLSelectElement} area
+ * @property {HTMLSelectElement} favorite   every favorite ("") or one
+ * @property {HTMLButtonElement} publishAll
+ * @property {HTMLButtonElement} removeAll
+ * @property {HTMLElement} wholeNote
  * @property {HTMLInputElement} selectAll
  * @property {HTMLButtonElement} publishButton
  * @property {HTMLButtonElement} removeButton
@@ -85,6 +93,16 @@ export class Review {
     this.grid = els.grid;
     this.emotion = els.emotion;
     this.area = els.area;
+    this.favorite = els.favorite;
+    this.publishAll = els.publishAll;
+    this.removeAll = els.removeAll;
+    this.wholeNote = els.wholeNote;
+    /** @type {Record<string, {favorite: string, published: number, pool: number}[]>} */
+    this.favoriteRows = {};
+    /** @type {{what: "publish" | "remove", keys: string[], scope: string} | null} */
+    this.whole = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.wholeTimer = null;
     this.selectAll = els.selectAll;
     this.publishButton = els.publishButton;
     this.removeButton = els.removeButton;
@@ -105,11 +123,32 @@ export class Review {
       this.sync();
     });
     this.grid.addEventListener("change", () => this.sync());
-    this.emotion.addEventListener("change", () => this.load());
-    this.area.addEventListener("change", () => this.load());
+    this.emotion.addEventListener("change", () => { this.fillFavorites(); this.load(); });
+    this.area.addEventListener("change", () => { this.fillFavorites(); this.load(); });
+    this.favorite.addEventListener("change", () => this.load());
+    this.publishAll.addEventListener("click", () => this.wholePool("publish"));
+    this.removeAll.addEventListener("click", () => this.wholePool("remove"));
     this.more.addEventListener("click", () => this.load(true));
     this.publishButton.addEventListener("click", () => this.act("publish"));
     this.removeButton.addEventListener("click", () => this.confirmRemove());
+  }
+
+  // The favorites of each emotion (from the overview), offered in the favorite filter with
+  // their counts in the area shown; the one chosen stays chosen while it is offered.
+  /** @param {Json} overviewData  GET /admin/overview's answer */
+  knowFavorites(overviewData) {
+    for (const row of overviewData.emotions || []) this.favoriteRows[row.emotion] = row.favorites || [];
+    this.fillFavorites();
+  }
+
+  fillFavorites() {
+    const chosen = this.favorite.value;
+    const inPool = this.area.value === "pool";
+    const rows = (this.favoriteRows[this.emotion.value] || []).filter((r) => (inPool ? r.pool : r.published) > 0 || r.favorite === chosen);
+    const first = this.favorite.options[0] || h("option", { value: "", text: t("everyFavorite") });
+    this.favorite.replaceChildren(first, ...rows.map((r) => h("option", { value: r.favorite,
+      text: `${r.favorite} (${formatNumber(inPool ? r.pool : r.published)})` })));
+    this.favorite.value = rows.some((r) => r.favorite === chosen) ? chosen : "";
   }
 
   /** @returns {HTMLInputElement[]} */
@@ -132,6 +171,102 @@ export class Review {
     this.publishButton.disabled = chosen === 0;
     this.publishButton.textContent = chosen ? t("publishN", { count: formatNumber(chosen) }) : t("publish");
     this.resetRemove(chosen);
+    this.resetWhole();
+  }
+
+  // --- the whole pool --------------------------------------------------------------------
+  scope() {
+    return `${this.emotion.value}/${this.favorite.value}`;
+  }
+
+  resetWhole() {
+    clearTimeout(this.wholeTimer ?? undefined);
+    this.whole = null;
+    const inPool = this.area.value === "pool";
+    for (const [button, name] of /** @type {const} */ ([[this.publishAll, "publishAll"], [this.removeAll, "removeAll"]])) {
+      button.hidden = !inPool;
+      button.disabled = inPool && this.grid.children.length === 0;
+      button.dataset.confirm = "";
+      button.textContent = t(name);
+    }
+    this.wholeNote.textContent = "";
+  }
+
+  // First press: count the whole pool of this emotion (and favorite) and say what the second
+  // press will do; second press (within WHOLE_CONFIRM_MS, same pool): do it to those keys —
+  // the ones counted, never an image that landed since.
+  /** @param {"publish" | "remove"} what */
+  async wholePool(what) {
+    const button = what === "publish" ? this.publishAll : this.removeAll;
+    if (this.whole && this.whole.what === what && this.whole.scope === this.scope() && button.dataset.confirm === "yes") {
+      const keys = this.whole.keys;
+      this.resetWhole();
+      await this.actOnWhole(what, keys);
+      return;
+    }
+    this.resetWhole();
+    const scope = this.scope();
+    button.disabled = true;
+    /** @type {Json} */
+    let whole;
+    try {
+      whole = await poolKeys(this.adminKey(), { emotion: this.emotion.value, favorite: this.favorite.value || undefined });
+    } catch (failure) {
+      this.resetWhole();
+      if (!this.onAuthError(failure)) this.say(/** @type {Error} */ (failure).message, "bad");
+      return;
+    }
+    if (scope !== this.scope()) return;   // the emotion or favorite changed meanwhile
+    button.disabled = false;
+    /** @type {string[]} */
+    const keys = whole.keys || [];
+    const note = [whole.marked ? t("wholeMarked", { count: formatNumber(whole.marked) }) : "",
+      whole.truncated ? t("wholeTruncated", { count: formatNumber(keys.length) }) : ""].filter(Boolean).join(" ");
+    this.wholeNote.textContent = note;
+    if (!keys.length) {
+      this.say(t("wholeNothing"));
+      return;
+    }
+    this.whole = { what, keys, scope };
+    button.dataset.confirm = "yes";
+    button.textContent = t(what === "publish" ? "reallyPublishAll" : "reallyRemoveAll", { count: formatNumber(keys.length) });
+    this.wholeTimer = setTimeout(() => this.resetWhole(), WHOLE_CONFIRM_MS);
+  }
+
+  /**
+   * @param {"publish" | "remove"} what
+   * @param {string[]} keys
+   */
+  async actOnWhole(what, keys) {
+    for (const button of [this.publishButton, this.removeButton, this.publishAll, this.removeAll]) button.disabled = true;
+    let done = 0;
+    /** @type {Json[]} */
+    const failed = [];
+    for (let at = 0; at < keys.length; at += WHOLE_BATCH) {
+      this.say(t(what === "publish" ? "publishingAll" : "removingAll", { done: formatNumber(at), total: formatNumber(keys.length) }));
+      const batch = keys.slice(at, at + WHOLE_BATCH);
+      /** @type {Json} */
+      let answer;
+      try {
+        answer = what === "publish" ? await publish(this.adminKey(), batch) : await remove(this.adminKey(), batch);
+      } catch (failure) {
+        if (!this.onAuthError(failure)) {
+          await this.load();
+          this.say(t(what === "publish" ? "published" : "removed", { done: formatNumber(done), total: formatNumber(keys.length) })
+            + t("notDone", { list: /** @type {Error} */ (failure).message }), "bad");
+          this.onChanged();
+        }
+        return;
+      }
+      const results = answer.results || [];
+      failed.push(...results.filter((/** @type {Json} */ r) => r.status !== 200));
+      done += answer.succeeded ?? results.filter((/** @type {Json} */ r) => r.status === 200).length;
+    }
+    await this.load();
+    this.say(t(what === "publish" ? "published" : "removed", { done: formatNumber(done), total: formatNumber(keys.length) })
+      + (failed.length ? t("notDone", { list: failed.slice(0, 10).map((r) => `${r.key} (${r.message || r.status})`).join("; ") }) : ""),
+    failed.length ? "bad" : "good");
+    this.onChanged();
   }
 
   /** @param {number} [chosen] */
@@ -159,14 +294,14 @@ export class Review {
     const token = ++this.loads;
     const emotion = this.emotion.value;
     const area = this.area.value;
+    const favorite = this.favorite.value || undefined;
     const cursor = append ? this.cursor : null;
     this.more.hidden = true;
     /** @type {Json} */
     let page;
     try {
-      page = area === "pool"
-        ? await listPool(this.adminKey(), { emotion, cursor: cursor || undefined, limit: 48 })
-        : await fetchGarden(emotion, { limit: 48, cursor: cursor || undefined });
+      page = await listPool(this.adminKey(), { emotion, favorite, area: area === "pool" ? undefined : "garden",
+        cursor: cursor || undefined, limit: 48 });
     } catch (failure) {
       if (token !== this.loads) return;
       if (!append) {  // never leave another emotion's images under this one's name
@@ -184,11 +319,11 @@ export class Review {
     this.cursor = page.cursor || null;
     this.more.hidden = !this.cursor;
     const pool = area === "pool";
-    const name = emotionName(emotion);
+    const name = [emotionName(emotion), favorite].filter(Boolean).join(" · ");
     const cards = items.map((item) => this.card(item));
     if (append) this.grid.append(...cards);
     else this.grid.replaceChildren(...cards);
-    const count = `${formatNumber(this.grid.children.length)}${this.cursor ? "+" : ""}`;
+    const count = formatNumber(typeof page.total === "number" ? page.total : this.grid.children.length);
     if (!this.grid.children.length) this.say(t(pool ? "emptyPool" : "emptyGarden", { emotion: name }));
     else this.say(t(pool ? "countPool" : "countGarden", { count, emotion: name }));
     this.sync();

@@ -207,13 +207,26 @@ export async function startBulk(adminKey, body) {
   return (await request("/bulk", { method: "POST", json: body, adminKey })).data;
 }
 
+// {emotion, area, total, favorite?, landscape, portrait, cursor?}: with provenance; area
+// "garden" lists the published images the same way (the operator's view, never the visitors')
 /**
  * @param {string} adminKey
- * @param {{emotion?: string, cursor?: string | null, limit?: number}} [options]
+ * @param {{emotion?: string, favorite?: string, area?: "pool" | "garden", cursor?: string | null, limit?: number}} [options]
  * @returns {Promise<Json>}
  */
-export async function listPool(adminKey, { emotion, cursor, limit } = {}) {
-  return (await request(`/pool${query({ emotion, cursor, limit })}`, { adminKey })).data;
+export async function listPool(adminKey, { emotion, favorite, area, cursor, limit } = {}) {
+  return (await request(`/pool${query({ emotion, favorite, area, cursor, limit })}`, { adminKey })).data;
+}
+
+// {keys, count, marked, truncated}: the whole pool of an emotion (and favorite), the images
+// the moderation marked left out and counted
+/**
+ * @param {string} adminKey
+ * @param {{emotion: string, favorite?: string}} options
+ * @returns {Promise<Json>}
+ */
+export async function poolKeys(adminKey, { emotion, favorite }) {
+  return (await request(`/admin/whole-pool${query({ emotion, favorite })}`, { adminKey })).data;
 }
 
 /**
