@@ -23,19 +23,19 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from . import config, indexer
-from .catalog import Engagement, ImageIndex, JobStore, ZoneStore
+from . import config
 from .errors import ConfigError
-from .faces import FaceAnalyzer
-from .generators import Endpoint
-from .jobs import parked, steps
-from .jobs.kinds import KINDS, Kind
-from .moderation import Moderation
-from .storage import ObjectStore
-from .workflow import TaskFunction, WorkflowEngine
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:   # the modules a garden uses load with the adapter or the task that needs
+    # them: a Lambda imports what its function runs (bench/bench_lambdas.py)
+    from .catalog import Engagement, ImageIndex, JobStore, ZoneStore
+    from .faces import FaceAnalyzer
+    from .generators import Endpoint
+    from .jobs.kinds import Kind
     from .jobs.runners import Heartbeat
+    from .moderation import Moderation
+    from .storage import ObjectStore
+    from .workflow import TaskFunction, WorkflowEngine
 
 T = TypeVar("T")
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -140,7 +140,7 @@ class Garden:
         if "engagement" in self._built:   # handed over (tests)
             handed: Engagement = self._built["engagement"]
             return handed
-        return cast(Engagement, self.image_index)   # each index adapter serves both ports
+        return cast("Engagement", self.image_index)   # each index adapter serves both ports
 
     @property
     def job_store(self) -> JobStore:
@@ -234,11 +234,13 @@ class Garden:
     # --- wiring -------------------------------------------------------------------------------
     def index_notification(self, event: dict[str, Any]) -> None:
         """An object event (S3's, or the folder store's) applied to the image index."""
+        from . import indexer
         indexer.handle_notification(event, self.store, self.image_index)
 
     def async_notification(self, message: str | bytes | Mapping[str, Any]) -> str:
         """An asynchronous endpoint's notification (SageMaker's, through SNS to the callback
         Lambda; the local painter's, in-process) applied to its job (``jobs.parked``)."""
+        from .jobs import parked
         return parked.notified(message, generators=self.generators, store=self.store,
                                jobs=self.job_store, engine=self.workflow,
                                moderation=self.moderation)
@@ -247,6 +249,9 @@ class Garden:
         """The workflow's task functions by Lambda name (the names statemachine/ and
         web/routes/tasks.py use), bound to this garden's adapters: each kind's Plan
         (``jobs.kinds``), then the steps every kind shares."""
+        from .jobs import parked, steps
+        from .jobs.kinds import KINDS
+
         def plan(kind: Kind) -> Task:
             def plan_kind(event: dict[str, Any]) -> dict[str, Any]:
                 return kind.plan(event, jobs=self.job_store, endpoints=self.settings.workers)
@@ -301,6 +306,7 @@ def build_engine(settings: config.Settings, tasks: Mapping[str, TaskFunction], *
     """Step Functions in AWS (the deployed Lambdas run the tasks there); locally the in-process
     interpreter, dispatching each Lambda invocation to ``tasks[function name]``."""
     if settings.is_aws:
+        from .jobs.kinds import KINDS
         from .workflow.aws import StepFunctionsEngine
         machines = {kind.machine: settings.machine_arns.get(kind.machine_setting)
                     for kind in KINDS}

@@ -9,12 +9,11 @@ import math
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Chalice, Response
 
 from .. import logs
-from ..curation import KeyOutcome, KeyResults
 from ..errors import (
     ConfigError,
     Conflict,
@@ -30,10 +29,13 @@ from ..errors import (
     UnsupportedMediaType,
     UpstreamFailed,
 )
-from ..jobs.lifecycle import Finished, Outcome
-from ..jobs.record import RUNNING
 from ..moderation import PromptRefused
 from ..rules import jsontext, redact
+
+if TYPE_CHECKING:   # the use cases' answers: loaded by the routes that give them, not by the
+    # task Lambdas, which import this package too
+    from ..curation import KeyResults
+    from ..jobs.lifecycle import Outcome
 
 MAX_JSON_BYTES = 64 * 1024
 
@@ -118,6 +120,8 @@ def text2image_response(outcome: Outcome, url: Callable[[str], str] | None = Non
     """200 with the URLs when the job ended within the wait — ``statusCode`` and ``body`` (a
     JSON string) keep the original's clients working (``JSON.parse(response.body)``) — else
     202 with where to poll. ``url``: as for ``public_job``."""
+    from ..jobs.lifecycle import Finished
+    from ..jobs.record import RUNNING
     if isinstance(outcome, Finished):
         view = linked(outcome.view, url)
         body = {"statusCode": 200, "body": json.dumps(view["urls"]),
@@ -153,13 +157,12 @@ def accepted(body: dict[str, Any]) -> Response:
                     headers={"Content-Type": "application/json", "Location": body["statusUrl"]})
 
 
-KEY_STATUS = {KeyOutcome.DONE: 200, KeyOutcome.MISSING: 404, KeyOutcome.REFUSED: 400,
-              KeyOutcome.FLAGGED: 409}
-
-
 def key_results(results: KeyResults) -> dict[str, Any]:
     """Publish/remove answers: one entry per key with its own status code."""
-    entries = [{"key": r.key, "status": KEY_STATUS[r.outcome], **r.fields} for r in results.results]
+    from ..curation import KeyOutcome
+    status = {KeyOutcome.DONE: 200, KeyOutcome.MISSING: 404, KeyOutcome.REFUSED: 400,
+              KeyOutcome.FLAGGED: 409}
+    entries = [{"key": r.key, "status": status[r.outcome], **r.fields} for r in results.results]
     return {"results": entries, "succeeded": results.succeeded,
             "failed": len(entries) - results.succeeded}
 

@@ -6,7 +6,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from ... import photos
-from ...faces.service import analyze_photo
 from .. import admin
 from ..context import current
 from ..edge import header
@@ -28,6 +27,7 @@ def emotion() -> dict[str, Any]:
         if settings.keep_photos_days else None
     # at most two photos in flight per client address, and a bounded queue for them all:
     # the garden's other routes keep the server's threads while photos wait
+    from ...faces.service import analyze_photo   # Pillow and the readers: for photos only
     reading = analyze_photo(request.raw_body or b"", header(request, "content-type"),
                             g.analyzer, header(request, "x-user-id"), keep,
                             client=admin.client_id(request))

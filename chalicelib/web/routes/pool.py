@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ... import curation, indexer
+from ... import curation
 from ...rules import layout, original
 from ...rules.times import utc_now
 from .. import edge
@@ -75,6 +75,7 @@ def clear_index_post() -> dict[str, Any]:
     keys = curation.parse_keys(original.remove_body(json_body(routes.current_request)))
     g = current()
     store, index = g.store, g.image_index
+    from ... import indexer   # the original's /clearIndex only
     results = [indexer.reindex_key(store, index, key, utc_now()) for key in keys]
     answer = {"results": results, "succeeded": sum(r["status"] == 200 for r in results),
               "failed": sum(r["status"] != 200 for r in results)}

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 
 from chalice.app import Blueprint, Response
 
-from ... import config, share
+from ... import config
 from ...errors import NotFound
 from ...rules import share as share_rules
 from ..context import current
@@ -30,6 +30,7 @@ def _share_page(keys: Callable[[], list[str]]) -> Response:
     g, language = current(), _language()
     settings = g.settings
     origin = config.links_origin(settings)   # the public URL, or the address this request used
+    from ... import share   # the take-home page's use case: loaded by its requests
     try:
         page = share.share_page(g.image_index, g.store.url, keys(),
                                 public_url=origin, credits=settings.credits, language=language)
@@ -43,7 +44,9 @@ def _share_page(keys: Callable[[], list[str]]) -> Response:
 def _share_qr(segments: list[str]) -> Response:
     g = current()
     origin = config.links_origin(g.settings)
-    target = share.qr_target(g.image_index, [share_rules.key_from_share(segments)], origin)
+    from ... import share
+    keys = _keys(segments) if len(segments) == 2 else [share_rules.key_from_share(segments)]
+    target = share.qr_target(g.image_index, keys, origin)
     from .. import share_page
     return share_page.qr_response(target, origin)
 
@@ -56,9 +59,19 @@ def share_original() -> Response:
     return _share_page(lambda: share_rules.keys_from_content(content))
 
 
+def _keys(segments: list[str]) -> list[str]:
+    """The keys a two-segment take-home path names: a grown flower's (``/share/grown/{job}``,
+    read from its job) or a garden image's."""
+    job_id = share_rules.grown_job(segments)
+    if job_id is not None:
+        from ... import share
+        return share.grown_keys(current().job_store, job_id)
+    return [share_rules.key_from_share(segments)]
+
+
 @route(routes, "/share/{emotion}/{first}", methods=["GET", "HEAD"])
 def share_get(emotion: str, first: str) -> Response:
-    return _share_page(lambda: [share_rules.key_from_share([emotion, first])])
+    return _share_page(lambda: _keys([emotion, first]))
 
 
 @route(routes, "/share/{emotion}/{first}/{second}", methods=["GET", "HEAD"])
