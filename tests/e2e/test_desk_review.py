@@ -68,3 +68,44 @@ def test_a_favorite_s_whole_pool_is_published_after_its_count_is_confirmed(page,
     assert store.exists(surprised_pool["marked"][0])
     assert all(store.exists(k) for k in surprised_pool["plain"])          # other favorites untouched
     assert publish_all.text == "Publish the whole pool…"
+
+
+def _viewer(page) -> dict:
+    return page.js("""const v = document.getElementById('viewer');
+        return {open: v.open, position: (v.querySelector('.walk-position') || {}).textContent,
+                verdict: (v.querySelector('.walk-verdict') || {}).textContent,
+                key: [...v.querySelectorAll('.provenance dd')].map(d => d.textContent).find(t => t.startsWith('pool/')),
+                help: (v.querySelector('.keys-help') || {}).textContent}""")
+
+
+def test_the_keyboard_walks_the_pool_publishes_removes_and_undoes(page, surprised_pool):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from chalicelib.web import context
+    store = context.current().store
+    _desk(page, "SURPRISED")
+    wait(page).until(lambda d: len(_cards(page)) == 5)
+    order = _cards(page)
+    assert "P / Enter publish" in page.driver.find_element(By.CSS_SELECTOR, "#review [data-i18n=keysLede]").text
+    page.driver.find_element(By.ID, "review-keys").click()
+    wait(page).until(lambda d: _viewer(page)["open"] and _viewer(page)["key"] == order[0])
+    assert _viewer(page)["position"] == "1 of 5" and "U / Ctrl+Z undo" in _viewer(page)["help"]
+
+    def press(*keys):
+        ActionChains(page.driver).send_keys(*keys).perform()
+
+    press("p")                                        # the first: to be published, on to the second
+    wait(page).until(lambda d: _viewer(page)["key"] == order[1])
+    press(Keys.DELETE)                                # the second: to be removed
+    wait(page).until(lambda d: _viewer(page)["key"] == order[2])
+    press("u")                                        # taken back: the second again, undecided
+    wait(page).until(lambda d: _viewer(page)["key"] == order[1] and "Undone." in _viewer(page)["verdict"])
+    press(Keys.ARROW_LEFT)
+    wait(page).until(lambda d: "To be published" in _viewer(page)["verdict"])
+    page.shot("desk-keyboard-review")
+    assert store.exists(order[0]) and store.exists(order[1])       # nothing sent yet: undo is free
+    press(Keys.ESCAPE)                                # closing sends what waits
+    wait(page).until(lambda d: not _viewer(page)["open"])
+    wait(page).until(lambda d: not store.exists(order[0]) and store.exists(order[0].replace("pool/", "emotions/", 1)))
+    wait(page).until(lambda d: order[0] not in _cards(page) and len(_cards(page)) == 4)
+    assert store.exists(order[1])                     # the undone removal never happened

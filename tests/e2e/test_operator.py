@@ -158,7 +158,8 @@ def test_a_slow_answer_for_the_previous_emotion_never_lands_in_the_review_grid(p
     answered = threading.Event()
 
     def hold_slow(real, method, path, headers, body):
-        if path.startswith("/garden") and f"emotion={slow}" in path:
+        # the desk lists the published garden through GET /pool?area=garden (with provenance)
+        if path.startswith("/pool?") and "area=garden" in path and f"emotion={slow}" in path:
             release.wait(scaled(30))
             answered.set()
         return real(method, path, headers, body)
@@ -177,8 +178,8 @@ def test_a_slow_answer_for_the_previous_emotion_never_lands_in_the_review_grid(p
         assert answered.wait(scaled(30))
         # the slow answer has reached the page, been read, and what the page does with it has
         # run (its short timers included; not the desk's slow refresh of the jobs)
-        assert watch.calls(page, f"/garden\\?.*emotion={slow}")
-        watch.settled(page, r"/garden\?", timers_up_to_ms=1000)
+        assert watch.calls(page, f"/pool\\?emotion={slow}&area=garden")
+        watch.settled(page, r"/pool\?.*area=garden", timers_up_to_ms=1000)
         assert cards(page) == shown
         assert js_text(page, "#review-message").endswith("garden for Calm.")
 

@@ -1,4 +1,4 @@
-// The kiosk's decision modules (html/js/kiosk/*-plan.js) stay pure: no page, no network, no
+// The pages' decision modules (html/js/kiosk/*-plan.js, html/js/desk/*-plan.js) stay pure: no page, no network, no
 // timers, no clock and no randomness of their own (what they need is handed to them), and no
 // import but of each other. Each one has its tests here.
 import { test } from "node:test";
@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 
 const KIOSK = new URL("../../html/js/kiosk/", import.meta.url);
-const PLANS = readdirSync(KIOSK).filter((name) => name.endsWith("-plan.js")).sort();
+const DESK = new URL("../../html/js/desk/", import.meta.url);
+const plansOf = (folder) => readdirSync(folder).filter((name) => name.endsWith("-plan.js")).sort();
+const PLANS = plansOf(KIOSK);
+const DESK_PLANS = plansOf(DESK);
 const FORBIDDEN = [
   "window", "document", "navigator", "globalThis", "self", "fetch", "XMLHttpRequest", "setTimeout", "setInterval",
   "requestAnimationFrame", "queueMicrotask", "performance", "Date", "crypto", "sessionStorage", "localStorage",
@@ -14,7 +17,7 @@ const FORBIDDEN = [
 ];
 
 /** The module's code without its comments (no URL or comment marker hides in their strings). */
-const code = (name) => strip(readFileSync(new URL(name, KIOSK), "utf8"));
+const code = (name, folder = KIOSK) => strip(readFileSync(new URL(name, folder), "utf8"));
 /** @param {string} text */
 const strip = (text) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
 
@@ -31,11 +34,12 @@ function impurities(source) {
 
 test("the decision modules are there", () => {
   assert.deepEqual(PLANS, ["garden-plan.js", "idle-plan.js", "visit-plan.js"]);
+  assert.deepEqual(DESK_PLANS, ["review-plan.js"]);
 });
 
-for (const name of PLANS) {
+for (const [name, folder] of [...PLANS.map((n) => [n, KIOSK]), ...DESK_PLANS.map((n) => [n, DESK])]) {
   test(`${name} reaches for nothing outside itself`, () => {
-    assert.deepEqual(impurities(code(name)), []);
+    assert.deepEqual(impurities(code(name, folder)), []);
   });
 
   test(`${name} has its tests`, () => {

@@ -68,6 +68,7 @@ const review = new Review({
   grid: $("#pool"), emotion: $("#review-emotion"), area: $("#review-area"), selectAll: $("#select-all"),
   publishButton: $("#publish"), removeButton: $("#remove"), message: $("#review-message"), more: $("#more"),
   favorite: $("#review-favorite"), publishAll: $("#publish-all"), removeAll: $("#remove-all"), wholeNote: $("#whole-pool-note"),
+  keysButton: /** @type {HTMLButtonElement} */ ($("#review-keys")),
 }, { adminKey: getKey, onChanged: refreshOverview, onAuthError });
 
 // Recent jobs come from the server: a reload, or a second desk, loses none of them

@@ -8,12 +8,14 @@ import { h } from "../shared/dom.js";
 import { formatDate, formatNumber, translator } from "../shared/i18n.js";
 import strings from "../shared/strings/desk.js";
 import { emotionName } from "../shared/words.js";
+import { commandOf, deck, due, step, verdictOf } from "./review-plan.js";
 
 const t = translator(strings);
 
 const CONFIRM_MS = 5000;
 const WHOLE_CONFIRM_MS = 10000;   // time to read the whole pool's count before the second press
 const WHOLE_BATCH = 50;           // keys per request when the whole pool is acted on
+const DUE_POLL_MS = 500;          // how often the keyboard review sends the decisions due
 
 /** @typedef {import("../shared/api.js").Json} Json */
 /**
@@ -42,6 +44,7 @@ const WHOLE_BATCH = 50;           // keys per request when the whole pool is act
  * @property {HTMLElement} message
  * @property {HTMLButtonElement} more
  * @property {HTMLDialogElement} [viewer]
+ * @property {HTMLButtonElement} [keysButton]   starts the keyboard review at the first image
  */
 
 // Where an image is shown from: the one place thumbnails and the large view get their URL.
@@ -129,6 +132,18 @@ export class Review {
     this.publishAll.addEventListener("click", () => this.wholePool("publish"));
     this.removeAll.addEventListener("click", () => this.wholePool("remove"));
     this.more.addEventListener("click", () => this.load(true));
+    // keyboard review: the large view walks the images shown (review-plan.js decides)
+    /** @type {PoolItem[]} */
+    this.items = [];
+    /** @type {import("./review-plan.js").Deck | null} */
+    this.walk = null;
+    /** @type {ReturnType<typeof setInterval> | null} */
+    this.duePoll = null;
+    this.walkChanged = false;
+    this.sending = Promise.resolve();
+    this.viewer.addEventListener("keydown", (event) => this.onKey(event));
+    this.viewer.addEventListener("close", () => this.endWalk());
+    els.keysButton?.addEventListener("click", () => { if (this.items.length) this.open(this.items[0]); });
     this.publishButton.addEventListener("click", () => this.act("publish"));
     this.removeButton.addEventListener("click", () => this.confirmRemove());
   }
@@ -306,6 +321,7 @@ export class Review {
       if (token !== this.loads) return;
       if (!append) {  // never leave another emotion's images under this one's name
         this.cursor = null;
+        this.items = [];
         this.grid.replaceChildren();
         this.sync();
       }
@@ -321,6 +337,7 @@ export class Review {
     const pool = area === "pool";
     const name = [emotionName(emotion), favorite].filter(Boolean).join(" · ");
     const cards = items.map((item) => this.card(item));
+    this.items = append ? [...this.items, ...items] : items;
     if (append) this.grid.append(...cards);
     else this.grid.replaceChildren(...cards);
     const count = formatNumber(typeof page.total === "number" ? page.total : this.grid.children.length);
@@ -354,28 +371,118 @@ export class Review {
           endpoint ? h("span", { class: "endpoint", text: endpoint }) : null)));
   }
 
-  // The image large, with what made it: prompt, seed, endpoint and size.
+  // The image large, with what made it: prompt, seed, endpoint and size; from there the
+  // keyboard walks the images shown (the keys are listed under the image).
   /** @param {PoolItem} item */
   open(item) {
+    const at = Math.max(this.items.findIndex((i) => i.key === item.key), 0);
+    const items = this.items.length ? this.items : [item];
+    if (!this.walk) {
+      this.walk = deck(items.map((i) => ({ key: i.key, marked: Boolean(moderationOf(i)) })), at, this.area.value === "pool");
+      this.walkChanged = false;
+      this.duePoll = setInterval(() => this.send(), DUE_POLL_MS);
+    } else {
+      this.walk = { ...this.walk, at };
+    }
+    this.show("");
+    if (!this.viewer.open) this.viewer.showModal();
+  }
+
+  /** @param {import("./review-plan.js").Note} note */
+  show(note) {
+    if (!this.walk) return;
+    const item = this.items.find((i) => i.key === this.walk?.cards[this.walk.at].key) || this.items[0];
+    if (!item) return;
     const p = item.provenance || {};
     const made = p.createdAt || item.createdAt;
     const rows = [[t("rowPrompt"), p.prompt], [t("rowSeed"), p.seed], [t("rowEndpoint"), endpointOf(item)], [t("rowSize"), sizeOf(item)],
       [t("rowKey"), item.key], [t("rowMade"), made ? formatDate(made) : made]];
     const mark = moderationOf(item);
     if (mark) rows.unshift([t("rowModeration"), `${t(mark.status === "unchecked" ? "unchecked" : "flagged")}${mark.labels.length ? `: ${mark.labels.join(", ")}` : ""}`]);
-    const publishThis = mark && this.area.value === "pool"
-      ? h("button", { type: "button", class: "button", text: t("publishFlagged"), onclick: () => { this.viewer.close(); this.act("publish", [item.key]); } })
+    const verdict = verdictOf(this.walk, item.key);
+    const publishThis = mark && this.area.value === "pool" && !verdict
+      ? h("button", { type: "button", class: "button", text: t("publishFlagged"), onclick: () => this.command("publish") })
       : null;
+    const state = verdict ? t(`${verdict.what}${verdict.sent ? "Sent" : "Waiting"}`) : "";
     this.viewer.replaceChildren(
-      h("figure", { class: "viewer-figure" },
+      h("figure", { class: "viewer-figure", tabindex: "-1", autofocus: true },
         h("img", { src: imageUrl(item), alt: p.prompt ? t("poolImage", { prompt: p.prompt }) : t("poolImageKey", { key: item.key }) }),
         h("figcaption", {},
+          h("p", { class: "walk-position", text: t("walkPosition", { n: formatNumber(this.walk.at + 1), total: formatNumber(this.walk.cards.length) }) }),
+          h("p", { class: `walk-verdict${verdict ? ` ${verdict.what}` : ""}`, role: "status", text: [state, note ? t(`walk_${note}`) : ""].filter(Boolean).join(" ") }),
           h("dl", { class: "provenance" }, rows.filter(([, value]) => value !== undefined && value !== null && value !== "")
-            .flatMap(([name, value]) => [h("dt", { text: name }), h("dd", { text: String(value) })])))),
+            .flatMap(([name, value]) => [h("dt", { text: name }), h("dd", { text: String(value) })])),
+          h("p", { class: "keys-help status", text: t(this.walk.canPublish ? "keysHelp" : "keysHelpGarden") }))),
       h("form", { method: "dialog", class: "viewer-actions" },
         publishThis,
-        h("button", { type: "submit", class: "button quiet", text: t("close"), autofocus: true })));
-    this.viewer.showModal();
+        h("button", { type: "submit", class: "button quiet", text: t("close") })));
+    /** @type {HTMLElement | null} */ (this.viewer.querySelector(".viewer-figure"))?.focus();
+  }
+
+  /** @param {KeyboardEvent} event */
+  onKey(event) {
+    const target = /** @type {HTMLElement} */ (event.target);
+    const field = ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+    const onButton = target.tagName === "BUTTON" && (event.key === "Enter" || event.key === " ");
+    const command = commandOf({ key: event.key, ctrlKey: event.ctrlKey, metaKey: event.metaKey, altKey: event.altKey,
+      shiftKey: event.shiftKey, editing: field || onButton });
+    if (!command || !this.walk) return;
+    event.preventDefault();
+    this.command(command);
+  }
+
+  /** @param {import("./review-plan.js").Command} command */
+  command(command) {
+    if (!this.walk) return;
+    const { deck: next, note } = step(this.walk, command, Date.now());
+    this.walk = next;
+    this.show(note);
+  }
+
+  // Send the decisions that waited long enough (all of them when the view closes): one
+  // publish and one remove request at most, one after another; the images sent leave the grid.
+  /** @param {number} [graceMs] */
+  send(graceMs) {
+    if (!this.walk) return this.sending;
+    const { deck: next, batch } = due(this.walk, Date.now(), graceMs);
+    this.walk = next;
+    if (!batch) return this.sending;
+    this.walkChanged = true;
+    this.sending = this.sending.then(async () => {
+      /** @type {string[]} */
+      const failed = [];
+      try {
+        for (const [keys, call] of /** @type {const} */ ([[batch.publish, () => publish(this.adminKey(), batch.publish, batch.flagged)],
+          [batch.remove, () => remove(this.adminKey(), batch.remove)]])) {
+          if (!keys.length) continue;
+          const answer = await call();
+          for (const r of answer.results || []) {
+            if (r.status === 200) this.grid.querySelector(`li[data-key="${CSS.escape(String(r.key))}"]`)?.remove();
+            else failed.push(`${r.key} (${r.message || r.status})`);
+          }
+        }
+      } catch (failure) {
+        if (!this.onAuthError(failure)) this.say(/** @type {Error} */ (failure).message, "bad");
+        return;
+      }
+      if (failed.length) this.say(t("notDone", { list: failed.join("; ") }).trim(), "bad");
+      this.show("");
+    });
+    return this.sending;
+  }
+
+  // The view closed: what waits is sent, and the grid and the overview catch up.
+  async endWalk() {
+    if (!this.walk) return;
+    clearInterval(this.duePoll ?? undefined);
+    this.duePoll = null;
+    await this.send(0);
+    this.walk = null;
+    if (this.walkChanged) {
+      this.walkChanged = false;
+      await this.load();
+      this.onChanged();
+    }
   }
 
   confirmRemove() {
