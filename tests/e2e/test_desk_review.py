@@ -109,3 +109,32 @@ def test_the_keyboard_walks_the_pool_publishes_removes_and_undoes(page, surprise
     wait(page).until(lambda d: not store.exists(order[0]) and store.exists(order[0].replace("pool/", "emotions/", 1)))
     wait(page).until(lambda d: order[0] not in _cards(page) and len(_cards(page)) == 4)
     assert store.exists(order[1])                     # the undone removal never happened
+
+
+@pytest.fixture
+def garden_image(server):
+    from chalicelib.generators import GenerationRequest
+    from chalicelib.generators.painter import PainterGenerator
+    from chalicelib.rules import provenance
+    from chalicelib.web import context
+    store = context.current().store
+    key = "emotions/DISGUSTED/desk-gh.jpeg"
+    prompt = "A flower, disgusted, wilted, 81"
+    jpeg = PainterGenerator().generate(GenerationRequest(prompt, 640, 400, seed=81))
+    store.put(key, provenance.embed(jpeg, {"prompt": prompt, "seed": 81, "width": 640, "height": 400,
+                                           "endpoint": "painter:", "createdAt": "2026-01-02T03:04:05.000Z"}), "image/jpeg")
+    yield key, prompt
+    if store.exists(key):
+        store.delete(key)
+
+
+def test_a_published_image_opens_with_its_provenance(page, garden_image):
+    key, prompt = garden_image
+    _desk(page, "DISGUSTED", area="garden")
+    wait(page).until(lambda d: key in _cards(page))
+    page.driver.find_element(By.CSS_SELECTOR, f'#pool li[data-key="{key}"] .peek').click()
+    wait(page).until(lambda d: page.js("return document.getElementById('viewer').open"))
+    shown = page.js("return [...document.querySelectorAll('#viewer .provenance dd')].map(d => d.textContent)")
+    assert prompt in shown and "81" in shown and "painter" in shown and "640 × 400" in shown, shown
+    assert "U / Ctrl+Z undo" in page.js("return document.querySelector('#viewer .keys-help').textContent")
+    assert "publish" not in page.js("return document.querySelector('#viewer .keys-help').textContent")

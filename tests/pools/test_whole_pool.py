@@ -101,3 +101,21 @@ def test_the_cli_acts_on_a_favorite_s_whole_pool_and_leaves_marked_images(data_d
     with pytest.raises(SystemExit, match="no image in that pool"):
         run(["pool", "publish", "--all", "--emotion", "HAPPY", "--favorite", "tulip",
              "--data-dir", str(data_dir)])
+
+
+def test_the_published_garden_s_provenance_is_the_operator_s_only(client):
+    plant("emotions/CALM/lotus/gh.jpeg", endpoint="painter:", width=64, height=48)
+    status, page = call(client, "GET", "/pool?emotion=CALM&area=garden&favorite=lotus")
+    assert status == 200 and page["total"] == 1
+    item = page["landscape"][0]
+    assert item["key"] == "emotions/CALM/lotus/gh.jpeg" and "signature=" not in item["url"]   # public link
+    assert item["provenance"]["prompt"] == "A flower, test" and item["provenance"]["seed"] == 7
+    assert item["provenance"]["endpoint"] == "painter:"
+    assert call(client, "GET", "/pool?emotion=CALM&area=garden", key=None)[0] == 401
+    assert call(client, "GET", "/pool?emotion=CALM&area=text2image")[0] == 400
+    # the visitors' garden carries none of it, with the admin key or without
+    for key in (None, "test-admin-key-0123456789"):
+        _, garden = call(client, "GET", "/garden?emotion=CALM&order=rank", key=key)
+        shown = garden["landscape"] + garden["portrait"]
+        assert [i["key"] for i in shown] == ["emotions/CALM/lotus/gh.jpeg"]
+        assert not any({"provenance", "prompt", "seed", "endpoint"} & set(i) for i in shown)
