@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .catalog import Engagement, ImageIndex, ImageRecord
-from .errors import InvalidKey, InvalidRequest, ObjectNotFound
+from .catalog import Engagement, ImageIndex, ImageRecord, JobStore
+from .errors import InvalidKey, InvalidRequest, JobNotFound, ObjectNotFound
 from .garden import GardenQuery, item_view, pages
 from .rules import bandit, layout, provenance
 from .rules.emotions import EMOTIONS
@@ -309,3 +309,28 @@ def overview(index: ImageIndex, engagement: Engagement, thin_below: int = THIN_B
                      "loved": loved(index, engagement, emotion, url) if published else _NOT_LOVED})
     return {"emotions": rows, "empty": [r["emotion"] for r in rows if r["empty"]],
             "thin": [r["emotion"] for r in rows if r["thin"]], "thinBelow": thin_below}
+
+
+def held_images(jobs: JobStore, job_id: str, url: Callable[[str], str]) -> dict[str, Any]:
+    """The images of a job that the moderation held (text-to-image: flagged, or the check
+    could not answer), for the operator's eyes only: each with a short-lived link (``url``:
+    ``private_url``) and what flagged it. Dropped images (a flagged bulk image, never stored)
+    are listed without a link. JobNotFound for an unknown job."""
+    job = jobs.get_job(job_id)
+    if job is None:
+        raise JobNotFound(f"no job {job_id!r}")
+    held = []
+    for image in sorted(job.get("images") or [], key=lambda i: int(i["n"])):
+        if not image.get("held"):
+            continue
+        entry: dict[str, Any] = {"n": image["n"], "moderation": image.get("moderation"),
+                                 "labels": list(image.get("labels") or []),
+                                 "width": image.get("width"), "height": image.get("height"),
+                                 "endpoint": image.get("endpoint")}
+        if image.get("dropped"):
+            entry["dropped"] = True
+        else:
+            entry["url"] = url(image["key"])
+        held.append(entry)
+    return {"jobId": job_id, "kind": job.get("kind"), "held": held}
+

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from urllib.parse import urlsplit
 import time
 from typing import Any
 
@@ -222,6 +223,26 @@ def test_a_flagged_text2image_result_is_held_and_reachable_from_no_public_url(cl
         status, answer = call(client, "GET", path, key=None)
         assert key not in json.dumps(answer)
     aws["rekognition"].assert_no_pending_responses()
+
+
+def test_the_operator_sees_a_jobs_held_images_behind_short_lived_links(client, aws,
+                                                                       monkeypatch):
+    _images_checked(monkeypatch)
+    aws["rekognition"].add_response("detect_moderation_labels", FLAGGED,
+                                    {"Image": {"Bytes": ANY}, "MinConfidence": 50.0})
+    status, body = call(client, "POST", "/text2image",
+                        {"text": "tulips", "count": 1, "width": 256, "height": 256}, key=None)
+    assert status == 200, body
+    settled(client, body["jobId"])
+    assert call(client, "GET", f"/held?job={body['jobId']}", key=None)[0] == 401
+    status, held = call(client, "GET", f"/held?job={body['jobId']}")
+    assert status == 200, held
+    [image] = held["held"]
+    assert (image["n"], image["moderation"], image["labels"]) == (0, "flagged", ["Explicit Nudity"])
+    link = urlsplit(image["url"])   # signed for the operator: opens without the key, briefly
+    assert link.path == f"/held/text2image/{body['jobId']}/0.jpeg" and "signature" in link.query
+    assert call(client, "GET", "/held?job=no-such-job")[0] == 404
+    assert call(client, "GET", "/held")[0] == 404
 
 
 def test_a_rekognition_outage_holds_text2image_and_sends_bulk_to_review(client, aws,

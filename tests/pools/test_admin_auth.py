@@ -16,6 +16,7 @@ ADMIN_ROUTES = [
     ("POST", "/pool/publish", {"keys": ["pool/HAPPY/ah.jpeg"]}),
     ("POST", "/remove", {"keys": ["emotions/HAPPY/ah.jpeg"]}),
     ("GET", "/admin/overview", None),
+    ("GET", "/held?job=j-1", None),
     ("GET", "/jobs", None),
     ("POST", "/jobs/{job_id}/cancel", None),   # the key is checked before the id
     ("POST", "/jobs/{job_id}/pause", None),
@@ -61,8 +62,9 @@ def test_the_right_key_gets_past_the_check(client, method, path, body):
     if path == "/updateDisplay":
         plant("emotions/HAPPY/ah.jpeg")   # a zone shows published images only
     status, answer = call(client, method, _concrete(path), body)
-    # past the check, a cancel (pause, resume, priority) of no job is that job's 404
-    assert status in (200, 202) or (path.startswith("/jobs/{job_id}/") and status == 404), answer
+    # past the check, a cancel (pause, resume, priority) or the held images of no job is
+    # that job's 404
+    assert status in (200, 202) or (path.startswith(("/jobs/{job_id}/", "/held?")) and status == 404), answer
     if status == 202:
         wait_for_job(client, answer["jobId"])   # leave no workflow running past the test
 

@@ -11,7 +11,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from ... import curation
-from ...rules import layout, original
+from ...rules import layout, original, validation
 from ...rules.times import utc_now
 from .. import edge
 from ..context import current
@@ -80,6 +80,15 @@ def clear_index_post() -> dict[str, Any]:
     answer = {"results": results, "succeeded": sum(r["status"] == 200 for r in results),
               "failed": sum(r["status"] != 200 for r in results)}
     return original.envelope(answer, results)
+
+
+@admin_route(routes, "/held", methods=["GET", "HEAD"])
+def held_get() -> dict[str, Any]:
+    # GET /held?job=ID: a job's images the moderation held, behind short-lived links
+    params: Mapping[str, str] = routes.current_request.query_params or {}
+    g = current()
+    return curation.held_images(g.job_store, validation.job_id(str(params.get("job") or "")),
+                                curation.private_url(g.store))
 
 
 @admin_route(routes, "/admin/overview", methods=["GET", "HEAD"])
