@@ -223,10 +223,21 @@ class Settings:
     # GARDEN_MODERATION and its companions (above): what is checked before anyone sees it
     moderation: ModerationSettings = field(default_factory=lambda: parse_moderation(
         {}, backend=LOCAL, data_dir=Path(".garden").resolve()))
+    # GARDEN_GROW: a visitor's own flower (POST /grow) on or off; unset (None): on when some
+    # endpoint answers at once (not only asynchronous ones, which may be at zero instances)
+    grow: bool | None = None
+    grow_per_day: int = 200           # GARDEN_GROW_PER_DAY: flowers for visitors per UTC day
 
     @property
     def is_aws(self) -> bool:
         return self.backend == AWS
+
+    @property
+    def grows(self) -> bool:
+        """Whether POST /grow grows flowers (GARDEN_GROW, else its default: see ``grow``)."""
+        if self.grow is not None:
+            return self.grow
+        return any(not parks(uri) for uri in self.endpoints)
 
     @property
     def workers(self) -> tuple[str, ...]:
@@ -528,4 +539,6 @@ def load(env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | Non
         context_gender=_flag(env, "GARDEN_CONTEXT_GENDER", False),
         credits=parse_credits(_env(env, "GARDEN_CREDITS")),
         moderation=parse_moderation(env, backend=backend, data_dir=data_dir),
+        grow=None if _env(env, "GARDEN_GROW") is None else _flag(env, "GARDEN_GROW", False),
+        grow_per_day=int(_number(env, "GARDEN_GROW_PER_DAY", 200, 0, 100_000)),
     )

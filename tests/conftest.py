@@ -18,7 +18,8 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     for name in ("GARDEN_BACKEND", "GARDEN_ENDPOINTS", "GARDEN_ADMIN_KEY", "GARDEN_BUCKET",
                  "GARDEN_TABLE", "GARDEN_CDN_DOMAIN", "GARDEN_ANALYZER", "GARDEN_PUBLIC_URL",
-                 "GARDEN_FACE_READING", "GARDEN_METRICS", "GARDEN_STAGE"):
+                 "GARDEN_FACE_READING", "GARDEN_METRICS", "GARDEN_STAGE", "GARDEN_GROW",
+                 "GARDEN_GROW_PER_DAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GARDEN_DATA_DIR", str(tmp_path / "garden"))
     monkeypatch.setenv("GARDEN_DEMO", "0")
@@ -26,6 +27,7 @@ def _isolated_environment(monkeypatch, tmp_path):
     from chalicelib.web import admin
     context.forget()
     admin.TEXT2IMAGE_LIMIT.reset()
+    admin.GROW_LIMIT.reset()
     yield
     context.forget()
 

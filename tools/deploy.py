@@ -77,7 +77,7 @@ LAMBDA_FUNCTIONS: dict[str, dict[str, int]] = {
     "endpoint_notified": {"lambda_timeout": 60, "lambda_memory_size": 512},
 }
 # The object prefixes the app reads and writes (chalicelib/rules/layout.py): garden, pool, results.
-IMAGE_PREFIXES = ("emotions/", "pool/", "text2image/", "held/")   # held/: images the moderation held
+IMAGE_PREFIXES = ("emotions/", "pool/", "text2image/", "grown/", "held/")   # held/: images the moderation held
 MACHINES = {"text2image": "Text2ImageMachineArn", "bulk": "BulkMachineArn"}
 
 
@@ -505,6 +505,9 @@ def deploy_stack(stage: str, region: str, endpoints: Sequence[str], api_id: str,
 # Public text-to-image is throttled at the API (the usage plan only covers keyed admin calls):
 # per-method settings on the stage Chalice created, since Chalice has no option for them.
 TEXT2IMAGE_THROTTLE = {"rateLimit": 2.0, "burstLimit": 10}
+# A visitor's flower: kiosks ask once per visit (the catalog counts one per visit and the day's
+# budget); the stage caps the route as a whole.
+GROW_THROTTLE = {"rateLimit": 1.0, "burstLimit": 8}
 
 
 def throttle_patches(route: str = "/text2image", method: str = "POST",
@@ -548,8 +551,9 @@ def deploy(stage: str, endpoints: Sequence[str], domain: Sequence[str] = ()) -> 
          env={**os.environ, **environment, "AWS_DEFAULT_REGION": region})
 
     api_id = deployed_api_id(stage)
-    session.client("apigateway").update_stage(restApiId=api_id, stageName="api",
-                                              patchOperations=throttle_patches())
+    session.client("apigateway").update_stage(
+        restApiId=api_id, stageName="api",
+        patchOperations=throttle_patches() + throttle_patches("/grow", limits=GROW_THROTTLE))
     if api_id != outputs.get("ApiId", ""):
         print(f"4/5 stack again: CloudFront forwards the API ({api_id}), admin API key", flush=True)
         deploy_stack(stage, region, endpoints, api_id)

@@ -402,6 +402,13 @@ class JobStore(Protocol):
         """The job's units without their items: ``{"n", "state", "worker", "leaseUntil",
         "triedBy"}`` sorted by ``n``; state is open, leased, done or failed."""
 
+    # --- allowances: small counters that hold across processes (a visitor's flower's budget) ------
+    def spend(self, allowance: str, limit: int, keep_seconds: int) -> bool:
+        """Count one against ``allowance`` (a name such as ``grow-day#2026-12-08``) while it is
+        below ``limit``, atomically: True when counted, False (nothing written) when it has
+        reached ``limit``. The counter is forgotten ``keep_seconds`` after its first count
+        (DynamoDB's TTL, a sweep elsewhere); until then it holds for every process."""
+
     # --- runners: the local processes that run jobs, known by their heartbeats --------------------
     def beat(self, runner: str) -> None:
         """Record that ``runner`` (a local engine's id, unique to one engine of one process)

@@ -246,6 +246,7 @@ class MemoryJobStore:
         self._items: dict[str, dict[int, str]] = {}  # job id → n → its unit's item (JSON)
         self._units: dict[str, dict[int, Unit]] = {}  # job id → n → unit
         self._beats: dict[str, int] = {}  # runner → its last beat, epoch ms
+        self._allowances: dict[str, tuple[int, int]] = {}  # allowance → (count, forget at ms)
         self._clock = clock
         self._lock = threading.Lock()
 
@@ -378,6 +379,17 @@ class MemoryJobStore:
             return [unit_view(unit) for _, unit in sorted(self._units[job_id].items())]
 
     # --- runners -------------------------------------------------------------------------------
+    def spend(self, allowance: str, limit: int, keep_seconds: int) -> bool:
+        with self._lock:
+            now = now_ms(self._clock)
+            for stale in [a for a, (_, until) in self._allowances.items() if until <= now]:
+                del self._allowances[stale]
+            count, until = self._allowances.get(allowance, (0, now + keep_seconds * 1000))
+            if count >= limit:
+                return False
+            self._allowances[allowance] = (count + 1, until)
+            return True
+
     def beat(self, runner: str) -> None:
         with self._lock:
             now = now_ms(self._clock)

@@ -15,6 +15,8 @@ from ..catalog import JobStore, SharedWork, WorkItem
 from ..errors import InvalidRequest
 from ..moderation import Moderation
 from ..rules import layout
+from ..rules.emotions import parse_emotion
+from ..rules.favorites import parse_favorite
 from ..rules.validation import MAX_SEED, int_field, text_field
 from ..workflow import WorkflowEngine
 from .lifecycle import Outcome, ensure_job, launch, outcome, wait_for_job
@@ -140,9 +142,23 @@ def plan(event: dict[str, Any], *, jobs: JobStore, endpoints: Sequence[str]) -> 
     if event.get("executionId"):
         job["executionId"] = event["executionId"]
     ensure_job(jobs, job)
+    grown = _grown_key(job_id, body.get("grown"))
     items: list[WorkItem] = [{"n": n, "seed": seed, "width": request.width,
-                              "height": request.height, "key": layout.text2image_key(job_id, n)}
+                              "height": request.height,
+                              "key": grown or layout.text2image_key(job_id, n)}
                              for n, seed in enumerate(seeds(request.seed, request.count))]
     shared: SharedWork = {"prompt": request.text, "negative": request.negative,
                           "steps": request.steps}
     return make_plan(job_id, KIND, shared, items, endpoints, jobs=jobs)
+
+
+def _grown_key(job_id: str, grown: object) -> str | None:
+    """A visitor's flower (``jobs/grow.py``: its input's ``grown``, one image) goes under
+    ``grown/`` in the garden's shape; None for any other job."""
+    if not isinstance(grown, dict):
+        return None
+    orientation = grown.get("orientation")
+    if orientation not in layout.ORIENTATION_NAMES:
+        raise InvalidRequest("grown.orientation must be landscape or portrait")
+    return layout.grown_key(job_id, parse_emotion(grown.get("emotion")), str(orientation),
+                            parse_favorite(grown.get("favorite")))

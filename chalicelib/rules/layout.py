@@ -3,6 +3,10 @@
 - garden (served):       emotions/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
 - pool (under review):   pool/{EMOTION}/[{favorite}/]{name}{h|v}.jpeg
 - text-to-image results: text2image/{job id}/{n}.jpeg
+- grown for a visitor:   grown/{EMOTION}/[{favorite}/]{job id}{h|v}.jpeg — a visitor's own
+                         flower (POST /grow): garden-shaped, so its page and a later publish
+                         read it as a garden image's, but never in the garden's queries; kept
+                         for a set time (infra/template.yaml's lifecycle rule)
 - held (private):        held/text2image/{job id}/{n}.jpeg — a text-to-image result the
                          moderation flagged or could not check. Outside the image areas:
                          never indexed, never served by the local server, denied to CloudFront
@@ -27,8 +31,9 @@ GARDEN = "emotions"
 POOL = "pool"
 ORIGINAL_POOL = "imgPool"      # the original system's pool prefix (its backups use it)
 TEXT2IMAGE = "text2image"
+GROWN = "grown"                # a visitor's own flower (jobs/grow.py)
 HELD = "held"                  # private: images the moderation held (not an image area)
-AREAS = (GARDEN, POOL, TEXT2IMAGE)
+AREAS = (GARDEN, POOL, TEXT2IMAGE, GROWN)
 IMAGE_PREFIXES = tuple(f"{area}/" for area in AREAS)
 SUFFIX = ".jpeg"
 ORIENTATIONS = {"h": "landscape", "v": "portrait"}
@@ -46,7 +51,7 @@ class ImageKey:
     """What a key says about its image."""
 
     key: str
-    area: str                     # emotions | pool | text2image
+    area: str                     # emotions | pool | text2image | grown
     emotion: str | None           # upper case; None for text2image
     favorite: str | None          # e.g. "rose"; None when absent
     name: str                     # file name without the orientation letter and suffix
@@ -132,6 +137,12 @@ def garden_key(area: str, emotion: str, name: str, orientation: str, favorite: s
     letter = {v: k for k, v in ORIENTATIONS.items()}[orientation]
     middle = f"{favorite}/" if favorite else ""
     return parse_key(f"{area}/{emotion}/{middle}{name}{letter}{SUFFIX}").key
+
+
+def grown_key(job_id: str, emotion: str, orientation: str, favorite: str | None = None) -> str:
+    """Where a visitor's grown flower is stored: the garden's shape under ``grown/``, named
+    after its job (one image per job)."""
+    return garden_key(GROWN, emotion, job_id, orientation, favorite)
 
 
 def text2image_key(job_id: str, n: int) -> str:

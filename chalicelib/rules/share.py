@@ -1,7 +1,8 @@
 """The take-home page (pure): its stable path, the keys it accepts, the language it speaks and
 its words.
 
-Paths. A garden image ``emotions/{EMOTION}/[{favorite}/]{name}.jpeg`` is shared at
+Paths. A visitor's grown flower (``grown/…``, one per job) is shared at ``/share/grown/{job
+id}`` (``grown_path``). A garden image ``emotions/{EMOTION}/[{favorite}/]{name}.jpeg`` is shared at
 ``/share/{EMOTION}/[{favorite}/]{name}`` (its QR code at that path + ``/qr.svg``). API Gateway
 and Chalice route one segment per parameter (no greedy ``{key+}`` in Chalice's router), so the
 key's segments become path segments. A segment made of ``A-Z a-z 0-9 . _ , -`` is written as
@@ -25,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import ImageNotFound, InvalidKey
 from .emotions import EMOTIONS
-from .layout import GARDEN, SUFFIX, from_original, parse_key
+from .layout import GARDEN, GROWN, SUFFIX, from_original, parse_key
 
 SHARE_PREFIX = "/share"
 QR_NAME = "qr.svg"
@@ -69,14 +70,32 @@ def decode_segment(segment: str) -> str:
 
 
 def share_path(key: str) -> str:
-    """The garden image's take-home path; ImageNotFound for any other key (pool, text2image,
-    outside the layout)."""
+    """The garden image's take-home path (a visitor's grown flower's: ``grown_path``);
+    ImageNotFound for any other key (pool, text2image, outside the layout)."""
     try:
-        parse_key(key, (GARDEN,))
+        image = parse_key(key, (GARDEN, GROWN))
     except InvalidKey:
         raise _not_shareable("this image") from None
+    if image.area == GROWN:
+        return grown_path(image.name)
     parts = key[: -len(SUFFIX)].split("/")[1:]
     return "/".join([SHARE_PREFIX, *(encode_segment(p) for p in parts)])
+
+
+def grown_path(job_id: str) -> str:
+    """A visitor's grown flower's take-home path, named after its job (``/share/grown/{job}``:
+    short, for its QR code; the job says which image)."""
+    return f"{SHARE_PREFIX}/{GROWN}/{encode_segment(job_id)}"
+
+
+def grown_job(segments: list[str]) -> str | None:
+    """The job a take-home path of a grown flower names (``["grown", job]``), else None."""
+    if len(segments) != 2 or segments[0] != GROWN:
+        return None
+    job_id = decode_segment(segments[1])
+    if grown_path(job_id) != "/".join([SHARE_PREFIX, *segments]):
+        raise _not_shareable("this address")
+    return job_id
 
 
 def qr_path(key: str) -> str:
@@ -184,6 +203,7 @@ TEXT: dict[str, dict[str, str]] = {
         "not_found": "This flower is not in the garden (any more).",
         "not_found_hint": "It may have been removed, or the link is incomplete.",
         "site": "Emotion Garden",
+        "grown": "A flower grown for you in the Emotion Garden",
     },
     "ko": {
         "title": "{emotion} — 감정 정원의 꽃",
@@ -200,6 +220,7 @@ TEXT: dict[str, dict[str, str]] = {
         "not_found": "이 꽃은 (더 이상) 정원에 없습니다.",
         "not_found_hint": "지워졌거나 링크가 잘렸을 수 있습니다.",
         "site": "감정 정원",
+        "grown": "감정 정원에서 당신을 위해 피어난 꽃",
     },
 }
 

@@ -99,6 +99,9 @@ class RateLimiter:
 # /text2image locally: a burst of 10, then one request every 3 s per client (each request
 # occupies every GPU endpoint for seconds; API Gateway's stage throttling does this in AWS).
 TEXT2IMAGE_LIMIT = RateLimiter(rate=1 / 3, burst=10)
+# /grow locally: a kiosk asks once per visit; a burst of 3, then one every 10 s per client
+# (the catalog's counts hold one flower per visit and the day's budget everywhere).
+GROW_LIMIT = RateLimiter(rate=1 / 10, burst=3)
 
 
 CLIENT_HEADER = "x-garden-client-ip"

@@ -15,7 +15,7 @@ from tests.catalog._ports import assert_implements
 # --- the port itself -------------------------------------------------------------------------
 @pytest.mark.parametrize("adapter", [MemoryJobStore, SqliteJobStore, DynamoJobStore])
 def test_every_public_method_of_the_port_exists_on_each_adapter(adapter):
-    assert_implements(adapter, JobStore, 14)
+    assert_implements(adapter, JobStore, 15)
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -496,3 +496,31 @@ def test_a_job_is_taken_over_once_and_only_from_the_runner_it_names(jobs):
     assert jobs.take_over("r", "first", "third") is False      # settled: nobody's to run
     assert jobs.take_over("ghost", RUNNER, "new") is False
     assert jobs.job_summary("r") == {"jobId": "r", "status": "SUCCEEDED", "runner": "first"}
+
+
+# --- allowances: small counters that hold across processes ------------------------------------
+def test_an_allowance_counts_up_to_its_limit_then_refuses(jobs):
+    assert [jobs.spend("grow-day#2026-12-08", 3, 3600) for _ in range(5)] == \
+        [True, True, True, False, False]
+    assert jobs.spend("grow-day#2026-12-09", 3, 3600)          # each allowance its own count
+    assert jobs.spend("grow-visit#v1", 1, 3600) and not jobs.spend("grow-visit#v1", 1, 3600)
+    assert not jobs.spend("nothing-allowed", 0, 3600)
+
+
+def test_an_allowance_is_forgotten_after_its_time(jobs, clock):
+    start = int(clock())
+    assert jobs.spend("grow-visit#v2", 1, 60)
+    assert not jobs.spend("grow-visit#v2", 1, 60)
+    clock.advance(61)
+    if isinstance(jobs, DynamoJobStore):   # DynamoDB's TTL deletes it, in its own time
+        item = jobs.table.get_item(Key={"pk": "ALLOW#grow-visit#v2", "sk": "ALLOW"})["Item"]
+        assert (int(item["ttl"]), int(item["spent"])) == (start + 60, 1)
+        return
+    assert jobs.spend("grow-visit#v2", 1, 60)
+
+
+def test_concurrent_spenders_never_pass_the_limit(jobs):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: jobs.spend("grow-day#race", 5, 3600), range(24)))
+    assert answers.count(True) == 5

@@ -147,7 +147,7 @@ def test_resources_are_exactly_the_stages_own(policy):
     by_sid = {s["Sid"]: s["Resource"] for s in statements(policy)}
     bucket = env["GARDEN_BUCKET"]
     assert by_sid["Images"] == [f"arn:aws:s3:::{bucket}/{p}*"
-                                for p in ("emotions/", "pool/", "text2image/", "held/")]
+                                for p in ("emotions/", "pool/", "text2image/", "grown/", "held/")]
     # the stack's guardrail (without its version) and its profile in each destination Region
     assert by_sid["PromptChecks"] == [
         f"arn:aws:bedrock:us-east-1:123456789012:guardrail/{stage}guard0001",

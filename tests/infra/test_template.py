@@ -245,3 +245,17 @@ def test_the_async_topic_is_one_name_for_the_stack_the_app_and_the_endpoint_tool
     # callback Lambda (on_sns_message(topic=config.async_topic())) to it by name
     env = deploy.stage_environment({**example_outputs(stage), "AsyncTopicName": name}, stage)
     assert env["GARDEN_ASYNC_TOPIC"] == name == config.async_topic(env)
+
+
+def test_visitors_grown_flowers_expire_and_are_served_by_the_bucket(template):
+    from chalicelib.rules import layout
+    bucket = template["Resources"]["GardenBucket"]["Properties"]
+    rule = next(r for r in bucket["LifecycleConfiguration"]["Rules"] if r["Id"] == "expire-grown")
+    assert rule["Status"] == "Enabled" and rule["Prefix"] == f"{layout.GROWN}/"
+    assert rule["ExpirationInDays"] == {"Ref": "GrownDays"}
+    assert template["Parameters"]["GrownDays"]["Default"] == 30
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    patterns = [b["PathPattern"] for b in config["CacheBehaviors"]["Fn::If"][1]]
+    assert "/grow" in patterns
+    key = layout.grown_key("20261208T010203-0a1b2c3d4e", "HAPPY", "landscape")
+    assert not any(_cloudfront_matches(p, "/" + key) for p in patterns)

@@ -71,6 +71,9 @@ Priority item — ``pk = "PRIORITY"``, ``sk = "JOB#{jobId}"``: ``jobId`` (S), ``
   job an operator raised), written with the job and deleted when it settles; a claim queries
   the partition to know which jobs may outrank it (``rules/scheduling.outranked``).
 
+Allowance item — ``pk = "ALLOW#{allowance}"``, ``sk = "ALLOW"``: ``spent`` (N), ``ttl``
+  from its first count (``JobStore.spend``: a conditional ADD).
+
 Runner item — ``pk = "RUNNER#{runner}"``, ``sk = "RUNNER"``: ``beat_ms`` (N, a local engine's
   last heartbeat) and ``ttl`` a day later (local engines only; in AWS nothing beats).
   ``take_over`` sets a job item's ``runner`` on the condition that it is RUNNING and still

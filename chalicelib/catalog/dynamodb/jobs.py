@@ -64,6 +64,7 @@ _JOB_RESERVED = ("pk", "sk", "ttl", "gpk", "rank", NEXT)
 _WORK_CLAIMS = 10_000      # attempts of one claim before giving up (each one a lost race)
 _TTL_CACHE = 1024  # jobs whose ttl an adapter remembers (a ttl never changes)
 RUNNER_PREFIX, RUNNER_SK = "RUNNER#", "RUNNER"
+ALLOWANCE_PREFIX, ALLOWANCE_SK = "ALLOW#", "ALLOW"
 PRIORITY_PK = "PRIORITY"   # one item per RUNNING job above BULK_DEFAULT: what a claim weighs
 
 
@@ -444,6 +445,25 @@ class DynamoJobStore(OnTable):
             raise JobNotFound(f"no job {job_id!r}") from None
 
     # --- runners -------------------------------------------------------------------------------
+    def spend(self, allowance: str, limit: int, keep_seconds: int) -> bool:
+        # one conditional ADD: the first count creates the item with its ttl; a count at the
+        # limit fails the condition and writes nothing. (An allowance's name carries its
+        # period — a day, a visit — so an item past its ttl that DynamoDB has not deleted yet
+        # is never asked again.)
+        if limit < 1:
+            return False
+        now = now_ms(self._clock) // 1000
+        key = {"pk": ALLOWANCE_PREFIX + allowance, "sk": ALLOWANCE_SK}
+        try:
+            with _job_write():
+                self._update(key, "SET #ttl = if_not_exists(#ttl, :ttl) ADD #spent :one",
+                             "attribute_not_exists(pk) OR #spent < :limit",
+                             {"#ttl": "ttl", "#spent": "spent"},
+                             {":ttl": now + keep_seconds, ":one": 1, ":limit": limit})
+        except ConditionFailed:
+            return False
+        return True
+
     def beat(self, runner: str) -> None:
         now = now_ms(self._clock)
         with _job_write():

@@ -13,6 +13,8 @@
   the policy lets it — no two workers hold one unit — unless a RUNNING job of higher
   priority (``json_extract(doc, '$.priority')``) has a unit that endpoint may claim.
 - The job list reads ``jobs`` newest first through the ``jobs_recent`` index.
+- ``allowances``: small counters (``spend``: a visitor's flowers per day, per visit), each
+  row deleted once its ``until_ms`` passed.
 - ``runners``: each local engine's last heartbeat (runner id → epoch ms); runners silent for
   RUNNER_KEEP_SECONDS are deleted as others beat.
 """
@@ -217,6 +219,20 @@ class SqliteJobStore(OnDatabase):
             return released
 
     # --- runners -------------------------------------------------------------------------------
+    def spend(self, allowance: str, limit: int, keep_seconds: int) -> bool:
+        now = now_ms(self._clock)
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM allowances WHERE until_ms <= ?", (now,))
+            row = conn.execute("SELECT spent FROM allowances WHERE allowance = ?",
+                               (allowance,)).fetchone()
+            spent = int(row["spent"]) if row is not None else 0
+            if spent >= limit:
+                return False
+            conn.execute("INSERT INTO allowances (allowance, spent, until_ms) VALUES (?, 1, ?) "
+                         "ON CONFLICT (allowance) DO UPDATE SET spent = spent + 1",
+                         (allowance, now + keep_seconds * 1000))
+            return True
+
     def beat(self, runner: str) -> None:
         now = now_ms(self._clock)
         with self.db.write() as conn:

@@ -1,7 +1,7 @@
 """The catalog file's schema, its version (``PRAGMA user_version``) and the migration.
 
 The version changes only when data already in a file must be rewritten (a migration). A
-table that is only added (``zones``, ``kiosk_reading`` and ``runners``, beside version 3)
+table that is only added (``zones``, ``kiosk_reading``, ``runners`` and ``allowances``, beside version 3)
 needs none:
 every open runs the ``CREATE … IF NOT EXISTS`` statements, so an older file gains it, and an
 older server opening a newer file leaves it alone instead of refusing the file.
@@ -93,6 +93,11 @@ CREATE TABLE IF NOT EXISTS zones (
     zone INTEGER PRIMARY KEY,
     doc  TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS allowances (
+    allowance TEXT PRIMARY KEY,
+    spent     INTEGER NOT NULL,
+    until_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kiosk_reading (
     id      INTEGER PRIMARY KEY CHECK (id = 1),
     emotion TEXT NOT NULL,

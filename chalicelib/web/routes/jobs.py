@@ -1,4 +1,5 @@
-"""Generation jobs: ``POST /text2image`` (public, rate limited), ``GET /jobs/{id}``; the
+"""Generation jobs: ``POST /text2image`` and ``POST /grow`` (public, rate limited),
+``GET /jobs/{id}``; the
 operator's ``POST /bulk``, ``GET /jobs`` and ``POST /jobs/{id}/cancel``."""
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from ... import config
-from ...jobs import bulk, lifecycle, text2image, waiting
+from ...jobs import bulk, grow, lifecycle, text2image, waiting
 from ...errors import InvalidRequest
 from ...moderation import PromptRefused
-from ...rules import original, validation
+from ...rules import layout, original, validation
+from ...rules import share as share_rules
 from .. import admin, edge
 from ..context import current
 from ..edge import json_body
@@ -32,6 +34,23 @@ def text2image_post() -> Response:
     except PromptRefused as refused:   # 400, no job; the original's page reads its envelope
         return edge.refused_response(refused, envelope=True)
     return edge.text2image_response(outcome, g.store.url)
+
+
+@route(routes, "/grow", methods=["POST"])
+def grow_post() -> Response:
+    """A visitor's own flower: 200 with it when ready within the wait, else 202 with its job
+    (``jobs/grow.py``); either answer names its take-home page (``shareUrl``)."""
+    g = current()
+    admin.rate_limit(admin.client_id(routes.current_request), g.settings, admin.GROW_LIMIT)
+    settings = g.settings
+    outcome = grow.grow(
+        json_body(routes.current_request), jobs=g.job_store, engine=g.workflow,
+        endpoints=settings.endpoints, per_day=settings.grow_per_day, enabled=settings.grows,
+        favorites=lambda emotion: g.image_index.favorites(layout.GARDEN, emotion),
+        wait_seconds=settings.wait_seconds, moderation=g.moderation)
+    response = edge.text2image_response(outcome, g.store.url)
+    response.body["shareUrl"] = share_rules.grown_path(response.body["jobId"])
+    return response
 
 
 @route(routes, "/jobs/{job_id}", methods=["GET", "HEAD"])
