@@ -223,7 +223,7 @@ def test_the_desk_speaks_the_chosen_language(page, lang):
     page.shot(f"languages-desk-lock-{lang}")
     page.driver.find_element(By.ID, "admin-key").send_keys(ADMIN_KEY + Keys.ENTER)
     wait(page, 60).until(lambda d: page.js("return document.body.dataset.ready") == "true")
-    for selector in ("#desk h1", "#overview-title", "#bulk-title", "#bulk-start", "#recent-title", "#review-title",
+    for selector in ("#desk h1", "#overview-title", "#bulk-title", "#bulk-start", "#recent-title", "#held-title", "#review-title",
                      "#review-message", "label[for=review-area]"):
         assert in_language(text_of(page, selector), lang), (selector, text_of(page, selector))
     names = page.js("return [...document.querySelectorAll('#overview-rows th')].map(th => th.textContent)")

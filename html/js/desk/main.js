@@ -7,6 +7,7 @@ import { keepLanguageInLinks, language, languageHref, localize } from "../shared
 import strings from "../shared/strings/desk.js";
 import { emotionName, EMOTIONS } from "../shared/words.js";
 import { setupBulk } from "./bulk.js";
+import { HeldByModeration } from "./held.js";
 import { RecentJobs } from "./jobs.js";
 import { clearKey, getKey, setKey } from "./key.js";
 import { renderOverview } from "./overview.js";
@@ -80,6 +81,9 @@ const recent = new RecentJobs({
     if (select("#review-emotion").value === emotion && select("#review-area").value === "pool") review.load();
   },
 });
+// text-to-image images the moderation held, blurred until the operator looks
+const held = new HeldByModeration({ list: $("#held-jobs"), message: $("#held-message"),
+  again: /** @type {HTMLButtonElement} */ ($("#held-again")) }, { adminKey: getKey, onAuthError });
 // what each wall screen shows
 const zones = new Zones({ panel: $("#zones"), list: $("#zone-list"), message: $("#zones-message"), add: $("#zone-add") },
   { adminKey: getKey, onAuthError });
@@ -115,7 +119,7 @@ async function enter(key) {
   select("#review-emotion").value = select("#bulk-emotion").value;
   review.knowFavorites(data);
   review.load();
-  await Promise.all([recent.refresh(), zones.load()]);
+  await Promise.all([recent.refresh(), zones.load(), held.load()]);
   document.body.dataset.ready = "true";
 }
 

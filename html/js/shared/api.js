@@ -260,6 +260,31 @@ export async function listJobs(adminKey, { kind, status, limit, cursor } = {}) {
 }
 
 /**
+ * An image of a job that the moderation held (GET /held): flagged, or "unchecked" when the
+ * check could not answer; a short-lived signed link, none for a dropped one (never kept).
+ * @typedef {object} HeldImage
+ * @property {number} n
+ * @property {string} moderation        "flagged" | "unchecked"
+ * @property {string[]} labels
+ * @property {number} [width]
+ * @property {number} [height]
+ * @property {string} [endpoint]
+ * @property {string} [url]
+ * @property {boolean} [dropped]
+ */
+// {jobId, kind, held: [HeldImage]}: a job's held images, for the operator's eyes only (the
+// links expire within minutes: ask again rather than keep them)
+/**
+ * @param {string} adminKey
+ * @param {string} jobId
+ * @returns {Promise<{jobId: string, kind: string, held: HeldImage[]}>}
+ */
+export async function heldImages(adminKey, jobId) {
+  const { data } = await request(`/held${query({ job: jobId })}`, { adminKey });
+  return { jobId: data.jobId, kind: data.kind, held: Array.isArray(data.held) ? data.held : [] };
+}
+
+/**
  * @param {string} adminKey
  * @param {string} jobId
  * @returns {Promise<Json>}
