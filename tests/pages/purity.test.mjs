@@ -33,7 +33,7 @@ function impurities(source) {
 }
 
 test("the decision modules are there", () => {
-  assert.deepEqual(PLANS, ["garden-plan.js", "idle-plan.js", "visit-plan.js"]);
+  assert.deepEqual(PLANS, ["garden-plan.js", "grow-plan.js", "idle-plan.js", "visit-plan.js"]);
   assert.deepEqual(DESK_PLANS, ["review-plan.js"]);
 });
 

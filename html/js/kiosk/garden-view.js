@@ -8,12 +8,14 @@ import strings from "../shared/strings/kiosk.js";
 import {
   canRotate, compose, hasNextPage, isLetterboxed, newDeck, nextPage, nextTurn, planFor, takeNext,
 } from "./garden-plan.js";
+import { flowerOrientation, growSlot } from "./grow-plan.js";
 
 const t = translator(strings);
 
 /** @typedef {import("./garden-plan.js").Orientation} Orientation */
 /** @typedef {import("./garden-plan.js").GardenItem} GardenItem */
 /** @typedef {import("./garden-plan.js").Plan} Plan */
+/** @typedef {{key: string, url: string, orientation: Orientation}} Flower  the visitor's own */
 /**
  * @typedef {object} GardenOptions
  * @property {number} rotateSeconds
@@ -75,6 +77,9 @@ export class GardenView {
     this.media = window.matchMedia(WIDE_QUERY);
     this.upright = window.matchMedia(UPRIGHT_QUERY);
     this.onShape = () => { this.layout(); this.rotateFromNow(); };
+    /** the visitor's own flower: growing in one slot (flower null), or bloomed there
+     * @type {{orientation: Orientation, flower: Flower | null} | null} */
+    this.growing = null;
   }
 
   /**
@@ -151,7 +156,90 @@ export class GardenView {
       this.root.append(slot);
       this.fill(slot, item, false);
     }
+    this.applyGrowing(false);   // the visitor's own flower keeps its place on every page
     this.onPaging(this.hasNext());
+  }
+
+  // --- the visitor's own flower (grow-plan.js; kiosk.js follows its job) ---------------------
+  /** @returns {Orientation} the way up this screen grows it */
+  flowerOrientation() {
+    return flowerOrientation({ upright: this.upright.matches });
+  }
+
+  // One slot shows the flower growing (calm: a slow breath, no spinner) until bloom or let go.
+  /** @param {Orientation} orientation */
+  startGrowing(orientation) {
+    this.growing = { orientation, flower: null };
+    this.applyGrowing(true);
+  }
+
+  // The flower blooms in its slot once its image has loaded (one that cannot: let go).
+  /** @param {Flower} flower */
+  async bloom(flower) {
+    if (!this.growing) return;
+    const probe = new Image();
+    probe.src = flower.url;
+    try {
+      await probe.decode();
+    } catch {
+      this.letGo();
+      return;
+    }
+    if (!this.growing) return;
+    this.growing.flower = flower;
+    this.applyGrowing(true);
+  }
+
+  // Not ready in time, held, refused: the slot quietly becomes a garden flower again.
+  letGo() {
+    const slot = this.growSlotElement();
+    this.growing = null;
+    if (!slot) return;
+    delete slot.dataset.grow;
+    const item = this.take(/** @type {Orientation} */ (slot.dataset.orientation));
+    if (item) this.fill(slot, item, true);
+    else slot.querySelector("figure")?.remove();
+  }
+
+  // The next visitor starts without it (kiosk.js's reset).
+  forgetGrowing() {
+    this.growing = null;
+  }
+
+  /** @returns {HTMLElement | null} */
+  growSlotElement() {
+    return this.root.querySelector(".slot[data-grow]");
+  }
+
+  /** @param {boolean} fade */
+  applyGrowing(fade) {
+    if (!this.growing) return;
+    let slot = this.growSlotElement();
+    if (!slot) {
+      const slots = [.../** @type {NodeListOf<HTMLElement>} */ (this.root.querySelectorAll(".slot"))];
+      const at = growSlot(slots.map((s) => String(s.dataset.orientation)), this.growing.orientation);
+      if (at < 0) return;
+      slot = slots[at];
+    }
+    const { flower } = this.growing;
+    if (slot.dataset.grow === (flower ? "bloomed" : "growing")) return;
+    slot.dataset.grow = flower ? "bloomed" : "growing";
+    this.place(slot, flower ? this.grownFigure(flower) : h("figure", { class: "bloom growing" },
+      h("div", { class: "bud", "aria-hidden": "true" }),
+      h("figcaption", { class: "grow-note", text: t("growing") })), fade);
+  }
+
+  /**
+   * @param {Flower} flower
+   * @returns {HTMLElement}
+   */
+  grownFigure(flower) {
+    const img = h("img", { src: flower.url, alt: t("grownAlt", { noun: this.noun }), decoding: "async", draggable: "false" });
+    // data-grown, not data-key: it is the visitor's, not one of the garden's flowers
+    const figure = h("figure", { class: "bloom grown loaded", dataset: { grown: flower.key, orientation: flower.orientation } },
+      img, h("figcaption", { class: "grow-note", text: t("grownForYou") }));
+    this.onLoved(figure, flower);   // the take-home code offers it at once
+    return figure;
   }
 
   canRotate() {
@@ -164,10 +252,19 @@ export class GardenView {
    * @param {boolean} fade
    */
   fill(slot, item, fade) {
-    const previous = slot.querySelector("figure");
-    if (previous) this.shown.delete(/** @type {string} */ (previous.dataset.key));
     this.shown.add(item.key);
-    const figure = this.figure(item, /** @type {Orientation | undefined} */ (slot.dataset.orientation));
+    this.place(slot, this.figure(item, /** @type {Orientation | undefined} */ (slot.dataset.orientation)), fade);
+  }
+
+  // A figure takes the slot's place, fading in over the one it replaces when ``fade``.
+  /**
+   * @param {HTMLElement} slot
+   * @param {HTMLElement} figure
+   * @param {boolean} fade
+   */
+  place(slot, figure, fade) {
+    const previous = /** @type {HTMLElement | null} */ (slot.querySelector("figure:not(.leaving)"));
+    if (previous?.dataset.key) this.shown.delete(previous.dataset.key);
     if (fade) figure.classList.add("arriving");
     slot.append(figure);
     if (fade) {
@@ -234,6 +331,7 @@ export class GardenView {
     const slot = slots[next.slot];
     this.turn = next.turn;
     if (slot.matches(":focus-within, :hover")) return;  // never pull an image from under a visitor's hand
+    if (slot.dataset.grow) return;   // the visitor's own flower, growing or bloomed, stays
     const item = this.take(/** @type {Orientation} */ (slot.dataset.orientation));
     if (!item) return;
     const probe = new Image();

@@ -1,12 +1,13 @@
 // @ts-check
 // The kiosk: welcome → camera with a countdown (or a chosen photo) → reading → the garden for
 // the visitor's emotion; kind words when something goes wrong; back to the start when idle.
-import { analyzeEmotion, ApiError, fetchGarden, like } from "../shared/api.js";
+import { analyzeEmotion, ApiError, fetchGarden, getJob, growFlower, like } from "../shared/api.js";
 import { CameraUnavailable, captureFrame, closeCamera, openCamera, photoFromFile } from "./camera.js";
 import { $, $$, sleep } from "../shared/dom.js";
 import { FavoriteChooser } from "./favorites.js";
 import { isEmptyGarden } from "./garden-plan.js";
 import { GardenView } from "./garden-view.js";
+import { GROW_POLL_MS, growStep } from "./grow-plan.js";
 import { keepLanguageInLinks, language, languageHref, localize } from "../shared/i18n.js";
 import { watchIdle } from "./idle.js";
 import { isAtRest } from "./idle-plan.js";
@@ -93,6 +94,7 @@ function restart() {
   closeCamera(video);
   garden.stop();
   chooser.reset();
+  garden.forgetGrowing();   // a flower still growing is left to finish unseen
   newVisitor();
   delete document.body.dataset.emotion;
   document.documentElement.style.removeProperty("--accent");
@@ -210,7 +212,50 @@ async function read(photo, visit, source) {
   }
   const emotion = emotionOf(analysis);
   watchImpressions(gardenGrid, { visitor: visitorId(), emotion, generation: analysis.generation });
+  growOwn(emotion, visit);   // beside the garden, which appears at once as ever
   await grow(emotion, visit);
+}
+
+// A flower of the visitor's own (POST /grow): one slot shows it growing and it blooms there,
+// "grown for you", its take-home code offered. Off, refused (429), no capacity, held, failed
+// or not ready within grow-plan.js's limit: the slot quietly stays or becomes a garden
+// flower — never an error. A visit that ends (idle, "Start again") simply stops waiting.
+/**
+ * @param {string} emotion
+ * @param {number} visit
+ */
+async function growOwn(emotion, visit) {
+  const orientation = garden.flowerOrientation();
+  const asked = performance.now();
+  /** @type {any} */
+  let view;
+  try {
+    view = await growFlower(visitorId(), emotion, { lang: language(), orientation });
+  } catch {
+    return;   // the garden as it is
+  }
+  if (visit !== run) return;
+  garden.startGrowing(orientation);
+  for (;;) {
+    const step = growStep(view, performance.now() - asked, orientation);
+    if (step.state === "bloomed" && step.flower) {
+      await garden.bloom(step.flower);
+      if (visit === run && garden.growing) announce(t("grownForYou"));
+      return;
+    }
+    if (step.state === "garden") {
+      garden.letGo();
+      return;
+    }
+    await sleep(GROW_POLL_MS);
+    if (visit !== run) return;
+    try {
+      view = await getJob(String(view.jobId));
+    } catch {
+      // asked again at the next turn, until the limit
+    }
+    if (visit !== run) return;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
 // code below them for a friend. The overlay closes on a tap, on Escape, after CLOSE_SECONDS, and
 // when the kiosk starts over (kiosk.js calls close() on its idle reset).
 import { h } from "../shared/dom.js";
+import { grownSharePath } from "./grow-plan.js";
 import { translator } from "../shared/i18n.js";
 import { settings } from "../shared/settings.js";
 import strings from "../shared/strings/take-home.js";
@@ -30,6 +31,8 @@ function base64url(text) {
  * @returns {string | null}
  */
 export function sharePath(key) {
+  const grown = grownSharePath(key);   // a visitor's own flower: its job's page
+  if (grown) return grown;
   const match = /^emotions\/(.+)\.jpeg$/.exec(String(key || ""));
   if (!match) return null;
   const parts = match[1].split("/");

@@ -197,6 +197,20 @@ export async function getJob(jobId, adminKey) {
   return /** @type {JobView} */ ((await request(`/jobs/${encodeURIComponent(jobId)}`, { adminKey })).data);
 }
 
+// A flower of the visitor's own (POST /grow): 202 {jobId, status, statusUrl, shareUrl} at
+// once (wait: 0), the kiosk then following getJob; 200 with it when the server had it at once.
+// Its prompt is the garden's recipe for the emotion: nothing of the photo is sent.
+/**
+ * @param {string} visitorId
+ * @param {string} emotion
+ * @param {{favorite?: string, lang?: string, orientation?: string}} [options]
+ * @returns {Promise<Json>}
+ */
+export async function growFlower(visitorId, emotion, { favorite, lang, orientation } = {}) {
+  const json = { id: visitorId, emotion, favorite, lang, orientation, wait: 0 };
+  return (await request("/grow", { method: "POST", json, timeoutMs: 15000 })).data;
+}
+
 // --- admin (x-api-key) ----------------------------------------------------------------------
 /**
  * @param {string} adminKey

@@ -69,6 +69,9 @@ export default {
     likeLabel: "Like this flower ({count})",
     likedLabel: "You like this flower ({count})",
     yourMood: "your mood",
+    growing: "A flower is growing for you…",
+    grownForYou: "Grown for you",
+    grownAlt: "A flower grown for you, for {noun}",
     // favorites.js
     everyFlower: "Every flower",
     yourFavorite: "Your favorite:",
@@ -136,6 +139,9 @@ export default {
     likeLabel: "이 꽃 좋아요 ({count})",
     likedLabel: "좋아요를 누른 꽃 ({count})",
     yourMood: "지금 기분",
+    growing: "당신을 위한 꽃이 피어나고 있어요…",
+    grownForYou: "당신을 위해 피어난 꽃",
+    grownAlt: "{noun}을 위해 당신에게 피어난 꽃",
     everyFlower: "모든 꽃",
     yourFavorite: "좋아하는 것:",
     // the original's favorite words (season, weather, time of day), as a favorite's chip says them
