@@ -196,6 +196,9 @@ def page(browser, server) -> Iterator[Page]:
     browser.get_log("performance")
     desktop(browser)
     current = Page(browser, server.url)
+    # the kiosk asks POST /grow after each reading; off on this server (e2e_environment), its
+    # 503 is the console's alone — the kiosk shows its garden (tests/e2e/test_grow.py)
+    current.allow_error("/grow - Failed to load resource: the server responded with a status of 503")
     yield current
     console = browser.get_log("browser")
     requests = _requests(browser.get_log("performance"))
