@@ -284,7 +284,8 @@ def policy_document(environment: Mapping[str, str],
             # A parked worker's task token is answered by the callback (or by the worker when
             # nothing is left): IAM cannot scope the tokens of a service integration's task.
             {"Sid": "ParkedWorkers", "Effect": "Allow",
-             "Action": ["states:SendTaskSuccess", "states:SendTaskFailure"], "Resource": "*"}]
+             "Action": ["states:SendTaskSuccess", "states:SendTaskFailure",
+                        "states:SendTaskHeartbeat"], "Resource": "*"}]
     return {"Version": "2012-10-17", "Statement": statements}
 
 

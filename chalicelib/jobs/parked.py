@@ -9,15 +9,18 @@ no Lambda waits while the GPU works.
 2. ``notified`` is the endpoint's answer, from SageMaker's SNS notification (the callback Lambda,
    ``web/routes/tasks.py``) or the local painter: it reads the ticket the inference id names,
    reads the answer, stores the image with its provenance exactly as a synchronous worker
-   does (``steps.keep``), completes the unit under its lease and answers the token
-   (``{"next": "work"}``: the worker asks again). A failed image fails the token with the
-   image's error (EndpointTimeout, EndpointFailed, BadImage…), which the state machine catches
-   as a crash: the image goes back to the others and this endpoint leaves the job.
+   does (``steps.keep``), completes the unit under its lease, and — the token still waiting
+   (SendTaskHeartbeat) — queues the worker's next image itself (``queue_next``): a worker
+   stays in one Park state for all its images, so an image costs no state transition and
+   one Lambda, this one. When nothing is left the token is answered ``{"next": "stop"}``.
+   A failed image fails the token with its error (EndpointTimeout, EndpointFailed,
+   BadImage…), which the state machine catches as a crash: the image goes back to the
+   others and this endpoint leaves the job.
 
 A duplicate or late notification is harmless: its ticket is gone, or the unit's lease decides
 (``complete_work`` takes the first completion only), and a token nobody waits on any more is
-refused quietly. A lost one ends in the Park state's TimeoutSeconds, and the image goes back
-as a dead worker's does. Tickets live under ``async-inference/tickets/`` (in AWS the bucket's
+refused quietly. A lost one ends in the Park state's HeartbeatSeconds, and the image goes
+back as a dead worker's does. Tickets live under ``async-inference/tickets/`` (in AWS the bucket's
 lifecycle rule sweeps what is left), never under a prefix anyone can read.
 """
 from __future__ import annotations
@@ -48,9 +51,10 @@ from . import steps
 from .record import RUNNING
 
 TICKETS = "async-inference/tickets/"
-# The Park state's TimeoutSeconds (statemachine/generate.asl.json) is 4,200 s: longer than an
-# endpoint's request TTL (3,600 s) and invocation timeout (300 s) together. The lease outlives
-# it, so a parked image is never claimed twice while its worker still waits for it.
+# The Park state's HeartbeatSeconds (statemachine/generate.asl.json) is 4,200 s: each image
+# keeps its worker's token alive, and may take an endpoint's request TTL (3,600 s) and
+# invocation timeout (300 s) together. The lease outlives it, so a parked image is never
+# claimed twice while its worker still waits for it.
 PARKED_LEASE_SECONDS = 4500.0
 
 
@@ -62,9 +66,22 @@ def park(event: dict[str, Any], *, generators: Sequence[Endpoint], store: Object
          jobs: JobStore, engine: WorkflowEngine, sleep: steps.Sleep = time.sleep,
          lease_seconds: float = PARKED_LEASE_SECONDS) -> dict[str, Any]:
     """A parked worker's turn: ``{"jobId", "run", "worker": {"worker", "uri", "parks"},
-    "token"}`` in. Returns at once; the state machine waits on ``token``."""
-    job_id, uri, token = event["jobId"], event["worker"]["uri"], str(event["token"])
-    me = steps.worker_id(event)
+    "token"}`` in. Returns at once; the state machine waits on ``token``, which the
+    worker's images keep alive one after the other (``notified``) until none is left."""
+    return queue_next(event["jobId"], event.get("run"), event["worker"], str(event["token"]),
+                      generators=generators, store=store, jobs=jobs, engine=engine,
+                      sleep=sleep, lease_seconds=lease_seconds)
+
+
+def queue_next(job_id: str, run: str | None, worker: Mapping[str, Any], token: str, *,
+               generators: Sequence[Endpoint], store: ObjectStore, jobs: JobStore,
+               engine: WorkflowEngine, sleep: steps.Sleep = time.sleep,
+               lease_seconds: float = PARKED_LEASE_SECONDS) -> dict[str, Any]:
+    """Claim the job's next image for a parked worker and queue it on its endpoint; the
+    worker's token goes on waiting. Nothing left to claim: the token is answered
+    ``{"next": "stop"}``; outranked all along: ``{"next": "work"}`` (round again)."""
+    uri = str(worker["uri"])
+    me = steps.worker_id({"run": run, "worker": worker})
     claim = steps.claim_or_yield(jobs, job_id, me, uri, lease_seconds, sleep)
     if claim is None:
         engine.send_task_success(token, {"next": "stop"})
@@ -74,13 +91,13 @@ def park(event: dict[str, Any], *, generators: Sequence[Endpoint], store: Object
         return {"next": "work", "yielded": True}
     inference_id = secrets.token_hex(16)
     try:
-        generator = steps.find_generator(generators, int(event["worker"]["worker"]), uri)
+        generator = steps.find_generator(generators, int(worker["worker"]), uri)
         if not isinstance(generator, ParkingGenerator):
             raise EndpointFailed(f"endpoint {uri!r} answers at once: its worker cannot park")
         request = steps.request_for(claim)
         store.put(ticket_key(inference_id), json.dumps({
             "jobId": job_id, "n": claim.n, "lease": claim.token, "taskToken": token,
-            "worker": event["worker"], "run": event.get("run"), "item": claim.item,
+            "worker": dict(worker), "run": run, "item": claim.item,
             "submittedAt": time.time()}).encode(), "application/json")
         submitted = steps.with_backoff(lambda: generator.submit(request, inference_id), sleep)
     except GeneratorError as exc:
@@ -143,7 +160,12 @@ def notified(message: str | bytes | Mapping[str, Any], *, generators: Sequence[E
         if jobs.complete_work(job_id, n, lease, entry):
             metrics.image_generated(uri, entry["seconds"], jobId=job_id)
             outcome = "made"
-        answered = engine.send_task_success(token, {"next": "work", "n": n})
+        # the worker still waits (its heartbeat taken): it goes on to its next image without
+        # leaving the Park state — no state transition, no Lambda but this one per image
+        answered = engine.send_task_heartbeat(token)
+        if answered:
+            queue_next(job_id, ticket.get("run"), worker, token, generators=generators,
+                       store=store, jobs=jobs, engine=engine)
     except GeneratorError as exc:
         outcome = "failed"
         answered = engine.send_task_failure(token, type(exc).__name__, str(exc))

@@ -170,7 +170,11 @@ def _fix_task_tokens() -> None:
       would be taken and dropped): a late SendTask* for it is TaskTimedOut;
     - a missed heartbeat ends the task with ``States.HeartbeatTimeout`` (the interpreter says
       ``States.Timeout``); as in Step Functions, a ``Retry``/``Catch`` on ``States.Timeout``
-      matches it too.
+      matches it too;
+    - a task with ``HeartbeatSeconds`` that was answered before its wait began (the invoked
+      Lambda answered its own token) ends with that answer (the interpreter sets its heartbeat
+      up after the invocation, so the answer woke nothing and the task waited a whole
+      ``HeartbeatSeconds``).
 
     Unlike the caches above, correctness depends on these: if moto moves what they wrap,
     installing fails loudly."""
@@ -196,6 +200,7 @@ def _fix_task_tokens() -> None:
         return
     evaluate = ExecutionState._evaluate_with_timeout
     from_error = service._from_error
+    wait_heartbeat = service._wait_for_task_token_heartbeat
 
     class HeartbeatTimeout(StatesErrorName):
         """``States.HeartbeatTimeout``, which ``States.Timeout`` matches as well."""
@@ -238,8 +243,16 @@ def _fix_task_tokens() -> None:
                     cause="the task sent no heartbeat within its HeartbeatSeconds")))
         return from_error(self, env, ex)
 
+    def _wait_for_task_token_heartbeat(self: Any, env: Any, callback_endpoint: Any,
+                                       heartbeat_endpoint: Any) -> Any:
+        answered = callback_endpoint.get_outcome()
+        if answered is not None:     # before the wait began: an answer later wakes the wait
+            return answered
+        return wait_heartbeat(self, env, callback_endpoint, heartbeat_endpoint)
+
     # only the callback-capable service tasks: every other state keeps the original
     setattr(service, "_evaluate_with_timeout", _evaluate_with_timeout)
+    setattr(service, "_wait_for_task_token_heartbeat", _wait_for_task_token_heartbeat)
     setattr(service, "_from_error", _from_error)
     setattr(service, "garden_task_tokens", True)
 

@@ -39,7 +39,7 @@ LOCAL_ONLY_FILES = {"chalicelib/workflow/local.py"}
 STAR_ONLY = {"rekognition:DetectFaces", "rekognition:DetectModerationLabels", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
              "xray:GetSamplingRules", "xray:GetSamplingTargets",
              # the task tokens of a service integration's Task state cannot be scoped
-             "states:SendTaskSuccess", "states:SendTaskFailure"}
+             "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
 # Allowed beyond the code's own calls: the Lambda runtime writes the logs, the X-Ray daemon
 # the traces.
 RUNTIME = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"} | {

@@ -221,9 +221,10 @@ def test_what_asynchronous_endpoints_leave_in_the_bucket_expires(template):
                 if r["Id"] == "expire-async-inference")
     assert rule["Status"] == "Enabled" and rule["Prefix"] == "async-inference/"
     assert rule["ExpirationInDays"] == 2 and rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
-    # longer than any image may stay parked (the Park state's TimeoutSeconds)
+    # longer than any image may stay parked: each image keeps its worker's token alive for
+    # the Park state's HeartbeatSeconds at most (a ticket and a request live for one image)
     park = json.loads(MACHINE_FILE.read_text())
-    timeouts = [s["TimeoutSeconds"] for s in _tasks(park)
+    timeouts = [s["HeartbeatSeconds"] for s in _tasks(park)
                 if str(s.get("Resource", "")).endswith(".waitForTaskToken")]
     assert timeouts and max(timeouts) < rule["ExpirationInDays"] * 86400
     # requests, tickets and the endpoint tool's answers all live under the rule's prefix
