@@ -106,7 +106,7 @@ class Garden:
                 return S3ObjectStore(self.client("s3", config=client_config()), s.bucket, s.public_url)
             from .storage.folder import FolderObjectStore
             return FolderObjectStore(s.data_dir / "objects", s.public_url,
-                                     on_event=self.index_notification)
+                                     on_event=self._image_events)
         return self._once("store", make)
 
     @property
@@ -236,6 +236,14 @@ class Garden:
         """An object event (S3's, or the folder store's) applied to the image index."""
         from . import indexer
         indexer.handle_notification(event, self.store, self.image_index)
+
+    def _image_events(self, event: dict[str, Any]) -> None:
+        """The folder store's object events, filtered as S3 filters the stack's (``*.jpeg``:
+        ``web/routes/tasks.index_objects``): an asynchronous endpoint's tickets are no images."""
+        records = [r for r in event.get("Records") or []
+                   if str(((r.get("s3") or {}).get("object") or {}).get("key", "")).endswith(".jpeg")]
+        if records:
+            self.index_notification({**event, "Records": records})
 
     def async_notification(self, message: str | bytes | Mapping[str, Any]) -> str:
         """An asynchronous endpoint's notification (SageMaker's, through SNS to the callback
