@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from chalicelib import workflow
-from tests.infra.conftest import ACCOUNT, REGION, deploy, resolve_sub
+from tests.infra.conftest import ACCOUNT, REGION, ROOT, deploy, resolve_sub
 
 CDN_DOMAIN = "d111111abcdef8.cloudfront.net"
 
@@ -108,3 +110,45 @@ def create_stack(cloudformation, template: dict[str, Any], stage: str,
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack
     return deploy.stack_outputs(cloudformation, name)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A stage deployed under moto: the stack's outputs, the stage's environment made of them
+    (``make deploy`` step 2), the project folder whose ``.chalice/config.json`` is the stage's
+    (for Chalice's test client), and the template's resources moto could not create."""
+    outputs: dict[str, str]
+    environment: dict[str, str]
+    project: Path
+    dropped: list[str]
+
+
+@contextlib.contextmanager
+def deployed_stage(template: dict[str, Any], stage: str, endpoints: str, project: Path,
+                   setenv: Callable[[str, str], None],
+                   settings: Mapping[str, str] | None = None) -> Iterator[Deployed]:
+    """Inside moto (Step Functions executing, moto's requests serialized): the stack made from
+    the reduced template with ``endpoints`` (the EndpointNames parameter), the stage's
+    config.json written under ``project``, and the stage's environment set through ``setenv``
+    (``monkeypatch.setenv``: in Lambda the environment is always there; the test client sets
+    it only during a call, and Step Functions runs the tasks on threads of its own), with
+    ``settings`` over it."""
+    import boto3
+    from moto import mock_aws
+
+    from tests.catalog._moto import serialized_moto
+    # moto answers one request at a time: Step Functions' threads and the API's call it at
+    # once, and its backends are not thread-safe (tests/catalog/_moto.py)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), serialized_moto():
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        reduced, dropped = reduced_template(template, stage)
+        outputs = create_stack(cloudformation, reduced, stage, endpoints)
+        outputs.setdefault("CdnDomain", CDN_DOMAIN)   # CloudFront is not in moto
+        environment = deploy.stage_environment(outputs, stage)   # make deploy, step 2
+        (project / ".chalice").mkdir(parents=True)
+        config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+        deploy.write_json(project / ".chalice" / "config.json",
+                          deploy.chalice_stage(config, stage, environment))
+        for name, value in {**environment, **(settings or {})}.items():
+            setenv(name, value)
+        yield Deployed(outputs, environment, project, dropped)

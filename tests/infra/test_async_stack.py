@@ -28,15 +28,13 @@ import boto3
 import pytest
 import requests
 from chalice.test import Client
-from moto import mock_aws
 
 from chalicelib.generators import jumpstart
 from chalicelib.jobs import parked, steps
 from chalicelib.jobs.record import FINAL
-from tests.catalog._moto import serialized_moto
 from tests.images import jpeg
 from tests.infra import moto_stack
-from tests.infra.conftest import ACCOUNT, REGION, ROOT, deploy
+from tests.infra.conftest import ACCOUNT, REGION
 from tests.timing import scaled, wait_until
 
 STAGE = "dev"
@@ -99,23 +97,14 @@ def async_stack(request, monkeypatch, tmp_path, template) -> Iterator[dict[str, 
     # a parked task that answered its own token before its wait began ends with the answer
     install_dispatch()
     endpoints: str = request.param
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), serialized_moto():
-        cloudformation = boto3.client("cloudformation", region_name=REGION)
-        reduced, _ = moto_stack.reduced_template(template, STAGE)
-        outputs = moto_stack.create_stack(cloudformation, reduced, STAGE, endpoints)
-        outputs.setdefault("CdnDomain", moto_stack.CDN_DOMAIN)
-        environment = deploy.stage_environment(outputs, STAGE)
-        project = tmp_path / "project"
-        (project / ".chalice").mkdir(parents=True)
-        config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-        deploy.write_json(project / ".chalice" / "config.json",
-                          deploy.chalice_stage(config, STAGE, environment))
-        # POST /text2image answers at once (the test plays the endpoint meanwhile); moto has
-        # no DetectModerationLabels (the image check is tested under the Stubber elsewhere)
-        for name, value in {**environment, "GARDEN_WAIT_SECONDS": "0",
-                            "GARDEN_IMAGE_CHECK": "none",
-                            "GARDEN_ADMIN_KEY": ADMIN["x-api-key"]}.items():
-            monkeypatch.setenv(name, value)
+    # POST /text2image answers at once (the test plays the endpoint meanwhile); moto has no
+    # DetectModerationLabels (the image check is tested under the Stubber elsewhere)
+    with moto_stack.deployed_stage(template, STAGE, endpoints, tmp_path / "project",
+                                   monkeypatch.setenv, {"GARDEN_WAIT_SECONDS": "0",
+                                                        "GARDEN_IMAGE_CHECK": "none",
+                                                        "GARDEN_ADMIN_KEY": ADMIN["x-api-key"]}
+                                   ) as stage:
+        outputs, environment = stage.outputs, stage.environment
         uris = json.loads(environment["GARDEN_ENDPOINTS"])
         lambdas = Lambdas(sum(1 for u in uris if not u.startswith("sagemaker-async:")))
         monkeypatch.setattr(parked, "park", lambdas.counted(parked.park, parks=True))
@@ -124,7 +113,7 @@ def async_stack(request, monkeypatch, tmp_path, template) -> Iterator[dict[str, 
         from chalicelib.web import context
         context.forget()
         with moto_stack.lambda_tasks_run_the_app(app, STAGE) as invoked, \
-                Client(app, stage_name=STAGE, project_dir=str(project)) as client:
+                Client(app, stage_name=STAGE, project_dir=str(stage.project)) as client:
             yield {"client": client, "outputs": outputs, "env": environment, "invoked": invoked,
                    "s3": boto3.client("s3", region_name=REGION), "lambdas": lambdas,
                    "bucket": outputs["BucketName"]}

@@ -14,12 +14,10 @@ import pytest
 import requests
 from botocore.stub import ANY, Stubber
 from chalice.test import Client
-from moto import mock_aws
 
-from tests.catalog._moto import serialized_moto
 from tests.images import jpeg
 from tests.infra import moto_stack
-from tests.infra.conftest import ACCOUNT, REGION, ROOT, deploy
+from tests.infra.conftest import ACCOUNT, REGION, ROOT
 from tests.jobs._turns import turns_in_flight
 from tests.timing import wait_until
 
@@ -31,37 +29,23 @@ FACES = ROOT / "tests" / "faces" / "events" / "detect_faces_one.json"
 @pytest.fixture
 def stack(monkeypatch, tmp_path, template):
     from app import app
-    # moto answers one request at a time: Step Functions' threads and the API's call it at
-    # once, and its backends are not thread-safe (tests/catalog/_moto.py)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), serialized_moto():
-        cloudformation = boto3.client("cloudformation", region_name=REGION)
-        reduced, dropped = moto_stack.reduced_template(template, STAGE)
-        assert set(dropped) == {"Distribution", "OriginAccessControl", "GardenBucketPolicy",
-                                "AdminUsagePlan", "AdminApiKey", "AdminUsagePlanKey", "DirectoryIndex",
-                                "SecurityHeaders", "PromptGuardrail", "PromptGuardrailVersion"}
-        outputs = moto_stack.create_stack(cloudformation, reduced, STAGE, ENDPOINTS)
-        outputs.setdefault("CdnDomain", moto_stack.CDN_DOMAIN)   # CloudFront is not in moto
-        environment = deploy.stage_environment(outputs, STAGE)   # make deploy, step 2
-        # the stage's config.json as make deploy writes it, for the test client to load
-        project = tmp_path / "project"
-        (project / ".chalice").mkdir(parents=True)
-        config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-        deploy.write_json(project / ".chalice" / "config.json",
-                          deploy.chalice_stage(config, STAGE, environment))
-        # In Lambda the environment is always there; the test client sets it only during a
-        # call, and Step Functions runs the tasks on threads of its own.
-        # moto does not implement Rekognition's DetectModerationLabels: the images' check is
-        # tested under the Stubber (tests/moderation); here the prompts are checked alone
-        for name, value in {**environment, "GARDEN_WAIT_SECONDS": "20",
-                            "GARDEN_MODERATION": "prompts"}.items():
-            monkeypatch.setenv(name, value)
+    # moto does not implement Rekognition's DetectModerationLabels: the images' check is
+    # tested under the Stubber (tests/moderation); here the prompts are checked alone
+    with moto_stack.deployed_stage(template, STAGE, ENDPOINTS, tmp_path / "project",
+                                   monkeypatch.setenv, {"GARDEN_WAIT_SECONDS": "20",
+                                                        "GARDEN_MODERATION": "prompts"}) as stage:
+        assert set(stage.dropped) == {"Distribution", "OriginAccessControl", "GardenBucketPolicy",
+                                      "AdminUsagePlan", "AdminApiKey", "AdminUsagePlanKey",
+                                      "DirectoryIndex", "SecurityHeaders", "PromptGuardrail",
+                                      "PromptGuardrailVersion"}
         from chalicelib.web import context
         context.rebuild()
         with moto_stack.lambda_tasks_run_the_app(app, STAGE) as invoked, \
                 turns_in_flight(monkeypatch) as turns, \
-                Client(app, stage_name=STAGE, project_dir=str(project)) as client:
-            yield {"client": client, "outputs": outputs, "env": environment, "invoked": invoked,
-                   "s3": boto3.client("s3", region_name=REGION), "turns": turns}
+                Client(app, stage_name=STAGE, project_dir=str(stage.project)) as client:
+            yield {"client": client, "outputs": stage.outputs, "env": stage.environment,
+                   "invoked": invoked, "s3": boto3.client("s3", region_name=REGION),
+                   "turns": turns}
         context.rebuild()
 
 
