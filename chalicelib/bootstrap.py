@@ -28,7 +28,7 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:   # the modules a garden uses load with the adapter or the task that needs
     # them: a Lambda imports what its function runs (bench/bench_lambdas.py)
-    from .catalog import Engagement, ImageIndex, JobStore, ZoneStore
+    from .catalog import Engagement, ImageIndex, Job, JobStore, ZoneStore
     from .faces import FaceAnalyzer
     from .generators import Endpoint
     from .jobs.kinds import Kind
@@ -300,6 +300,16 @@ class Garden:
         if beating is not None:
             beating.watch(resume)
         return resume(self.workflow)
+
+    def jobs_left_to_resume(self) -> list[Job]:
+        """Local only, asked as a server stops: the jobs its next start resumes
+        (``jobs.lifecycle.left_to_resume``) — what the server says in its closing lines."""
+        if self.settings.is_aws:
+            return []
+        from .jobs import lifecycle
+        from .workflow.local import runner_alive
+        return lifecycle.left_to_resume(jobs=self.job_store, engine=self.workflow,
+                                        alive=runner_alive)
 
 
 def build(settings: config.Settings | None = None, **overrides: Any) -> Garden:

@@ -8,8 +8,11 @@ hands the garden it works on to the composition root through ``target``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from .. import logs
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from chalice.app import Chalice
 
 SERVERS = ("serve", "endpoint")   # they keep the JSON log lines of the server and Lambda
+INTERRUPTED = 130   # Ctrl-C's exit status in a shell (128 + SIGINT), for SIGTERM too
 VERBOSE_HELP = "log more on stderr (-v info, -vv debug); by default only warnings"
 
 
@@ -43,6 +47,25 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (kill, systemd, docker stop) interrupts a command as Ctrl-C does: the command
+    says what it leaves behind (``bulk``: its job stays RUNNING and resumes; ``jobs watch``:
+    the job goes on) instead of vanishing without a word. The main thread only; the
+    previous handler comes back afterwards (tests run commands in their own process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None, load_app: Callable[[], Chalice] | None = None) -> int:
     """Run one command. ``load_app`` gives ``serve`` the Chalice app to serve: the entry module
     (garden_cli.py, above chalicelib, which never imports the app) hands it over."""
@@ -50,7 +73,15 @@ def main(argv: list[str] | None = None, load_app: Callable[[], Chalice] | None =
     args.load_app = load_app
     if args.command not in SERVERS:
         logs.configure_cli(log_handler(), args.verbose)
-    status: int = args.func(args)
+    if args.command == "serve":
+        status: int = args.func(args)    # its own stop: graceful, answering what it received
+        return status
+    with sigterm_as_ctrl_c():
+        try:
+            status = args.func(args)
+        except KeyboardInterrupt:         # a command with nothing of its own to say
+            print(f"emotion-garden {args.command}: stopped", file=sys.stderr)
+            return INTERRUPTED
     return status
 
 

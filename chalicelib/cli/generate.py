@@ -77,13 +77,17 @@ def run_generate(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
                                       endpoints=settings.endpoints)
         err.write(f"job {job_id}: {request.count} image(s) of {request.width}x{request.height} "
                   f"over {len(settings.endpoints)} endpoint(s)\n")
-        with Progress("generate", request.count, stream=err) as bar:
-            while True:
-                view = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
-                bar.update(view["completed"] + view["failed"], view["failed"])
-                if view["status"] in FINAL or time.monotonic() - started > args.timeout:
-                    break
-                time.sleep(0.1)
+        try:
+            with Progress("generate", request.count, stream=err) as bar:
+                while True:
+                    view = lifecycle.get_job(job_id, jobs=jobs, engine=engine)
+                    bar.update(view["completed"] + view["failed"], view["failed"])
+                    if view["status"] in FINAL or time.monotonic() - started > args.timeout:
+                        break
+                    time.sleep(0.1)
+        except KeyboardInterrupt:   # Ctrl-C, or SIGTERM (cli.sigterm_as_ctrl_c): as bulk says
+            err.write(target.left_running(job_id, args, settings.is_aws) + "\n")
+            return 1
         err.write(f"{view['status']}: {view['completed']} of {request.count} image(s)"
                   + (f", {view['failed']} failed" if view["failed"] else "") + "\n")
         err.writelines(f"error: image {error.get('n')} on {error.get('endpoint')}: "

@@ -25,10 +25,16 @@ def _progress(view: dict[str, Any]) -> str:
     return f"{view['completed']}/{view['requested']} made, {view['failed']} failed{retried}"
 
 
+JOB_COLUMNS = ("job", "kind", "status", "progress", "created")   # jobs list's header
+
+
 def _list(args: argparse.Namespace, garden: Garden) -> int:
     params = {"kind": args.kind, "status": args.status, "limit": args.limit, "cursor": args.cursor}
     page = lifecycle.list_jobs({k: v for k, v in params.items() if v is not None},
                                jobs=garden.job_store)
+    print("\t".join(JOB_COLUMNS))
+    if not page["jobs"]:
+        print("no job" + (" matches" if args.kind or args.status else " yet"), file=sys.stderr)
     for view in page["jobs"]:
         print("\t".join([view["jobId"], view["kind"], _status(view), _progress(view),
                          str(view.get("createdAt") or "")]))

@@ -64,15 +64,9 @@ def _bulk(args: argparse.Namespace, garden: Garden) -> int:
             if job["status"] != RUNNING:
                 break
             time.sleep(args.poll)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:   # Ctrl-C, or SIGTERM (cli.sigterm_as_ctrl_c)
         bar.close()
-        if garden.settings.is_aws:
-            print(f"stopped watching job {job_id}; it goes on in Step Functions: "
-                  f"{target.follow_command(job_id, args)}", file=sys.stderr)
-        else:
-            print(f"stopped: job {job_id} stays RUNNING and the next start of `emotion-garden "
-                  "serve` on this data directory resumes it (the images made so far stay); "
-                  f"`emotion-garden jobs cancel {job_id}` drops it instead", file=sys.stderr)
+        print(target.left_running(job_id, args, garden.settings.is_aws), file=sys.stderr)
         return 1
     bar.close()
     for image in job["images"]:
@@ -137,8 +131,11 @@ def _keys_for(args: argparse.Namespace, garden: Garden) -> list[str]:
     return keys
 
 
-def _per_key(label: str, keys: list[str], action: Callable[[list[str]], dict[str, Any]]) -> int:
-    bar = Progress(label, len(keys))
+def _per_key(verb: str, label: str, keys: list[str],
+             action: Callable[[list[str]], dict[str, Any]]) -> int:
+    """``action`` on each key, a line per key (``label`` KEY on stdout, the status and why on
+    stderr); the bar and the last line say how many were ``label`` and how many failed."""
+    bar = Progress(verb, len(keys), succeeded=label)
     failed = 0
     lines = []
     for done, key in enumerate(keys, 1):
@@ -152,17 +149,17 @@ def _per_key(label: str, keys: list[str], action: Callable[[list[str]], dict[str
     bar.close()
     for stream, line in lines:
         print(line, file=stream)
-    print(f"{label}: {len(keys) - failed} done, {failed} failed", file=sys.stderr)
+    print(f"{verb}: {len(keys) - failed} {label}, {failed} failed", file=sys.stderr)
     return 1 if failed else 0
 
 
 def _pool_publish(args: argparse.Namespace, garden: Garden) -> int:
-    return _per_key("published", _keys_for(args, garden),
+    return _per_key("publish", "published", _keys_for(args, garden),
                     lambda keys: key_results(curation.publish(garden.store, keys)))
 
 
 def _pool_remove(args: argparse.Namespace, garden: Garden) -> int:
-    return _per_key("removed", _keys_for(args, garden),
+    return _per_key("remove", "removed", _keys_for(args, garden),
                     lambda keys: key_results(curation.remove(garden.store, keys)))
 
 

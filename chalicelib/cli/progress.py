@@ -21,11 +21,14 @@ FILE_EVERY_S = 1.0    # into a file, with the total unknown: at most a line a se
 
 class Progress:
     """``Progress(label, total)``, then ``update(done, failed)`` as often as you like (a repeat
-    draws nothing), ``update(..., total=n)`` when the total becomes known, and ``close()``."""
+    draws nothing), ``update(..., total=n)`` when the total becomes known, and ``close()``.
+    ``succeeded`` names what became of the items that did not fail, for a command whose
+    count alone would read as success (``publish |#| 1/1, 0 published, 1 failed``)."""
 
     def __init__(self, label: str, total: int, stream: TextIO | None = None,
-                 unit: str = "image") -> None:
+                 unit: str = "image", succeeded: str | None = None) -> None:
         self.label, self.total, self.unit = label, max(0, int(total)), unit
+        self.succeeded = succeeded
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last: tuple[int, int] | None = None
@@ -42,8 +45,9 @@ class Progress:
     def _format(self) -> str:
         return BAR if self.total else COUNT
 
-    def _postfix(self, failed: int) -> str:
-        return f"{failed} failed" if failed else ""   # tqdm puts ", " before it
+    def _postfix(self, done: int, failed: int) -> str:
+        parts = [f"{done - failed} {self.succeeded}"] if self.succeeded else []
+        return ", ".join(parts + ([f"{failed} failed"] if failed else []))  # tqdm puts ", " before it
 
     def update(self, done: int, failed: int = 0, total: int | None = None) -> None:
         if total is not None and max(0, int(total)) != self.total:
@@ -56,7 +60,7 @@ class Progress:
             return
         self._last = (done, failed)
         if self._bar is not None:
-            self._bar.postfix = self._postfix(failed)
+            self._bar.postfix = self._postfix(done, failed)
             if done != self._bar.n:
                 self._bar.update(done - self._bar.n)   # tqdm works out the rate from the steps
             else:
@@ -83,7 +87,7 @@ class Progress:
         total = self.total or None           # None: not known yet (tqdm's stubs say float only)
         return tqdm.format_meter(done, total, time.monotonic() - self._started,  # type: ignore[arg-type]
                                  ncols=80, prefix=self.label, ascii=" #", unit=f" {self.unit}",
-                                 bar_format=self._format(), postfix=self._postfix(failed))
+                                 bar_format=self._format(), postfix=self._postfix(done, failed))
 
     def close(self) -> None:
         if self._pending and self._last is not None:

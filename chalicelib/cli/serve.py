@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from .. import demo, indexer
 from ..bootstrap import Garden
 from ..config import Settings
-from ..errors import ConfigError
+from ..errors import ConfigError, GardenError
+from ..jobs.record import summary_view
 from ..web import context, credentials, preflight
 from . import target
 from .progress import Progress
@@ -93,7 +94,10 @@ def _start_and_serve(args: argparse.Namespace, stop: _Stop) -> int:
     finally:
         server.shutdown()
         server.server_close()
-        context.forget()   # its heartbeat stops with it
+        try:
+            print(_closing(garden), flush=True)
+        finally:
+            context.forget()   # its heartbeat stops with it
     return 0
 
 
@@ -153,6 +157,28 @@ def _banner(url: str, settings: Settings, tls: credentials.Certificate | None,
     return "\n".join(lines)
 
 
+CLOSING_JOBS = 10   # jobs named in the closing lines; the rest counted
+
+
+def _closing(garden: Garden) -> str:
+    """The stopped server's last words: that it stopped, and which jobs it leaves RUNNING
+    that its next start on this data directory resumes (paused ones stay paused)."""
+    try:
+        left = [summary_view(job) for job in garden.jobs_left_to_resume()]
+    except GardenError as exc:   # a catalog that failed: the stop itself went well
+        return f"Emotion Garden stopped (which jobs resume on the next start is unknown: {exc})"
+    if not left:
+        return "Emotion Garden stopped; no job was left running."
+    lines = [f"Emotion Garden stopped; {len(left)} job(s) left running resume on the next "
+             "start (emotion-garden jobs cancel ID drops one):"]
+    lines += [f"  {view['jobId']}  {view['kind']}  {view['completed']}/{view['requested']} made"
+              for view in left[:CLOSING_JOBS]]
+    if len(left) > CLOSING_JOBS:
+        lines.append(f"  and {len(left) - CLOSING_JOBS} more (emotion-garden jobs list "
+                     "--status RUNNING)")
+    return "\n".join(lines)
+
+
 def _reindex(args: argparse.Namespace, garden: Garden) -> int:
     with Progress("reindex", 0, unit="object") as bar:
         report = indexer.reindex(garden.store, garden.image_index, progress=bar.update)
@@ -167,9 +193,20 @@ def _reindex(args: argparse.Namespace, garden: Garden) -> int:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = commands.add_parser("serve", help="run the local server (pages, API and images)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = commands.add_parser(
+        "serve", help="run the local server (pages, API and images)",
+        description="Run Emotion Garden on this machine: the kiosk, text to image, the "
+                    "operator desk and the wall screens' pages, the HTTP API and the images, "
+                    "on one origin (the data directory's images and catalog, or a stage's "
+                    "with GARDEN_BACKEND=aws). When it is ready it prints the pages' "
+                    "addresses and, last, the admin key. Jobs a stopped server or command "
+                    "left running resume. Ctrl-C or SIGTERM stops it: the requests it has "
+                    "received are answered, and it says which jobs resume on the next start.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1: this machine only; "
+                            "0.0.0.0 serves the phones and screens of the network too)")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="the port to listen on (default 8000; 0 picks a free one)")
     serve.add_argument("--tls", action="store_true",
                        help="speak HTTPS (a camera on another machine needs it); without "
                             "--tls-cert/--tls-key a self-signed certificate is made once and kept "

@@ -47,6 +47,17 @@ def follow_command(job_id: str, args: argparse.Namespace) -> str:
     return " ".join(["emotion-garden jobs watch", job_id, *where])
 
 
+def left_running(job_id: str, args: argparse.Namespace, is_aws: bool) -> str:
+    """What a command interrupted while it followed its job (Ctrl-C or SIGTERM) says: where
+    the job goes on, and how to follow or drop it."""
+    if is_aws:
+        return (f"stopped watching job {job_id}; it goes on in Step Functions: "
+                f"{follow_command(job_id, args)}")
+    return (f"stopped: job {job_id} stays RUNNING and the next start of `emotion-garden "
+            "serve` on this data directory resumes it (the images made so far stay); "
+            f"`emotion-garden jobs cancel {job_id}` drops it instead")
+
+
 def settings(args: argparse.Namespace, **changes: object) -> config.Settings:
     """The settings of the garden the arguments name (ConfigError names a bad one), with
     ``changes`` on top (``None`` changes nothing)."""

@@ -264,6 +264,18 @@ def running_jobs(jobs: JobStore) -> Iterator[Job]:
         cursor = page.cursor
 
 
+def left_to_resume(*, jobs: JobStore, engine: WorkflowEngine, alive: Alive) -> list[Job]:
+    """What the next start of a server resumes, asked as this ``engine``'s server stops: the
+    RUNNING jobs, not paused, that it runs (they stop with it) or whose runner has already
+    stopped — not those a live ``bulk`` command still runs. Oldest first."""
+    if not engine.runner:
+        return []
+    left = [job for job in running_jobs(jobs) if job.get("runner") and not job.get("paused")
+            and (job.get("runner") == engine.runner
+                 or runner_stopped(str(job.get("runner")), jobs=jobs, alive=alive))]
+    return sorted(left, key=lambda job: str(job.get("createdAt") or ""))
+
+
 def resume_stalled(*, jobs: JobStore, engine: WorkflowEngine, alive: Alive) -> list[str]:
     """Jobs left RUNNING by a runner that stopped (a server or ``bulk`` killed mid-job: its
     process gone, or its heartbeat silent — ``runners.runner_stopped``; ``alive`` is what

@@ -224,3 +224,67 @@ def test_serve_tls_prints_the_fingerprint_of_the_certificate_it_made(tmp_path):
     text = "\n".join(lines)
     fingerprint = credentials.fingerprint((tmp_path / "data" / "tls" / "certificate.pem").read_bytes())
     assert "https://127.0.0.1:" in text and fingerprint in text and "self-signed" in text
+
+
+# --- the help and the stop, as an operator sees them -----------------------------------------------
+def test_serve_help_describes_the_server_and_its_address(capsys):
+    from chalicelib.cli import parser
+    with pytest.raises(SystemExit) as done:
+        parser().parse_args(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert done.value.code == 0
+    assert "Run Emotion Garden on this machine" in text and "admin key" in text
+    assert "--host HOST the address to listen on (default 127.0.0.1: this machine only;" in text
+    assert "--port PORT the port to listen on (default 8000; 0 picks a free one)" in text
+
+
+def test_the_stopped_server_says_so_in_its_last_line(tmp_path):
+    proc = _serve(tmp_path, _free_port())
+    try:
+        _banner(proc)
+        proc.terminate()
+        out, _ = proc.communicate(timeout=scaled(30))
+    finally:
+        _end(proc)
+    assert proc.returncode == 0
+    assert out.splitlines()[-1] == "Emotion Garden stopped; no job was left running."
+
+
+def test_the_stopped_server_names_the_jobs_its_next_start_resumes(tmp_path):
+    """A bulk job running when SIGTERM comes is named with its progress; a paused one stays
+    paused and is not; the next start resumes the one named."""
+    from chalicelib.generators.endpoint_server import serve_endpoint
+    from tests.hardening.server import call
+    from tests.timing import wait_until
+    from tests.workflow.fakes import ScriptedGenerator
+    key = "closing-lines-admin-key"
+    admin = {"x-api-key": key, "Content-Type": "application/json"}
+    endpoint = serve_endpoint(ScriptedGenerator("http:"), delay=0.5)
+    port = _free_port()
+    env = {"GARDEN_ADMIN_KEY": key, "GARDEN_ENDPOINTS": json.dumps([endpoint.url])}
+    origin = f"http://127.0.0.1:{port}"
+    proc = _serve(tmp_path, port, env=env)
+    try:
+        _banner(proc)
+        started = [call(origin, "POST", "/bulk", json.dumps({"emotion": "CALM", "count": 20}),
+                        admin)[2]["jobId"] for _ in range(2)]
+        running, paused = started
+        assert call(origin, "POST", f"/jobs/{paused}/pause", "{}", admin)[0] == 200
+        wait_until(lambda: call(origin, "GET", f"/jobs/{running}")[2]["completed"] >= 1, 60,
+                   "the running job's first image")
+        proc.terminate()
+        out, _ = proc.communicate(timeout=scaled(30))
+        assert proc.returncode == 0
+        closing = out.split("Emotion Garden stopped", 1)[1].splitlines()
+        assert closing[0] == ("; 1 job(s) left running resume on the next start "
+                              "(emotion-garden jobs cancel ID drops one):"), out
+        assert len(closing) == 2 and closing[1].startswith(f"  {running}  bulk  "), closing
+        assert closing[1].endswith("/40 made") and paused not in out
+        again = _serve(tmp_path, port, env=env)
+        try:
+            assert any(f"Resumed job {running}" in line for line in _banner(again))
+        finally:
+            _end(again)
+    finally:
+        _end(proc)
+        endpoint.close()

@@ -28,13 +28,17 @@ def test_list_show_cancel_and_watch(tmp_path, capsys):
     records(data)
     where = ["--data-dir", str(data)]
     assert main(["jobs", "list", *where]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header == "job\tkind\tstatus\tprogress\tcreated"
     assert [line.split("\t")[:3] for line in lines] == [
         ["20260102T000000-bbbbbbbbbb", "text2image", "RUNNING"],
         ["20260101T000000-aaaaaaaaaa", "bulk", "PARTIAL"]]
     assert "1/2 made, 2 failed" in lines[1]
     assert main(["jobs", "list", "--status", "RUNNING", "--limit", "1", *where]) == 0
-    assert capsys.readouterr().out.count("\n") == 1
+    assert capsys.readouterr().out.count("\n") == 2          # the header and one job
+    assert main(["jobs", "list", "--status", "FAILED", *where]) == 0
+    out, err = capsys.readouterr()
+    assert out == "job\tkind\tstatus\tprogress\tcreated\n" and err == "no job matches\n"
 
     assert main(["jobs", "show", "20260101T000000-aaaaaaaaaa", *where]) == 0
     shown = capsys.readouterr().out

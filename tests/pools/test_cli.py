@@ -67,22 +67,34 @@ def test_pool_list_publish_and_remove(data_dir, capsys, monkeypatch):
 
     assert run(["pool", "publish", "--all", "--emotion", "SAD", "--data-dir", str(data_dir)]) == 0
     out, err = capsys.readouterr()
-    assert "published\tpool/SAD/ah.jpeg\temotions/SAD/ah.jpeg" in out and "2 done, 0 failed" in err
+    assert "published\tpool/SAD/ah.jpeg\temotions/SAD/ah.jpeg" in out and "publish: 2 published, 0 failed" in err
     assert context.current().image_index.count("emotions", "SAD") == 2
 
     # `pool list | pool publish -`: the header is skipped, the key is the first column
     assert run(["pool", "list", "--emotion", "FEAR", "--data-dir", str(data_dir)]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO(capsys.readouterr().out))
     assert run(["pool", "publish", "-", "--data-dir", str(data_dir)]) == 0
-    assert "1 done, 0 failed" in capsys.readouterr().err
+    assert "publish: 1 published, 0 failed" in capsys.readouterr().err
     assert context.current().image_index.count("emotions", "FEAR") == 1
 
     monkeypatch.setattr("sys.stdin", io.StringIO("emotions/SAD/ah.jpeg\nemotions/SAD/zzh.jpeg\n"))
     assert run(["pool", "remove", "-", "../x", "--data-dir", str(data_dir)]) == 1
     out, err = capsys.readouterr()
     assert "removed\temotions/SAD/ah.jpeg" in out
-    assert "404\temotions/SAD/zzh.jpeg" in err and "400\t../x" in err and "1 done, 2 failed" in err
+    assert "404\temotions/SAD/zzh.jpeg" in err and "400\t../x" in err and "remove: 1 removed, 2 failed" in err
     assert context.current().image_index.count("emotions", "SAD") == 1
+
+
+def test_a_failed_publish_is_not_called_published(data_dir, capsys):
+    """One key that cannot be published: the bar and the last line say nothing was published
+    — where the bar read "published |##########| 1/1, 1 failed"."""
+    assert run(["pool", "publish", "pool/SAD/goneh.jpeg", "--data-dir", str(data_dir)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    bar, failure, last = err.splitlines()[-3:]
+    assert re.match(r"publish \|#+\| 1/1, 0 published, 1 failed \[", bar), bar
+    assert failure.startswith("404\tpool/SAD/goneh.jpeg\t")
+    assert last == "publish: 0 published, 1 failed"
 
 
 def test_backup_then_restore_into_an_empty_data_directory(tmp_path, capsys, monkeypatch):

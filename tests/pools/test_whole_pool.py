@@ -95,7 +95,7 @@ def test_the_cli_acts_on_a_favorite_s_whole_pool_and_leaves_marked_images(data_d
                       "--data-dir", str(data_dir)]) == 0
     out, err = capsys.readouterr()
     assert sorted(line.split("\t")[1] for line in out.splitlines()) == sorted(made["favored"])
-    assert "1 image(s) the moderation marked stay in the pool" in err and "3 done, 0 failed" in err
+    assert "1 image(s) the moderation marked stay in the pool" in err and "remove: 3 removed, 0 failed" in err
     index = context.current().image_index
     assert index.favorites("pool", "HAPPY") == {FAV: 1, "rose": 1}
     with pytest.raises(SystemExit, match="no image in that pool"):
