@@ -207,22 +207,67 @@ def check(request: BulkRequest, moderation: Moderation | None) -> None:
                      f"favorite:{favorite}" if favorite else "prompt")
 
 
+def _checked(body: object, endpoints: tuple[str, ...],
+             moderation: Moderation | None) -> tuple[BulkRequest, int]:
+    """The request and its priority, checked as a start checks them: the fields, the prompts
+    (by ``moderation``), endpoints configured. InvalidRequest / PromptRefused otherwise."""
+    request = parse_bulk(body)
+    assert isinstance(body, Mapping)   # parse_bulk said so
+    is_dry_run(body)                   # a dryRun that is not a boolean is refused, even here
+    # the operator's priority: a claim yields to a job of higher (rules/scheduling.py)
+    priority = int_field(body, "priority", BULK_DEFAULT, BULK_DEFAULT, MAX_OPERATOR)
+    assert priority is not None
+    check(request, moderation)
+    if not endpoints:
+        raise InvalidRequest("no inference endpoints are configured")
+    return request, priority
+
+
+def is_dry_run(body: object) -> bool:
+    """Whether ``POST /bulk`` asks for its plan only (``"dryRun": true``); a dryRun that is
+    not a boolean is refused (a mistyped one must not start a job)."""
+    if not isinstance(body, Mapping) or body.get("dryRun") is None:
+        return False
+    value = body["dryRun"]
+    if not isinstance(value, bool):
+        raise InvalidRequest("dryRun must be true (the plan only) or false")
+    return value
+
+
+def dry_run(body: object, *, endpoints: tuple[str, ...],
+            moderation: Moderation | None = None) -> dict[str, Any]:
+    """What ``start_bulk`` would start, without starting it: checked as a start is (so a plan
+    answered is a job that would start), then per favorite its exact prompt, its pool folder
+    and its images per orientation; the negative prompt, steps, sizes and the total.
+    Nothing is written."""
+    request, priority = _checked(body, endpoints, moderation)
+    per_orientation = {o: request.count for o in request.orientations}
+    plan = []
+    for favorite in request.each_favorite:
+        key = layout.garden_key(layout.POOL, request.emotion, request.name or "img",
+                                request.orientations[0], favorite)
+        plan.append({"favorite": favorite, "prompt": request.prompt_for(favorite),
+                     "folder": key.rsplit("/", 1)[0] + "/", "images": dict(per_orientation),
+                     "total": request.count * len(request.orientations)})
+    return {"dryRun": True, "emotion": request.emotion, "count": request.count,
+            "orientations": list(request.orientations),
+            "sizes": {o: "{}x{}".format(*layout.SIZES[o]) for o in request.orientations},
+            "negative": prompts.negative_prompt(), "steps": request.steps,
+            "seed": request.seed, "priority": priority, "endpoints": len(endpoints),
+            "requested": request.total, "plan": plan}
+
+
 def start_bulk(body: object, *, jobs: JobStore, engine: WorkflowEngine,
                endpoints: tuple[str, ...], moderation: Moderation | None = None
                ) -> dict[str, Any]:
     """Check the request (its prompts by ``moderation``), create the job record (pollable at
     once), start the workflow with an execution named after the job.
-    ``{"jobId", "status", "statusUrl", "requested", "prompt"}``."""
-    request = parse_bulk(body)
-    assert isinstance(body, Mapping)   # parse_bulk said so
-    # the operator's priority: a claim yields to a job of higher (rules/scheduling.py)
-    priority = int_field(body, "priority", BULK_DEFAULT, BULK_DEFAULT, MAX_OPERATOR)
-    check(request, moderation)
-    if not endpoints:
-        raise InvalidRequest("no inference endpoints are configured")
+    ``{"jobId", "status", "statusUrl", "requested", "prompt"}``. (``dry_run`` answers the
+    plan of the same body without starting anything.)"""
+    request, priority = _checked(body, endpoints, moderation)
     job_id = new_job_id()
     record = job_record(job_id, request, endpoints)
-    if priority is not None and priority != BULK_DEFAULT:
+    if priority != BULK_DEFAULT:
         record["priority"] = priority
     launch(record, MACHINE,
            {"jobId": job_id, **request.to_input()}, jobs=jobs, engine=engine)

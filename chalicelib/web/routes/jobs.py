@@ -1,6 +1,6 @@
 """Generation jobs: ``POST /text2image`` and ``POST /grow`` (public, rate limited),
 ``GET /jobs/{id}``; the
-operator's ``POST /bulk``, ``GET /jobs`` and ``POST /jobs/{id}/cancel``."""
+operator's ``POST /bulk`` (``"dryRun": true``: its plan only), ``GET /jobs`` and ``POST /jobs/{id}/cancel``."""
 from __future__ import annotations
 
 import time
@@ -112,6 +112,10 @@ def bulk_post() -> Response:
         body = original.bulk_body(body)
     g = current()
     try:
+        if bulk.is_dry_run(body):   # the plan (prompts, folders, counts), nothing started
+            plan = bulk.dry_run(body, endpoints=g.settings.endpoints, moderation=g.moderation)
+            return Response(body=plan, status_code=200,
+                            headers={"Content-Type": "application/json"})
         started = bulk.start_bulk(body, jobs=g.job_store, engine=g.workflow,
                                   endpoints=g.settings.endpoints, moderation=g.moderation)
     except PromptRefused as refused:   # 400 naming the field, no job
