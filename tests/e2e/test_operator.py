@@ -250,3 +250,30 @@ def test_a_reload_keeps_a_running_job_and_its_cancel_button_stops_it(page):
         job = json.load(response)
     assert job["status"] == "CANCELLED" and 2 <= job["completed"] < 800
     page.shot("operator-6-cancelled")
+
+
+def test_the_bulk_preview_shows_the_exact_prompts_and_counts_and_starts_nothing(page):
+    """Preview (POST /bulk {"dryRun": true}): a row per favorite of the matrix with its prompt,
+    pool folder and images per orientation, the total; no job is listed; a change to the form
+    hides the plan it no longer describes."""
+    unlock(page)
+    jobs_before = page.js("return document.querySelectorAll('#jobs .job').length")
+    Select(page.driver.find_element(By.ID, "bulk-emotion")).select_by_value("CALM")
+    count = page.driver.find_element(By.ID, "bulk-count")
+    count.clear()
+    count.send_keys("2")
+    page.driver.find_element(By.ID, "bulk-season").send_keys("spring, winter")
+    page.driver.find_element(By.ID, "bulk-weather").send_keys("cloudy")
+    page.driver.find_element(By.ID, "bulk-preview").click()
+    wait(page).until(lambda d: d.find_element(By.ID, "bulk-plan").is_displayed())
+    rows = page.js("return [...document.querySelectorAll('#bulk-plan tbody tr')]"
+                   ".map(r => [...r.children].map(c => c.textContent))")
+    assert [row[0] for row in rows] == ["spring,cloudy", "winter,cloudy"]
+    assert rows[0][1].startswith("A flower, spring, cloudy, ") and rows[0][2] == "pool/CALM/spring,cloudy/"
+    assert [row[3:] for row in rows] == [["2", "2", "4"], ["2", "2", "4"]]
+    assert js_text(page, "#bulk-plan tfoot").endswith("448")
+    assert js_text(page, "#bulk-plan p").startswith("8 images in 2 pool folders")
+    page.shot("operator-7-bulk-preview")
+    assert page.js("return document.querySelectorAll('#jobs .job').length") == jobs_before
+    count.send_keys("0")      # 20 now: the plan on the screen is no longer this form's
+    assert not page.driver.find_element(By.ID, "bulk-plan").is_displayed()

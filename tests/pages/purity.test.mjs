@@ -34,7 +34,7 @@ function impurities(source) {
 
 test("the decision modules are there", () => {
   assert.deepEqual(PLANS, ["garden-plan.js", "grow-plan.js", "idle-plan.js", "visit-plan.js"]);
-  assert.deepEqual(DESK_PLANS, ["review-plan.js"]);
+  assert.deepEqual(DESK_PLANS, ["bulk-plan.js", "review-plan.js"]);
 });
 
 for (const [name, folder] of [...PLANS.map((n) => [n, KIOSK]), ...DESK_PLANS.map((n) => [n, DESK])]) {

@@ -2,10 +2,11 @@
 // Bulk generation: the form posts /bulk; the new job then shows in Recent jobs (jobs.js),
 // which follows it from the server. The favorite matrix (season × weather × time of day, as
 // the original's prompt generator did) makes "How many" images for every combination.
-import { startBulk } from "../shared/api.js";
-import { $ } from "../shared/dom.js";
+import { previewBulk, startBulk } from "../shared/api.js";
+import { $, h } from "../shared/dom.js";
 import { formatNumber, translator } from "../shared/i18n.js";
 import strings from "../shared/strings/desk.js";
+import { planTable } from "./bulk-plan.js";
 
 const t = translator(strings);
 
@@ -91,14 +92,65 @@ function describe(form, output) {
     : "";
 }
 
+// The preview's table (POST /bulk {"dryRun": true}): a row per favorite with its exact
+// prompt, pool folder and images per orientation, the total and the negative prompt above
+/**
+ * @param {HTMLElement} container
+ * @param {import("../shared/api.js").Json} plan
+ */
+function showPlan(container, plan) {
+  const table = planTable(plan);
+  const cell = (/** @type {number} */ n) => h("td", { class: "count", text: formatNumber(n) });
+  container.replaceChildren(
+    h("p", { class: "status", text: t("planCaption", {
+      total: formatNumber(table.total), folders: formatNumber(table.favorites), foldersS: table.favorites === 1 ? "" : "s",
+    }) }),
+    h("table", { class: "overview-table" },
+      h("thead", {}, h("tr", {}, ...["planFavorite", "planPrompt", "planFolder", "planLandscape", "planPortrait", "planImages"]
+        .map((name) => h("th", { scope: "col", text: t(name) })))),
+      h("tbody", {}, table.rows.map((row) => h("tr", {},
+        h("th", { scope: "row", text: row.favorite ?? t("planOwn") }),
+        h("td", { class: "prompt", text: row.prompt }),
+        h("td", { text: row.folder }),
+        cell(row.landscape), cell(row.portrait), cell(row.total)))),
+      h("tfoot", {}, h("tr", {}, h("th", { scope: "row", colspan: 3, text: t("planImages") }),
+        cell(table.landscape), cell(table.portrait), cell(table.total)))),
+    ...(plan.negative ? [h("p", { class: "status", text: t("planNegative", { negative: String(plan.negative) }) })] : []),
+  );
+  container.hidden = false;
+}
+
 /**
  * @param {{form: HTMLFormElement, error: HTMLElement, adminKey: import("./key.js").AdminKey,
  *          onStarted: (job: import("../shared/api.js").Json, body: BulkBody) => void,
- *          onAuthError: import("./key.js").OnAuthError}} parts
+ *          onAuthError: import("./key.js").OnAuthError, plan?: HTMLElement}} parts
  */
-export function setupBulk({ form, error, adminKey, onStarted, onAuthError }) {
+export function setupBulk({ form, error, adminKey, onStarted, onAuthError, plan }) {
   const preview = $("#bulk-matrix-total", form);
   if (preview) form.addEventListener("input", () => describe(form, preview));
+  if (plan) form.addEventListener("input", () => { plan.hidden = true; });   // never a stale plan
+  const previewButton = /** @type {HTMLButtonElement | null} */ ($("#bulk-preview", form));
+  previewButton?.addEventListener("click", async () => {
+    error.hidden = true;
+    const body = bulkBody(form);
+    const problem = check(body);
+    if (problem || !plan) {
+      error.textContent = problem;
+      error.hidden = !problem;
+      return;
+    }
+    previewButton.disabled = true;
+    try {
+      showPlan(plan, await previewBulk(adminKey(), body));
+    } catch (failure) {
+      if (onAuthError(failure)) return;
+      plan.hidden = true;
+      error.textContent = /** @type {Error} */ (failure).message;
+      error.hidden = false;
+    } finally {
+      previewButton.disabled = false;
+    }
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.hidden = true;

@@ -88,7 +88,7 @@ const held = new HeldByModeration({ list: $("#held-jobs"), message: $("#held-mes
 const zones = new Zones({ panel: $("#zones"), list: $("#zone-list"), message: $("#zones-message"), add: $("#zone-add") },
   { adminKey: getKey, onAuthError });
 setupBulk({
-  form: $("#bulk-form"), error: $("#bulk-error"), adminKey: getKey, onAuthError,
+  form: $("#bulk-form"), error: $("#bulk-error"), adminKey: getKey, onAuthError, plan: /** @type {HTMLElement} */ ($("#bulk-plan")),
   onStarted: () => recent.refresh(),
 });
 // the review follows the emotion being grown, so new images are where the operator looks next

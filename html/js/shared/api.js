@@ -221,6 +221,17 @@ export async function startBulk(adminKey, body) {
   return (await request("/bulk", { method: "POST", json: body, adminKey })).data;
 }
 
+// The same body's plan, nothing started (POST /bulk {"dryRun": true}): {requested, negative,
+// plan: [{favorite, prompt, folder, images: {landscape?, portrait?}, total}], …}; the same 400s
+/**
+ * @param {string} adminKey
+ * @param {Json} body
+ * @returns {Promise<Json>}
+ */
+export async function previewBulk(adminKey, body) {
+  return (await request("/bulk", { method: "POST", json: { ...body, dryRun: true }, adminKey })).data;
+}
+
 // {emotion, area, total, favorite?, landscape, portrait, cursor?}: with provenance; area
 // "garden" lists the published images the same way (the operator's view, never the visitors')
 /**
