@@ -262,7 +262,7 @@ def test_both_adapters_share_one_database_file(tmp_path, make_record):
     tables = {r[0] for r in sqlite3.connect(database.path).execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"images", "likes", "image_counts", "impression_marks", "jobs", "job_entries",
-                      "job_work", "zones", "kiosk_reading", "runners"}
+                      "job_work", "zones", "kiosk_reading", "runners", "allowances"}
     # Adapters opened on the path alone see the same data.
     assert SqliteJobStore(database.path).job_summary("j") == {"jobId": "j", "status": "RUNNING"}
     assert SqliteImageIndex(str(database.path)).get_image(KEY).key == KEY

@@ -326,7 +326,7 @@ export default {
     heldImage: "보류된 그림 {n}",
     heldReveal: "보류된 그림 {n} 선명하게 보기",
     heldVeil: "보류된 그림 {n} 다시 흐리게",
-    heldMark: "{status}: {labels}",
+    heldMark: "{status} · 사유: {labels}",
     heldDropped: "버려짐, 보관하지 않음",
     reviewTitle: "검토",
     reviewLede: "그림을 골라 정원에 게시하거나 지우세요.",
