@@ -45,7 +45,7 @@ def run() -> str:
     rows.append(["10,000 characters (worst case)", len(LONG), f"{med:.3f}", f"{p95:.3f}",
                  f"{p99:.3f}", "(not a budget)"])
     return (
-        "## moderation\n\n"
+        "## Moderation: the block list per prompt\n\n"
         f"The block list's check per prompt (`BlockListCheck.check_prompt`, "
         f"{len(check.entries)} shipped entries; built and read in {load_ms:.1f} ms), "
         f"milliseconds over {REPEAT} calls. Budget: {BUDGET_MS} ms per prompt.\n\n"
