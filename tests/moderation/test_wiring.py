@@ -196,14 +196,20 @@ def _images_checked(monkeypatch, **more: str) -> None:
         monkeypatch.setenv(name, value)
 
 
-def test_a_flagged_text2image_result_is_held_and_reachable_from_no_public_url(client, aws,
-                                                                              monkeypatch):
+def _one_flagged_image(client, aws, monkeypatch) -> dict[str, Any]:
+    """A text-to-image request of one image that Rekognition flags; its answer."""
     _images_checked(monkeypatch)
     aws["rekognition"].add_response("detect_moderation_labels", FLAGGED,
                                     {"Image": {"Bytes": ANY}, "MinConfidence": 50.0})
     status, body = call(client, "POST", "/text2image",
                         {"text": "tulips", "count": 1, "width": 256, "height": 256}, key=None)
     assert status == 200, body
+    return body
+
+
+def test_a_flagged_text2image_result_is_held_and_reachable_from_no_public_url(client, aws,
+                                                                              monkeypatch):
+    body = _one_flagged_image(client, aws, monkeypatch)
     assert body["urls"] == [] and body["images"] == [] and json.loads(body["body"]) == []
     job = settled(client, body["jobId"])
     assert (job["status"], job["completed"], job["held"], job["failed"]) == ("SUCCEEDED", 0, 1, 0)
@@ -227,12 +233,7 @@ def test_a_flagged_text2image_result_is_held_and_reachable_from_no_public_url(cl
 
 def test_the_operator_sees_a_jobs_held_images_behind_short_lived_links(client, aws,
                                                                        monkeypatch):
-    _images_checked(monkeypatch)
-    aws["rekognition"].add_response("detect_moderation_labels", FLAGGED,
-                                    {"Image": {"Bytes": ANY}, "MinConfidence": 50.0})
-    status, body = call(client, "POST", "/text2image",
-                        {"text": "tulips", "count": 1, "width": 256, "height": 256}, key=None)
-    assert status == 200, body
+    body = _one_flagged_image(client, aws, monkeypatch)
     settled(client, body["jobId"])
     assert call(client, "GET", f"/held?job={body['jobId']}", key=None)[0] == 401
     status, held = call(client, "GET", f"/held?job={body['jobId']}")
